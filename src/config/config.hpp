@@ -1,0 +1,109 @@
+// The validated configuration of a gisgate instance: what `config/loader` builds from YAML and every other
+// module reads. Plain value types only; defaults here are the vendor deployment guides' recommendations.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/cidr.hpp"
+
+namespace gisgate::config {
+
+using Duration = std::chrono::milliseconds;
+
+// Where a value came from, for `file:line:col` messages (line and column 1-based; 0 = unknown).
+struct SourceLoc {
+    std::string file;
+    int line = 0;
+    int column = 0;
+};
+
+// host:port as written; host is an IPv4/IPv6 literal or a name ("[::1]:8080" for IPv6).
+struct Endpoint {
+    std::string host;
+    std::uint16_t port = 0;
+    std::string to_string() const;  // "127.0.0.1:8080", "[::1]:8080"
+};
+
+struct Timeouts {
+    Duration connect{std::chrono::seconds(5)};   // TCP connect to a server
+    Duration header{std::chrono::seconds(10)};   // receive a whole request head from a client
+    Duration idle{std::chrono::seconds(60)};     // keep-alive idle between client requests
+    Duration server{std::chrono::seconds(120)};  // wait for (and between bytes of) a server's response
+};
+
+struct QueueConfig {
+    std::uint32_t max = 500;                          // waiting requests per pool; 0 = no queue
+    Duration timeout{std::chrono::seconds(30)};       // longest wait before 503
+};
+
+struct ServerConfig {
+    std::string name;
+    Endpoint address;
+    std::uint32_t weight = 1;  // 0 = takes no traffic
+    bool backup = false;       // standby: only used while no primary is up
+    SourceLoc loc;
+};
+
+enum class BalanceAlgorithm { round_robin, least_conn };
+
+struct PoolConfig {
+    std::string name;
+    BalanceAlgorithm balance = BalanceAlgorithm::round_robin;
+    std::uint32_t max_active_per_server = 0;  // requests in flight per server; 0 = unlimited
+    QueueConfig queue;
+    Timeouts timeouts;                        // connect/server from the pool, else the top-level ones
+    std::uint32_t keepalive_per_server = 64;  // idle pooled connections kept per server per worker
+    std::vector<ServerConfig> servers;
+    SourceLoc loc;
+};
+
+struct RouteConfig {
+    std::string prefix;                 // normalised path prefix, matched on whole segments, case-insensitive
+    std::optional<std::string> rewrite; // replaces `prefix` in the forwarded path
+    std::optional<std::string> host;    // Host header sent to the server (default: the client's)
+    std::string pool;
+    SourceLoc loc;
+};
+
+struct LimitsConfig {
+    std::uint32_t max_request_line = 32 * 1024;  // bytes; beyond → 414 (ArcGIS GET geometry can be long)
+    std::uint32_t max_header_size = 64 * 1024;   // whole request head in bytes; beyond → 431
+    std::uint32_t max_headers = 100;             // header fields; beyond → 431
+};
+
+struct ListenerConfig {
+    std::string name;
+    Endpoint bind;
+    std::vector<std::string> deny_paths;  // lower-cased normalised prefixes → 403
+    std::vector<Cidr> allow;              // client CIDRs; empty list in config = allow nobody; default all
+    std::vector<RouteConfig> routes;
+    SourceLoc loc;
+};
+
+struct AdminConfig {
+    Endpoint bind;
+    std::string token;
+    std::vector<Cidr> allow;
+    SourceLoc loc;
+};
+
+struct Config {
+    std::string source_file;
+    unsigned workers = 0;  // resolved: `auto` → number of cores
+    std::optional<AdminConfig> admin;
+    Timeouts timeouts;     // top-level defaults (listeners use header/idle)
+    LimitsConfig limits;
+    std::string access_log = "stdout";  // "stdout", "off", or a file path
+    std::string log_level = "info";
+    Duration shutdown_grace{std::chrono::seconds(30)};
+    std::vector<ListenerConfig> listeners;
+    std::vector<PoolConfig> pools;
+
+    const PoolConfig* find_pool(std::string_view name) const;
+};
+
+}  // namespace gisgate::config

@@ -1,0 +1,41 @@
+// Incremental scanner of chunked transfer coding (RFC 9112 §7.1) for pass-through relaying: the proxy forwards
+// the raw bytes unchanged and only needs to know where the message ends and whether the framing is valid.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace gisgate::http {
+
+class ChunkedScanner {
+public:
+    enum class Status : std::uint8_t { need_more, done, error };
+
+    struct Result {
+        Status status = Status::need_more;
+        std::size_t consumed = 0;  // bytes of `data` that belong to this message (all of it unless done)
+        const char* error = nullptr;
+    };
+
+    // Feeds the next bytes of the body. On `done`, `consumed` is the end of the message (after the final
+    // CRLF of the trailer section); bytes beyond it belong to the next message. Keeps no pointer to `data`.
+    Result feed(std::string_view data);
+
+    void reset() { *this = ChunkedScanner{}; }
+    std::uint64_t payload_bytes() const { return payload_bytes_; }  // sum of chunk sizes seen
+
+    // Limits against abuse: a chunk-size line (with extensions) or a trailer line longer than this is an error.
+    static constexpr std::size_t kMaxLineLength = 4096;
+
+private:
+    enum class State : std::uint8_t { size, size_ext, size_lf, data, data_cr, data_lf, trailer, trailer_lf,
+                                      trailer_line, trailer_line_lf, finished };
+    State state_ = State::size;
+    std::uint64_t remaining_ = 0;  // bytes left in the current chunk's data
+    std::uint64_t payload_bytes_ = 0;
+    std::size_t line_length_ = 0;
+    int size_digits_ = 0;
+};
+
+}  // namespace gisgate::http

@@ -1,0 +1,62 @@
+// A small blocking HTTP/1.1 client over raw loopback sockets for tests: byte-level control (raw requests,
+// pipelining, half-written heads) and plain helpers for ordinary requests.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gisgate::test {
+
+struct CaseInsensitiveLess {
+    bool operator()(const std::string& a, const std::string& b) const;
+};
+
+struct HttpResponse {
+    int status = 0;             // 0 = no response (connection closed or timed out before a status line)
+    std::string reason;
+    std::multimap<std::string, std::string, CaseInsensitiveLess> headers;
+    std::string body;           // de-chunked
+    bool chunked = false;       // the response used Transfer-Encoding: chunked
+    std::string header(const std::string& name) const;  // first value or ""
+};
+
+class HttpClient {
+public:
+    explicit HttpClient(int port, const std::string& host = "127.0.0.1");
+    ~HttpClient();
+    HttpClient(const HttpClient&) = delete;
+    HttpClient& operator=(const HttpClient&) = delete;
+
+    bool connected() const { return fd_ >= 0; }
+    int local_port() const;  // to tell connections apart in tests
+    void send_raw(const std::string& bytes);
+    // Reads one response. `head_request` = the request was HEAD (no body). `max_body` stops reading into
+    // memory beyond that many bytes (the rest is read and discarded; body_bytes counts all).
+    HttpResponse read_response(bool head_request = false,
+                               std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    // Sends a request (adds Host and Content-Length when a body is given) and reads the response.
+    HttpResponse request(const std::string& method, const std::string& target,
+                         const std::vector<std::pair<std::string, std::string>>& headers = {},
+                         const std::string& body = "");
+    // True if the peer closed (read returns 0 or reset) within `timeout`.
+    bool closed_by_peer(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    std::uint64_t last_body_bytes() const { return last_body_bytes_; }
+    void set_max_body_in_memory(std::size_t bytes) { max_body_ = bytes; }
+    void close();
+
+private:
+    bool fill(std::chrono::steady_clock::time_point deadline);
+    int fd_ = -1;
+    std::string buffer_;
+    std::uint64_t last_body_bytes_ = 0;
+    std::size_t max_body_ = static_cast<std::size_t>(-1);
+};
+
+// One-shot GET on a fresh connection.
+HttpResponse http_get(int port, const std::string& target,
+                      const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+}  // namespace gisgate::test

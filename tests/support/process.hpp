@@ -1,0 +1,61 @@
+// Child processes for integration tests: runs the built `gisgate` binary with arguments, captures its
+// stdout+stderr into a file, and lets a test wait on conditions (a line appearing, exit) instead of sleeping.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gisgate::test {
+
+using namespace std::chrono_literals;
+
+class ChildProcess {
+public:
+    // Starts GISGATE_BINARY with `args` (e.g. {"sim", "--listen", "127.0.0.1:0", "--name", "a"}).
+    static std::unique_ptr<ChildProcess> start(const std::vector<std::string>& args);
+    ~ChildProcess();  // SIGKILL + reap if still running
+
+    pid_t pid() const { return pid_; }
+    std::string output() const;  // everything captured so far
+    // Polls the captured output until it contains `needle`; false on timeout or if the process exited first.
+    bool wait_for_output(const std::string& needle, std::chrono::milliseconds timeout = 20s) const;
+    // Waits for "listening: <name> <host>:<port>" and returns the port (0 on timeout).
+    int wait_for_port(const std::string& name, std::chrono::milliseconds timeout = 20s) const;
+
+    void signal(int sig) const;
+    // Waits for exit; returns the exit status (128+signal if killed), nullopt on timeout.
+    std::optional<int> wait_exit(std::chrono::milliseconds timeout = 20s);
+    bool running();
+    long rss_kib() const;  // VmRSS from /proc/<pid>/status, -1 if gone
+
+private:
+    pid_t pid_ = -1;
+    std::string log_path_;
+    std::optional<int> exit_status_;
+};
+
+// A started sim site: process + port.
+struct Sim {
+    std::unique_ptr<ChildProcess> process;
+    int port = 0;
+    std::string name;
+};
+// Starts `gisgate sim --listen 127.0.0.1:0 --name NAME [extra...]` and waits for its port. Fails the test
+// (ADD_FAILURE) and returns port 0 if it does not come up.
+Sim start_sim(const std::string& name, const std::vector<std::string>& extra = {});
+
+// Writes `text` to a fresh file in a per-test temp directory and returns its path.
+std::string write_temp_file(const std::string& name, const std::string& text);
+
+// Polls `condition` every few ms until true or `timeout`; returns its last value.
+template <class F>
+bool eventually(F&& condition, std::chrono::milliseconds timeout = 20s);
+
+}  // namespace gisgate::test
+
+#include "support/eventually.inl"

@@ -1,0 +1,139 @@
+#include "balance/pool.hpp"
+
+#include <algorithm>
+
+namespace gisgate::balance {
+
+PoolRuntime::PoolRuntime(config::PoolConfig config, std::vector<std::shared_ptr<ServerRuntime>> servers,
+                         unsigned workers)
+    : config_(std::move(config)), servers_(std::move(servers)) {
+    algorithms_.reserve(workers);
+    for (unsigned i = 0; i < workers; ++i) algorithms_.push_back(make_algorithm(config_.balance));
+}
+
+ServerRuntime* PoolRuntime::find_server(std::string_view name) const {
+    for (const auto& s : servers_)
+        if (s->name == name) return s.get();
+    return nullptr;
+}
+
+bool PoolRuntime::take_slot(ServerRuntime* server) {
+    const std::uint32_t limit = config_.max_active_per_server;
+    if (limit == 0) {
+        server->active.fetch_add(1);
+        return true;
+    }
+    std::uint32_t current = server->active.load();
+    while (current < limit) {
+        if (server->active.compare_exchange_weak(current, current + 1)) return true;
+    }
+    return false;
+}
+
+void PoolRuntime::collect_candidates(const TriedSet& tried, std::vector<ServerRuntime*>& out) const {
+    out.clear();
+    for (const auto& s : servers_)
+        if (!s->backup && s->usable() && !tried.contains(s->id)) out.push_back(s.get());
+    if (!out.empty()) return;
+    // Standby servers take traffic only while no primary is up (tried primaries count as up: a retry
+    // must not spill onto the standby site while the primary site still serves).
+    for (const auto& s : servers_)
+        if (!s->backup && s->usable()) return;
+    for (const auto& s : servers_)
+        if (s->backup && s->usable() && !tried.contains(s->id)) out.push_back(s.get());
+}
+
+AcquireResult PoolRuntime::try_acquire(unsigned worker, const TriedSet& tried) {
+    thread_local std::vector<ServerRuntime*> candidates;
+    collect_candidates(tried, candidates);
+    if (candidates.empty()) return {AcquireStatus::no_server, nullptr};
+    if (config_.max_active_per_server != 0) {
+        std::erase_if(candidates, [&](ServerRuntime* s) {
+            return s->active.load(std::memory_order_relaxed) >= config_.max_active_per_server;
+        });
+    }
+    Algorithm& algorithm = *algorithms_[worker % algorithms_.size()];
+    while (!candidates.empty()) {
+        const std::size_t i = algorithm.pick(candidates);
+        ServerRuntime* server = candidates[i];
+        if (take_slot(server)) {
+            server->requests_total.fetch_add(1, std::memory_order_relaxed);
+            return {AcquireStatus::granted, server};
+        }
+        candidates.erase(candidates.begin() + static_cast<std::ptrdiff_t>(i));  // lost a race for its last slot
+    }
+    return {AcquireStatus::queue_full, nullptr};
+}
+
+awaitable<AcquireResult> PoolRuntime::acquire(unsigned worker, const TriedSet& tried) {
+    AcquireResult result = try_acquire(worker, tried);
+    if (result.status != AcquireStatus::queue_full) co_return result;
+
+    auto waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
+    waiter->tried = tried;
+    {
+        std::lock_guard lock(queue_mutex_);
+        if (waiters_.size() >= config_.queue.max) {
+            queue_rejections_.fetch_add(1, std::memory_order_relaxed);
+            co_return AcquireResult{AcquireStatus::queue_full, nullptr};
+        }
+        waiters_.push_back(waiter);
+        queue_size_.fetch_add(1);
+        // A slot released between try_acquire() and the push above saw an empty queue; look once more now
+        // that releasers can see us (release() decrements, then checks the queue size).
+        result = try_acquire(worker, tried);
+        if (result.status == AcquireStatus::granted) {
+            waiters_.pop_back();
+            queue_size_.fetch_sub(1);
+            co_return result;
+        }
+    }
+
+    waiter->timer.expires_after(config_.queue.timeout);
+    error_code ec;
+    co_await waiter->timer.async_wait(asio::redirect_error(use_awaitable, ec));
+
+    std::lock_guard lock(queue_mutex_);
+    if (waiter->granted) {
+        waiter->granted->requests_total.fetch_add(1, std::memory_order_relaxed);
+        co_return AcquireResult{AcquireStatus::granted, waiter->granted};
+    }
+    auto it = std::find(waiters_.begin(), waiters_.end(), waiter);
+    if (it != waiters_.end()) {
+        waiters_.erase(it);
+        queue_size_.fetch_sub(1);
+    }
+    queue_rejections_.fetch_add(1, std::memory_order_relaxed);
+    co_return AcquireResult{AcquireStatus::queue_timeout, nullptr};
+}
+
+bool PoolRuntime::hand_to_waiter_locked(ServerRuntime* server, bool slot_already_held) {
+    if (!server->usable()) return false;
+    for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
+        const auto& waiter = *it;
+        if (waiter->tried.contains(server->id)) continue;
+        if (!slot_already_held && !take_slot(server)) return false;
+        waiter->granted = server;
+        std::shared_ptr<Waiter> handed = waiter;
+        waiters_.erase(it);
+        queue_size_.fetch_sub(1);
+        // The waiter's timer belongs to its worker's loop: cancel it there, never from this thread.
+        asio::post(handed->timer.get_executor(), [handed] { handed->timer.cancel(); });
+        return true;
+    }
+    return false;
+}
+
+void PoolRuntime::release(ServerRuntime* server) {
+    if (queue_size_.load() > 0) {
+        std::lock_guard lock(queue_mutex_);
+        if (hand_to_waiter_locked(server, true)) return;  // the slot passes on without being freed
+    }
+    server->active.fetch_sub(1);
+    if (queue_size_.load() > 0) {
+        std::lock_guard lock(queue_mutex_);
+        hand_to_waiter_locked(server, false);
+    }
+}
+
+}  // namespace gisgate::balance

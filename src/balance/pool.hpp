@@ -1,0 +1,91 @@
+// Runtime of one pool: its servers, one balancing algorithm per worker, and the throttle — at most
+// `max_active_per_server` requests in flight per server, the rest waiting FIFO in the pool's queue.
+//
+// Hot path (a server has capacity): one relaxed load per candidate and one CAS on the chosen server's counter;
+// no lock. The queue's mutex is taken only when every server is at its limit, which is exactly when the
+// backends are the bottleneck and a lock is not.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <vector>
+
+#include "balance/algorithm.hpp"
+#include "balance/server.hpp"
+#include "config/config.hpp"
+#include "net/asio.hpp"
+
+namespace gisgate::balance {
+
+// Servers one request has already failed on (retries go elsewhere). Small and allocation-free.
+class TriedSet {
+public:
+    void add(std::uint32_t id) {
+        if (count_ < ids_.size()) ids_[count_++] = id;
+    }
+    bool contains(std::uint32_t id) const {
+        for (std::size_t i = 0; i < count_; ++i)
+            if (ids_[i] == id) return true;
+        return false;
+    }
+    std::size_t size() const { return count_; }
+
+private:
+    std::array<std::uint32_t, 8> ids_{};
+    std::size_t count_ = 0;
+};
+
+enum class AcquireStatus : std::uint8_t { granted, no_server, queue_full, queue_timeout };
+
+struct AcquireResult {
+    AcquireStatus status = AcquireStatus::no_server;
+    ServerRuntime* server = nullptr;  // when granted: holds one slot; give it back with release()
+};
+
+class PoolRuntime {
+public:
+    PoolRuntime(config::PoolConfig config, std::vector<std::shared_ptr<ServerRuntime>> servers, unsigned workers);
+
+    const config::PoolConfig& config() const { return config_; }
+    const std::string& name() const { return config_.name; }
+    std::span<const std::shared_ptr<ServerRuntime>> servers() const { return servers_; }
+    ServerRuntime* find_server(std::string_view name) const;
+
+    // Picks a server for a request on `worker` and takes a slot on it, waiting in the queue when all are busy.
+    awaitable<AcquireResult> acquire(unsigned worker, const TriedSet& tried);
+    // Non-waiting part of acquire(): a granted slot, or no_server, or queue_full meaning "all busy".
+    AcquireResult try_acquire(unsigned worker, const TriedSet& tried);
+    // Gives a slot back; hands it straight to the first queued request that may use this server.
+    void release(ServerRuntime* server);
+
+    std::uint32_t queued() const { return queue_size_.load(std::memory_order_relaxed); }
+    std::uint64_t queue_rejections() const { return queue_rejections_.load(std::memory_order_relaxed); }
+
+private:
+    struct Waiter {
+        explicit Waiter(const asio::any_io_executor& ex) : timer(ex) {}
+        asio::steady_timer timer;
+        TriedSet tried;
+        ServerRuntime* granted = nullptr;  // set under queue_mutex_ by release()
+    };
+
+    bool take_slot(ServerRuntime* server);
+    // Usable servers not yet tried: primaries if any is usable, else backups.
+    void collect_candidates(const TriedSet& tried, std::vector<ServerRuntime*>& out) const;
+    bool hand_to_waiter_locked(ServerRuntime* server, bool slot_already_held);
+
+    config::PoolConfig config_;
+    std::vector<std::shared_ptr<ServerRuntime>> servers_;
+    std::vector<std::unique_ptr<Algorithm>> algorithms_;  // one per worker
+
+    std::mutex queue_mutex_;
+    std::deque<std::shared_ptr<Waiter>> waiters_;
+    std::atomic<std::uint32_t> queue_size_{0};
+    std::atomic<std::uint64_t> queue_rejections_{0};
+};
+
+}  // namespace gisgate::balance

@@ -1,0 +1,82 @@
+// `gisgate demo`: three simulated sites as child processes plus the balancer in this process, with the
+// config from examples/demo.yaml compiled into the binary.
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <iostream>
+#include <spdlog/spdlog.h>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "cli/embedded_demo.hpp"
+#include "config/loader.hpp"
+#include "proxy/server.hpp"
+
+namespace gisgate::cli {
+
+namespace {
+
+pid_t spawn_site(const std::string& name, const std::string& listen) {
+    const pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlive the demo, even if it is killed
+        const char* argv[] = {"gisgate", "sim", "--listen", listen.c_str(), "--name", name.c_str(), nullptr};
+        ::execv("/proc/self/exe", const_cast<char* const*>(argv));
+        ::_exit(127);
+    }
+    return pid;
+}
+
+void stop_sites(const std::vector<pid_t>& pids) {
+    for (pid_t pid : pids) ::kill(pid, SIGTERM);
+    for (pid_t pid : pids) {
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+    }
+}
+
+}  // namespace
+
+int run_demo() {
+    config::Config config;
+    try {
+        config = config::load_string(kDemoYaml, "examples/demo.yaml");
+    } catch (const config::ConfigError& e) {
+        std::cerr << e.what() << "\n";
+        return kExitConfigError;
+    }
+    setup_logging(config.log_level);
+
+    std::vector<pid_t> sites;
+    const char* names[] = {"site-a", "site-b", "site-c"};
+    for (std::size_t i = 0; i < config.pools.front().servers.size() && i < 3; ++i)
+        sites.push_back(spawn_site(names[i], config.pools.front().servers[i].address.to_string()));
+
+    int code = 0;
+    try {
+        proxy::ProxyServer server(std::move(config));
+        std::cout << "\n"
+                  << "gisgate demo: three simulated ArcGIS Server sites behind the balancer. Try:\n"
+                  << "  curl -s 'http://127.0.0.1:8080/arcgis/rest/services?f=json'\n"
+                  << "  curl -si 'http://127.0.0.1:8080/arcgis/rest/info/healthcheck' | grep -i sim-site\n"
+                  << "  curl -s -o map.png 'http://127.0.0.1:8080/arcgis/rest/services/SampleWorldCities/"
+                     "MapServer/export?bbox=-180,-90,180,90&size=800,600&f=image'\n"
+                  << "  curl -s 'http://127.0.0.1:8080/server/rest/services/Analysis/Buffer/GPServer/"
+                     "BufferPoints/submitJob?f=json'\n"
+                  << "  curl -si 'http://127.0.0.1:8080/arcgis/admin/'      # 403: admin is blocked\n"
+                  << "Ctrl-C stops the demo.\n"
+                  << std::endl;
+        code = server.run();
+    } catch (const std::exception& e) {
+        spdlog::critical("{}", e.what());
+        code = 1;
+    }
+    stop_sites(sites);
+    return code;
+}
+
+}  // namespace gisgate::cli

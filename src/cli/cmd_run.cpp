@@ -1,0 +1,46 @@
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "config/loader.hpp"
+#include "proxy/server.hpp"
+
+namespace gisgate::cli {
+
+int run_proxy(const std::string& config_path) {
+    config::Config config;
+    try {
+        config = config::load_file(config_path);
+    } catch (const config::ConfigError& e) {
+        std::cerr << e.what() << "\n";
+        return kExitConfigError;
+    }
+    setup_logging(config.log_level);
+    spdlog::info("gisgate 0.1.0: config {}", config_path);
+    try {
+        proxy::ProxyServer server(std::move(config));
+        return server.run();
+    } catch (const std::exception& e) {
+        spdlog::critical("{}", e.what());
+        return 1;
+    }
+}
+
+int check_config(const std::string& config_path) {
+    try {
+        const auto config = config::load_file(config_path);
+        std::cout << "# " << config_path << ": OK\n" << config::to_yaml(config);
+        return 0;
+    } catch (const config::ConfigError& e) {
+        std::cerr << e.what() << "\n";
+        return kExitConfigError;
+    }
+}
+
+int run_sim_site(const sim::SimOptions& options) {
+    setup_logging("info");
+    return sim::run_sim(options);
+}
+
+}  // namespace gisgate::cli

@@ -1,0 +1,58 @@
+// gisgate: a high-availability load balancer and reverse proxy for GIS server sites.
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "config/loader.hpp"
+
+int main(int argc, char** argv) {
+    using namespace gisgate;
+    // Writes to a closed socket must return EPIPE, not kill the process.
+    std::signal(SIGPIPE, SIG_IGN);
+
+    CLI::App app{"gisgate: high-availability load balancer and reverse proxy for GIS server sites"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "gisgate 0.1.0");
+
+    std::string config_path;
+    auto* run = app.add_subcommand("run", "Run the proxy with a config file");
+    run->add_option("-c,--config", config_path, "YAML config file")->required();
+
+    auto* check = app.add_subcommand("check", "Validate a config file and print the effective config");
+    check->add_option("-c,--config", config_path, "YAML config file")->required();
+
+    app.add_subcommand("demo", "Three simulated GIS sites behind the balancer on 127.0.0.1:8080");
+
+    sim::SimOptions sim_options;
+    std::string job_duration = "2s";
+    auto* sim = app.add_subcommand("sim", "Run one simulated ArcGIS Server site");
+    sim->add_option("--listen", sim_options.listen, "host:port to listen on (port 0 = any)")
+        ->capture_default_str();
+    sim->add_option("--name", sim_options.name, "site name, sent as X-Gisgate-Sim-Site")->capture_default_str();
+    sim->add_option("--catalog", sim_options.catalog_file, "services catalog (YAML or JSON)");
+    sim->add_option("--instances", sim_options.instances, "requests executing at once (default: cores)");
+    sim->add_option("--threads", sim_options.threads, "event-loop threads (default: min(2, cores))");
+    sim->add_option("--job-duration", job_duration, "time an async geoprocessing job runs")->capture_default_str();
+
+    CLI11_PARSE(app, argc, argv);
+
+    try {
+        if (run->parsed()) return cli::run_proxy(config_path);
+        if (check->parsed()) return cli::check_config(config_path);
+        if (app.got_subcommand("demo")) return cli::run_demo();
+        if (sim->parsed()) {
+            const auto d = config::parse_duration(job_duration);
+            if (!d) {
+                std::cerr << "gisgate sim: --job-duration: not a duration: " << job_duration << "\n";
+                return 2;
+            }
+            sim_options.job_duration = *d;
+            return cli::run_sim_site(sim_options);
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "gisgate: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,114 @@
+#include "proxy/head_writer.hpp"
+
+#include <array>
+#include <charconv>
+
+namespace gisgate::proxy {
+
+namespace {
+
+inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+// Does the comma-separated token list `list` contain `token` (case-insensitive)?
+bool list_contains(std::string_view list, std::string_view token) {
+    while (!list.empty()) {
+        const auto comma = list.find(',');
+        std::string_view item = list.substr(0, comma);
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+        if (iequals(item, token)) return true;
+        if (comma == std::string_view::npos) break;
+        list.remove_prefix(comma + 1);
+    }
+    return false;
+}
+
+void append_header(std::string& out, std::string_view name, std::string_view value) {
+    out.append(name).append(": ").append(value).append("\r\n");
+}
+
+}  // namespace
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (lower(a[i]) != lower(b[i])) return false;
+    return true;
+}
+
+bool is_hop_by_hop(std::string_view name, std::string_view connection_value) {
+    // Dispatch on length first: most headers are rejected with one comparison.
+    switch (name.size()) {
+        case 2: if (iequals(name, "te")) return true; break;
+        case 7: if (iequals(name, "trailer") || iequals(name, "upgrade")) return true; break;
+        case 10: if (iequals(name, "connection") || iequals(name, "keep-alive")) return true; break;
+        case 16: if (iequals(name, "proxy-connection")) return true; break;
+        default: break;
+    }
+    return !connection_value.empty() && list_contains(connection_value, name);
+}
+
+void write_request_head(const http::RequestHead& head, const RequestRewrite& rewrite, std::string& out) {
+    out.clear();
+    out.append(head.method_text).push_back(' ');
+    out.append(rewrite.path);
+    if (!head.query.empty() || head.target.find('?') != std::string_view::npos) out.append("?").append(head.query);
+    // A 1.0 client gets a 1.0 request upstream so the server cannot answer with chunked coding it can't read.
+    out.append(head.version_minor == 0 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
+
+    std::array<std::string_view, 8> forwarded_for{};
+    std::size_t forwarded_for_count = 0;
+    for (const auto& h : head.headers) {
+        if (is_hop_by_hop(h.name, head.connection)) continue;
+        switch (h.name.size()) {
+            case 4:
+                if (iequals(h.name, "host") && !rewrite.host_override.empty()) continue;
+                break;
+            case 6:
+                // We answer 100-continue ourselves (see session), so the server must not wait for it.
+                if (iequals(h.name, "expect")) continue;
+                break;
+            case 15:
+                if (iequals(h.name, "x-forwarded-for")) {
+                    if (forwarded_for_count < forwarded_for.size()) forwarded_for[forwarded_for_count++] = h.value;
+                    continue;
+                }
+                break;
+            case 16:
+                if (iequals(h.name, "x-forwarded-host")) continue;
+                break;
+            case 17:
+                if (iequals(h.name, "x-forwarded-proto")) continue;
+                break;
+            default: break;
+        }
+        append_header(out, h.name, h.value);
+    }
+    if (!rewrite.host_override.empty()) append_header(out, "Host", rewrite.host_override);
+    out.append("X-Forwarded-For: ");
+    for (std::size_t i = 0; i < forwarded_for_count; ++i) out.append(forwarded_for[i]).append(", ");
+    out.append(rewrite.client_ip).append("\r\n");
+    append_header(out, "X-Forwarded-Proto", rewrite.scheme);
+    if (!head.host.empty()) append_header(out, "X-Forwarded-Host", head.host);
+    if (head.version_minor == 0) out.append("Connection: keep-alive\r\n");
+    out.append("\r\n");
+}
+
+void write_response_head(const http::ResponseHead& head, bool keep_alive, int client_version_minor,
+                         std::string& out) {
+    out.clear();
+    out.append("HTTP/1.1 ");
+    char status[4];
+    std::to_chars(status, status + 3, head.status);
+    out.append(status, 3).push_back(' ');
+    out.append(head.reason).append("\r\n");
+    for (const auto& h : head.headers) {
+        if (is_hop_by_hop(h.name, head.connection)) continue;
+        append_header(out, h.name, h.value);
+    }
+    if (!keep_alive) out.append("Connection: close\r\n");
+    else if (client_version_minor == 0) out.append("Connection: keep-alive\r\n");
+    out.append("\r\n");
+}
+
+}  // namespace gisgate::proxy

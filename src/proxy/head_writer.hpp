@@ -1,0 +1,33 @@
+// Builds the heads gisgate sends: the request head to a server (rewritten path, hop-by-hop headers removed,
+// X-Forwarded-* added) and the response head to a client. Output goes into a caller-owned string whose
+// capacity is reused, so the steady state allocates nothing.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "http/request_head.hpp"
+#include "http/response_head.hpp"
+
+namespace gisgate::proxy {
+
+struct RequestRewrite {
+    std::string_view path;            // path to send (normalised, rewritten)
+    std::string_view host_override;   // non-empty: send this Host instead of the client's
+    std::string_view client_ip;       // appended to X-Forwarded-For
+    std::string_view scheme;          // X-Forwarded-Proto
+};
+
+void write_request_head(const http::RequestHead& head, const RequestRewrite& rewrite, std::string& out);
+
+// `keep_alive`: what gisgate will do with the client connection after this response.
+void write_response_head(const http::ResponseHead& head, bool keep_alive, int client_version_minor,
+                         std::string& out);
+
+// True for the hop-by-hop fields a proxy must not forward (RFC 9110 §7.6.1), plus fields named in the
+// message's own Connection header.
+bool is_hop_by_hop(std::string_view name, std::string_view connection_value);
+
+bool iequals(std::string_view a, std::string_view b);
+
+}  // namespace gisgate::proxy

@@ -1,0 +1,63 @@
+#include "proxy/runtime.hpp"
+
+#include <algorithm>
+#include <atomic>
+
+#include "http/path.hpp"
+#include "net/buffer_pool.hpp"
+#include "net/listener.hpp"
+
+namespace gisgate::proxy {
+
+namespace {
+std::atomic<std::uint32_t> next_server_id{1};
+}
+
+const RouteRuntime* ListenerRuntime::route_for(std::string_view path) const {
+    for (const auto& route : routes)
+        if (http::has_segment_prefix(path, route.config->prefix)) return &route;
+    return nullptr;
+}
+
+balance::PoolRuntime* Runtime::find_pool(std::string_view name) const {
+    for (const auto& p : pools)
+        if (p->name() == name) return p.get();
+    return nullptr;
+}
+
+std::shared_ptr<const Runtime> build_runtime(config::Config config) {
+    auto rt = std::make_shared<Runtime>();
+    rt->config = std::move(config);
+    const unsigned workers = std::max(1u, rt->config.workers);
+
+    for (const auto& pool_config : rt->config.pools) {
+        std::vector<std::shared_ptr<balance::ServerRuntime>> servers;
+        for (const auto& sc : pool_config.servers) {
+            auto s = std::make_shared<balance::ServerRuntime>();
+            s->id = next_server_id.fetch_add(1);
+            s->name = sc.name;
+            s->pool_name = pool_config.name;
+            s->address = sc.address;
+            s->endpoints = net::resolve(sc.address);
+            s->weight = sc.weight;
+            s->backup = sc.backup;
+            servers.push_back(std::move(s));
+        }
+        rt->pools.push_back(std::make_shared<balance::PoolRuntime>(pool_config, std::move(servers), workers));
+    }
+
+    for (const auto& lc : rt->config.listeners) {
+        ListenerRuntime lr;
+        lr.config = &lc;
+        for (const auto& route : lc.routes) lr.routes.push_back({&route, rt->find_pool(route.pool)});
+        // A head must fit one I/O block; the configured limits can only be lower.
+        const auto block = static_cast<std::uint32_t>(net::BufferPool::kBlockSize);
+        lr.limits.max_header_size = std::min(rt->config.limits.max_header_size, block);
+        lr.limits.max_request_line = std::min(rt->config.limits.max_request_line, lr.limits.max_header_size);
+        lr.limits.max_headers = rt->config.limits.max_headers;
+        rt->listeners.push_back(std::move(lr));
+    }
+    return rt;
+}
+
+}  // namespace gisgate::proxy

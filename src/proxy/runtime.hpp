@@ -1,0 +1,39 @@
+// The immutable snapshot workers serve requests from: the config plus the objects built from it (pools with
+// their shared server state, routes resolved to pools). Replaced as a whole, never edited in place.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "balance/pool.hpp"
+#include "config/config.hpp"
+#include "http/request_head.hpp"
+
+namespace gisgate::proxy {
+
+struct RouteRuntime {
+    const config::RouteConfig* config = nullptr;
+    balance::PoolRuntime* pool = nullptr;
+};
+
+struct ListenerRuntime {
+    const config::ListenerConfig* config = nullptr;
+    std::vector<RouteRuntime> routes;
+    http::Limits limits;
+    // First route whose prefix matches the (normalised) path; nullptr when none does.
+    const RouteRuntime* route_for(std::string_view path) const;
+};
+
+struct Runtime {
+    config::Config config;
+    std::vector<std::shared_ptr<balance::PoolRuntime>> pools;
+    std::vector<ListenerRuntime> listeners;  // same order as config.listeners
+
+    balance::PoolRuntime* find_pool(std::string_view name) const;
+};
+
+// Builds a runtime; resolves server addresses (throws std::runtime_error when one does not resolve).
+std::shared_ptr<const Runtime> build_runtime(config::Config config);
+
+}  // namespace gisgate::proxy

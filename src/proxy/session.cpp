@@ -1,0 +1,563 @@
+#include "proxy/session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <cstring>
+
+#include "net/listener.hpp"
+#include "proxy/head_writer.hpp"
+#include "proxy/worker.hpp"
+
+namespace gisgate::proxy {
+
+namespace {
+
+constexpr std::size_t kBlock = net::BufferPool::kBlockSize;
+// Further tries on other servers after the first one failed before answering (issue: failover).
+constexpr int kRetries = 2;
+
+auto ec_token(error_code& ec) { return asio::redirect_error(use_awaitable, ec); }
+
+double elapsed_ms(net::Clock::time_point since) {
+    return std::chrono::duration<double, std::milli>(net::Clock::now() - since).count();
+}
+
+bool denied(const config::ListenerConfig& listener, std::string_view match_path) {
+    for (const auto& prefix : listener.deny_paths)
+        if (http::has_prefix_icase(match_path, prefix)) return true;
+    return false;
+}
+
+bool client_allowed(const config::ListenerConfig& listener, const tcp::endpoint& peer) {
+    const auto address = peer.address();
+    if (address.is_v4()) {
+        const auto bytes = address.to_v4().to_bytes();
+        for (const auto& cidr : listener.allow)
+            if (cidr.contains(bytes.data(), bytes.size())) return true;
+    } else {
+        const auto bytes = address.to_v6().to_bytes();
+        for (const auto& cidr : listener.allow)
+            if (cidr.contains(bytes.data(), bytes.size())) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+Session::Session(Worker& worker, tcp::socket socket, unsigned listener_index)
+    : worker_(worker),
+      client_(std::move(socket)),
+      listener_index_(listener_index),
+      deadline_(worker.loop().deadlines(), &Session::on_deadline, this) {
+    worker_.attach(this);
+}
+
+Session::~Session() {
+    release_upstream(false);
+    worker_.detach(this);
+}
+
+void Session::on_deadline(void* self) {
+    auto* s = static_cast<Session*>(self);
+    error_code ec;
+    s->client_.cancel(ec);
+    if (s->upstream_) s->upstream_->socket.cancel(ec);
+}
+
+void Session::close_if_idle() {
+    if (idle_) {
+        error_code ec;
+        client_.cancel(ec);
+    }
+}
+
+awaitable<void> Session::run(std::unique_ptr<Session> self) {
+    co_await self->serve_connection();
+}
+
+awaitable<void> Session::serve_connection() {
+    net::tune_socket(client_);
+    error_code ec;
+    const auto peer = client_.remote_endpoint(ec);
+    if (ec) co_return;
+    client_ip_ = peer.address().to_string();
+    {
+        const auto& listeners = worker_.runtime()->listeners;
+        if (listener_index_ >= listeners.size()) co_return;
+        allowed_ = client_allowed(*listeners[listener_index_].config, peer);
+    }
+
+    for (bool first = true;; first = false) {
+        if (!co_await read_request_head(first)) break;
+        if (!co_await serve_request()) break;
+        if (worker_.draining()) break;
+    }
+    client_.shutdown(tcp::socket::shutdown_both, ec);
+    client_.close(ec);
+}
+
+// Reads until one complete request head is in the buffer. False: close the connection (EOF, timeout, or an
+// error response was sent).
+awaitable<bool> Session::read_request_head(bool first) {
+    const auto& timeouts = worker_.runtime()->config.timeouts;
+    error_code ec;
+    if (begin_ == end_) {
+        if (worker_.draining()) co_return false;
+        // Idle between requests: hold no buffer, just wait until the socket is readable.
+        buf_.reset();
+        begin_ = end_ = 0;
+        deadline_.arm(first ? timeouts.header : timeouts.idle, first ? kHeader : kIdle);
+        idle_ = true;
+        co_await client_.async_wait(tcp::socket::wait_read, ec_token(ec));
+        idle_ = false;
+        if (ec) co_return false;
+    }
+    if (!buf_) buf_ = worker_.loop().buffers().acquire();
+    deadline_.arm(timeouts.header, kHeader);
+    const http::Limits& limits = worker_.runtime()->listeners[listener_index_].limits;
+    for (;;) {
+        if (begin_ < end_) {
+            const auto result = http::parse_request_head(client_data(), limits, head_);
+            if (result.status == http::ParseStatus::complete) {
+                deadline_.disarm();
+                co_return true;
+            }
+            if (result.status == http::ParseStatus::error) {
+                deadline_.disarm();
+                log_method_ = "-";
+                log_target_ = "-";
+                started_ = net::Clock::now();
+                head_.version_minor = 1;
+                head_.method = http::Method::other;
+                co_await respond_error({result.error_status, result.error ? result.error : "bad request"});
+                co_return false;
+            }
+        }
+        if (end_ == kBlock) {
+            if (begin_ == 0) {  // cannot happen with limits below the block size; refuse rather than loop
+                co_await respond_error({431, "request head too large"});
+                co_return false;
+            }
+            std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
+            end_ -= begin_;
+            begin_ = 0;
+        }
+        const std::size_t n =
+            co_await client_.async_read_some(asio::buffer(buf_.get() + end_, kBlock - end_), ec_token(ec));
+        if (ec) {
+            if (deadline_.expired() && begin_ < end_) {
+                started_ = net::Clock::now();
+                log_method_ = "-";
+                log_target_ = "-";
+                head_.method = http::Method::other;
+                head_.version_minor = 1;
+                co_await respond_error({408, "request head not received in time"});
+            }
+            co_return false;
+        }
+        end_ += n;
+    }
+}
+
+bool Session::request_keep_alive_possible() const {
+    return head_.keep_alive && request_body_.done() && !worker_.draining();
+}
+
+void Session::build_forward_path(const RouteRuntime& route) {
+    const std::string_view path = path_.forward;
+    if (!route.config->rewrite) {
+        forward_path_.assign(path);
+        return;
+    }
+    const std::string& rewrite = *route.config->rewrite;
+    const std::string& prefix = route.config->prefix;
+    std::string_view rest = path.size() > prefix.size() ? path.substr(prefix.size()) : std::string_view{};
+    forward_path_.assign(rewrite);
+    if (!rest.empty() && rest.front() != '/' && (forward_path_.empty() || forward_path_.back() != '/'))
+        forward_path_.push_back('/');
+    if (!rest.empty() && rest.front() == '/' && !forward_path_.empty() && forward_path_.back() == '/')
+        rest.remove_prefix(1);
+    forward_path_.append(rest);
+    if (forward_path_.empty()) forward_path_ = "/";
+}
+
+awaitable<bool> Session::serve_request() {
+    started_ = net::Clock::now();
+    bytes_sent_ = 0;
+    log_pool_ = {};
+    log_server_ = {};
+    continue_sent_ = false;
+    body_streamed_ = false;
+    runtime_ = worker_.runtime();
+    listener_ = &runtime_->listeners[listener_index_];
+    log_method_.assign(head_.method_text);
+    log_target_.assign(head_.target.substr(0, 1024));
+
+    // The request body (if any) starts right after the head; note what of it is already buffered.
+    request_body_.start(head_.framing, head_.content_length);
+    const std::string_view after_head = client_data().substr(head_.head_size);
+    body_in_buffer_ = request_body_.take(after_head);
+    if (request_body_.error()) co_return co_await respond_error({400, request_body_.error()});
+
+    if (!allowed_) co_return co_await respond_error({403, "client address not allowed"});
+    if (head_.method == http::Method::connect) co_return co_await respond_error({405, "CONNECT is not supported"});
+
+    const auto path_error = http::normalize_path(head_.path, path_);
+    if (path_error != http::PathError::none) co_return co_await respond_error({400, http::to_string(path_error)});
+    if (denied(*listener_->config, path_.match)) co_return co_await respond_error({403, "path is not allowed"});
+
+    const RouteRuntime* route = listener_->route_for(path_.forward);
+    if (!route || !route->pool) co_return co_await respond_error({404, "no route for this path"});
+    build_forward_path(*route);
+    co_return co_await forward(*route);
+}
+
+awaitable<bool> Session::forward(const RouteRuntime& route) {
+    pool_ = route.pool;
+    log_pool_ = pool_->name();
+    const auto& pool_config = pool_->config();
+    RequestRewrite rewrite{forward_path_, route.config->host ? std::string_view(*route.config->host) : std::string_view{},
+                           client_ip_, "http"};
+    write_request_head(head_, rewrite, out_);
+    const std::size_t request_head_size = out_.size();
+
+    balance::TriedSet tried;
+    std::string last_failure;
+    int stale_retries = 0;
+    for (int attempt = 0; attempt <= kRetries;) {
+        const auto acquired = co_await pool_->acquire(worker_.index(), tried);
+        switch (acquired.status) {
+            case balance::AcquireStatus::granted: break;
+            case balance::AcquireStatus::no_server:
+                if (tried.size() == 0)
+                    co_return co_await respond_error({503, "no server available in pool " + pool_->name()});
+                co_return co_await respond_error({502, "no server reachable: " + last_failure});
+            case balance::AcquireStatus::queue_full:
+            case balance::AcquireStatus::queue_timeout: {
+                const auto secs = std::chrono::duration_cast<std::chrono::seconds>(pool_config.queue.timeout).count();
+                co_return co_await respond_error(
+                    {503,
+                     acquired.status == balance::AcquireStatus::queue_full
+                         ? "all servers of pool " + pool_->name() + " are busy and the queue is full"
+                         : "all servers of pool " + pool_->name() + " stayed busy for the queue timeout",
+                     static_cast<int>(secs > 0 ? std::min<long long>(secs, 5) : 1)});
+            }
+        }
+        server_ = acquired.server;
+        log_server_ = server_->name;
+
+        upstream_ = worker_.upstreams().take_idle(*server_);
+        const bool reused = upstream_ != nullptr;
+        if (!reused) {
+            upstream_ = std::make_unique<UpstreamConnection>(worker_.context());
+            upstream_->server_id = server_->id;
+        }
+        upstream_->server = server_;
+        if (!reused) {
+            deadline_.arm(pool_config.timeouts.connect, kConnect);
+            const error_code ec = co_await connect_upstream(*upstream_);
+            const bool timed_out = deadline_.expired();
+            deadline_.disarm();
+            if (ec) {
+                last_failure = server_->name + ": " + (timed_out ? std::string("connect timeout") : ec.message());
+                spdlog::warn("pool {}: server {} ({}) connect failed: {}", pool_->name(), server_->name,
+                             server_->address.to_string(), timed_out ? "timeout" : ec.message());
+                tried.add(server_->id);
+                release_upstream(false);
+                ++attempt;
+                if (attempt > kRetries) {
+                    co_return co_await respond_error(
+                        {timed_out ? 504 : 502, "no server reachable: " + last_failure});
+                }
+                continue;
+            }
+        }
+
+        out_.resize(request_head_size);  // a retry resends the same head
+        const Attempt result = co_await attempt_exchange(reused);
+        switch (result) {
+            case Attempt::responded: co_return co_await relay_response();
+            case Attempt::retry_same:
+                release_upstream(false);
+                if (++stale_retries > 4) co_return co_await respond_error({502, "server keeps closing connections"});
+                continue;  // not counted: a stale pooled connection is not a server failure
+            case Attempt::retry_other:
+                last_failure = server_->name + ": closed without answering";
+                tried.add(server_->id);
+                release_upstream(false);
+                ++attempt;
+                if (attempt > kRetries) co_return co_await respond_error({502, "no server reachable: " + last_failure});
+                continue;
+            case Attempt::failed:
+                release_upstream(false);
+                co_return co_await respond_error(error_);
+            case Attempt::client_gone:
+                release_upstream(false);
+                log_request(499);
+                co_return false;
+        }
+    }
+    co_return co_await respond_error({502, "no server reachable: " + last_failure});
+}
+
+// Sends the request (head and body) and waits for the response head.
+awaitable<Session::Attempt> Session::attempt_exchange(bool reused) {
+    const auto& timeouts = pool_->config().timeouts;
+    error_code ec;
+    // The client waits for "100 Continue" before sending its body; we give it ourselves once a server is
+    // connected (and strip Expect upstream) so a server that ignores Expect cannot deadlock the exchange.
+    if (head_.expect_continue && !request_body_.done() && !continue_sent_ && head_.version_minor == 1) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        deadline_.arm(runtime_->config.timeouts.idle, kClientIo);
+        co_await asio::async_write(client_, asio::buffer(kContinue), ec_token(ec));
+        deadline_.disarm();
+        if (ec) co_return Attempt::client_gone;
+        continue_sent_ = true;
+    }
+
+    const std::array<asio::const_buffer, 2> first{
+        asio::buffer(out_), asio::buffer(buf_.get() + begin_ + head_.head_size, body_in_buffer_)};
+    deadline_.arm(timeouts.server, kServer);
+    co_await asio::async_write(upstream_->socket, first, ec_token(ec));
+    deadline_.disarm();
+    if (ec) {
+        if (body_streamed_) {
+            error_ = {502, "server failed while receiving the request"};
+            co_return Attempt::failed;
+        }
+        co_return reused ? Attempt::retry_same : Attempt::retry_other;
+    }
+    if (!request_body_.done()) {
+        const Attempt sent = co_await send_request_body();
+        if (sent != Attempt::responded) co_return sent;
+    }
+    co_return co_await read_response_head(reused);
+}
+
+// Streams the rest of the request body from the client to the server through the client buffer.
+awaitable<Session::Attempt> Session::send_request_body() {
+    const auto server_timeout = pool_->config().timeouts.server;
+    const auto client_timeout = runtime_->config.timeouts.idle;
+    error_code ec;
+    body_streamed_ = true;
+    // Everything buffered after the head was body and has been sent; reuse the whole buffer.
+    begin_ = end_ = 0;
+    head_.headers.clear();  // views into the buffer we are about to overwrite
+    while (!request_body_.done()) {
+        deadline_.arm(client_timeout, kClientIo);
+        const std::size_t n = co_await client_.async_read_some(asio::buffer(buf_.get(), kBlock), ec_token(ec));
+        deadline_.disarm();
+        if (ec) {
+            client_closed_ = true;
+            co_return Attempt::client_gone;
+        }
+        end_ = n;
+        const std::size_t take = request_body_.take({buf_.get(), n});
+        if (request_body_.error()) {
+            error_ = {400, request_body_.error()};
+            co_return Attempt::failed;
+        }
+        deadline_.arm(server_timeout, kServer);
+        co_await asio::async_write(upstream_->socket, asio::buffer(buf_.get(), take), ec_token(ec));
+        deadline_.disarm();
+        if (ec) {
+            error_ = {502, "server failed while receiving the request"};
+            co_return Attempt::failed;
+        }
+        begin_ = take;  // anything after the body is the next pipelined request
+    }
+    body_in_buffer_ = 0;
+    co_return Attempt::responded;
+}
+
+awaitable<Session::Attempt> Session::read_response_head(bool reused) {
+    const auto server_timeout = pool_->config().timeouts.server;
+    if (!up_buf_) up_buf_ = worker_.loop().buffers().acquire();
+    up_begin_ = up_end_ = 0;
+    error_code ec;
+    for (;;) {
+        if (up_begin_ < up_end_) {
+            const std::string_view data(up_buf_.get() + up_begin_, up_end_ - up_begin_);
+            const auto r = http::parse_response_head(data, head_.method, static_cast<std::uint32_t>(kBlock),
+                                                     runtime_->config.limits.max_headers, response_);
+            if (r.status == http::ParseStatus::error) {
+                spdlog::warn("pool {}: server {} sent a malformed response: {}", pool_->name(), server_->name,
+                             r.error ? r.error : "?");
+                error_ = {502, "malformed response from server"};
+                co_return Attempt::failed;
+            }
+            if (r.status == http::ParseStatus::complete) {
+                if (response_.status >= 100 && response_.status < 200) {
+                    if (response_.status == 101) {
+                        error_ = {502, "server switched protocols, which gisgate does not relay"};
+                        co_return Attempt::failed;
+                    }
+                    up_begin_ += response_.head_size;  // interim response: we sent 100 Continue ourselves
+                    continue;
+                }
+                co_return Attempt::responded;
+            }
+            if (up_end_ == kBlock) {
+                error_ = {502, "response head from server too large"};
+                co_return Attempt::failed;
+            }
+        }
+        deadline_.arm(server_timeout, kServer);
+        const std::size_t n = co_await upstream_->socket.async_read_some(
+            asio::buffer(up_buf_.get() + up_end_, kBlock - up_end_), ec_token(ec));
+        const bool timed_out = deadline_.expired();
+        deadline_.disarm();
+        if (ec) {
+            if (timed_out) {
+                error_ = {504, "server did not answer in time"};
+                co_return Attempt::failed;
+            }
+            const bool nothing_received = up_end_ == 0;
+            if (nothing_received && !body_streamed_) {
+                if (reused) co_return Attempt::retry_same;  // the server closed the pooled connection
+                if (http::is_idempotent(head_.method) && head_.method != http::Method::put &&
+                    head_.method != http::Method::del)
+                    co_return Attempt::retry_other;
+            }
+            error_ = {502, nothing_received ? "server closed the connection without answering"
+                                            : "server closed the connection in the middle of its response head"};
+            co_return Attempt::failed;
+        }
+        up_end_ += n;
+    }
+}
+
+awaitable<bool> Session::relay_response() {
+    const auto server_timeout = pool_->config().timeouts.server;
+    const auto client_timeout = runtime_->config.timeouts.idle;
+    const int status = response_.status;
+    response_body_.start(response_.framing, response_.content_length, response_.until_close);
+    const bool keep_client = request_keep_alive_possible() && !response_.until_close && !client_closed_;
+    write_response_head(response_, keep_client, head_.version_minor, out_);
+    const bool upstream_keep = response_.keep_alive && !response_.until_close;
+
+    up_begin_ += response_.head_size;  // response_ views are not used after this point
+    std::size_t take = response_body_.take({up_buf_.get() + up_begin_, up_end_ - up_begin_});
+    error_code ec;
+    const std::array<asio::const_buffer, 2> first{asio::buffer(out_), asio::buffer(up_buf_.get() + up_begin_, take)};
+    deadline_.arm(client_timeout, kClientIo);
+    bytes_sent_ += co_await asio::async_write(client_, first, ec_token(ec));
+    deadline_.disarm();
+    up_begin_ += take;
+    if (ec) {
+        release_upstream(false);
+        log_request(status);
+        co_return false;
+    }
+
+    while (!response_body_.done() && !response_body_.error()) {
+        if (up_begin_ < up_end_) {
+            // Bytes beyond the body in the buffer while the body is not done cannot happen; guard anyway.
+            break;
+        }
+        deadline_.arm(server_timeout, kServer);
+        const std::size_t n =
+            co_await upstream_->socket.async_read_some(asio::buffer(up_buf_.get(), kBlock), ec_token(ec));
+        deadline_.disarm();
+        if (ec) {
+            if (ec == asio::error::eof) response_body_.on_eof();
+            break;
+        }
+        up_begin_ = 0;
+        up_end_ = n;
+        take = response_body_.take({up_buf_.get(), n});
+        deadline_.arm(client_timeout, kClientIo);
+        bytes_sent_ += co_await asio::async_write(client_, asio::buffer(up_buf_.get(), take), ec_token(ec));
+        deadline_.disarm();
+        up_begin_ = take;
+        if (ec) break;
+    }
+
+    const bool complete = response_body_.done() && !ec;
+    if (!complete && !response_body_.done()) {
+        spdlog::warn("pool {}: response from server {} cut short ({})", pool_->name(), server_->name,
+                     response_body_.error() ? response_body_.error() : ec.message());
+    }
+    // Reuse the server connection only for a cleanly ended exchange with nothing unexpected left over.
+    release_upstream(complete && upstream_keep && request_body_.done() && up_begin_ == up_end_);
+    log_request(status);
+    if (!response_body_.done() || ec) co_return false;
+    finish_request_in_buffer();
+    co_return keep_client;
+}
+
+// Advances the client buffer past the finished request; what remains is the next pipelined request.
+void Session::finish_request_in_buffer() {
+    if (!body_streamed_) begin_ += head_.head_size + body_in_buffer_;
+    if (begin_ >= end_) begin_ = end_ = 0;
+}
+
+void Session::release_upstream(bool reusable) {
+    if (upstream_) {
+        if (reusable) {
+            ++upstream_->requests;
+            worker_.upstreams().put_idle(std::move(upstream_), pool_->config().keepalive_per_server,
+                                         worker_.loop().deadlines().now());
+        } else {
+            error_code ec;
+            upstream_->socket.close(ec);
+        }
+        upstream_.reset();
+    }
+    up_buf_.reset();
+    up_begin_ = up_end_ = 0;
+    if (server_) {
+        pool_->release(server_);
+        server_ = nullptr;
+    }
+}
+
+awaitable<bool> Session::respond_error(const ErrorResponse& error) {
+    // Keep the connection only when the request was fully read (so the next bytes are a new request).
+    const bool keep = error.status != 408 && request_keep_alive_possible() && !client_closed_ &&
+                      error.status != 400 && error.status != 414 && error.status != 431;
+    write_error_response(error, keep, head_.method == http::Method::head, out_);
+    error_code ec;
+    if (!client_closed_) {
+        deadline_.arm(runtime_ ? runtime_->config.timeouts.idle : std::chrono::seconds(60), kClientIo);
+        bytes_sent_ += co_await asio::async_write(client_, asio::buffer(out_), ec_token(ec));
+        deadline_.disarm();
+    }
+    log_request(error.status);
+    if (keep && !ec) {
+        finish_request_in_buffer();
+        co_return true;
+    }
+    co_await lingering_close();
+    co_return false;
+}
+
+// Closing a socket with unread request bytes makes the kernel send RST, which can destroy the error response
+// before the client reads it. Shut down our side, then read and discard for a short while.
+awaitable<void> Session::lingering_close() {
+    error_code ec;
+    client_.shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) co_return;
+    if (!buf_) buf_ = worker_.loop().buffers().acquire();
+    deadline_.arm(std::chrono::seconds(2), kClientIo);
+    std::size_t discarded = 0;
+    while (discarded < 4 * kBlock) {
+        const std::size_t n = co_await client_.async_read_some(asio::buffer(buf_.get(), kBlock), ec_token(ec));
+        if (ec) break;
+        discarded += n;
+    }
+    deadline_.disarm();
+    begin_ = end_ = 0;
+}
+
+void Session::log_request(int status) {
+    AccessLog& log = worker_.access_log();
+    if (!log.enabled()) return;
+    const std::string_view listener_name =
+        listener_ ? std::string_view(listener_->config->name) : std::string_view("-");
+    log.record({client_ip_, listener_name, log_method_, log_target_, head_.version_minor, status, log_pool_,
+                log_server_, bytes_sent_, elapsed_ms(started_)});
+}
+
+}  // namespace gisgate::proxy

@@ -1,0 +1,113 @@
+// One client connection and the life of each request on it: read the head, apply the listener's policy,
+// route, take a server slot, relay the request and the response (streamed, bounded buffers), and keep both
+// connections alive when the protocol allows.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "balance/pool.hpp"
+#include "http/path.hpp"
+#include "http/request_head.hpp"
+#include "http/response_head.hpp"
+#include "net/buffer_pool.hpp"
+#include "net/deadline.hpp"
+#include "proxy/body_cursor.hpp"
+#include "proxy/error_response.hpp"
+#include "proxy/runtime.hpp"
+#include "proxy/upstream.hpp"
+
+namespace gisgate::proxy {
+
+class Worker;
+
+class Session {
+public:
+    Session(Worker& worker, tcp::socket socket, unsigned listener_index);
+    ~Session();
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    // The coroutine owns the session for the connection's lifetime.
+    static awaitable<void> run(std::unique_ptr<Session> self);
+
+    // Draining: a connection waiting for its next request is closed now; a busy one closes after its response.
+    void close_if_idle();
+
+private:
+    enum Timeout : std::uint8_t { kNone, kHeader, kIdle, kClientIo, kConnect, kServer };
+
+    // How one attempt to get a response from a server ended.
+    enum class Attempt : std::uint8_t {
+        responded,        // a response head arrived (relay it)
+        retry_same,       // reused pooled connection was stale: try a fresh connection to the same server
+        retry_other,      // nothing reached the server or it closed without answering: next server
+        failed,           // answered with an error response already chosen (error_)
+        client_gone,      // the client went away: nothing to answer
+    };
+
+    static void on_deadline(void* self);
+
+    awaitable<void> serve_connection();
+    awaitable<bool> read_request_head(bool first);
+    awaitable<bool> serve_request();
+    awaitable<bool> forward(const RouteRuntime& route);
+    awaitable<Attempt> attempt_exchange(bool reused);
+    awaitable<Attempt> send_request_body();
+    awaitable<Attempt> read_response_head(bool reused);
+    awaitable<bool> relay_response();
+    awaitable<bool> respond_error(const ErrorResponse& error);
+    awaitable<void> lingering_close();
+
+    void build_forward_path(const RouteRuntime& route);
+    bool request_keep_alive_possible() const;
+    void finish_request_in_buffer();
+    void release_upstream(bool reusable);
+    std::string_view client_data() const { return {buf_.get() + begin_, end_ - begin_}; }
+    void log_request(int status);
+
+    Worker& worker_;
+    tcp::socket client_;
+    unsigned listener_index_;
+    net::Deadline deadline_;
+    std::shared_ptr<const Runtime> runtime_;  // held for the current request
+    const ListenerRuntime* listener_ = nullptr;
+
+    // Client side read buffer: [begin_, end_) holds unprocessed bytes. Released while idle.
+    net::BufferPool::Block buf_;
+    std::size_t begin_ = 0;
+    std::size_t end_ = 0;
+
+    // Current request.
+    http::RequestHead head_;
+    http::NormalizedPath path_;
+    std::string forward_path_;
+    std::string out_;          // head being written (request to server, response or error to client)
+    std::string log_method_;
+    std::string log_target_;
+    std::string client_ip_;
+    BodyCursor request_body_;
+    std::size_t body_in_buffer_ = 0;    // request body bytes sitting in buf_ right after the head
+    bool body_streamed_ = false;        // body bytes beyond the first buffer were relayed: no replay possible
+    bool continue_sent_ = false;
+    bool allowed_ = false;
+    bool idle_ = false;
+    bool client_closed_ = false;
+    net::Clock::time_point started_{};
+    std::uint64_t bytes_sent_ = 0;
+    std::string_view log_pool_;
+    std::string_view log_server_;
+    ErrorResponse error_;
+
+    // Server side of the current request.
+    balance::PoolRuntime* pool_ = nullptr;
+    balance::ServerRuntime* server_ = nullptr;  // holds a slot while set
+    std::unique_ptr<UpstreamConnection> upstream_;
+    net::BufferPool::Block up_buf_;
+    std::size_t up_begin_ = 0;
+    std::size_t up_end_ = 0;
+    http::ResponseHead response_;
+    BodyCursor response_body_;
+};
+
+}  // namespace gisgate::proxy

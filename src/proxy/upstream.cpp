@@ -1,0 +1,73 @@
+#include "proxy/upstream.hpp"
+
+#include <sys/socket.h>
+
+#include "net/listener.hpp"
+
+namespace gisgate::proxy {
+
+namespace {
+// A pooled connection the server has closed reads EOF; one that has unexpected bytes is unusable too.
+// One non-blocking peek on reuse is far cheaper than keeping a read armed on every idle connection.
+bool looks_open(UpstreamConnection& c) {
+    char byte;
+    const ssize_t n = ::recv(c.socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+}  // namespace
+
+std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(const balance::ServerRuntime& server) {
+    auto it = idle_.find(server.id);
+    if (it == idle_.end()) return nullptr;
+    auto& stack = it->second;
+    while (!stack.empty()) {
+        auto c = std::move(stack.back());
+        stack.pop_back();
+        if (looks_open(*c)) return c;
+    }
+    return nullptr;
+}
+
+void UpstreamPool::put_idle(std::unique_ptr<UpstreamConnection> connection, std::uint32_t max_idle,
+                            net::Clock::time_point now) {
+    connection->server = nullptr;  // may be gone after a reload; set again when taken
+    auto& stack = idle_[connection->server_id];
+    if (stack.size() >= max_idle) return;  // destructor closes it
+    connection->idle_since = now;
+    stack.push_back(std::move(connection));
+}
+
+void UpstreamPool::close_idle_older_than(net::Clock::time_point now, net::Clock::duration max_age) {
+    for (auto it = idle_.begin(); it != idle_.end();) {
+        auto& stack = it->second;
+        // Oldest first in the stack (pushed earlier), so trim from the front.
+        std::size_t keep_from = 0;
+        while (keep_from < stack.size() && now - stack[keep_from]->idle_since > max_age) ++keep_from;
+        stack.erase(stack.begin(), stack.begin() + static_cast<std::ptrdiff_t>(keep_from));
+        it = stack.empty() ? idle_.erase(it) : std::next(it);
+    }
+}
+
+void UpstreamPool::close_all() { idle_.clear(); }
+
+std::size_t UpstreamPool::idle_count() const {
+    std::size_t n = 0;
+    for (const auto& [id, stack] : idle_) n += stack.size();
+    return n;
+}
+
+awaitable<error_code> connect_upstream(UpstreamConnection& connection) {
+    error_code ec = asio::error::host_not_found;
+    for (const auto& endpoint : connection.server->endpoints) {
+        if (connection.socket.is_open()) connection.socket.close(ec);
+        co_await connection.socket.async_connect(endpoint, asio::redirect_error(use_awaitable, ec));
+        if (!ec) {
+            net::tune_socket(connection.socket);
+            co_return ec;
+        }
+        if (ec == asio::error::operation_aborted) break;  // the deadline fired
+    }
+    co_return ec;
+}
+
+}  // namespace gisgate::proxy

@@ -1,0 +1,49 @@
+// Connections to servers, pooled per worker and per server so keep-alive connections are reused without any
+// sharing between threads.
+#pragma once
+
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "balance/server.hpp"
+#include "net/asio.hpp"
+#include "net/buffer_pool.hpp"
+#include "net/deadline.hpp"
+
+namespace gisgate::proxy {
+
+struct UpstreamConnection {
+    explicit UpstreamConnection(asio::io_context& context) : socket(context) {}
+    tcp::socket socket;
+    std::uint32_t server_id = 0;               // key in the idle pool
+    balance::ServerRuntime* server = nullptr;  // set while in use (the request's runtime keeps it alive)
+    net::Clock::time_point idle_since{};
+    std::uint32_t requests = 0;  // served on this connection
+};
+
+class UpstreamPool {
+public:
+    explicit UpstreamPool(asio::io_context& context) : context_(context) {}
+
+    // An idle connection to `server` that still looks open, or nullptr.
+    std::unique_ptr<UpstreamConnection> take_idle(const balance::ServerRuntime& server);
+    // Keeps `connection` for reuse unless `max_idle` connections to its server are already kept.
+    void put_idle(std::unique_ptr<UpstreamConnection> connection, std::uint32_t max_idle, net::Clock::time_point now);
+    // Closes connections idle for longer than `max_age` (servers drop idle connections; better we do first).
+    void close_idle_older_than(net::Clock::time_point now, net::Clock::duration max_age);
+    void close_all();
+    std::size_t idle_count() const;
+
+    asio::io_context& context() { return context_; }
+
+private:
+    asio::io_context& context_;
+    std::unordered_map<std::uint32_t, std::vector<std::unique_ptr<UpstreamConnection>>> idle_;
+};
+
+// Opens a connection to one of `connection.server`'s endpoints. The caller's deadline bounds the attempt (it cancels
+// the socket when it fires).
+awaitable<error_code> connect_upstream(UpstreamConnection& connection);
+
+}  // namespace gisgate::proxy

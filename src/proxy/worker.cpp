@@ -1,0 +1,80 @@
+#include "proxy/worker.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "net/listener.hpp"
+#include "proxy/session.hpp"
+
+namespace gisgate::proxy {
+
+namespace {
+// Servers close idle keep-alive connections on their own timers (often 15–60 s); closing ours first avoids
+// sending a request into a connection the server is closing.
+constexpr auto kUpstreamIdleMax = std::chrono::seconds(10);
+}  // namespace
+
+Worker::Worker(unsigned index, int access_log_fd, std::shared_ptr<const Runtime> runtime)
+    : loop_(index), upstreams_(loop_.context()), access_log_(access_log_fd), runtime_(std::move(runtime)) {
+    loop_.on_tick([this] {
+        access_log_.flush();
+        upstreams_.close_idle_older_than(loop_.deadlines().now(), kUpstreamIdleMax);
+    });
+}
+
+Worker::~Worker() {
+    loop_.stop();
+    loop_.join();
+    // I/O objects first, then the context: destroying it destroys suspended sessions, whose destructors
+    // still use this worker (detach, upstream pool), so that must happen while the members are alive.
+    acceptors_.clear();
+    upstreams_.close_all();
+    loop_.destroy();
+}
+
+void Worker::add_acceptor(tcp::acceptor acceptor, unsigned listener_index) {
+    acceptors_.push_back(std::make_unique<tcp::acceptor>(std::move(acceptor)));
+    tcp::acceptor& a = *acceptors_.back();
+    asio::co_spawn(context(), accept_loop(a, listener_index), asio::detached);
+}
+
+awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor, unsigned listener_index) {
+    asio::steady_timer backoff(context());
+    while (!draining_) {
+        error_code ec;
+        tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
+        if (ec) {
+            if (ec == asio::error::operation_aborted || draining_ || !acceptor.is_open()) break;
+            // Out of file descriptors or memory: back off briefly instead of spinning on the error.
+            spdlog::warn("accept failed: {}", ec.message());
+            backoff.expires_after(std::chrono::milliseconds(50));
+            co_await backoff.async_wait(asio::redirect_error(use_awaitable, ec));
+            continue;
+        }
+        auto session = std::make_unique<Session>(*this, std::move(socket), listener_index);
+        asio::co_spawn(context(), Session::run(std::move(session)), asio::detached);
+    }
+}
+
+void Worker::begin_drain() {
+    draining_ = true;
+    for (auto& a : acceptors_) {
+        error_code ec;
+        a->close(ec);
+    }
+    // Copy: closing an idle session may detach it while we iterate.
+    std::vector<Session*> sessions(sessions_.begin(), sessions_.end());
+    for (Session* s : sessions) s->close_if_idle();
+    upstreams_.close_all();
+}
+
+void Worker::attach(Session* session) {
+    sessions_.insert(session);
+    session_count_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Worker::detach(Session* session) {
+    sessions_.erase(session);
+    session_count_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+}  // namespace gisgate::proxy

@@ -1,0 +1,154 @@
+// Config → YAML: the effective configuration with every default written out, as `gisgate check` shows it.
+// The output must load again to the same Config (tests round-trip it), so it only uses the loader's keys.
+#include <yaml-cpp/yaml.h>
+
+#include "config/loader.hpp"
+
+namespace gisgate::config {
+
+namespace {
+
+const std::string kRedacted = "REDACTED";
+
+const char* to_string(BalanceAlgorithm balance) {
+    switch (balance) {
+        case BalanceAlgorithm::least_conn: return "least_conn";
+        case BalanceAlgorithm::round_robin: break;
+    }
+    return "round_robin";
+}
+
+// Free-form strings such as `access_log: off` or `token: 123` load back fine here, where every value is read as
+// text, but a generic YAML 1.1 reader would see a boolean or a number. Quote those so the output means the same
+// to any tool. (yaml-cpp already quotes null-like and otherwise special strings.)
+struct Text {
+    const std::string& value;
+};
+
+bool looks_typed(const std::string& s) {
+    static constexpr std::string_view words[] = {"y", "n", "yes", "no", "true", "false", "on", "off"};
+    std::string lower;
+    for (char c : s) lower += static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+    for (auto word : words) {
+        if (lower == word) return true;
+    }
+    if (s.empty()) return false;
+    std::size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+    bool digit = false;
+    for (; i < s.size(); ++i) {
+        if (s[i] >= '0' && s[i] <= '9') digit = true;
+        else if (s[i] != '.' && s[i] != '_') return false;
+    }
+    return digit;
+}
+
+YAML::Emitter& operator<<(YAML::Emitter& out, Text text) {
+    if (looks_typed(text.value)) out << YAML::DoubleQuoted;
+    return out << text.value;
+}
+
+void emit_cidrs(YAML::Emitter& out, const char* key, const std::vector<Cidr>& cidrs) {
+    out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const auto& cidr : cidrs) out << cidr.to_string();
+    out << YAML::EndSeq;
+}
+
+void emit_admin(YAML::Emitter& out, const AdminConfig& admin, bool redact) {
+    out << YAML::Key << "admin" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "bind" << YAML::Value << admin.bind.to_string();
+    out << YAML::Key << "token" << YAML::Value << Text{redact ? kRedacted : admin.token};
+    emit_cidrs(out, "allow", admin.allow);
+    out << YAML::EndMap;
+}
+
+void emit_listener(YAML::Emitter& out, const ListenerConfig& listener) {
+    out << YAML::BeginMap;
+    out << YAML::Key << "name" << YAML::Value << Text{listener.name};
+    out << YAML::Key << "bind" << YAML::Value << listener.bind.to_string();
+    out << YAML::Key << "deny_paths" << YAML::Value << YAML::Flow << listener.deny_paths;
+    emit_cidrs(out, "allow", listener.allow);
+    out << YAML::Key << "routes" << YAML::Value << YAML::BeginSeq;
+    for (const auto& route : listener.routes) {
+        out << YAML::Flow << YAML::BeginMap;
+        out << YAML::Key << "prefix" << YAML::Value << route.prefix;
+        if (route.rewrite) out << YAML::Key << "rewrite" << YAML::Value << *route.rewrite;
+        if (route.host) out << YAML::Key << "host" << YAML::Value << Text{*route.host};
+        out << YAML::Key << "pool" << YAML::Value << Text{route.pool};
+        out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+    out << YAML::EndMap;
+}
+
+void emit_pool(YAML::Emitter& out, const PoolConfig& pool) {
+    out << YAML::BeginMap;
+    out << YAML::Key << "name" << YAML::Value << Text{pool.name};
+    out << YAML::Key << "balance" << YAML::Value << to_string(pool.balance);
+    out << YAML::Key << "max_active_per_server" << YAML::Value << pool.max_active_per_server;
+    out << YAML::Key << "queue" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    out << YAML::Key << "max" << YAML::Value << pool.queue.max;
+    out << YAML::Key << "timeout" << YAML::Value << format_duration(pool.queue.timeout);
+    out << YAML::EndMap;
+    // Only connect/server: header and idle are client-side and not accepted in a pool.
+    out << YAML::Key << "timeouts" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    out << YAML::Key << "connect" << YAML::Value << format_duration(pool.timeouts.connect);
+    out << YAML::Key << "server" << YAML::Value << format_duration(pool.timeouts.server);
+    out << YAML::EndMap;
+    out << YAML::Key << "keepalive_per_server" << YAML::Value << pool.keepalive_per_server;
+    out << YAML::Key << "servers" << YAML::Value << YAML::BeginSeq;
+    for (const auto& server : pool.servers) {
+        out << YAML::Flow << YAML::BeginMap;
+        out << YAML::Key << "name" << YAML::Value << Text{server.name};
+        out << YAML::Key << "address" << YAML::Value << server.address.to_string();
+        out << YAML::Key << "weight" << YAML::Value << server.weight;
+        out << YAML::Key << "backup" << YAML::Value << server.backup;
+        out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+    out << YAML::EndMap;
+}
+
+}  // namespace
+
+std::string to_yaml(const Config& config) { return to_yaml(config, false); }
+
+std::string to_yaml(const Config& config, bool redact_secrets) {
+    YAML::Emitter out;
+    out.SetBoolFormat(YAML::TrueFalseBool);
+    out << YAML::BeginMap;
+    out << YAML::Key << "workers" << YAML::Value << config.workers;
+    if (config.admin) emit_admin(out, *config.admin, redact_secrets);
+
+    out << YAML::Key << "timeouts" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    out << YAML::Key << "connect" << YAML::Value << format_duration(config.timeouts.connect);
+    out << YAML::Key << "header" << YAML::Value << format_duration(config.timeouts.header);
+    out << YAML::Key << "idle" << YAML::Value << format_duration(config.timeouts.idle);
+    out << YAML::Key << "server" << YAML::Value << format_duration(config.timeouts.server);
+    out << YAML::EndMap;
+
+    // Sizes as plain byte counts: exact, and parse_size reads a bare number as bytes.
+    out << YAML::Key << "limits" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    out << YAML::Key << "max_request_line" << YAML::Value << config.limits.max_request_line;
+    out << YAML::Key << "max_header_size" << YAML::Value << config.limits.max_header_size;
+    out << YAML::Key << "max_headers" << YAML::Value << config.limits.max_headers;
+    out << YAML::EndMap;
+
+    out << YAML::Key << "access_log" << YAML::Value << Text{config.access_log};
+    out << YAML::Key << "log_level" << YAML::Value << Text{config.log_level};
+    out << YAML::Key << "shutdown_grace" << YAML::Value << format_duration(config.shutdown_grace);
+
+    out << YAML::Key << "listeners" << YAML::Value << YAML::BeginSeq;
+    for (const auto& listener : config.listeners) emit_listener(out, listener);
+    out << YAML::EndSeq;
+
+    out << YAML::Key << "pools" << YAML::Value << YAML::BeginSeq;
+    for (const auto& pool : config.pools) emit_pool(out, pool);
+    out << YAML::EndSeq;
+    out << YAML::EndMap;
+
+    std::string text = out.c_str();
+    text += '\n';
+    return text;
+}
+
+}  // namespace gisgate::config

@@ -27,15 +27,23 @@ public:
 
     // Limits against abuse: a chunk-size line (with extensions) or a trailer line longer than this is an error.
     static constexpr std::size_t kMaxLineLength = 4096;
+    // The whole trailer section (after the last chunk, including its final CRLF) may not exceed this.
+    static constexpr std::size_t kMaxTrailerSize = 64 * 1024;
+    // A chunk size has at most this many hex digits (leading zeros included), so it never overflows.
+    static constexpr int kMaxSizeDigits = 16;
 
 private:
-    enum class State : std::uint8_t { size, size_ext, size_lf, data, data_cr, data_lf, trailer, trailer_lf,
-                                      trailer_line, trailer_line_lf, finished };
+    enum class State : std::uint8_t { size, size_ws, size_ext, size_lf, data, data_cr, data_lf, trailer, trailer_lf,
+                                      trailer_line, trailer_line_lf, finished, failed };
+    Result fail(const char* why, std::size_t consumed);
+
     State state_ = State::size;
     std::uint64_t remaining_ = 0;  // bytes left in the current chunk's data
     std::uint64_t payload_bytes_ = 0;
     std::size_t line_length_ = 0;
-    int size_digits_ = 0;
+    std::size_t trailer_bytes_ = 0;
+    int size_digits_ = 0;           // hex digits of the current size; in trailer lines: 0 = name, 1 = value
+    const char* error_ = nullptr;   // sticky once failed
 };
 
 }  // namespace gisgate::http

@@ -31,12 +31,13 @@ struct RequestHead {
     std::vector<Header> headers;
 
     // Derived once while parsing, so later stages never scan headers again.
-    BodyFraming framing = BodyFraming::none;
+    BodyFraming framing = BodyFraming::none;  // "Content-Length: 0" gives none (and content_length 0)
     std::uint64_t content_length = 0;
     bool keep_alive = true;       // HTTP/1.1 default unless "Connection: close"; 1.0 needs keep-alive
     bool expect_continue = false; // "Expect: 100-continue"
     std::string_view host;        // Host header value (empty if absent)
-    std::string_view connection;  // raw Connection header value (to strip tokens it names)
+    std::string_view connection;  // raw value of the first Connection header (to strip tokens it names; if there
+                                  // are several, walk `headers` — keep_alive already accounts for all of them)
     std::size_t head_size = 0;    // bytes of the head including the final CRLFCRLF
 
     void clear();
@@ -52,7 +53,7 @@ enum class ParseStatus : std::uint8_t { complete, incomplete, error };
 
 struct ParseResult {
     ParseStatus status = ParseStatus::incomplete;
-    int error_status = 0;        // on error: 400, 414, 431 or 501
+    int error_status = 0;        // on error: 400, 414, 431, 501 (transfer coding) or 505 (HTTP/2.0, HTTP/1.2)
     const char* error = nullptr; // on error: short reason for logs and the JSON error body
 };
 

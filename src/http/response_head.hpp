@@ -16,7 +16,7 @@ struct ResponseHead {
     std::vector<Header> headers;
 
     BodyFraming framing = BodyFraming::none;
-    std::uint64_t content_length = 0;
+    std::uint64_t content_length = 0;  // 0 unless framing is content_length (also 0 for HEAD/1xx/204/304)
     bool until_close = false;  // no length and not chunked: the body ends when the server closes
     bool keep_alive = true;    // the server will keep the connection open after this response
     std::string_view connection;

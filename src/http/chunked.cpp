@@ -1,0 +1,188 @@
+#include "http/chunked.hpp"
+
+#include <algorithm>
+
+#include "http/header_rules.hpp"
+
+namespace gisgate::http {
+
+namespace {
+
+struct HexTable {
+    signed char value[256] = {};
+    constexpr HexTable() {
+        for (int c = 0; c < 256; ++c) value[c] = -1;
+        for (int c = '0'; c <= '9'; ++c) value[c] = static_cast<signed char>(c - '0');
+        for (int c = 'a'; c <= 'f'; ++c) value[c] = static_cast<signed char>(c - 'a' + 10);
+        for (int c = 'A'; c <= 'F'; ++c) value[c] = static_cast<signed char>(c - 'A' + 10);
+    }
+};
+constexpr HexTable kHex{};
+
+inline unsigned char uc(char c) { return static_cast<unsigned char>(c); }
+
+}  // namespace
+
+ChunkedScanner::Result ChunkedScanner::fail(const char* why, std::size_t consumed) {
+    state_ = State::failed;
+    error_ = why;
+    Result r;
+    r.status = Status::error;
+    r.consumed = consumed;
+    r.error = why;
+    return r;
+}
+
+// chunked-body = *chunk last-chunk trailer-section CRLF
+// chunk        = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
+// chunk-ext    = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+// Extensions are only bounded and checked for CTLs (their content is never interpreted); line endings are
+// strictly CRLF so that the message end is the same for every conforming parser behind the proxy.
+ChunkedScanner::Result ChunkedScanner::feed(std::string_view data) {
+    Result r;
+    if (state_ == State::failed) {
+        r.status = Status::error;
+        r.error = error_;
+        return r;
+    }
+    if (state_ == State::finished) {
+        r.status = Status::done;
+        return r;
+    }
+    const char* const begin = data.data();
+    const char* const end = begin + data.size();
+    const char* p = begin;
+    auto used = [&] { return static_cast<std::size_t>(p - begin); };
+
+    while (p < end) {
+        switch (state_) {
+            case State::data: {
+                const std::uint64_t n = std::min<std::uint64_t>(remaining_, static_cast<std::uint64_t>(end - p));
+                p += n;
+                remaining_ -= n;
+                if (remaining_ == 0) state_ = State::data_cr;
+                continue;
+            }
+            case State::size: {
+                const char c = *p;
+                const int v = kHex.value[uc(c)];
+                if (v >= 0) {
+                    if (size_digits_ == kMaxSizeDigits) return fail("chunk size too long", used());
+                    remaining_ = (remaining_ << 4) | static_cast<std::uint64_t>(v);
+                    ++size_digits_;
+                    ++line_length_;
+                } else if (size_digits_ == 0) {
+                    return fail("invalid chunk size", used());
+                } else if (c == '\r') {
+                    state_ = State::size_lf;
+                } else if (c == ';') {
+                    state_ = State::size_ext;
+                    ++line_length_;
+                } else if (c == ' ' || c == '\t') {
+                    state_ = State::size_ws;
+                    ++line_length_;
+                } else if (c == '\n') {
+                    return fail("bare LF in chunk size line", used());
+                } else {
+                    return fail("invalid chunk size", used());
+                }
+                ++p;
+                continue;
+            }
+            case State::size_ws: {  // BWS after the size: only valid before ';'
+                const char c = *p;
+                if (c == ';') state_ = State::size_ext;
+                else if (c != ' ' && c != '\t') return fail("invalid chunk size", used());
+                if (++line_length_ > kMaxLineLength) return fail("chunk size line too long", used());
+                ++p;
+                continue;
+            }
+            case State::size_ext: {
+                // Bulk-skip ordinary extension bytes, then handle the byte that stopped the run.
+                const char* run = p;
+                while (p < end && detail::kChars.field_value[uc(*p)]) ++p;  // stops at CR, LF and other CTLs
+                line_length_ += static_cast<std::size_t>(p - run);
+                if (line_length_ > kMaxLineLength) return fail("chunk size line too long", used());
+                if (p == end) continue;
+                if (*p == '\n') return fail("bare LF in chunk size line", used());
+                if (*p != '\r') return fail("invalid character in chunk extension", used());
+                state_ = State::size_lf;
+                ++p;
+                continue;
+            }
+            case State::size_lf:
+                if (*p != '\n') return fail("bare CR in chunk size line", used());
+                ++p;
+                payload_bytes_ += remaining_;
+                size_digits_ = 0;
+                line_length_ = 0;
+                state_ = remaining_ == 0 ? State::trailer : State::data;
+                continue;
+            case State::data_cr:
+                if (*p != '\r') return fail("missing CRLF after chunk data", used());
+                ++p;
+                state_ = State::data_lf;
+                continue;
+            case State::data_lf:
+                if (*p != '\n') return fail("missing CRLF after chunk data", used());
+                ++p;
+                state_ = State::size;
+                continue;
+            case State::trailer: {  // start of a trailer line, or the final CRLF
+                const char c = *p;
+                if (++trailer_bytes_ > kMaxTrailerSize) return fail("trailer section too large", used());
+                if (c == '\r') {
+                    state_ = State::trailer_lf;
+                } else if (c == '\n') {
+                    return fail("bare LF in trailer section", used());
+                } else if (!detail::is_tchar(c)) {
+                    return fail("invalid trailer field", used());
+                } else {
+                    state_ = State::trailer_line;
+                    size_digits_ = 0;  // in the name
+                    line_length_ = 1;
+                }
+                ++p;
+                continue;
+            }
+            case State::trailer_line: {
+                const char c = *p;
+                if (++trailer_bytes_ > kMaxTrailerSize) return fail("trailer section too large", used());
+                if (++line_length_ > kMaxLineLength) return fail("trailer line too long", used());
+                if (c == '\r') {
+                    if (size_digits_ == 0) return fail("trailer line without colon", used());
+                    state_ = State::trailer_line_lf;
+                } else if (c == '\n') {
+                    return fail("bare LF in trailer section", used());
+                } else if (size_digits_ == 0) {
+                    if (c == ':') size_digits_ = 1;
+                    else if (!detail::is_tchar(c)) return fail("invalid trailer field", used());
+                } else if (!detail::kChars.field_value[uc(c)]) {
+                    return fail("invalid character in trailer field", used());
+                }
+                ++p;
+                continue;
+            }
+            case State::trailer_line_lf:
+                if (*p != '\n') return fail("bare CR in trailer section", used());
+                if (++trailer_bytes_ > kMaxTrailerSize) return fail("trailer section too large", used());
+                ++p;
+                state_ = State::trailer;
+                continue;
+            case State::trailer_lf:
+                if (*p != '\n') return fail("bare CR in trailer section", used());
+                ++p;
+                state_ = State::finished;
+                r.status = Status::done;
+                r.consumed = used();
+                return r;
+            case State::finished:
+            case State::failed:
+                return r;  // unreachable: handled before the loop
+        }
+    }
+    r.consumed = used();
+    return r;
+}
+
+}  // namespace gisgate::http

@@ -1,0 +1,250 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+
+#include "exact_buffer.hpp"
+#include "http/chunked.hpp"
+
+namespace gisgate::http {
+namespace {
+
+using Status = ChunkedScanner::Status;
+using namespace std::string_literals;
+
+// Feeds the whole input in one call.
+ChunkedScanner::Result scan_all(std::string_view body, ChunkedScanner& s) { return s.feed(body); }
+
+// Feeds the input in pieces of `step` bytes until done/error; returns the final status and the total consumed.
+struct Outcome {
+    Status status;
+    std::size_t consumed;
+};
+
+Outcome scan_in_steps(std::string_view body, std::size_t step) {
+    ChunkedScanner s;
+    std::size_t pos = 0;
+    while (pos < body.size()) {
+        const test::ExactBuffer piece(body.substr(pos, step));
+        const auto r = s.feed(piece.view());
+        pos += r.consumed;
+        if (r.status != Status::need_more) return {r.status, pos};
+        EXPECT_EQ(r.consumed, std::min(step, body.size() - (pos - r.consumed))) << "need_more must consume all";
+    }
+    return {Status::need_more, pos};
+}
+
+TEST(Chunked, SimpleBody) {
+    const std::string_view body = "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n";
+    ChunkedScanner s;
+    const auto r = scan_all(body, s);
+    ASSERT_EQ(r.status, Status::done);
+    EXPECT_EQ(r.consumed, body.size());
+    EXPECT_EQ(s.payload_bytes(), 11u);
+}
+
+TEST(Chunked, StopsExactlyAtMessageEnd) {
+    const std::string body = "3\r\nabc\r\n0\r\n\r\n";
+    const std::string next = "POST /next HTTP/1.1\r\n";
+    ChunkedScanner s;
+    const auto r = s.feed(body + next);
+    ASSERT_EQ(r.status, Status::done);
+    EXPECT_EQ(r.consumed, body.size());
+}
+
+TEST(Chunked, EmptyBody) {
+    ChunkedScanner s;
+    const auto r = s.feed("0\r\n\r\n");
+    ASSERT_EQ(r.status, Status::done);
+    EXPECT_EQ(r.consumed, 5u);
+    EXPECT_EQ(s.payload_bytes(), 0u);
+}
+
+TEST(Chunked, HexSizesBothCasesAndLeadingZeros) {
+    const std::string body = "A\r\n" + std::string(10, 'x') + "\r\n1f\r\n" + std::string(31, 'y') + "\r\n00010\r\n" +
+                             std::string(16, 'z') + "\r\n000\r\n\r\n";
+    ChunkedScanner s;
+    const auto r = s.feed(body);
+    ASSERT_EQ(r.status, Status::done) << (r.error ? r.error : "");
+    EXPECT_EQ(r.consumed, body.size());
+    EXPECT_EQ(s.payload_bytes(), 10u + 31u + 16u);
+}
+
+TEST(Chunked, DataMayContainCrlfAndZeroLines) {
+    // Chunk data is opaque: a "0\r\n\r\n" inside the data must not end the message.
+    const std::string body = "7\r\n0\r\n\r\n\r\n\r\n0\r\n\r\n";
+    ChunkedScanner s;
+    const auto r = s.feed(body);
+    ASSERT_EQ(r.status, Status::done);
+    EXPECT_EQ(r.consumed, body.size());
+    EXPECT_EQ(s.payload_bytes(), 7u);
+}
+
+TEST(Chunked, Extensions) {
+    const std::string body = "5;name=value\r\nhello\r\n4 ; a=\"quoted; \\\"x\" ;b\r\nabcd\r\n0;last\r\n\r\n";
+    ChunkedScanner s;
+    const auto r = s.feed(body);
+    ASSERT_EQ(r.status, Status::done) << (r.error ? r.error : "");
+    EXPECT_EQ(r.consumed, body.size());
+    EXPECT_EQ(s.payload_bytes(), 9u);
+}
+
+TEST(Chunked, Trailers) {
+    const std::string body = "2\r\nok\r\n0\r\nX-Checksum: abc\r\nX-Empty:\r\nX-Tab:\tv\r\n\r\nNEXT";
+    ChunkedScanner s;
+    const auto r = s.feed(body);
+    ASSERT_EQ(r.status, Status::done) << (r.error ? r.error : "");
+    EXPECT_EQ(r.consumed, body.size() - 4);
+}
+
+TEST(Chunked, EverySplitPointAndByteAtATime) {
+    const std::string body =
+        "5;ext=1\r\nhello\r\n1A\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nTrailer-A: 1\r\nTrailer-B: two\r\n\r\n";
+    const std::string tail = "GET / HTTP/1.1\r\n";
+    const std::string all = body + tail;
+    // One byte at a time.
+    {
+        const Outcome o = scan_in_steps(all, 1);
+        ASSERT_EQ(o.status, Status::done);
+        EXPECT_EQ(o.consumed, body.size());
+    }
+    // Every two-piece split.
+    for (std::size_t split = 0; split <= all.size(); ++split) {
+        ChunkedScanner s;
+        const auto first = s.feed(std::string_view(all).substr(0, split));
+        std::size_t consumed = first.consumed;
+        Status status = first.status;
+        if (status == Status::need_more) {
+            ASSERT_EQ(first.consumed, split);
+            const auto second = s.feed(std::string_view(all).substr(split));
+            consumed += second.consumed;
+            status = second.status;
+        }
+        ASSERT_EQ(status, Status::done) << "split " << split;
+        EXPECT_EQ(consumed, body.size()) << "split " << split;
+        EXPECT_EQ(s.payload_bytes(), 31u);
+    }
+    // Every step size.
+    for (std::size_t step = 1; step <= all.size(); ++step) {
+        const Outcome o = scan_in_steps(all, step);
+        ASSERT_EQ(o.status, Status::done) << "step " << step;
+        EXPECT_EQ(o.consumed, body.size()) << "step " << step;
+    }
+}
+
+TEST(Chunked, EmptyFeedNeedsMore) {
+    ChunkedScanner s;
+    const auto r = s.feed(std::string_view{});
+    EXPECT_EQ(r.status, Status::need_more);
+    EXPECT_EQ(r.consumed, 0u);
+    EXPECT_EQ(s.feed("0\r\n\r\n").status, Status::done);
+}
+
+TEST(Chunked, FeedAfterDoneAndReset) {
+    ChunkedScanner s;
+    ASSERT_EQ(s.feed("0\r\n\r\n").status, Status::done);
+    const auto again = s.feed("1\r\nx\r\n");
+    EXPECT_EQ(again.status, Status::done);
+    EXPECT_EQ(again.consumed, 0u);
+    s.reset();
+    EXPECT_EQ(s.payload_bytes(), 0u);
+    const auto r = s.feed("1\r\nx\r\n0\r\n\r\n");
+    EXPECT_EQ(r.status, Status::done);
+    EXPECT_EQ(s.payload_bytes(), 1u);
+}
+
+TEST(Chunked, LargeChunkSizeIsNeedMoreNotOverflow) {
+    ChunkedScanner s;
+    const auto r = s.feed("ffffffffffffffff\r\nabc");  // 16 digits: the maximum, 2^64-1 bytes pending
+    EXPECT_EQ(r.status, Status::need_more);
+    EXPECT_EQ(r.consumed, 21u);
+    EXPECT_EQ(s.payload_bytes(), 0xffffffffffffffffull);
+}
+
+TEST(Chunked, ErrorsAreSticky) {
+    ChunkedScanner s;
+    const auto r = s.feed("zz\r\n");
+    ASSERT_EQ(r.status, Status::error);
+    ASSERT_NE(r.error, nullptr);
+    const auto again = s.feed("0\r\n\r\n");
+    EXPECT_EQ(again.status, Status::error);
+    EXPECT_STREQ(again.error, r.error);
+}
+
+TEST(Chunked, ExtensionLengthLimit) {
+    const std::size_t max = ChunkedScanner::kMaxLineLength;
+    // "1;" + ext: the whole size line (without CRLF) is exactly the maximum.
+    const std::string at_limit = "1;" + std::string(max - 2, 'e') + "\r\nx\r\n0\r\n\r\n";
+    ChunkedScanner ok;
+    EXPECT_EQ(ok.feed(at_limit).status, Status::done);
+    const std::string over = "1;" + std::string(max - 1, 'e') + "\r\nx\r\n0\r\n\r\n";
+    ChunkedScanner bad;
+    EXPECT_EQ(bad.feed(over).status, Status::error);
+    // Also detected when fed in small pieces (no CRLF ever arrives).
+    ChunkedScanner trickle;
+    ChunkedScanner::Result r;
+    r = trickle.feed("1;");
+    for (std::size_t i = 0; i < max && r.status == Status::need_more; ++i) r = trickle.feed("e");
+    EXPECT_EQ(r.status, Status::error);
+}
+
+TEST(Chunked, TrailerLimits) {
+    const std::string long_line = "0\r\nX: " + std::string(ChunkedScanner::kMaxLineLength, 'v') + "\r\n\r\n";
+    ChunkedScanner s;
+    EXPECT_EQ(s.feed(long_line).status, Status::error);
+    // Many short trailer lines: bounded by kMaxTrailerSize overall.
+    std::string many = "0\r\n";
+    while (many.size() < ChunkedScanner::kMaxTrailerSize + 100) many += "X-T: 0123456789\r\n";
+    many += "\r\n";
+    ChunkedScanner t;
+    EXPECT_EQ(t.feed(many).status, Status::error);
+}
+
+struct BadChunked {
+    const char* name;
+    std::string body;
+};
+
+void PrintTo(const BadChunked& b, std::ostream* os) { *os << b.name; }
+
+class ChunkedReject : public ::testing::TestWithParam<BadChunked> {};
+
+TEST_P(ChunkedReject, IsErrorWholeAndByteByByte) {
+    const BadChunked& c = GetParam();
+    ChunkedScanner s;
+    const auto r = s.feed(c.body);
+    EXPECT_EQ(r.status, Status::error) << c.name;
+    EXPECT_NE(r.error, nullptr);
+    EXPECT_EQ(scan_in_steps(c.body, 1).status, Status::error) << c.name << " fed byte by byte";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, ChunkedReject,
+    ::testing::Values(
+        BadChunked{"NonHexSize", "g\r\nx\r\n0\r\n\r\n"},
+        BadChunked{"EmptySize", "\r\nx\r\n0\r\n\r\n"},
+        BadChunked{"NegativeSize", "-1\r\nx\r\n0\r\n\r\n"},
+        BadChunked{"HexPrefix", "0x5\r\nhello\r\n0\r\n\r\n"},
+        BadChunked{"LeadingSpace", " 5\r\nhello\r\n0\r\n\r\n"},
+        BadChunked{"TrailingSpaceNoExt", "5 \r\nhello\r\n0\r\n\r\n"},
+        BadChunked{"SeventeenDigits", "00000000000000005\r\nhello\r\n0\r\n\r\n"},
+        BadChunked{"Overflow", "10000000000000000\r\n"},
+        BadChunked{"BareLfAfterSize", "5\nhello\r\n0\r\n\r\n"},
+        BadChunked{"BareCrAfterSize", "5\rhello\r\n0\r\n\r\n"},
+        BadChunked{"BareLfInExtension", "5;a=b\nhello\r\n0\r\n\r\n"},
+        BadChunked{"CtlInExtension", "5;a=\x01\r\nhello\r\n0\r\n\r\n"},
+        BadChunked{"BareLfAfterData", "5\r\nhello\n0\r\n\r\n"},
+        BadChunked{"DataLongerThanSize", "3\r\nhello\r\n0\r\n\r\n"},
+        BadChunked{"NoCrlfAfterData", "5\r\nhello0\r\n\r\n"},
+        BadChunked{"BareLfLastChunk", "0\n\r\n"},
+        BadChunked{"BareLfEnd", "0\r\n\n"},
+        BadChunked{"BareCrEnd", "0\r\n\rX"},
+        BadChunked{"BareLfInTrailer", "0\r\nX: y\n\r\n"},
+        BadChunked{"ObsFoldTrailer", "0\r\nX: y\r\n z\r\n\r\n"},
+        BadChunked{"TrailerWithoutColon", "0\r\nNoColon\r\n\r\n"},
+        BadChunked{"TrailerBadName", "0\r\nX Y: z\r\n\r\n"},
+        BadChunked{"NulInTrailer", "0\r\nX: a\0b\r\n\r\n"s}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace gisgate::http

@@ -69,7 +69,9 @@ awaitable<AcquireResult> PoolRuntime::acquire(unsigned worker, const TriedSet& t
     AcquireResult result = try_acquire(worker, tried);
     if (result.status != AcquireStatus::queue_full) co_return result;
 
-    auto waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
+    // Not inside the make_shared call: GCC 12 mishandles temporaries with destructors in co_await expressions.
+    const auto executor = co_await asio::this_coro::executor;
+    auto waiter = std::make_shared<Waiter>(executor);
     waiter->tried = tried;
     {
         std::lock_guard lock(queue_mutex_);

@@ -30,7 +30,7 @@ int run_proxy(const std::string& config_path) {
 int check_config(const std::string& config_path) {
     try {
         const auto config = config::load_file(config_path);
-        std::cout << "# " << config_path << ": OK\n" << config::to_yaml(config);
+        std::cout << "# " << config_path << ": OK\n" << config::to_yaml(config, /*redact_secrets=*/true);
         return 0;
     } catch (const config::ConfigError& e) {
         std::cerr << e.what() << "\n";

@@ -130,13 +130,15 @@ awaitable<bool> Session::read_request_head(bool first) {
                 started_ = net::Clock::now();
                 head_.version_minor = 1;
                 head_.method = http::Method::other;
-                co_await respond_error({result.error_status, result.error ? result.error : "bad request"});
+                set_error(result.error_status, result.error ? result.error : "bad request");
+                co_await respond_error();
                 co_return false;
             }
         }
         if (end_ == kBlock) {
             if (begin_ == 0) {  // cannot happen with limits below the block size; refuse rather than loop
-                co_await respond_error({431, "request head too large"});
+                set_error(431, "request head too large");
+                co_await respond_error();
                 co_return false;
             }
             std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
@@ -152,7 +154,8 @@ awaitable<bool> Session::read_request_head(bool first) {
                 log_target_ = "-";
                 head_.method = http::Method::other;
                 head_.version_minor = 1;
-                co_await respond_error({408, "request head not received in time"});
+                set_error(408, "request head not received in time");
+                co_await respond_error();
             }
             co_return false;
         }
@@ -198,17 +201,35 @@ awaitable<bool> Session::serve_request() {
     request_body_.start(head_.framing, head_.content_length);
     const std::string_view after_head = client_data().substr(head_.head_size);
     body_in_buffer_ = request_body_.take(after_head);
-    if (request_body_.error()) co_return co_await respond_error({400, request_body_.error()});
+    if (request_body_.error()) {
+        set_error(400, request_body_.error());
+        co_return co_await respond_error();
+    }
 
-    if (!allowed_) co_return co_await respond_error({403, "client address not allowed"});
-    if (head_.method == http::Method::connect) co_return co_await respond_error({405, "CONNECT is not supported"});
+    if (!allowed_) {
+        set_error(403, "client address not allowed");
+        co_return co_await respond_error();
+    }
+    if (head_.method == http::Method::connect) {
+        set_error(405, "CONNECT is not supported");
+        co_return co_await respond_error();
+    }
 
     const auto path_error = http::normalize_path(head_.path, path_);
-    if (path_error != http::PathError::none) co_return co_await respond_error({400, http::to_string(path_error)});
-    if (denied(*listener_->config, path_.match)) co_return co_await respond_error({403, "path is not allowed"});
+    if (path_error != http::PathError::none) {
+        set_error(400, http::to_string(path_error));
+        co_return co_await respond_error();
+    }
+    if (denied(*listener_->config, path_.match)) {
+        set_error(403, "path is not allowed");
+        co_return co_await respond_error();
+    }
 
     const RouteRuntime* route = listener_->route_for(path_.forward);
-    if (!route || !route->pool) co_return co_await respond_error({404, "no route for this path"});
+    if (!route || !route->pool) {
+        set_error(404, "no route for this path");
+        co_return co_await respond_error();
+    }
     build_forward_path(*route);
     co_return co_await forward(*route);
 }
@@ -230,18 +251,18 @@ awaitable<bool> Session::forward(const RouteRuntime& route) {
         switch (acquired.status) {
             case balance::AcquireStatus::granted: break;
             case balance::AcquireStatus::no_server:
-                if (tried.size() == 0)
-                    co_return co_await respond_error({503, "no server available in pool " + pool_->name()});
-                co_return co_await respond_error({502, "no server reachable: " + last_failure});
+                if (tried.size() == 0) set_error(503, "no server available in pool " + pool_->name());
+                else set_error(502, "no server reachable: " + last_failure);
+                co_return co_await respond_error();
             case balance::AcquireStatus::queue_full:
             case balance::AcquireStatus::queue_timeout: {
                 const auto secs = std::chrono::duration_cast<std::chrono::seconds>(pool_config.queue.timeout).count();
-                co_return co_await respond_error(
-                    {503,
-                     acquired.status == balance::AcquireStatus::queue_full
-                         ? "all servers of pool " + pool_->name() + " are busy and the queue is full"
-                         : "all servers of pool " + pool_->name() + " stayed busy for the queue timeout",
-                     static_cast<int>(secs > 0 ? std::min<long long>(secs, 5) : 1)});
+                set_error(503,
+                          acquired.status == balance::AcquireStatus::queue_full
+                              ? "all servers of pool " + pool_->name() + " are busy and the queue is full"
+                              : "all servers of pool " + pool_->name() + " stayed busy for the queue timeout",
+                          static_cast<int>(secs > 0 ? std::min<long long>(secs, 5) : 1));
+                co_return co_await respond_error();
             }
         }
         server_ = acquired.server;
@@ -267,8 +288,8 @@ awaitable<bool> Session::forward(const RouteRuntime& route) {
                 release_upstream(false);
                 ++attempt;
                 if (attempt > kRetries) {
-                    co_return co_await respond_error(
-                        {timed_out ? 504 : 502, "no server reachable: " + last_failure});
+                    set_error(timed_out ? 504 : 502, "no server reachable: " + last_failure);
+                    co_return co_await respond_error();
                 }
                 continue;
             }
@@ -280,25 +301,32 @@ awaitable<bool> Session::forward(const RouteRuntime& route) {
             case Attempt::responded: co_return co_await relay_response();
             case Attempt::retry_same:
                 release_upstream(false);
-                if (++stale_retries > 4) co_return co_await respond_error({502, "server keeps closing connections"});
+                if (++stale_retries > 4) {
+                    set_error(502, "server keeps closing connections");
+                    co_return co_await respond_error();
+                }
                 continue;  // not counted: a stale pooled connection is not a server failure
             case Attempt::retry_other:
                 last_failure = server_->name + ": closed without answering";
                 tried.add(server_->id);
                 release_upstream(false);
                 ++attempt;
-                if (attempt > kRetries) co_return co_await respond_error({502, "no server reachable: " + last_failure});
+                if (attempt > kRetries) {
+                    set_error(502, "no server reachable: " + last_failure);
+                    co_return co_await respond_error();
+                }
                 continue;
             case Attempt::failed:
                 release_upstream(false);
-                co_return co_await respond_error(error_);
+                co_return co_await respond_error();
             case Attempt::client_gone:
                 release_upstream(false);
                 log_request(499);
                 co_return false;
         }
     }
-    co_return co_await respond_error({502, "no server reachable: " + last_failure});
+    set_error(502, "no server reachable: " + last_failure);
+    co_return co_await respond_error();
 }
 
 // Sends the request (head and body) and waits for the response head.
@@ -323,7 +351,7 @@ awaitable<Session::Attempt> Session::attempt_exchange(bool reused) {
     deadline_.disarm();
     if (ec) {
         if (body_streamed_) {
-            error_ = {502, "server failed while receiving the request"};
+            set_error(502, "server failed while receiving the request");
             co_return Attempt::failed;
         }
         co_return reused ? Attempt::retry_same : Attempt::retry_other;
@@ -355,14 +383,14 @@ awaitable<Session::Attempt> Session::send_request_body() {
         end_ = n;
         const std::size_t take = request_body_.take({buf_.get(), n});
         if (request_body_.error()) {
-            error_ = {400, request_body_.error()};
+            set_error(400, request_body_.error());
             co_return Attempt::failed;
         }
         deadline_.arm(server_timeout, kServer);
         co_await asio::async_write(upstream_->socket, asio::buffer(buf_.get(), take), ec_token(ec));
         deadline_.disarm();
         if (ec) {
-            error_ = {502, "server failed while receiving the request"};
+            set_error(502, "server failed while receiving the request");
             co_return Attempt::failed;
         }
         begin_ = take;  // anything after the body is the next pipelined request
@@ -384,13 +412,13 @@ awaitable<Session::Attempt> Session::read_response_head(bool reused) {
             if (r.status == http::ParseStatus::error) {
                 spdlog::warn("pool {}: server {} sent a malformed response: {}", pool_->name(), server_->name,
                              r.error ? r.error : "?");
-                error_ = {502, "malformed response from server"};
+                set_error(502, "malformed response from server");
                 co_return Attempt::failed;
             }
             if (r.status == http::ParseStatus::complete) {
                 if (response_.status >= 100 && response_.status < 200) {
                     if (response_.status == 101) {
-                        error_ = {502, "server switched protocols, which gisgate does not relay"};
+                        set_error(502, "server switched protocols, which gisgate does not relay");
                         co_return Attempt::failed;
                     }
                     up_begin_ += response_.head_size;  // interim response: we sent 100 Continue ourselves
@@ -399,7 +427,7 @@ awaitable<Session::Attempt> Session::read_response_head(bool reused) {
                 co_return Attempt::responded;
             }
             if (up_end_ == kBlock) {
-                error_ = {502, "response head from server too large"};
+                set_error(502, "response head from server too large");
                 co_return Attempt::failed;
             }
         }
@@ -410,7 +438,7 @@ awaitable<Session::Attempt> Session::read_response_head(bool reused) {
         deadline_.disarm();
         if (ec) {
             if (timed_out) {
-                error_ = {504, "server did not answer in time"};
+                set_error(504, "server did not answer in time");
                 co_return Attempt::failed;
             }
             const bool nothing_received = up_end_ == 0;
@@ -420,8 +448,8 @@ awaitable<Session::Attempt> Session::read_response_head(bool reused) {
                     head_.method != http::Method::del)
                     co_return Attempt::retry_other;
             }
-            error_ = {502, nothing_received ? "server closed the connection without answering"
-                                            : "server closed the connection in the middle of its response head"};
+            set_error(502, nothing_received ? "server closed the connection without answering"
+                                            : "server closed the connection in the middle of its response head");
             co_return Attempt::failed;
         }
         up_end_ += n;
@@ -513,7 +541,8 @@ void Session::release_upstream(bool reusable) {
     }
 }
 
-awaitable<bool> Session::respond_error(const ErrorResponse& error) {
+awaitable<bool> Session::respond_error() {
+    const ErrorResponse& error = error_;
     // Keep the connection only when the request was fully read (so the next bytes are a new request).
     const bool keep = error.status != 408 && request_keep_alive_possible() && !client_closed_ &&
                       error.status != 400 && error.status != 414 && error.status != 431;

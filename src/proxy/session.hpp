@@ -56,7 +56,12 @@ private:
     awaitable<Attempt> send_request_body();
     awaitable<Attempt> read_response_head(bool reused);
     awaitable<bool> relay_response();
-    awaitable<bool> respond_error(const ErrorResponse& error);
+    // Sends error_, set first with set_error(): GCC 12 destroys temporaries inside co_await expressions
+    // twice, so no object with a destructor may be built in an awaited call's arguments.
+    awaitable<bool> respond_error();
+    void set_error(int status, std::string message, int retry_after_seconds = -1) {
+        error_ = {status, std::move(message), retry_after_seconds};
+    }
     awaitable<void> lingering_close();
 
     void build_forward_path(const RouteRuntime& route);

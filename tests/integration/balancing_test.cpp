@@ -1,0 +1,85 @@
+// Balancing through the real proxy: round robin spread, weights, least_conn under a slow site.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <regex>
+#include <thread>
+
+#include "integration/proxy_fixture.hpp"
+
+namespace gisgate::test {
+namespace {
+
+TEST(Balancing, RoundRobinSpreadsEvenlyOverThreeSites) {
+    Sim a = start_sim("a"), b = start_sim("b"), c = start_sim("c");
+    Proxy proxy = start_proxy(basic_config({&a, &b, &c}, "    balance: round_robin\n"));
+    ASSERT_NE(proxy.port, 0);
+
+    // Several client connections, so both workers take part.
+    std::map<std::string, int> total;
+    for (int conn = 0; conn < 6; ++conn)
+        for (const auto& [site, n] : count_sites(proxy.port, "/arcgis/rest/info?f=json", 50)) total[site] += n;
+
+    ASSERT_EQ(total.size(), 3u);
+    for (const auto& [site, n] : total) {
+        EXPECT_GE(n, 90) << site;   // 300 / 3 = 100, ±10 %
+        EXPECT_LE(n, 110) << site;
+    }
+}
+
+TEST(Balancing, WeightsAreHonouredByRoundRobin) {
+    Sim a = start_sim("a"), b = start_sim("b");
+    std::string yaml = basic_config({&a, &b}, "    balance: round_robin\n");
+    yaml = std::regex_replace(yaml, std::regex("name: a, address: (127\\.0\\.0\\.1:[0-9]+)"),
+                              "name: a, address: $1, weight: 3");
+    Proxy proxy = start_proxy(yaml);
+    ASSERT_NE(proxy.port, 0);
+    const auto counts = count_sites(proxy.port, "/arcgis/rest/info?f=json", 400);
+    EXPECT_NEAR(counts.at("a"), 300, 20);
+    EXPECT_NEAR(counts.at("b"), 100, 20);
+}
+
+TEST(Balancing, WeightsAreHonouredByLeastConn) {
+    Sim a = start_sim("a"), b = start_sim("b");
+    std::string yaml = basic_config({&a, &b}, "    balance: least_conn\n");
+    yaml = std::regex_replace(yaml, std::regex("name: a, address: (127\\.0\\.0\\.1:[0-9]+)"),
+                              "name: a, address: $1, weight: 3");
+    Proxy proxy = start_proxy(yaml);
+    ASSERT_NE(proxy.port, 0);
+    // Sequential requests: all servers idle each time, ties rotate; weight 0 never gets traffic, weights
+    // only break ties between equally loaded servers, so both sites must be used.
+    const auto counts = count_sites(proxy.port, "/arcgis/rest/info?f=json", 100);
+    EXPECT_GT(counts.at("a"), 0);
+    EXPECT_GT(counts.at("b"), 0);
+}
+
+TEST(Balancing, LeastConnPrefersTheIdleSiteWhenAnotherIsSlow) {
+    Sim a = start_sim("a"), b = start_sim("b");
+    Proxy proxy = start_proxy(basic_config({&a, &b}, "    balance: least_conn\n"));
+    ASSERT_NE(proxy.port, 0);
+    set_fault(a, "slow", 1500);
+
+    std::atomic<int> to_a{0}, to_b{0}, failed{0};
+    std::vector<std::thread> clients;
+    for (int t = 0; t < 4; ++t) {
+        clients.emplace_back([&] {
+            HttpClient c(proxy.port);
+            for (int i = 0; i < 10; ++i) {
+                const auto r = c.request("GET", "/arcgis/rest/info?f=json");
+                if (r.status != 200) {
+                    ++failed;
+                    continue;
+                }
+                (r.header("X-Gisgate-Sim-Site") == "a" ? to_a : to_b)++;
+            }
+        });
+    }
+    for (auto& t : clients) t.join();
+    EXPECT_EQ(failed, 0);
+    // Round robin would send 20 of 40 to the slow site; least_conn sends it at most one per client.
+    EXPECT_LE(to_a.load(), 4);
+    EXPECT_GE(to_b.load(), 36);
+}
+
+}  // namespace
+}  // namespace gisgate::test

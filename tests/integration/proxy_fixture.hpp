@@ -1,0 +1,42 @@
+// Integration fixture: real `gisgate sim` sites and a real `gisgate run` proxy on ephemeral loopback ports.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "support/http_client.hpp"
+#include "support/process.hpp"
+
+namespace gisgate::test {
+
+struct Proxy {
+    std::unique_ptr<ChildProcess> process;
+    int port = 0;
+    std::string config_path;
+};
+
+// Writes `yaml` to a temp file, starts `gisgate run -c FILE`, waits for the `public` listener's port.
+Proxy start_proxy(const std::string& yaml, const std::string& listener = "public");
+
+// YAML list entries for the sims: "      - { name: a, address: 127.0.0.1:PORT }\n" per sim, with extra
+// per-server keys (e.g. "weight: 3") by name.
+std::string servers_yaml(const std::vector<Sim*>& sims, const std::map<std::string, std::string>& extra = {});
+
+// A complete config: one `public` listener on port 0 with routes /server → /arcgis, /arcgis and /sim, and
+// one pool `gis` with `pool_keys` (already indented YAML lines) and the sims as servers.
+std::string basic_config(const std::vector<Sim*>& sims, const std::string& pool_keys = "",
+                         const std::string& listener_keys = "", const std::string& top_keys = "");
+
+// POST /sim/fault to a sim directly.
+void set_fault(const Sim& sim, const std::string& mode, int delay_ms = 0);
+
+// Which site answered (X-Gisgate-Sim-Site), counted over `n` GETs of `target` on one keep-alive connection.
+std::map<std::string, int> count_sites(int port, const std::string& target, int n);
+
+long proc_status_kib(pid_t pid, const std::string& field);  // e.g. "VmHWM", "VmRSS"
+
+}  // namespace gisgate::test

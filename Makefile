@@ -21,10 +21,9 @@ test: build
 demo: build
 	$(BUILD_DIR)/gisgate demo
 
-bench: deps
-	@scripts/install-deps --bench
-	$(MAKE) build BUILD_TYPE=Release
-	bench/run
+# Micro-benchmarks of the hot pieces (Google Benchmark). The side-by-side HAProxy/NGINX run joins later.
+bench: build
+	$(BUILD_DIR)/bench_micro
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <string>
 
 namespace gisgate::sim {
@@ -15,6 +17,30 @@ struct SimOptions {
     unsigned threads = 0;                   // event-loop threads; 0 = min(2, cores)
     std::chrono::milliseconds job_duration{2000};  // async GP job: submitted → succeeded
     std::chrono::milliseconds tile_max_age{std::chrono::hours(24)};
+};
+
+// One site running in this process on its own event-loop threads: what run_sim runs, and what tests start
+// in-process (listen on port 0, then ask port()). Handles no signals and prints nothing but logs.
+class SimServer {
+public:
+    // Loads the catalog, binds, and starts serving before returning. Throws std::runtime_error for bad
+    // options (unreadable catalog, bad listen address, address in use).
+    explicit SimServer(const SimOptions& options);
+    ~SimServer();  // stop()
+    SimServer(const SimServer&) = delete;
+    SimServer& operator=(const SimServer&) = delete;
+
+    int port() const;                 // the bound port (the real one when listening on port 0)
+    std::string host() const;         // the bound address: "127.0.0.1", "::1"
+    std::string address() const;      // "127.0.0.1:6081", "[::1]:6081"
+    const std::string& name() const;  // the site name
+    // Closes the listener and every connection (hanging, queued and slow requests included) and joins the
+    // threads. Idempotent. Must not be called from the server's own threads.
+    void stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
 };
 
 // Runs until SIGTERM or SIGINT, then returns 0. Prints "listening: <name> <host>:<port>" once bound.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -35,9 +36,13 @@ public:
     void send_raw(const std::string& bytes);
     // Reads one response. `head_request` = the request was HEAD (no body). `max_body` stops reading into
     // memory beyond that many bytes (the rest is read and discarded; body_bytes counts all).
+    // An interim 1xx response (e.g. 100 Continue) is returned as a response of its own: call again for the
+    // final one. Bodies: Content-Length, chunked (de-chunked), or read until the peer closes.
+    // On a timeout or close mid-body the response is returned with what arrived (status set).
     HttpResponse read_response(bool head_request = false,
                                std::chrono::milliseconds timeout = std::chrono::seconds(30));
-    // Sends a request (adds Host and Content-Length when a body is given) and reads the response.
+    // Sends a request (adds Host unless given, and Content-Length when there is a body or the method is
+    // POST/PUT, unless given) and reads the final response, skipping 1xx interim responses.
     HttpResponse request(const std::string& method, const std::string& target,
                          const std::vector<std::pair<std::string, std::string>>& headers = {},
                          const std::string& body = "");
@@ -48,8 +53,12 @@ public:
     void close();
 
 private:
+    // Reads more bytes into buffer_; false on timeout, close (sets eof_) or error.
     bool fill(std::chrono::steady_clock::time_point deadline);
     int fd_ = -1;
+    int port_ = 0;
+    std::string host_;
+    bool eof_ = false;
     std::string buffer_;
     std::uint64_t last_body_bytes_ = 0;
     std::size_t max_body_ = static_cast<std::size_t>(-1);

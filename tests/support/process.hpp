@@ -49,8 +49,12 @@ struct Sim {
 // (ADD_FAILURE) and returns port 0 if it does not come up.
 Sim start_sim(const std::string& name, const std::vector<std::string>& extra = {});
 
-// Writes `text` to a fresh file in a per-test temp directory and returns its path.
+// Writes `text` to a file in this test process's temp directory (/tmp/gisgate-test-XXXXXX, removed at exit
+// unless GISGATE_KEEP_TEMP is set) and returns its path. `name` may contain subdirectories; an existing
+// file of that name is overwritten.
 std::string write_temp_file(const std::string& name, const std::string& text);
+// That directory (created on first use); child process logs go there too.
+const std::string& temp_dir();
 
 // Polls `condition` every few ms until true or `timeout`; returns its last value.
 template <class F>

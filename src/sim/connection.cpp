@@ -1,0 +1,276 @@
+#include "sim/connection.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <vector>
+
+#include "sim/handlers.hpp"
+
+namespace gisgate::sim {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto kIdleTimeout = 120s;  // keep-alive idle, and per read/write progress
+constexpr std::uint64_t kBodyLimit = 16 * 1024 * 1024;
+constexpr std::uint32_t kHeaderLimit = 256 * 1024;  // ArcGIS GET URLs carry geometries: allow long targets
+constexpr std::size_t kChunkSize = 64 * 1024;       // streamed image chunk
+constexpr std::size_t kGzipMinimum = 256;           // smaller JSON is not worth compressing
+
+auto redirect(beast::error_code& ec) {
+    return asio::redirect_error(asio::use_awaitable, ec);
+}
+
+using RequestParser = http::request_parser<http::string_body>;
+
+SimRequest make_request(const http::request<http::string_body>& msg) {
+    SimRequest r;
+    r.method = std::string(msg.method_string());
+    r.head = msg.method() == http::verb::head;
+    r.target = std::string(msg.target());
+    auto q = r.target.find('?');
+    r.path = r.target.substr(0, q);
+    r.segments = split_path(r.path);
+    if (q != std::string::npos)
+        parse_form(std::string_view(r.target).substr(q + 1), r.params);
+    std::string type(msg[http::field::content_type]);
+    if (type.size() >= 33 && iequals(std::string_view(type).substr(0, 33), "application/x-www-form-urlencoded"))
+        parse_form(msg.body(), r.params);
+    r.host = std::string(msg[http::field::host]);
+    r.if_none_match = std::string(msg[http::field::if_none_match]);
+    r.body = msg.body();
+    return r;
+}
+
+bool accepts_gzip(const http::request<http::string_body>& msg) {
+    std::string ae = to_lower(std::string(msg[http::field::accept_encoding]));
+    auto pos = ae.find("gzip");
+    if (pos == std::string::npos)
+        return false;
+    // "gzip;q=0" refuses it.
+    auto end = ae.find(',', pos);
+    std::string item = ae.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    item.erase(std::remove(item.begin(), item.end(), ' '), item.end());
+    return item.find("q=0") == std::string::npos || item.find("q=0.") != std::string::npos;
+}
+
+template <class Message>
+void common_headers(Message& res, const Site& site) {
+    res.set(http::field::server, "gisgate-sim");
+    res.set("X-Gisgate-Sim-Site", site.options.name);
+}
+
+// Writes a reply; returns whether the connection may serve another request.
+asio::awaitable<bool> write_reply(Connection& conn, const Site& site, const SimRequest& req, Reply& reply,
+                                  unsigned version, bool keep_alive, bool gzip_ok) {
+    auto& stream = conn.stream;
+    beast::error_code ec;
+    auto status = static_cast<http::status>(reply.status);
+    stream.expires_after(kIdleTimeout);
+
+    if (!reply.image) {
+        http::response<http::string_body> res{status, version};
+        common_headers(res, site);
+        if (!reply.content_type.empty())
+            res.set(http::field::content_type, reply.content_type);
+        for (const auto& [name, value] : reply.headers) res.insert(name, value);
+        if (reply.compressible) {
+            res.set(http::field::vary, "Accept-Encoding");
+            std::string zipped;
+            if (gzip_ok && reply.body.size() >= kGzipMinimum && gzip_compress(reply.body, zipped)) {
+                reply.body = std::move(zipped);
+                res.set(http::field::content_encoding, "gzip");
+            }
+        }
+        res.keep_alive(keep_alive);
+        bool bodiless_status = reply.status < 200 || reply.status == 204 || reply.status == 304;
+        if (req.head || bodiless_status) {
+            // The head a GET would get (same Content-Length), without the body.
+            http::response<http::empty_body> head{std::move(res.base())};
+            if (!bodiless_status)
+                head.content_length(reply.body.size());
+            co_await http::async_write(stream, head, redirect(ec));
+        } else {
+            res.body() = std::move(reply.body);
+            res.prepare_payload();
+            co_await http::async_write(stream, res, redirect(ec));
+        }
+        co_return !ec && keep_alive;
+    }
+
+    // A generated image: streamed in chunks so a 48 MB export never sits in memory. HTTP/1.0 has no
+    // chunked encoding, so such a client gets a body delimited by the connection closing.
+    bool chunked = version >= 11;
+    if (!chunked)
+        keep_alive = false;
+    http::response<http::empty_body> res{status, version};
+    common_headers(res, site);
+    res.set(http::field::content_type, reply.content_type);
+    for (const auto& [name, value] : reply.headers) res.insert(name, value);
+    res.keep_alive(keep_alive);
+    if (chunked)
+        res.chunked(true);
+    http::response_serializer<http::empty_body> sr{res};
+    co_await http::async_write_header(stream, sr, redirect(ec));
+    if (ec)
+        co_return false;
+    if (req.head)
+        co_return keep_alive;
+    ImageGenerator gen(*reply.image);
+    std::vector<char> chunk(kChunkSize);
+    while (!gen.done()) {
+        std::size_t n = gen.next(chunk);
+        stream.expires_after(kIdleTimeout);
+        if (chunked)
+            co_await asio::async_write(stream, http::make_chunk(asio::buffer(chunk.data(), n)), redirect(ec));
+        else
+            co_await asio::async_write(stream, asio::buffer(chunk.data(), n), redirect(ec));
+        if (ec)
+            co_return false;
+    }
+    if (chunked)
+        co_await asio::async_write(stream, http::make_chunk_last(), redirect(ec));
+    co_return !ec && keep_alive;
+}
+
+// A plain error for requests that could not be parsed; the connection ends after it.
+asio::awaitable<void> write_protocol_error(Connection& conn, const Site& site, http::status status,
+                                           const std::string& text) {
+    http::response<http::string_body> res{status, 11};
+    common_headers(res, site);
+    res.set(http::field::content_type, "text/plain; charset=utf-8");
+    res.keep_alive(false);
+    res.body() = text;
+    res.prepare_payload();
+    beast::error_code ec;
+    conn.stream.expires_after(5s);
+    co_await http::async_write(conn.stream, res, redirect(ec));
+}
+
+// Fault "hang": keep reading (and dropping) whatever the client sends, never answer.
+asio::awaitable<void> hang(Connection& conn) {
+    conn.stream.expires_never();
+    std::vector<char> sink(16 * 1024);
+    beast::error_code ec;
+    while (!ec) co_await conn.stream.async_read_some(asio::buffer(sink), redirect(ec));
+}
+
+}  // namespace
+
+void Connection::close() {
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream.close();
+    timer.cancel();
+}
+
+asio::awaitable<void> serve_connection(Site& site, std::shared_ptr<Connection> conn) {
+    auto& stream = conn->stream;
+    beast::flat_buffer buffer;
+    for (;;) {
+        beast::error_code ec;
+        RequestParser parser;
+        parser.body_limit(kBodyLimit);
+        parser.header_limit(kHeaderLimit);
+        stream.expires_after(kIdleTimeout);
+        co_await http::async_read_header(stream, buffer, parser, redirect(ec));
+        if (ec) {
+            if (ec == http::error::header_limit)
+                co_await write_protocol_error(*conn, site, http::status::request_header_fields_too_large,
+                                              "Request header too large\n");
+            else if (ec == http::error::body_limit)  // a Content-Length over the limit fails the head already
+                co_await write_protocol_error(*conn, site, http::status::payload_too_large, "Request body too large\n");
+            else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
+                     ec != asio::error::operation_aborted && ec != asio::error::connection_reset &&
+                     ec != asio::error::eof)
+                co_await write_protocol_error(*conn, site, http::status::bad_request, "Bad request\n");
+            co_return;
+        }
+        auto started = std::chrono::steady_clock::now();
+        std::string target(parser.get().target());
+        std::string path = target.substr(0, target.find('?'));
+        bool control = is_sim_control_path(path);
+        Fault fault = control ? Fault{} : site.faults.get();
+        if (!control)
+            ++site.requests;
+        bool expect_continue = iequals(std::string(parser.get()[http::field::expect]), "100-continue");
+
+        if (fault.mode == FaultMode::hang) {
+            co_await hang(*conn);
+            co_return;
+        }
+        if (fault.mode == FaultMode::close) {
+            // Read an announced body first so closing sends a FIN, not a reset for unread data.
+            if (!expect_continue && !parser.is_done()) {
+                stream.expires_after(5s);
+                co_await http::async_read(stream, buffer, parser, redirect(ec));
+            }
+            conn->close();
+            co_return;
+        }
+        if (expect_continue && !parser.is_done()) {
+            http::response<http::empty_body> cont{http::status::continue_, parser.get().version()};
+            co_await http::async_write(stream, cont, redirect(ec));
+            if (ec)
+                co_return;
+        }
+        if (!parser.is_done()) {
+            co_await http::async_read(stream, buffer, parser, redirect(ec));
+            if (ec == http::error::body_limit) {
+                co_await write_protocol_error(*conn, site, http::status::payload_too_large, "Request body too large\n");
+                co_return;
+            }
+            if (ec)
+                co_return;
+        }
+        const auto& msg = parser.get();
+        SimRequest req = make_request(msg);
+        Reply reply;
+        AsyncSemaphore::Permit permit;  // held until the response is written, like a busy service instance
+        if (fault.mode == FaultMode::error) {
+            reply = arcgis_error(500, "Simulated failure (fault mode 'error')", 500);
+        } else {
+            if (!control && !is_healthcheck_path(path)) {
+                permit = co_await site.instances.acquire();
+                if (!permit)
+                    co_return;  // the site is stopping
+            }
+            if (fault.mode == FaultMode::slow) {
+                conn->timer.expires_after(fault.delay);
+                co_await conn->timer.async_wait(redirect(ec));
+                if (ec)
+                    co_return;  // cancelled: the site is stopping
+            }
+            try {
+                reply = route(site, req);
+            } catch (const std::exception& e) {
+                reply = arcgis_error(500, std::string("Internal error: ") + e.what(), 500);
+            }
+        }
+        unsigned status = reply.status;
+        bool again = co_await write_reply(*conn, site, req, reply, msg.version(), msg.keep_alive(), accepts_gzip(msg));
+        permit.reset();
+        if (spdlog::should_log(spdlog::level::debug))
+            spdlog::debug(
+                "sim {}: {} {} -> {} ({} us)", site.options.name, req.method, req.target, status,
+                std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started)
+                    .count());
+        if (!again) {
+            beast::error_code ignored;
+            stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            co_return;
+        }
+    }
+}
+
+}  // namespace gisgate::sim

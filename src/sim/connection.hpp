@@ -1,0 +1,32 @@
+// One client connection of a simulated site: HTTP/1.1 keep-alive (pipelined requests are read one after the
+// other from the same buffer), faults, the instance limit, and streamed image bodies.
+//
+// Each connection runs as a coroutine on its own strand; everything that touches its socket or timer from
+// outside (the server stopping) is posted to that strand.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <memory>
+
+#include "sim/site.hpp"
+
+namespace gisgate::sim {
+
+struct Connection {
+    explicit Connection(boost::asio::ip::tcp::socket socket)
+        : stream(std::move(socket)), timer(stream.get_executor()) {}
+
+    boost::beast::tcp_stream stream;
+    boost::asio::steady_timer timer;  // the delay of the slow fault
+
+    // Aborts whatever the connection waits on. Call on the connection's strand.
+    void close();
+};
+
+// Serves requests until the client leaves, an error, a fault that ends the connection, or close().
+boost::asio::awaitable<void> serve_connection(Site& site, std::shared_ptr<Connection> conn);
+
+}  // namespace gisgate::sim

@@ -1,0 +1,59 @@
+// Request handlers of the simulated site, one file per area. All take the parsed request and return a Reply;
+// none blocks (the waiting a real site does is modelled in the connection: instance limit and faults).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string>
+
+#include "sim/catalog.hpp"
+#include "sim/request.hpp"
+#include "sim/responses.hpp"
+#include "sim/site.hpp"
+
+namespace gisgate::sim {
+
+using Segments = std::span<const std::string>;
+
+// router.cpp: the whole URL space.
+Reply route(Site& site, const SimRequest& req);
+// Paths exempt from faults, counting and the instance limit (the test/ops control surface).
+bool is_sim_control_path(const std::string& path);
+// Health checks skip the instance limit (a busy site still answers them), but not faults.
+bool is_healthcheck_path(const std::string& path);
+
+// sim_control.cpp: /sim/fault, /sim/stats.
+Reply handle_sim_control(Site& site, const SimRequest& req, Segments rest);
+// rest_directory.cpp: /arcgis/rest/{info,services}; `rest` is what follows /arcgis/rest.
+Reply handle_rest(Site& site, const SimRequest& req, Segments rest);
+// admin.cpp: /arcgis/admin/..., /arcgis/manager/...
+Reply handle_admin(Site& site, const SimRequest& req, Segments rest);
+Reply handle_manager(Site& site, const SimRequest& req, Segments rest);
+// directories.cpp: /arcgis/rest/directories/... (export images, job output files).
+Reply handle_directories(Site& site, const SimRequest& req, Segments rest);
+
+// Per service type; `rest` is what follows ".../<Name>/<Type>".
+Reply handle_map_server(Site& site, const Service& svc, const SimRequest& req, Segments rest);
+Reply handle_feature_server(Site& site, const Service& svc, const SimRequest& req, Segments rest);
+Reply handle_geocode_server(Site& site, const Service& svc, const SimRequest& req, Segments rest);
+Reply handle_gp_server(Site& site, const Service& svc, const SimRequest& req, Segments rest);
+
+// feature_layers.cpp: layers shared by MapServer and FeatureServer.
+nlohmann::json layer_json(const Service& svc, std::size_t layer);
+nlohmann::json layers_json(const Service& svc);  // {"layers":[...],"tables":[]}
+Reply layer_query(const Service& svc, std::size_t layer, const SimRequest& req);
+// "0" -> 0 when the service has that layer.
+std::optional<std::size_t> parse_layer_id(const Service& svc, const std::string& segment);
+
+// Common JSON pieces.
+nlohmann::json spatial_reference_json();
+nlohmann::json extent_json(double xmin, double ymin, double xmax, double ymax);
+Reply not_found(const std::string& message = "Requested resource not found");  // code 404, HTTP 404
+// An ArcGIS parameter error: code 400 with HTTP 200, as ArcGIS answers them.
+Reply bad_request(const std::string& message, const std::vector<std::string>& details = {});
+// "Maps/Streets" + "MapServer" -> "Maps_Streets_MapServer" (ArcGIS output directory naming).
+std::string service_dir_name(const Service& svc);
+// "Analysis/Buffer" -> "analysis_buffer_gpserver" (ArcGIS job directory naming, lower case).
+std::string job_dir_name(const std::string& gp_service_full_name);
+
+}  // namespace gisgate::sim

@@ -1,0 +1,43 @@
+// What a handler returns (a buffered body or a generated image stream) and builders for the answer shapes
+// ArcGIS uses: JSON honouring f=json|pjson|html, the `{"error":{...}}` body, plain text and HTML.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/image_bytes.hpp"
+#include "sim/params.hpp"
+
+namespace gisgate::sim {
+
+inline constexpr const char* kCurrentVersion = "11.1";
+inline constexpr double kCurrentVersionNumber = 11.1;
+inline constexpr const char* kFullVersion = "11.1.0";
+
+struct Reply {
+    unsigned status = 200;
+    std::string content_type = "application/json; charset=utf-8";
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::optional<ImageSpec> image;  // set: body is generated and sent chunked instead of `body`
+    bool compressible = false;       // JSON/HTML: may be gzipped for clients that accept it
+};
+
+// f=pjson pretty-prints, f=html wraps the JSON in a minimal page (like the Services Directory), anything
+// else is compact JSON.
+Reply json_reply(const nlohmann::json& body, const Params& params, unsigned status = 200);
+// {"error":{"code":code,"message":message,"details":[...]}} with the given HTTP status.
+Reply arcgis_error(int code, const std::string& message, unsigned http_status,
+                   const std::vector<std::string>& details = {});
+Reply text_reply(unsigned status, const std::string& text);
+Reply html_reply(const std::string& title, const std::string& body_html);
+Reply image_reply(const ImageSpec& spec);
+
+// gzip (RFC 1952) of `in`; false if zlib failed.
+bool gzip_compress(const std::string& in, std::string& out);
+std::string html_escape(const std::string& s);
+
+}  // namespace gisgate::sim

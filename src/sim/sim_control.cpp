@@ -1,0 +1,84 @@
+// /sim/*: the simulator's own control surface, exempt from faults, counting and the instance limit.
+//   GET  /sim/fault              -> {"mode":"ok","delay_ms":1000}
+//   POST /sim/fault {"mode":"slow","delay_ms":500}   (or ?mode=slow&delay_ms=500)
+//   GET  /sim/stats              -> {"site":..,"requests":N,"active":N,"queued":N,"jobs":N,"instances":N}
+#include <charconv>
+
+#include "sim/handlers.hpp"
+
+namespace gisgate::sim {
+
+using nlohmann::json;
+
+namespace {
+
+Reply control_error(unsigned status, const std::string& message) {
+    Reply r;
+    r.status = status;
+    r.body = json{{"error", message}}.dump();
+    return r;
+}
+
+json fault_json(const Fault& f) {
+    return {{"mode", to_string(f.mode)}, {"delay_ms", f.delay.count()}};
+}
+
+Reply set_fault(Site& site, const SimRequest& req) {
+    Fault fault;  // fields not given take their defaults, so {"mode":"ok"} fully resets
+    std::string mode;
+    std::optional<std::int64_t> delay;
+    if (!req.body.empty() && req.body.find_first_not_of(" \t\r\n") != std::string::npos &&
+        req.body[req.body.find_first_not_of(" \t\r\n")] == '{') {
+        json body = json::parse(req.body, nullptr, false);
+        if (body.is_discarded() || !body.is_object())
+            return control_error(400, "body must be a JSON object");
+        if (body.contains("mode")) {
+            if (!body["mode"].is_string())
+                return control_error(400, "mode must be a string");
+            mode = body["mode"].get<std::string>();
+        }
+        if (body.contains("delay_ms")) {
+            if (!body["delay_ms"].is_number_integer() || body["delay_ms"].get<std::int64_t>() < 0)
+                return control_error(400, "delay_ms must be a non-negative integer");
+            delay = body["delay_ms"].get<std::int64_t>();
+        }
+    } else {
+        mode = param(req.params, "mode");
+        if (auto v = param(req.params, "delay_ms"); !v.empty()) {
+            std::int64_t d = 0;
+            auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
+            if (ec != std::errc{} || p != v.data() + v.size() || d < 0)
+                return control_error(400, "delay_ms must be a non-negative integer");
+            delay = d;
+        }
+    }
+    if (mode.empty())
+        return control_error(400, "mode is required (ok, slow, error, hang, close)");
+    auto parsed = parse_fault_mode(mode);
+    if (!parsed)
+        return control_error(400, "unknown mode '" + mode + "' (ok, slow, error, hang, close)");
+    fault.mode = *parsed;
+    if (delay)
+        fault.delay = std::chrono::milliseconds(*delay);
+    site.faults.set(fault);
+    return json_reply(fault_json(fault), Params{});
+}
+
+}  // namespace
+
+Reply handle_sim_control(Site& site, const SimRequest& req, Segments rest) {
+    if (rest.size() == 1 && rest[0] == "fault") {
+        if (req.method == "POST" || req.method == "PUT")
+            return set_fault(site, req);
+        return json_reply(fault_json(site.faults.get()), Params{});
+    }
+    if (rest.size() == 1 && rest[0] == "stats") {
+        json body = {{"site", site.options.name},         {"requests", site.requests.load()},
+                     {"active", site.instances.active()}, {"queued", site.instances.queued()},
+                     {"jobs", site.jobs.size()},          {"instances", site.instances.limit()}};
+        return json_reply(body, Params{});
+    }
+    return control_error(404, "unknown /sim endpoint (fault, stats)");
+}
+
+}  // namespace gisgate::sim

@@ -128,24 +128,32 @@ asio::awaitable<bool> write_reply(Connection& conn, const Site& site, const SimR
         co_return keep_alive;
     ImageGenerator gen(*reply.image);
     std::vector<char> chunk(kChunkSize);
+    // Chunk framings are named locals, never temporaries in the co_await expression: GCC 12 destroys such
+    // temporaries twice (and a chunk header owns a shared_ptr).
     while (!gen.done()) {
         std::size_t n = gen.next(chunk);
         stream.expires_after(kIdleTimeout);
-        if (chunked)
-            co_await asio::async_write(stream, http::make_chunk(asio::buffer(chunk.data(), n)), redirect(ec));
-        else
-            co_await asio::async_write(stream, asio::buffer(chunk.data(), n), redirect(ec));
+        asio::const_buffer data(chunk.data(), n);
+        if (chunked) {
+            auto framed = http::make_chunk(data);
+            co_await asio::async_write(stream, framed, redirect(ec));
+        } else {
+            co_await asio::async_write(stream, data, redirect(ec));
+        }
         if (ec)
             co_return false;
     }
-    if (chunked)
-        co_await asio::async_write(stream, http::make_chunk_last(), redirect(ec));
+    if (chunked) {
+        auto last = http::make_chunk_last();
+        co_await asio::async_write(stream, last, redirect(ec));
+    }
     co_return !ec && keep_alive;
 }
 
 // A plain error for requests that could not be parsed; the connection ends after it.
+// `text` is a plain pointer so callers build no temporary std::string inside co_await (GCC 12 bug).
 asio::awaitable<void> write_protocol_error(Connection& conn, const Site& site, http::status status,
-                                           const std::string& text) {
+                                           const char* text) {
     http::response<http::string_body> res{status, 11};
     common_headers(res, site);
     res.set(http::field::content_type, "text/plain; charset=utf-8");
@@ -174,7 +182,8 @@ void Connection::close() {
     timer.cancel();
 }
 
-asio::awaitable<void> serve_connection(Site& site, std::shared_ptr<Connection> conn) {
+asio::awaitable<void> serve_connection(Site& site, Connection& connection) {
+    Connection* conn = &connection;
     auto& stream = conn->stream;
     beast::flat_buffer buffer;
     for (;;) {
@@ -241,9 +250,11 @@ asio::awaitable<void> serve_connection(Site& site, std::shared_ptr<Connection> c
             reply = arcgis_error(500, "Simulated failure (fault mode 'error')", 500);
         } else {
             if (!control && !is_healthcheck_path(path)) {
-                permit = co_await site.instances.acquire();
-                if (!permit)
+                // Initialised directly from co_await, so no temporary Permit (see the GCC 12 note above).
+                AsyncSemaphore::Permit acquired = co_await site.instances.acquire();
+                if (!acquired)
                     co_return;  // the site is stopping
+                permit = std::move(acquired);
             }
             if (fault.mode == FaultMode::slow) {
                 conn->timer.expires_after(fault.delay);

@@ -27,6 +27,7 @@ struct Connection {
 };
 
 // Serves requests until the client leaves, an error, a fault that ends the connection, or close().
-boost::asio::awaitable<void> serve_connection(Site& site, std::shared_ptr<Connection> conn);
+// The caller keeps `conn` alive until this completes.
+boost::asio::awaitable<void> serve_connection(Site& site, Connection& conn);
 
 }  // namespace gisgate::sim

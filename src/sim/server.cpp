@@ -87,9 +87,11 @@ struct SimServer::Impl {
     asio::awaitable<void> accept_loop() {
         for (;;) {
             auto strand = asio::make_strand(ioc);
+            // A named executor, not a temporary in the co_await expression (GCC 12 destroys those twice).
+            asio::any_io_executor socket_executor(strand);
             boost::system::error_code ec;
-            tcp::socket socket = co_await acceptor.async_accept(asio::any_io_executor(strand),
-                                                                asio::redirect_error(asio::use_awaitable, ec));
+            tcp::socket socket =
+                co_await acceptor.async_accept(socket_executor, asio::redirect_error(asio::use_awaitable, ec));
             if (ec) {
                 if (!acceptor.is_open() || ec == asio::error::operation_aborted)
                     co_return;
@@ -115,7 +117,7 @@ struct SimServer::Impl {
             connections.emplace(conn.get(), conn);
         }
         try {
-            co_await serve_connection(site, conn);
+            co_await serve_connection(site, *conn);
         } catch (const std::exception& e) {
             spdlog::debug("sim {}: connection: {}", site.options.name, e.what());
         }

@@ -48,6 +48,7 @@ SimRequest make_request(const http::request<http::string_body>& msg) {
         parse_form(msg.body(), r.params);
     r.host = std::string(msg[http::field::host]);
     r.if_none_match = std::string(msg[http::field::if_none_match]);
+    for (const auto& field : msg) r.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     r.body = msg.body();
     return r;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/params.hpp"
@@ -18,6 +19,7 @@ struct SimRequest {
     std::string host;                   // Host header, for absolute URLs in responses
     std::string if_none_match;
     std::string body;  // raw body (e.g. JSON for POST /sim/fault)
+    std::vector<std::pair<std::string, std::string>> headers;  // as received, for GET /sim/echo
 
     // "http://<host>" for building absolute URLs the client can follow.
     std::string base_url() const { return "http://" + (host.empty() ? std::string("localhost") : host); }

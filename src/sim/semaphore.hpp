@@ -7,6 +7,8 @@
 // executor, because asio objects are not safe to touch from another strand.
 #pragma once
 
+#include <algorithm>
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -56,10 +58,12 @@ public:
                 co_return Permit{};
             if (active_ < limit_ && waiters_.empty()) {
                 ++active_;
+                note_demand();
                 co_return Permit{this};
             }
             waiter = std::make_shared<Waiter>(ex);
             waiters_.push_back(waiter);
+            note_demand();
         }
         boost::system::error_code ec;
         co_await waiter->timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
@@ -84,6 +88,12 @@ public:
         std::lock_guard lock(mutex_);
         return active_;
     }
+    // Highest number of requests executing or waiting at once since start: what a balancer in front
+    // actually sent concurrently (tests check throttling with it).
+    unsigned max_demand() const {
+        std::lock_guard lock(mutex_);
+        return max_demand_;
+    }
     unsigned queued() const {
         std::lock_guard lock(mutex_);
         return static_cast<unsigned>(waiters_.size());
@@ -101,6 +111,8 @@ private:
         boost::asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
     }
 
+    void note_demand() { max_demand_ = std::max<unsigned>(max_demand_, active_ + static_cast<unsigned>(waiters_.size())); }
+
     void release() {
         std::lock_guard lock(mutex_);
         if (!waiters_.empty()) {
@@ -116,6 +128,7 @@ private:
     unsigned limit_;
     mutable std::mutex mutex_;
     unsigned active_ = 0;
+    unsigned max_demand_ = 0;
     bool shut_down_ = false;
     std::deque<std::shared_ptr<Waiter>> waiters_;
 };

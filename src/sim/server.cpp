@@ -101,6 +101,7 @@ struct SimServer::Impl {
                 co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
                 continue;
             }
+            site.connections.fetch_add(1);
             boost::system::error_code ignored;
             socket.set_option(tcp::no_delay(true), ignored);
             asio::co_spawn(strand, run_connection(std::make_shared<Connection>(std::move(socket))), asio::detached);

@@ -1,7 +1,10 @@
 // /sim/*: the simulator's own control surface, exempt from faults, counting and the instance limit.
 //   GET  /sim/fault              -> {"mode":"ok","delay_ms":1000}
 //   POST /sim/fault {"mode":"slow","delay_ms":500}   (or ?mode=slow&delay_ms=500)
-//   GET  /sim/stats              -> {"site":..,"requests":N,"active":N,"queued":N,"jobs":N,"instances":N}
+//   GET  /sim/stats              -> {"site":..,"requests":N,"active":N,"max_active":N,"queued":N,
+//                                    "connections":N,"jobs":N,"instances":N}
+//   ANY  /sim/echo               -> {"method":..,"target":..,"headers":{lower-case name: value},"body":..}
+#include <cctype>
 #include <charconv>
 
 #include "sim/handlers.hpp"
@@ -75,10 +78,23 @@ Reply handle_sim_control(Site& site, const SimRequest& req, Segments rest) {
     if (rest.size() == 1 && rest[0] == "stats") {
         json body = {{"site", site.options.name},         {"requests", site.requests.load()},
                      {"active", site.instances.active()}, {"queued", site.instances.queued()},
+                     {"max_active", site.instances.max_demand()}, {"connections", site.connections.load()},
                      {"jobs", site.jobs.size()},          {"instances", site.instances.limit()}};
         return json_reply(body, Params{});
     }
-    return control_error(404, "unknown /sim endpoint (fault, stats)");
+    if (rest.size() == 1 && rest[0] == "echo") {
+        // Shows a test what a proxy in front forwarded: repeated fields are joined with ", " as HTTP allows.
+        json headers = json::object();
+        for (const auto& [name, value] : req.headers) {
+            std::string key = name;
+            for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            if (headers.contains(key)) headers[key] = headers[key].get<std::string>() + ", " + value;
+            else headers[key] = value;
+        }
+        return json_reply(json{{"method", req.method}, {"target", req.target}, {"headers", headers}, {"body", req.body}},
+                          Params{});
+    }
+    return control_error(404, "unknown /sim endpoint (fault, stats, echo)");
 }
 
 }  // namespace gisgate::sim

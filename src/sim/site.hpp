@@ -23,6 +23,7 @@ struct Site {
     FaultState faults;
     AsyncSemaphore instances;                // the CPU-bound service instances
     std::atomic<std::uint64_t> requests{0};  // requests read, excluding /sim/*
+    std::atomic<std::uint64_t> connections{0};  // connections accepted (tests check keep-alive reuse)
 };
 
 }  // namespace gisgate::sim

@@ -127,8 +127,8 @@ TEST_F(Streaming, ExpectContinueGetsInterimResponse) {
     c.send_raw("POST /arcgis/rest/services/Maps/Parcels/FeatureServer/0/query HTTP/1.1\r\nHost: x\r\n"
                "Content-Type: application/x-www-form-urlencoded\r\nExpect: 100-continue\r\nContent-Length: " +
                std::to_string(form.size()) + "\r\n\r\n");
-    const auto interim = c.read_interim_response(std::chrono::seconds(10));
-    ASSERT_EQ(interim, 100);
+    const auto interim = c.read_response(false, std::chrono::seconds(10));  // the client waits for this
+    ASSERT_EQ(interim.status, 100);
     c.send_raw(form);
     const auto r = c.read_response();
     ASSERT_EQ(r.status, 200);

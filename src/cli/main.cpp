@@ -35,12 +35,15 @@ int main(int argc, char** argv) {
     sim->add_option("--threads", sim_options.threads, "event-loop threads (default: min(2, cores))");
     sim->add_option("--job-duration", job_duration, "time an async geoprocessing job runs")->capture_default_str();
 
+    const auto run_ctl = cli::add_ctl_command(app);
+
     CLI11_PARSE(app, argc, argv);
 
     try {
         if (run->parsed()) return cli::run_proxy(config_path);
         if (check->parsed()) return cli::check_config(config_path);
         if (app.got_subcommand("demo")) return cli::run_demo();
+        if (app.got_subcommand("ctl")) return run_ctl();
         if (sim->parsed()) {
             const auto d = config::parse_duration(job_duration);
             if (!d) {

@@ -1,0 +1,68 @@
+#include "admin/auth.hpp"
+
+#include <cstdint>
+
+namespace gisgate::admin {
+
+bool client_allowed(const std::vector<config::Cidr>& allow, const boost::asio::ip::address& client) {
+    if (client.is_v4()) {
+        const auto bytes = client.to_v4().to_bytes();
+        for (const auto& cidr : allow)
+            if (cidr.contains(bytes.data(), bytes.size())) return true;
+        return false;
+    }
+    const auto bytes = client.to_v6().to_bytes();  // Cidr itself treats ::ffff:a.b.c.d as a.b.c.d
+    for (const auto& cidr : allow)
+        if (cidr.contains(bytes.data(), bytes.size())) return true;
+    return false;
+}
+
+bool is_write_method(std::string_view method) {
+    return method != "GET" && method != "HEAD";
+}
+
+bool constant_time_equal(std::string_view presented, std::string_view expected) {
+    // Walk the presented value (attacker-controlled length) and compare against the secret cyclically, so
+    // neither the secret's length nor the position of the first mismatch shows in the timing.
+    if (expected.empty()) return false;
+    std::uint8_t diff = presented.size() == expected.size() ? 0 : 1;
+    for (std::size_t i = 0; i < presented.size(); ++i)
+        diff |= static_cast<std::uint8_t>(presented[i] ^ expected[i % expected.size()]);
+    // Empty presented vs non-empty expected: the size check already set diff.
+    volatile std::uint8_t result = diff;  // keep the compiler from short-circuiting the loop
+    return result == 0;
+}
+
+namespace {
+
+bool ascii_iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+        if (x != y) return false;
+    }
+    return true;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+}  // namespace
+
+bool bearer_matches(std::string_view authorization, std::string_view token) {
+    if (token.empty()) return false;
+    authorization = trim(authorization);
+    constexpr std::string_view scheme = "Bearer";
+    if (authorization.size() <= scheme.size() || !ascii_iequals(authorization.substr(0, scheme.size()), scheme))
+        return false;
+    const char separator = authorization[scheme.size()];
+    if (separator != ' ' && separator != '\t') return false;  // "Bearerxyz" is not the Bearer scheme
+    return constant_time_equal(trim(authorization.substr(scheme.size())), token);
+}
+
+}  // namespace gisgate::admin

@@ -1,0 +1,42 @@
+// What the admin REST API can ask of the running proxy. Implemented by proxy::ProxyServer; every call is made
+// on the control thread (the admin server runs on the control io_context), never on a worker.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace gisgate::admin {
+
+struct ApiResult {
+    int status = 200;          // HTTP status for the response
+    nlohmann::json body;       // JSON body; errors use {"error": {"code": status, "message": "..."}}
+};
+
+class ControlApi {
+public:
+    virtual ~ControlApi() = default;
+
+    // GET /api/v1/status → {"pools": [{"name", "balance", "queued", "queue_rejections", "servers": [{"name",
+    // "address", "weight", "backup", "state": "up|down|drain|maint", "active", "requests_total",
+    // "health": {"enabled", "consecutive_successes", "consecutive_failures", "last_check" (ISO-8601 or null),
+    // "last_latency_ms", "last_error"}}]}], "workers", "connections", "config_file", "reloads"}
+    virtual nlohmann::json status() = 0;
+
+    // PUT /api/v1/pools/{pool}/servers/{server}/state {"state": "ready"|"drain"|"maint"} → 200 with the
+    // server's status object; 404 unknown pool/server; 400 bad state.
+    virtual ApiResult set_server_state(const std::string& pool, const std::string& server, const std::string& state) = 0;
+
+    // POST /api/v1/pools/{pool}/servers {"name", "address", "weight"?, "backup"?} → 201 with the server's
+    // status object; 400 invalid; 404 unknown pool; 409 name taken.
+    virtual ApiResult add_server(const std::string& pool, const nlohmann::json& body) = 0;
+
+    // DELETE /api/v1/pools/{pool}/servers/{server} → 202: the server is drained now and removed once its
+    // in-flight requests are done; 404 unknown; 409 when it is the pool's last server.
+    virtual ApiResult remove_server(const std::string& pool, const std::string& server) = 0;
+
+    // POST /api/v1/reload → 200 {"reloaded": true, ...}; 400 with {"error": {"code": 400, "message":
+    // "FILE:LINE:COL: ..."}} when the file is invalid (the running config stays).
+    virtual ApiResult reload() = 0;
+};
+
+}  // namespace gisgate::admin

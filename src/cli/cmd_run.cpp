@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "config/loader.hpp"
+#include "health/advice.hpp"
 #include "proxy/server.hpp"
 
 namespace gisgate::cli {
@@ -31,6 +32,11 @@ int check_config(const std::string& config_path) {
     try {
         const auto config = config::load_file(config_path);
         std::cout << "# " << config_path << ": OK\n" << config::to_yaml(config, /*redact_secrets=*/true);
+        // As YAML comments, so the output stays loadable; warnings do not fail the check.
+        const health::Advice advice = health::advise(config);
+        std::cout << "# health:\n";
+        for (const auto& line : advice.lines) std::cout << "# " << line << "\n";
+        for (const auto& warning : advice.warnings) std::cerr << "warning: " << warning << "\n";
         return 0;
     } catch (const config::ConfigError& e) {
         std::cerr << e.what() << "\n";

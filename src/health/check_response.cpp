@@ -1,0 +1,117 @@
+#include "health/check_response.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "http/response_head.hpp"
+
+namespace gisgate::health {
+
+ResponseCollector::Status ResponseCollector::fail(std::string why) {
+    error_ = std::move(why);
+    status_ = Status::malformed;
+    return status_;
+}
+
+ResponseCollector::Status ResponseCollector::append(std::string_view bytes) {
+    if (status_ != Status::need_more) return status_;
+    received_ += bytes.size();
+    raw_.append(bytes);
+    return head_size_ == 0 ? parse_head() : take_body();
+}
+
+ResponseCollector::Status ResponseCollector::parse_head() {
+    for (;;) {
+        http::ResponseHead head;
+        const http::ParseResult r = http::parse_response_head(raw_, http::Method::get, kMaxHead, 100, head);
+        if (r.status == http::ParseStatus::incomplete) return Status::need_more;
+        if (r.status == http::ParseStatus::error) return fail(r.error ? r.error : "malformed response head");
+        // Interim responses (100 Continue, 103 Early Hints) precede the real one; 101 would be a protocol
+        // switch, which a health check never asks for, so it is judged as the final status.
+        if (head.status >= 100 && head.status < 200 && head.status != 101) {
+            raw_.erase(0, head.head_size);
+            continue;
+        }
+        http_status_ = head.status;
+        head_size_ = head.head_size;
+        chunked_ = head.framing == http::BodyFraming::chunked;
+        until_close_ = head.until_close;
+        content_length_ = head.framing == http::BodyFraming::content_length ? head.content_length : 0;
+        return take_body();
+    }
+}
+
+ResponseCollector::Status ResponseCollector::take_body() {
+    const std::string_view bytes = std::string_view(raw_).substr(head_size_);
+    if (chunked_) {
+        const http::ChunkedScanner::Result r = scanner_.feed(bytes.substr(scanned_));
+        if (r.status == http::ChunkedScanner::Status::error)
+            return fail(std::string("bad chunked body: ") + (r.error ? r.error : "invalid framing"));
+        if (r.status == http::ChunkedScanner::Status::done) {
+            body_ = dechunk(bytes.substr(0, scanned_ + r.consumed), kMaxBody);
+            return status_ = Status::complete;
+        }
+        scanned_ = bytes.size();
+        if (scanner_.payload_bytes() >= kMaxBody) {  // enough to judge; the rest is not read
+            body_ = dechunk(bytes, kMaxBody);
+            return status_ = Status::complete;
+        }
+        return Status::need_more;
+    }
+    if (until_close_) {
+        if (bytes.size() < kMaxBody) return Status::need_more;
+        body_ = bytes.substr(0, kMaxBody);
+        return status_ = Status::complete;
+    }
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(content_length_, kMaxBody));
+    if (bytes.size() < want) return Status::need_more;
+    body_ = bytes.substr(0, want);
+    return status_ = Status::complete;
+}
+
+ResponseCollector::Status ResponseCollector::end_of_stream() {
+    if (status_ != Status::need_more) return status_;
+    if (head_size_ == 0)
+        return fail(received_ == 0 ? "connection closed before any response" : "connection closed in response head");
+    if (!until_close_) return fail("connection closed before the end of the body");
+    body_ = std::string_view(raw_).substr(head_size_, kMaxBody);
+    return status_ = Status::complete;
+}
+
+std::string dechunk(std::string_view raw, std::size_t limit) {
+    std::string out;
+    std::size_t p = 0;
+    while (p < raw.size() && out.size() < limit) {
+        std::uint64_t size = 0;
+        bool digits = false;
+        for (; p < raw.size(); ++p) {
+            const char c = raw[p];
+            int v;
+            if (c >= '0' && c <= '9') v = c - '0';
+            else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
+            else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
+            else break;
+            size = size * 16 + static_cast<std::uint64_t>(v);  // the scanner caps the digits
+            digits = true;
+        }
+        if (!digits) break;
+        const std::size_t lf = raw.find('\n', p);  // skips extensions and the CR
+        if (lf == std::string_view::npos || size == 0) break;
+        p = lf + 1;
+        const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(size, raw.size() - p));
+        out.append(raw.substr(p, std::min(take, limit - out.size())));
+        p += take + 2;  // data, CRLF
+    }
+    return out;
+}
+
+std::string judge(const ResponseCollector& response, const config::HealthConfig& health) {
+    if (response.http_status() != health.expect_status)
+        return fmt::format("status {}, expected {}", response.http_status(), health.expect_status);
+    if (!health.expect_body.empty() && response.body().find(health.expect_body) == std::string_view::npos)
+        return fmt::format("body does not contain '{}'", health.expect_body);
+    return {};
+}
+
+}  // namespace gisgate::health

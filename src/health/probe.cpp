@@ -1,0 +1,125 @@
+#include "health/probe.hpp"
+
+#include <fmt/format.h>
+
+#include "health/check_response.hpp"
+
+namespace gisgate::health {
+
+bool means_dead(const error_code& ec) {
+    return ec == asio::error::connection_refused || ec == asio::error::connection_reset ||
+           ec == asio::error::host_unreachable || ec == asio::error::network_unreachable;
+}
+
+Probe::Probe(const asio::any_io_executor& executor) : socket_(executor), deadline_(executor) {}
+
+std::string Probe::request_text(const config::HealthConfig& health, const balance::ServerRuntime& server) {
+    return fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: gisgate-health\r\nAccept: */*\r\n"
+                       "Connection: close\r\n\r\n",
+                       health.path, server.address.to_string());
+}
+
+void Probe::cancel() {
+    cancelled_ = true;
+    error_code ignored;
+    socket_.close(ignored);
+    deadline_.cancel();
+}
+
+// Boost 1.74 has no per-operation cancellation: the timeout closes the socket, which aborts whatever the check
+// is waiting for. The handler owns the probe, so it may run after the check (and its loop) are gone.
+void Probe::arm_deadline(std::chrono::milliseconds timeout) {
+    deadline_.expires_after(timeout);
+    deadline_.async_wait([self = shared_from_this(), attempt = attempt_](const error_code& ec) {
+        if (ec || self->attempt_ != attempt) return;
+        self->timed_out_ = true;
+        error_code ignored;
+        self->socket_.close(ignored);
+    });
+}
+
+void Probe::finish(Outcome outcome, std::string error) {
+    result_.outcome = outcome;
+    result_.error = std::move(error);
+    result_.latency =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_);
+}
+
+std::string Probe::network_error(const char* step, const error_code& ec, const config::HealthConfig& health) const {
+    if (timed_out_) return fmt::format("timeout after {} ms", health.timeout.count());
+    return fmt::format("{}: {}", step, ec.message());
+}
+
+awaitable<bool> Probe::connect(const balance::ServerRuntime& server, const config::HealthConfig& health) {
+    if (server.endpoints.empty()) {
+        finish(Outcome::failure, "connect: no resolved address");
+        co_return false;
+    }
+    error_code ec;
+    for (const tcp::endpoint& endpoint : server.endpoints) {  // in order, like the proxy
+        if (timed_out_ || cancelled_) break;
+        error_code ignored;
+        socket_.close(ignored);
+        co_await socket_.async_connect(endpoint, asio::redirect_error(use_awaitable, ec));
+        if (!ec) co_return true;
+    }
+    const Outcome outcome = !timed_out_ && means_dead(ec) ? Outcome::dead : Outcome::failure;
+    finish(outcome, network_error("connect", ec, health));
+    co_return false;
+}
+
+awaitable<void> Probe::run(const balance::ServerRuntime& server, const config::HealthConfig& health) {
+    ++attempt_;
+    timed_out_ = false;
+    result_.error.clear();
+    started_ = std::chrono::steady_clock::now();
+    if (cancelled_) {
+        finish(Outcome::failure, "cancelled");
+        co_return;
+    }
+    arm_deadline(health.timeout);
+
+    if (co_await connect(server, health)) {
+        request_ = request_text(health, server);
+        error_code ec;
+        co_await asio::async_write(socket_, asio::buffer(request_), asio::redirect_error(use_awaitable, ec));
+        if (ec) {
+            // Nothing received yet: a reset here is as dead as a refused connect.
+            finish(!timed_out_ && means_dead(ec) ? Outcome::dead : Outcome::failure,
+                   network_error("send", ec, health));
+        } else {
+            ResponseCollector response;
+            ResponseCollector::Status status = ResponseCollector::Status::need_more;
+            while (status == ResponseCollector::Status::need_more) {
+                const std::size_t n =
+                    co_await socket_.async_read_some(asio::buffer(buffer_), asio::redirect_error(use_awaitable, ec));
+                if (n > 0) status = response.append(std::string_view(buffer_.data(), n));
+                if (status != ResponseCollector::Status::need_more) break;
+                if (ec == asio::error::eof) {
+                    status = response.end_of_stream();
+                } else if (ec) {
+                    // EOF before any byte is a failure (a server closing on us may be overloaded, not dead);
+                    // a reset before any byte is dead.
+                    const bool dead = !timed_out_ && means_dead(ec) && !response.received_anything();
+                    finish(dead ? Outcome::dead : Outcome::failure, network_error("receive", ec, health));
+                    break;
+                }
+            }
+            if (status == ResponseCollector::Status::complete) {
+                std::string problem = judge(response, health);
+                const Outcome outcome = problem.empty() ? Outcome::success : Outcome::failure;
+                finish(outcome, std::move(problem));  // not in one call: argument order is unspecified
+            } else if (status == ResponseCollector::Status::malformed) {
+                finish(Outcome::failure, response.received_anything() ? "bad response: " + response.error()
+                                                                      : response.error());
+            }
+        }
+    }
+
+    ++attempt_;  // disarms a deadline that expired just as the check finished
+    deadline_.cancel();
+    error_code ignored;
+    socket_.close(ignored);
+}
+
+}  // namespace gisgate::health

@@ -1,0 +1,61 @@
+// One HTTP health check of one server: connect, GET the health path, read and judge the answer, all within
+// the pool's health timeout. Network errors are results, not exceptions (a check fails often by design).
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "balance/server.hpp"
+#include "config/config.hpp"
+#include "health/tracker.hpp"
+#include "net/asio.hpp"
+
+namespace gisgate::health {
+
+struct ProbeResult {
+    Outcome outcome = Outcome::failure;
+    std::string error;  // empty on success, else e.g. "connect: Connection refused", "timeout after 5000 ms"
+    std::chrono::milliseconds latency{0};
+};
+
+// Owns the socket and deadline timer so that HealthMonitor can cancel a check in flight. Reused for every check
+// of one server; one check at a time. Held by shared_ptr: the deadline's handler keeps it alive.
+class Probe : public std::enable_shared_from_this<Probe> {
+public:
+    explicit Probe(const asio::any_io_executor& executor);
+
+    // Runs one check; the outcome is in result() afterwards. (Not returned: the result holds a std::string, and
+    // GCC 12 mishandles non-trivial objects around co_await.) `server` and `health` must outlive the check.
+    awaitable<void> run(const balance::ServerRuntime& server, const config::HealthConfig& health);
+    const ProbeResult& result() const { return result_; }
+
+    // Ends a running check promptly (its result is then meaningless) and any later one at once.
+    void cancel();
+
+    // What `GET path` sends: Connection: close keeps the exchange to one response.
+    static std::string request_text(const config::HealthConfig& health, const balance::ServerRuntime& server);
+
+private:
+    awaitable<bool> connect(const balance::ServerRuntime& server, const config::HealthConfig& health);
+    void arm_deadline(std::chrono::milliseconds timeout);
+    void finish(Outcome outcome, std::string error);
+    std::string network_error(const char* step, const error_code& ec, const config::HealthConfig& health) const;
+
+    tcp::socket socket_;
+    asio::steady_timer deadline_;
+    std::uint64_t attempt_ = 0;  // a deadline handler acts only on the check it was armed for
+    bool timed_out_ = false;
+    bool cancelled_ = false;
+    std::chrono::steady_clock::time_point started_{};
+    ProbeResult result_;
+    std::string request_;
+    std::array<char, 16 * 1024> buffer_{};
+};
+
+// Refused, reset or unreachable: nothing is listening (seed 003's "truly dead", not merely slow).
+bool means_dead(const error_code& ec);
+
+}  // namespace gisgate::health

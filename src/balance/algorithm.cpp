@@ -13,6 +13,15 @@ std::unique_ptr<Algorithm> make_algorithm(config::BalanceAlgorithm kind) {
     return std::make_unique<RoundRobin>();
 }
 
+const char* to_string(AdminState state) {
+    switch (state) {
+        case AdminState::ready: return "ready";
+        case AdminState::drain: return "drain";
+        case AdminState::maint: return "maint";
+    }
+    return "?";
+}
+
 const char* to_string(ServerState state) {
     switch (state) {
         case ServerState::up: return "up";

@@ -1,8 +1,9 @@
-// Runtime state of one backend server, shared by all workers. Counters workers touch on every request sit on
-// their own cache lines; everything else is written only by the control thread.
+// Runtime state of one backend server, shared by all workers and kept across config reloads. Counters workers
+// touch on every request sit on their own cache lines; health details are written only by the control thread.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -12,8 +13,25 @@
 
 namespace gisgate::balance {
 
+// What an administrator set (admin API): ready = in service subject to health; drain = no new requests,
+// in-flight ones finish; maint = out of service now.
+enum class AdminState : std::uint8_t { ready, drain, maint };
+
+// What the status API shows: admin state first, then health.
 enum class ServerState : std::uint8_t { up, down, drain, maint };
 const char* to_string(ServerState state);
+const char* to_string(AdminState state);
+
+// Health bookkeeping. Control thread only (health checks and the admin API run there).
+struct HealthInfo {
+    std::uint32_t consecutive_successes = 0;
+    std::uint32_t consecutive_failures = 0;
+    std::chrono::system_clock::time_point last_check{};  // epoch = never checked
+    std::chrono::milliseconds last_latency{0};
+    std::string last_error;
+    std::uint64_t checks = 0;
+    std::uint64_t transitions = 0;  // up↔down changes
+};
 
 struct ServerRuntime {
     std::uint32_t id = 0;  // unique for the process lifetime; indexes per-worker tables (idle connections)
@@ -24,14 +42,25 @@ struct ServerRuntime {
     std::uint32_t weight = 1;
     bool backup = false;
 
-    std::atomic<ServerState> state{ServerState::up};
+    std::atomic<bool> healthy{true};
+    std::atomic<AdminState> admin{AdminState::ready};
+    HealthInfo health;  // control thread only
 
     // Requests in flight on this server across all workers (throttle and least_conn read it).
     alignas(64) std::atomic<std::uint32_t> active{0};
     alignas(64) std::atomic<std::uint64_t> requests_total{0};
 
-    // Takes traffic for new requests (health and admin state; capacity is checked separately).
-    bool usable() const { return weight > 0 && state.load(std::memory_order_relaxed) == ServerState::up; }
+    // Takes new requests (capacity is checked separately).
+    bool usable() const {
+        return weight > 0 && healthy.load(std::memory_order_relaxed) &&
+               admin.load(std::memory_order_relaxed) == AdminState::ready;
+    }
+    ServerState state() const {
+        const AdminState a = admin.load(std::memory_order_relaxed);
+        if (a == AdminState::maint) return ServerState::maint;
+        if (a == AdminState::drain) return ServerState::drain;
+        return healthy.load(std::memory_order_relaxed) ? ServerState::up : ServerState::down;
+    }
 };
 
 }  // namespace gisgate::balance

@@ -20,7 +20,7 @@ int run_proxy(const std::string& config_path) {
     setup_logging(config.log_level);
     spdlog::info("gisgate 0.1.0: config {}", config_path);
     try {
-        proxy::ProxyServer server(std::move(config));
+        proxy::ProxyServer server(std::move(config), config_path);
         return server.run();
     } catch (const std::exception& e) {
         spdlog::critical("{}", e.what());

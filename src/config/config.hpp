@@ -50,6 +50,19 @@ struct ServerConfig {
 
 enum class BalanceAlgorithm { round_robin, least_conn };
 
+// Active health checks. Defaults are the vendor guide's recommendations (check every 30 s, 5 s timeout,
+// 5 failures to take a server out, 3 successes to bring it back).
+struct HealthConfig {
+    bool enabled = true;
+    std::string path = "/arcgis/rest/info/healthcheck";
+    Duration interval{std::chrono::seconds(30)};
+    Duration timeout{std::chrono::seconds(5)};
+    std::uint32_t fall = 5;          // consecutive failed checks before a slow/failing server is marked down
+    std::uint32_t rise = 3;          // consecutive good checks before a down server rejoins
+    int expect_status = 200;
+    std::string expect_body;         // optional substring the body must contain (e.g. "\"success\"")
+};
+
 struct PoolConfig {
     std::string name;
     BalanceAlgorithm balance = BalanceAlgorithm::round_robin;
@@ -57,6 +70,8 @@ struct PoolConfig {
     QueueConfig queue;
     Timeouts timeouts;                        // connect/server from the pool, else the top-level ones
     std::uint32_t keepalive_per_server = 64;  // idle pooled connections kept per server per worker
+    std::uint32_t retries = 2;                // further servers tried when one fails before answering
+    HealthConfig health;
     std::vector<ServerConfig> servers;
     SourceLoc loc;
 };

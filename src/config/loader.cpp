@@ -115,6 +115,7 @@ private:
     RouteConfig read_route(const YAML::Node& node, std::vector<NameSite>& prefixes);
     void read_pool(const YAML::Node& node);
     void read_queue(const Field& field, QueueConfig& queue);
+    void read_health(const Field& field, HealthConfig& health);
     PoolTimeoutOverride read_pool_timeouts(const Field& field);
     ServerConfig read_server(const YAML::Node& node, std::vector<NameSite>& names);
     std::string read_name(const MapFields& map, const char* what, std::vector<NameSite>& seen);
@@ -311,7 +312,7 @@ RouteConfig Loader::read_route(const YAML::Node& node, std::vector<NameSite>& pr
 void Loader::read_pool(const YAML::Node& node) {
     const MapFields map(r_, r_.item(node, "pool"), "pool",
                         {"name", "balance", "max_active_per_server", "queue", "timeouts", "keepalive_per_server",
-                         "servers"});
+                         "retries", "health", "servers"});
     PoolConfig pool;
     pool.loc = map.loc();
     pool.name = read_name(map, "pool", pool_names_);
@@ -330,6 +331,8 @@ void Loader::read_pool(const YAML::Node& node) {
     if (const Field* f = map.find("keepalive_per_server")) {
         pool.keepalive_per_server = static_cast<std::uint32_t>(r_.integer(*f, 0, kU32Max));
     }
+    if (const Field* f = map.find("retries")) pool.retries = static_cast<std::uint32_t>(r_.integer(*f, 0, 7));
+    if (const Field* f = map.find("health")) read_health(*f, pool.health);
     const Field& servers = map.require("servers");
     std::vector<NameSite> names;
     for (const auto& item : r_.list(servers)) pool.servers.push_back(read_server(item, names));
@@ -343,6 +346,26 @@ void Loader::read_queue(const Field& field, QueueConfig& queue) {
     const MapFields map(r_, field, "queue", {"max", "timeout"});
     if (const Field* f = map.find("max")) queue.max = static_cast<std::uint32_t>(r_.integer(*f, 0, kU32Max));
     if (const Field* f = map.find("timeout")) queue.timeout = r_.positive_duration(*f);
+}
+
+void Loader::read_health(const Field& field, HealthConfig& health) {
+    const MapFields map(r_, field, "health",
+                        {"enabled", "path", "interval", "timeout", "fall", "rise", "expect_status", "expect_body"});
+    if (const Field* f = map.find("enabled")) health.enabled = r_.boolean(*f);
+    if (const Field* f = map.find("path")) {
+        health.path = r_.string(*f);
+        const bool ok = !health.path.empty() && health.path[0] == '/' &&
+                        std::all_of(health.path.begin(), health.path.end(),
+                                    [](char c) { return c > ' ' && c < 0x7f; });
+        if (!ok) r_.fail(r_.loc(*f), fmt::format("health 'path' must start with '/' and contain no spaces, got '{}'",
+                                                 health.path));
+    }
+    if (const Field* f = map.find("interval")) health.interval = r_.positive_duration(*f);
+    if (const Field* f = map.find("timeout")) health.timeout = r_.positive_duration(*f);
+    if (const Field* f = map.find("fall")) health.fall = static_cast<std::uint32_t>(r_.integer(*f, 1, 100));
+    if (const Field* f = map.find("rise")) health.rise = static_cast<std::uint32_t>(r_.integer(*f, 1, 100));
+    if (const Field* f = map.find("expect_status")) health.expect_status = static_cast<int>(r_.integer(*f, 100, 599));
+    if (const Field* f = map.find("expect_body")) health.expect_body = r_.string(*f);
 }
 
 Loader::PoolTimeoutOverride Loader::read_pool_timeouts(const Field& field) {

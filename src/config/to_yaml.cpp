@@ -95,6 +95,17 @@ void emit_pool(YAML::Emitter& out, const PoolConfig& pool) {
     out << YAML::Key << "server" << YAML::Value << format_duration(pool.timeouts.server);
     out << YAML::EndMap;
     out << YAML::Key << "keepalive_per_server" << YAML::Value << pool.keepalive_per_server;
+    out << YAML::Key << "retries" << YAML::Value << pool.retries;
+    out << YAML::Key << "health" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "enabled" << YAML::Value << pool.health.enabled;
+    out << YAML::Key << "path" << YAML::Value << Text{pool.health.path};
+    out << YAML::Key << "interval" << YAML::Value << format_duration(pool.health.interval);
+    out << YAML::Key << "timeout" << YAML::Value << format_duration(pool.health.timeout);
+    out << YAML::Key << "fall" << YAML::Value << pool.health.fall;
+    out << YAML::Key << "rise" << YAML::Value << pool.health.rise;
+    out << YAML::Key << "expect_status" << YAML::Value << pool.health.expect_status;
+    out << YAML::Key << "expect_body" << YAML::Value << Text{pool.health.expect_body};
+    out << YAML::EndMap;
     out << YAML::Key << "servers" << YAML::Value << YAML::BeginSeq;
     for (const auto& server : pool.servers) {
         out << YAML::Flow << YAML::BeginMap;

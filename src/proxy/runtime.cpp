@@ -25,24 +25,59 @@ balance::PoolRuntime* Runtime::find_pool(std::string_view name) const {
     return nullptr;
 }
 
-std::shared_ptr<const Runtime> build_runtime(config::Config config) {
+const ListenerRuntime* Runtime::find_listener(std::string_view name) const {
+    for (const auto& l : listeners)
+        if (l.config->name == name) return &l;
+    return nullptr;
+}
+
+namespace {
+
+std::shared_ptr<balance::ServerRuntime> previous_server(const Runtime* previous, const std::string& pool,
+                                                        const std::string& server) {
+    if (!previous) return nullptr;
+    const balance::PoolRuntime* p = previous->find_pool(pool);
+    if (!p) return nullptr;
+    for (const auto& s : p->servers())
+        if (s->name == server) return s;
+    return nullptr;
+}
+
+std::shared_ptr<balance::ServerRuntime> make_server(const config::PoolConfig& pool, const config::ServerConfig& sc,
+                                                    const Runtime* previous) {
+    auto old = previous_server(previous, pool.name, sc.name);
+    if (old && old->address.host == sc.address.host && old->address.port == sc.address.port &&
+        old->weight == sc.weight && old->backup == sc.backup)
+        return old;  // unchanged: the same object, with its counters and states
+    auto s = std::make_shared<balance::ServerRuntime>();
+    s->id = next_server_id.fetch_add(1);
+    s->name = sc.name;
+    s->pool_name = pool.name;
+    s->address = sc.address;
+    s->endpoints = net::resolve(sc.address);
+    s->weight = sc.weight;
+    s->backup = sc.backup;
+    if (old) {  // changed settings: a new object, but an administrator's drain/maint and health stay
+        s->admin.store(old->admin.load());
+        s->healthy.store(old->healthy.load());
+        s->health = old->health;
+    }
+    return s;
+}
+
+}  // namespace
+
+std::shared_ptr<const Runtime> build_runtime(config::Config config, const Runtime* previous,
+                                             balance::ServerEvents* events) {
     auto rt = std::make_shared<Runtime>();
     rt->config = std::move(config);
+    rt->events = events;
+    rt->generation = previous ? previous->generation + 1 : 0;
     const unsigned workers = std::max(1u, rt->config.workers);
 
     for (const auto& pool_config : rt->config.pools) {
         std::vector<std::shared_ptr<balance::ServerRuntime>> servers;
-        for (const auto& sc : pool_config.servers) {
-            auto s = std::make_shared<balance::ServerRuntime>();
-            s->id = next_server_id.fetch_add(1);
-            s->name = sc.name;
-            s->pool_name = pool_config.name;
-            s->address = sc.address;
-            s->endpoints = net::resolve(sc.address);
-            s->weight = sc.weight;
-            s->backup = sc.backup;
-            servers.push_back(std::move(s));
-        }
+        for (const auto& sc : pool_config.servers) servers.push_back(make_server(pool_config, sc, previous));
         rt->pools.push_back(std::make_shared<balance::PoolRuntime>(pool_config, std::move(servers), workers));
     }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "balance/events.hpp"
 #include "balance/pool.hpp"
 #include "config/config.hpp"
 #include "http/request_head.hpp"
@@ -29,11 +30,18 @@ struct Runtime {
     config::Config config;
     std::vector<std::shared_ptr<balance::PoolRuntime>> pools;
     std::vector<ListenerRuntime> listeners;  // same order as config.listeners
+    balance::ServerEvents* events = nullptr; // live-traffic failures go here (health monitor); may be null
+    std::uint64_t generation = 0;            // 0 for the first runtime, +1 per reload or runtime change
 
     balance::PoolRuntime* find_pool(std::string_view name) const;
+    const ListenerRuntime* find_listener(std::string_view name) const;
 };
 
 // Builds a runtime; resolves server addresses (throws std::runtime_error when one does not resolve).
-std::shared_ptr<const Runtime> build_runtime(config::Config config);
+// With `previous`, servers that are unchanged (same pool, name, address, weight, backup) keep their
+// ServerRuntime object — and so their health, admin state (drain/maint) and in-flight count — and changed
+// ones keep their health and admin state in a new object.
+std::shared_ptr<const Runtime> build_runtime(config::Config config, const Runtime* previous = nullptr,
+                                             balance::ServerEvents* events = nullptr);
 
 }  // namespace gisgate::proxy

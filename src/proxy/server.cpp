@@ -5,14 +5,16 @@
 #include <unistd.h>
 
 #include <boost/asio/signal_set.hpp>
+#include <cstring>
 #include <stdexcept>
-#include <thread>
 
+#include "config/loader.hpp"
 #include "net/listener.hpp"
 
 namespace gisgate::proxy {
 
 namespace {
+
 int open_access_log(const std::string& target, bool& owned) {
     owned = false;
     if (target == "off") return -1;
@@ -23,20 +25,24 @@ int open_access_log(const std::string& target, bool& owned) {
     owned = true;
     return fd;
 }
+
+std::string endpoint_text(const tcp::endpoint& e) {
+    const auto a = e.address();
+    return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(e.port());
+}
+
 }  // namespace
 
-ProxyServer::ProxyServer(config::Config config) {
-    runtime_ = build_runtime(std::move(config));
-    const auto& cfg = runtime_->config;
-    access_log_fd_ = open_access_log(cfg.access_log, owns_access_log_fd_);
-
-    const unsigned n = std::max(1u, cfg.workers);
-    for (unsigned i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(i, access_log_fd_, runtime_));
+ProxyServer::ProxyServer(config::Config config, std::string config_path) : config_path_(std::move(config_path)) {
+    access_log_fd_ = open_access_log(config.access_log, owns_access_log_fd_);
+    const unsigned n = std::max(1u, config.workers);
+    auto runtime = build_runtime(std::move(config), nullptr, &health_);
+    for (unsigned i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(i, access_log_fd_, runtime));
+    runtime_ = runtime;
 
     std::vector<asio::io_context*> contexts;
     for (auto& w : workers_) contexts.push_back(&w->context());
-    for (unsigned li = 0; li < cfg.listeners.size(); ++li) {
-        const auto& listener = cfg.listeners[li];
+    for (const auto& listener : runtime_->config.listeners) {
         std::vector<tcp::acceptor> acceptors;
         try {
             acceptors = net::open_reuseport_acceptors(listener.bind, contexts);
@@ -44,15 +50,18 @@ ProxyServer::ProxyServer(config::Config config) {
             throw std::runtime_error("listener " + listener.name + ": cannot listen on " + listener.bind.to_string() +
                                      ": " + e.what());
         }
-        const auto bound = acceptors.front().local_endpoint();
-        for (unsigned w = 0; w < n; ++w) workers_[w]->add_acceptor(std::move(acceptors[w]), li);
-        const std::string host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
-                                                         : bound.address().to_string();
-        spdlog::info("listening: {} {}:{}", listener.name, host, bound.port());
+        spdlog::info("listening: {} {}", listener.name, endpoint_text(acceptors.front().local_endpoint()));
+        for (unsigned w = 0; w < n; ++w) workers_[w]->add_acceptor(std::move(acceptors[w]), listener.name);
+        bound_listeners_[listener.name] = listener.bind.to_string();
+    }
+    if (runtime_->config.admin) {
+        admin_ = std::make_unique<admin::AdminServer>(control_, *runtime_->config.admin, *this);
     }
 }
 
 ProxyServer::~ProxyServer() {
+    health_.stop();
+    if (admin_) admin_->stop();
     workers_.clear();
     if (owns_access_log_fd_) ::close(access_log_fd_);
 }
@@ -63,23 +72,100 @@ void ProxyServer::stop() {
 
 int ProxyServer::run() {
     for (auto& w : workers_) w->loop().start();
+    health_.watch(runtime_->pools);
+    if (admin_) admin_->start();
     spdlog::info("gisgate ready: {} worker(s), {} listener(s), {} pool(s)", workers_.size(),
                  runtime_->config.listeners.size(), runtime_->config.pools.size());
 
-    asio::signal_set signals(control_, SIGTERM, SIGINT);
-    signals.async_wait([this](const error_code& ec, int sig) {
+    asio::signal_set stop_signals(control_, SIGTERM, SIGINT);
+    stop_signals.async_wait([this](const error_code& ec, int sig) {
         if (ec) return;
-        spdlog::info("signal {}: stopping gracefully (grace {} ms)", sig,
-                     runtime_->config.shutdown_grace.count());
+        spdlog::info("signal {}: stopping gracefully (grace {} ms)", sig, runtime_->config.shutdown_grace.count());
         drain_and_stop();
     });
+    asio::signal_set reload_signal(control_, SIGHUP);
+    std::function<void()> wait_reload = [&] {
+        reload_signal.async_wait([&](const error_code& ec, int) {
+            if (ec) return;
+            const auto result = reload();
+            if (result.status != 200)
+                spdlog::error("SIGHUP: reload refused, running config kept: {}",
+                              result.body["error"]["message"].get<std::string>());
+            wait_reload();
+        });
+    };
+    wait_reload();
     control_.run();
     return 0;
+}
+
+void ProxyServer::publish(std::shared_ptr<const Runtime> runtime) {
+    runtime_ = runtime;
+    for (auto& w : workers_)
+        asio::post(w->context(), [worker = w.get(), runtime] { worker->set_runtime(runtime); });
+    health_.watch(runtime_->pools);
+}
+
+void ProxyServer::apply(config::Config config) {
+    // The worker count is fixed for the process lifetime (threads and per-worker state are sized by it).
+    if (config.workers != runtime_->config.workers) {
+        spdlog::warn("workers: {} → {} needs a restart; keeping {}", runtime_->config.workers, config.workers,
+                     runtime_->config.workers);
+        config.workers = runtime_->config.workers;
+    }
+    auto runtime = build_runtime(std::move(config), runtime_.get(), &health_);
+
+    // Bind new and re-bound listeners first: a failure here rejects the whole change.
+    std::vector<asio::io_context*> contexts;
+    for (auto& w : workers_) contexts.push_back(&w->context());
+    struct Rebind {
+        std::string name;
+        std::shared_ptr<std::vector<tcp::acceptor>> acceptors;
+    };
+    std::vector<Rebind> rebinds;
+    for (const auto& listener : runtime->config.listeners) {
+        const std::string bind = listener.bind.to_string();
+        auto it = bound_listeners_.find(listener.name);
+        if (it != bound_listeners_.end() && it->second == bind) continue;
+        try {
+            auto acceptors = std::make_shared<std::vector<tcp::acceptor>>(
+                net::open_reuseport_acceptors(listener.bind, contexts));
+            spdlog::info("listening: {} {}", listener.name, endpoint_text(acceptors->front().local_endpoint()));
+            rebinds.push_back({listener.name, std::move(acceptors)});
+        } catch (const std::exception& e) {
+            throw std::runtime_error("listener " + listener.name + ": cannot listen on " + bind + ": " + e.what());
+        }
+    }
+    std::vector<std::string> removed;
+    for (const auto& [name, bind] : bound_listeners_)
+        if (!runtime->find_listener(name)) removed.push_back(name);
+
+    publish(runtime);
+
+    for (unsigned w = 0; w < workers_.size(); ++w) {
+        std::vector<std::pair<std::string, std::shared_ptr<std::vector<tcp::acceptor>>>> adds;
+        for (const auto& r : rebinds) adds.emplace_back(r.name, r.acceptors);
+        asio::post(workers_[w]->context(), [worker = workers_[w].get(), w, adds, removed] {
+            for (const auto& name : removed) worker->remove_acceptor(name);
+            for (const auto& [name, acceptors] : adds) {
+                worker->remove_acceptor(name);  // a re-bound listener: the old address stops
+                worker->add_acceptor(std::move((*acceptors)[w]), name);
+            }
+        });
+    }
+    for (const auto& r : rebinds)
+        bound_listeners_[r.name] = runtime->find_listener(r.name)->config->bind.to_string();
+    for (const auto& name : removed) {
+        bound_listeners_.erase(name);
+        spdlog::info("listener {} removed", name);
+    }
 }
 
 void ProxyServer::drain_and_stop() {
     if (draining_) return;
     draining_ = true;
+    health_.stop();
+    if (admin_) admin_->stop();
     for (auto& w : workers_) asio::post(w->context(), [worker = w.get()] { worker->begin_drain(); });
     drain_deadline_ = std::chrono::steady_clock::now() + runtime_->config.shutdown_grace;
     poll_drain();

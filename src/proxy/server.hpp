@@ -1,38 +1,62 @@
-// The running proxy: builds the runtime from a Config, starts one worker per configured thread, binds every
-// listener on every worker (SO_REUSEPORT), and handles signals: SIGTERM/SIGINT stop gracefully (no new
-// connections, in-flight requests finish within shutdown_grace).
+// The running proxy. Workers serve requests; this object is the control plane on the main thread's
+// io_context: it binds listeners on every worker (SO_REUSEPORT), runs the health monitor and the admin API,
+// applies config reloads (SIGHUP, POST /api/v1/reload) and runtime changes (server states, added and removed
+// servers) by publishing a new immutable Runtime to the workers, and stops gracefully on SIGTERM/SIGINT.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <vector>
 
+#include "admin/admin_server.hpp"
+#include "admin/control_api.hpp"
 #include "config/config.hpp"
+#include "health/monitor.hpp"
 #include "proxy/runtime.hpp"
 #include "proxy/worker.hpp"
 
 namespace gisgate::proxy {
 
-class ProxyServer {
+class ProxyServer final : public admin::ControlApi {
 public:
     // Throws std::runtime_error / std::system_error when a server address does not resolve or a listener
-    // cannot bind — before anything is served.
-    explicit ProxyServer(config::Config config);
-    ~ProxyServer();
+    // cannot bind — before anything is served. `config_path` is re-read on reload (empty: reload refused).
+    explicit ProxyServer(config::Config config, std::string config_path = {});
+    ~ProxyServer() override;
 
     // Serves until SIGTERM or SIGINT (or stop()), then drains. Returns the process exit code.
     int run();
     // Asks run() to stop gracefully; callable from any thread.
     void stop();
 
+    // admin::ControlApi (control thread).
+    nlohmann::json status() override;
+    admin::ApiResult set_server_state(const std::string& pool, const std::string& server,
+                                      const std::string& state) override;
+    admin::ApiResult add_server(const std::string& pool, const nlohmann::json& body) override;
+    admin::ApiResult remove_server(const std::string& pool, const std::string& server) override;
+    admin::ApiResult reload() override;
+
 private:
+    // Builds a runtime from `config` (keeping server states), binds new listeners, publishes it to the
+    // workers and retires removed listeners. Throws on failure, leaving the running runtime untouched.
+    void apply(config::Config config);
+    void publish(std::shared_ptr<const Runtime> runtime);
+    void finish_removal(std::string pool, std::string server, std::chrono::steady_clock::time_point deadline);
     void drain_and_stop();
     void poll_drain();
+    balance::ServerRuntime* find_server(const std::string& pool, const std::string& server) const;
 
-    std::shared_ptr<const Runtime> runtime_;
+    std::string config_path_;
     int access_log_fd_ = -1;
     bool owns_access_log_fd_ = false;
-    std::vector<std::unique_ptr<Worker>> workers_;
     asio::io_context control_{1};
+    health::HealthMonitor health_{control_};
+    std::shared_ptr<const Runtime> runtime_;
+    std::vector<std::unique_ptr<Worker>> workers_;
+    std::map<std::string, std::string> bound_listeners_;  // listener name → bind address, as bound now
+    std::unique_ptr<admin::AdminServer> admin_;
+    std::uint64_t reloads_ = 0;
     asio::steady_timer drain_timer_{control_};
     std::chrono::steady_clock::time_point drain_deadline_{};
     bool draining_ = false;

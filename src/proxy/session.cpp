@@ -14,8 +14,6 @@ namespace gisgate::proxy {
 namespace {
 
 constexpr std::size_t kBlock = net::BufferPool::kBlockSize;
-// Further tries on other servers after the first one failed before answering (issue: failover).
-constexpr int kRetries = 2;
 
 auto ec_token(error_code& ec) { return asio::redirect_error(use_awaitable, ec); }
 
@@ -45,10 +43,10 @@ bool client_allowed(const config::ListenerConfig& listener, const tcp::endpoint&
 
 }  // namespace
 
-Session::Session(Worker& worker, tcp::socket socket, unsigned listener_index)
+Session::Session(Worker& worker, tcp::socket socket, std::string listener)
     : worker_(worker),
       client_(std::move(socket)),
-      listener_index_(listener_index),
+      listener_name_(std::move(listener)),
       deadline_(worker.loop().deadlines(), &Session::on_deadline, this) {
     worker_.attach(this);
 }
@@ -83,9 +81,9 @@ awaitable<void> Session::serve_connection() {
     if (ec) co_return;
     client_ip_ = peer.address().to_string();
     {
-        const auto& listeners = worker_.runtime()->listeners;
-        if (listener_index_ >= listeners.size()) co_return;
-        allowed_ = client_allowed(*listeners[listener_index_].config, peer);
+        const ListenerRuntime* listener = worker_.runtime()->find_listener(listener_name_);
+        if (!listener) co_return;
+        allowed_ = client_allowed(*listener->config, peer);
     }
 
     for (bool first = true;; first = false) {
@@ -115,7 +113,9 @@ awaitable<bool> Session::read_request_head(bool first) {
     }
     if (!buf_) buf_ = worker_.loop().buffers().acquire();
     deadline_.arm(timeouts.header, kHeader);
-    const http::Limits& limits = worker_.runtime()->listeners[listener_index_].limits;
+    const ListenerRuntime* listener = worker_.runtime()->find_listener(listener_name_);
+    if (!listener) co_return false;  // removed by a reload
+    const http::Limits limits = listener->limits;
     for (;;) {
         if (begin_ < end_) {
             const auto result = http::parse_request_head(client_data(), limits, head_);
@@ -193,7 +193,8 @@ awaitable<bool> Session::serve_request() {
     continue_sent_ = false;
     body_streamed_ = false;
     runtime_ = worker_.runtime();
-    listener_ = &runtime_->listeners[listener_index_];
+    listener_ = runtime_->find_listener(listener_name_);
+    if (!listener_) co_return false;  // the listener was removed by a reload
     log_method_.assign(head_.method_text);
     log_target_.assign(head_.target.substr(0, 1024));
 
@@ -246,7 +247,8 @@ awaitable<bool> Session::forward(const RouteRuntime& route) {
     balance::TriedSet tried;
     std::string last_failure;
     int stale_retries = 0;
-    for (int attempt = 0; attempt <= kRetries;) {
+    const int retries = static_cast<int>(pool_config.retries);
+    for (int attempt = 0; attempt <= retries;) {
         const auto acquired = co_await pool_->acquire(worker_.index(), tried);
         switch (acquired.status) {
             case balance::AcquireStatus::granted: break;
@@ -268,7 +270,13 @@ awaitable<bool> Session::forward(const RouteRuntime& route) {
         server_ = acquired.server;
         log_server_ = server_->name;
 
-        upstream_ = worker_.upstreams().take_idle(*server_);
+        // A request that must not be replayed only gets a pooled connection that was idle very briefly, so a
+        // server closing its idle connection cannot race with it (HAProxy's "http-reuse safe" idea).
+        const bool replayable = http::is_idempotent(head_.method) && head_.method != http::Method::put &&
+                                head_.method != http::Method::del;
+        upstream_ = worker_.upstreams().take_idle(*server_, replayable ? net::Clock::duration::max()
+                                                                       : std::chrono::seconds(2),
+                                                  worker_.loop().deadlines().now());
         const bool reused = upstream_ != nullptr;
         if (!reused) {
             upstream_ = std::make_unique<UpstreamConnection>(worker_.context());
@@ -284,10 +292,13 @@ awaitable<bool> Session::forward(const RouteRuntime& route) {
                 last_failure = server_->name + ": " + (timed_out ? std::string("connect timeout") : ec.message());
                 spdlog::warn("pool {}: server {} ({}) connect failed: {}", pool_->name(), server_->name,
                              server_->address.to_string(), timed_out ? "timeout" : ec.message());
+                // Refused or unreachable: nothing listens there. Take it out now rather than after `fall`
+                // checks (a timeout is "slow", not "dead", and is left to the checks).
+                if (!timed_out && runtime_->events) runtime_->events->server_refused(*server_, ec.message());
                 tried.add(server_->id);
                 release_upstream(false);
                 ++attempt;
-                if (attempt > kRetries) {
+                if (attempt > retries) {
                     set_error(timed_out ? 504 : 502, "no server reachable: " + last_failure);
                     co_return co_await respond_error();
                 }
@@ -311,7 +322,7 @@ awaitable<bool> Session::forward(const RouteRuntime& route) {
                 tried.add(server_->id);
                 release_upstream(false);
                 ++attempt;
-                if (attempt > kRetries) {
+                if (attempt > retries) {
                     set_error(502, "no server reachable: " + last_failure);
                     co_return co_await respond_error();
                 }
@@ -442,11 +453,13 @@ awaitable<Session::Attempt> Session::read_response_head(bool reused) {
                 co_return Attempt::failed;
             }
             const bool nothing_received = up_end_ == 0;
-            if (nothing_received && !body_streamed_) {
-                if (reused) co_return Attempt::retry_same;  // the server closed the pooled connection
-                if (http::is_idempotent(head_.method) && head_.method != http::Method::put &&
-                    head_.method != http::Method::del)
-                    co_return Attempt::retry_other;
+            // Replayed only when the server cannot have acted on it: GET/HEAD/OPTIONS/TRACE (safe methods).
+            // Others were sent and may have been processed, so they are never sent twice.
+            const bool safe = head_.method == http::Method::get || head_.method == http::Method::head ||
+                              head_.method == http::Method::options || head_.method == http::Method::trace;
+            if (nothing_received && !body_streamed_ && safe) {
+                // A pooled connection the server closed meanwhile is not a server failure: same server again.
+                co_return reused ? Attempt::retry_same : Attempt::retry_other;
             }
             set_error(502, nothing_received ? "server closed the connection without answering"
                                             : "server closed the connection in the middle of its response head");

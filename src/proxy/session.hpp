@@ -23,7 +23,7 @@ class Worker;
 
 class Session {
 public:
-    Session(Worker& worker, tcp::socket socket, unsigned listener_index);
+    Session(Worker& worker, tcp::socket socket, std::string listener);
     ~Session();
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
@@ -73,7 +73,7 @@ private:
 
     Worker& worker_;
     tcp::socket client_;
-    unsigned listener_index_;
+    std::string listener_name_;  // looked up per request: a reload may change or remove the listener
     net::Deadline deadline_;
     std::shared_ptr<const Runtime> runtime_;  // held for the current request
     const ListenerRuntime* listener_ = nullptr;

@@ -16,10 +16,13 @@ bool looks_open(UpstreamConnection& c) {
 }
 }  // namespace
 
-std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(const balance::ServerRuntime& server) {
+std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(const balance::ServerRuntime& server,
+                                                            net::Clock::duration max_idle, net::Clock::time_point now) {
     auto it = idle_.find(server.id);
     if (it == idle_.end()) return nullptr;
     auto& stack = it->second;
+    // The most recently used connection is at the back: the warmest and the least likely to be closed.
+    if (!stack.empty() && now - stack.back()->idle_since > max_idle) return nullptr;
     while (!stack.empty()) {
         auto c = std::move(stack.back());
         stack.pop_back();

@@ -26,8 +26,9 @@ class UpstreamPool {
 public:
     explicit UpstreamPool(asio::io_context& context) : context_(context) {}
 
-    // An idle connection to `server` that still looks open, or nullptr.
-    std::unique_ptr<UpstreamConnection> take_idle(const balance::ServerRuntime& server);
+    // An idle connection to `server` that still looks open and has been idle at most `max_idle`, or nullptr.
+    std::unique_ptr<UpstreamConnection> take_idle(const balance::ServerRuntime& server, net::Clock::duration max_idle,
+                                                  net::Clock::time_point now);
     // Keeps `connection` for reuse unless `max_idle` connections to its server are already kept.
     void put_idle(std::unique_ptr<UpstreamConnection> connection, std::uint32_t max_idle, net::Clock::time_point now);
     // Closes connections idle for longer than `max_age` (servers drop idle connections; better we do first).

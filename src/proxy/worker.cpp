@@ -31,26 +31,38 @@ Worker::~Worker() {
     loop_.destroy();
 }
 
-void Worker::add_acceptor(tcp::acceptor acceptor, unsigned listener_index) {
-    acceptors_.push_back(std::make_unique<tcp::acceptor>(std::move(acceptor)));
-    tcp::acceptor& a = *acceptors_.back();
-    asio::co_spawn(context(), accept_loop(a, listener_index), asio::detached);
+void Worker::add_acceptor(tcp::acceptor acceptor, const std::string& listener) {
+    auto a = std::make_shared<Acceptor>(Acceptor{std::move(acceptor), listener});
+    acceptors_.push_back(a);
+    asio::co_spawn(context(), accept_loop(std::move(a)), asio::detached);
 }
 
-awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor, unsigned listener_index) {
+void Worker::remove_acceptor(const std::string& listener) {
+    for (auto it = acceptors_.begin(); it != acceptors_.end();) {
+        if ((*it)->listener == listener) {
+            error_code ec;
+            (*it)->socket.close(ec);
+            it = acceptors_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
     asio::steady_timer backoff(context());
     while (!draining_) {
         error_code ec;
-        tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(use_awaitable, ec));
+        tcp::socket socket = co_await acceptor->socket.async_accept(asio::redirect_error(use_awaitable, ec));
         if (ec) {
-            if (ec == asio::error::operation_aborted || draining_ || !acceptor.is_open()) break;
+            if (ec == asio::error::operation_aborted || draining_ || !acceptor->socket.is_open()) break;
             // Out of file descriptors or memory: back off briefly instead of spinning on the error.
             spdlog::warn("accept failed: {}", ec.message());
             backoff.expires_after(std::chrono::milliseconds(50));
             co_await backoff.async_wait(asio::redirect_error(use_awaitable, ec));
             continue;
         }
-        auto session = std::make_unique<Session>(*this, std::move(socket), listener_index);
+        auto session = std::make_unique<Session>(*this, std::move(socket), acceptor->listener);
         asio::co_spawn(context(), Session::run(std::move(session)), asio::detached);
     }
 }
@@ -59,7 +71,7 @@ void Worker::begin_drain() {
     draining_ = true;
     for (auto& a : acceptors_) {
         error_code ec;
-        a->close(ec);
+        a->socket.close(ec);
     }
     // Copy: closing an idle session may detach it while we iterate.
     std::vector<Session*> sessions(sessions_.begin(), sessions_.end());

@@ -32,8 +32,11 @@ public:
     const std::shared_ptr<const Runtime>& runtime() const { return runtime_; }
     void set_runtime(std::shared_ptr<const Runtime> runtime) { runtime_ = std::move(runtime); }
 
-    // Starts accepting on `acceptor` (already bound and listening) for listener `listener_index`.
-    void add_acceptor(tcp::acceptor acceptor, unsigned listener_index);
+    // Loop thread only. Starts accepting on `acceptor` (bound and listening) for the listener named `listener`.
+    void add_acceptor(tcp::acceptor acceptor, const std::string& listener);
+    // Loop thread only. Stops accepting for `listener` (removed or re-bound by a reload); its open connections
+    // close after their current request.
+    void remove_acceptor(const std::string& listener);
 
     // Loop thread only: stop accepting, close idle client connections, and make busy ones close after their
     // current response.
@@ -46,13 +49,17 @@ public:
     void detach(Session* session);
 
 private:
-    awaitable<void> accept_loop(tcp::acceptor& acceptor, unsigned listener_index);
+    struct Acceptor {
+        tcp::acceptor socket;
+        std::string listener;
+    };
+    awaitable<void> accept_loop(std::shared_ptr<Acceptor> acceptor);
 
     net::EventLoop loop_;
     UpstreamPool upstreams_;
     AccessLog access_log_;
     std::shared_ptr<const Runtime> runtime_;
-    std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+    std::vector<std::shared_ptr<Acceptor>> acceptors_;
     std::unordered_set<Session*> sessions_;
     std::atomic<std::size_t> session_count_{0};
     bool draining_ = false;

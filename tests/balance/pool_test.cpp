@@ -75,11 +75,11 @@ TEST(Pool, BackupOnlyWhenNoPrimaryIsUp) {
     auto r = pool->try_acquire(0, none);
     EXPECT_EQ(r.server->name, "primary");
     pool->release(r.server);
-    pool->servers()[0]->state = ServerState::down;
+    pool->servers()[0]->healthy = false;
     r = pool->try_acquire(0, none);
     EXPECT_EQ(r.server->name, "standby");
     pool->release(r.server);
-    pool->servers()[0]->state = ServerState::up;
+    pool->servers()[0]->healthy = true;
     r = pool->try_acquire(0, none);
     EXPECT_EQ(r.server->name, "primary");
     pool->release(r.server);
@@ -87,7 +87,7 @@ TEST(Pool, BackupOnlyWhenNoPrimaryIsUp) {
 
 TEST(Pool, DrainedAndZeroWeightServersGetNothing) {
     auto pool = make_pool({{"a", false}, {"b", false}, {"c", false}}, 0, 0, 1s);
-    pool->servers()[0]->state = ServerState::drain;
+    pool->servers()[0]->admin = AdminState::drain;
     pool->servers()[1]->weight = 0;
     TriedSet none;
     for (int i = 0; i < 10; ++i) {

@@ -97,7 +97,7 @@ pools:
     algorithm: least_conn
 )", 3, 5,
                          "unknown key 'algorithm' in pool (expected one of: name, balance, max_active_per_server, "
-                         "queue, timeouts, keepalive_per_server, servers)"));
+                         "queue, timeouts, keepalive_per_server, retries, health, servers)"));
 }
 
 TEST(ConfigErrors, UnknownKeyInQueue) {

@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
-#include <regex>
 #include <thread>
 
 #include "integration/proxy_fixture.hpp"
@@ -30,10 +29,7 @@ TEST(Balancing, RoundRobinSpreadsEvenlyOverThreeSites) {
 
 TEST(Balancing, WeightsAreHonouredByRoundRobin) {
     Sim a = start_sim("a"), b = start_sim("b");
-    std::string yaml = basic_config({&a, &b}, "    balance: round_robin\n");
-    yaml = std::regex_replace(yaml, std::regex("name: a, address: (127\\.0\\.0\\.1:[0-9]+)"),
-                              "name: a, address: $1, weight: 3");
-    Proxy proxy = start_proxy(yaml);
+    Proxy proxy = start_proxy(basic_config({&a, &b}, "    balance: round_robin\n", "", "", {{"a", "weight: 3"}}));
     ASSERT_NE(proxy.port, 0);
     const auto counts = count_sites(proxy.port, "/arcgis/rest/info?f=json", 400);
     EXPECT_NEAR(counts.at("a"), 300, 20);
@@ -41,17 +37,28 @@ TEST(Balancing, WeightsAreHonouredByRoundRobin) {
 }
 
 TEST(Balancing, WeightsAreHonouredByLeastConn) {
-    Sim a = start_sim("a"), b = start_sim("b");
-    std::string yaml = basic_config({&a, &b}, "    balance: least_conn\n");
-    yaml = std::regex_replace(yaml, std::regex("name: a, address: (127\\.0\\.0\\.1:[0-9]+)"),
-                              "name: a, address: $1, weight: 3");
-    Proxy proxy = start_proxy(yaml);
+    // Both sites equally slow, 8 clients at once: least_conn keeps requests in flight in proportion to the
+    // weights (6 on a, 2 on b), so a serves about three times as many.
+    Sim a = start_sim("a", {"--instances", "16"}), b = start_sim("b", {"--instances", "16"});
+    Proxy proxy = start_proxy(basic_config({&a, &b}, "    balance: least_conn\n", "", "", {{"a", "weight: 3"}}));
     ASSERT_NE(proxy.port, 0);
-    // Sequential requests: all servers idle each time, ties rotate; weight 0 never gets traffic, weights
-    // only break ties between equally loaded servers, so both sites must be used.
-    const auto counts = count_sites(proxy.port, "/arcgis/rest/info?f=json", 100);
-    EXPECT_GT(counts.at("a"), 0);
-    EXPECT_GT(counts.at("b"), 0);
+    set_fault(a, "slow", 300);
+    set_fault(b, "slow", 300);
+    std::atomic<int> to_a{0}, to_b{0};
+    std::vector<std::thread> clients;
+    for (int t = 0; t < 8; ++t) {
+        clients.emplace_back([&] {
+            HttpClient c(proxy.port);
+            for (int i = 0; i < 4; ++i) {
+                const auto r = c.request("GET", "/arcgis/rest/info?f=json");
+                if (r.status == 200) (r.header("X-Gisgate-Sim-Site") == "a" ? to_a : to_b)++;
+            }
+        });
+    }
+    for (auto& t : clients) t.join();
+    EXPECT_EQ(to_a + to_b, 32);
+    EXPECT_GE(to_a.load(), 2 * to_b.load()) << "a=" << to_a << " b=" << to_b;
+    EXPECT_GT(to_b.load(), 0);
 }
 
 TEST(Balancing, LeastConnPrefersTheIdleSiteWhenAnotherIsSlow) {

@@ -27,7 +27,8 @@ std::string servers_yaml(const std::vector<Sim*>& sims, const std::map<std::stri
 }
 
 std::string basic_config(const std::vector<Sim*>& sims, const std::string& pool_keys,
-                         const std::string& listener_keys, const std::string& top_keys) {
+                         const std::string& listener_keys, const std::string& top_keys,
+                         const std::map<std::string, std::string>& server_keys) {
     return fmt::format(R"(workers: 2
 access_log: stdout
 {}listeners:
@@ -41,7 +42,7 @@ pools:
   - name: gis
 {}    servers:
 {})",
-                       top_keys, listener_keys, pool_keys, servers_yaml(sims));
+                       top_keys, listener_keys, pool_keys, servers_yaml(sims, server_keys));
 }
 
 void set_fault(const Sim& sim, const std::string& mode, int delay_ms) {

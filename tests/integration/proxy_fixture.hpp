@@ -28,8 +28,10 @@ std::string servers_yaml(const std::vector<Sim*>& sims, const std::map<std::stri
 
 // A complete config: one `public` listener on port 0 with routes /server → /arcgis, /arcgis and /sim, and
 // one pool `gis` with `pool_keys` (already indented YAML lines) and the sims as servers.
+// `server_keys` adds keys to individual servers by name (e.g. {{"a", "weight: 3"}}).
 std::string basic_config(const std::vector<Sim*>& sims, const std::string& pool_keys = "",
-                         const std::string& listener_keys = "", const std::string& top_keys = "");
+                         const std::string& listener_keys = "", const std::string& top_keys = "",
+                         const std::map<std::string, std::string>& server_keys = {});
 
 // POST /sim/fault to a sim directly.
 void set_fault(const Sim& sim, const std::string& mode, int delay_ms = 0);

@@ -174,10 +174,10 @@ long ChildProcess::rss_kib() const {
     return -1;
 }
 
-Sim start_sim(const std::string& name, const std::vector<std::string>& extra) {
+Sim start_sim(const std::string& name, const std::vector<std::string>& extra, int port) {
     Sim sim;
     sim.name = name;
-    std::vector<std::string> args{"sim", "--listen", "127.0.0.1:0", "--name", name};
+    std::vector<std::string> args{"sim", "--listen", "127.0.0.1:" + std::to_string(port), "--name", name};
     args.insert(args.end(), extra.begin(), extra.end());
     sim.process = ChildProcess::start(args);
     sim.port = sim.process->wait_for_port(name);

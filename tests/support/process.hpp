@@ -47,7 +47,8 @@ struct Sim {
 };
 // Starts `gisgate sim --listen 127.0.0.1:0 --name NAME [extra...]` and waits for its port. Fails the test
 // (ADD_FAILURE) and returns port 0 if it does not come up.
-Sim start_sim(const std::string& name, const std::vector<std::string>& extra = {});
+// `port` 0 = any free port; a fixed port restarts a killed site where the proxy expects it.
+Sim start_sim(const std::string& name, const std::vector<std::string>& extra = {}, int port = 0);
 
 // Writes `text` to a file in this test process's temp directory (/tmp/gisgate-test-XXXXXX, removed at exit
 // unless GISGATE_KEEP_TEMP is set) and returns its path. `name` may contain subdirectories; an existing

@@ -5,10 +5,18 @@
 namespace gisgate::balance {
 
 PoolRuntime::PoolRuntime(config::PoolConfig config, std::vector<std::shared_ptr<ServerRuntime>> servers,
-                         unsigned workers)
-    : config_(std::move(config)), servers_(std::move(servers)) {
+                         unsigned workers, std::shared_ptr<WaitQueue> queue)
+    : config_(std::move(config)),
+      servers_(std::move(servers)),
+      queue_(queue ? std::move(queue) : std::make_shared<WaitQueue>()) {
     algorithms_.reserve(workers);
     for (unsigned i = 0; i < workers; ++i) algorithms_.push_back(make_algorithm(config_.balance));
+}
+
+bool PoolRuntime::has_server(const ServerRuntime* server) const {
+    for (const auto& s : servers_)
+        if (s.get() == server) return true;
+    return false;
 }
 
 ServerRuntime* PoolRuntime::find_server(std::string_view name) const {
@@ -71,22 +79,23 @@ awaitable<AcquireResult> PoolRuntime::acquire(unsigned worker, const TriedSet& t
 
     // Not inside the make_shared call: GCC 12 mishandles temporaries with destructors in co_await expressions.
     const auto executor = co_await asio::this_coro::executor;
-    auto waiter = std::make_shared<Waiter>(executor);
+    auto waiter = std::make_shared<WaitQueue::Waiter>(executor);
     waiter->tried = tried;
+    waiter->pool = this;
     {
-        std::lock_guard lock(queue_mutex_);
-        if (waiters_.size() >= config_.queue.max) {
-            queue_rejections_.fetch_add(1, std::memory_order_relaxed);
+        std::lock_guard lock(queue_->mutex);
+        if (queue_->waiters.size() >= config_.queue.max) {
+            queue_->rejections.fetch_add(1, std::memory_order_relaxed);
             co_return AcquireResult{AcquireStatus::queue_full, nullptr};
         }
-        waiters_.push_back(waiter);
-        queue_size_.fetch_add(1);
+        queue_->waiters.push_back(waiter);
+        queue_->size.fetch_add(1);
         // A slot released between try_acquire() and the push above saw an empty queue; look once more now
         // that releasers can see us (release() decrements, then checks the queue size).
         result = try_acquire(worker, tried);
         if (result.status == AcquireStatus::granted) {
-            waiters_.pop_back();
-            queue_size_.fetch_sub(1);
+            queue_->waiters.pop_back();
+            queue_->size.fetch_sub(1);
             co_return result;
         }
     }
@@ -95,30 +104,32 @@ awaitable<AcquireResult> PoolRuntime::acquire(unsigned worker, const TriedSet& t
     error_code ec;
     co_await waiter->timer.async_wait(asio::redirect_error(use_awaitable, ec));
 
-    std::lock_guard lock(queue_mutex_);
+    std::lock_guard lock(queue_->mutex);
     if (waiter->granted) {
         waiter->granted->requests_total.fetch_add(1, std::memory_order_relaxed);
         co_return AcquireResult{AcquireStatus::granted, waiter->granted};
     }
-    auto it = std::find(waiters_.begin(), waiters_.end(), waiter);
-    if (it != waiters_.end()) {
-        waiters_.erase(it);
-        queue_size_.fetch_sub(1);
+    auto it = std::find(queue_->waiters.begin(), queue_->waiters.end(), waiter);
+    if (it != queue_->waiters.end()) {
+        queue_->waiters.erase(it);
+        queue_->size.fetch_sub(1);
     }
-    queue_rejections_.fetch_add(1, std::memory_order_relaxed);
+    queue_->rejections.fetch_add(1, std::memory_order_relaxed);
     co_return AcquireResult{AcquireStatus::queue_timeout, nullptr};
 }
 
 bool PoolRuntime::hand_to_waiter_locked(ServerRuntime* server, bool slot_already_held) {
     if (!server->usable()) return false;
-    for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
+    for (auto it = queue_->waiters.begin(); it != queue_->waiters.end(); ++it) {
         const auto& waiter = *it;
-        if (waiter->tried.contains(server->id)) continue;
+        // A waiter may only get a server of the runtime it acquires from (after a reload the old and new
+        // runtimes share this queue, but a changed server is a different object in each).
+        if (waiter->tried.contains(server->id) || !waiter->pool->has_server(server)) continue;
         if (!slot_already_held && !take_slot(server)) return false;
         waiter->granted = server;
-        std::shared_ptr<Waiter> handed = waiter;
-        waiters_.erase(it);
-        queue_size_.fetch_sub(1);
+        std::shared_ptr<WaitQueue::Waiter> handed = waiter;
+        queue_->waiters.erase(it);
+        queue_->size.fetch_sub(1);
         // The waiter's timer belongs to its worker's loop: cancel it there, never from this thread.
         asio::post(handed->timer.get_executor(), [handed] { handed->timer.cancel(); });
         return true;
@@ -127,13 +138,13 @@ bool PoolRuntime::hand_to_waiter_locked(ServerRuntime* server, bool slot_already
 }
 
 void PoolRuntime::release(ServerRuntime* server) {
-    if (queue_size_.load() > 0) {
-        std::lock_guard lock(queue_mutex_);
+    if (queue_->size.load() > 0) {
+        std::lock_guard lock(queue_->mutex);
         if (hand_to_waiter_locked(server, true)) return;  // the slot passes on without being freed
     }
     server->active.fetch_sub(1);
-    if (queue_size_.load() > 0) {
-        std::lock_guard lock(queue_mutex_);
+    if (queue_->size.load() > 0) {
+        std::lock_guard lock(queue_->mutex);
         hand_to_waiter_locked(server, false);
     }
 }

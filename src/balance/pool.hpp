@@ -41,6 +41,24 @@ private:
 
 enum class AcquireStatus : std::uint8_t { granted, no_server, queue_full, queue_timeout };
 
+class PoolRuntime;
+
+// The waiting room of a pool. Shared by every PoolRuntime built for the same pool name across reloads, so a
+// slot released by a request that started on the old runtime still wakes a request queued on the new one.
+struct WaitQueue {
+    struct Waiter {
+        explicit Waiter(const asio::any_io_executor& ex) : timer(ex) {}
+        asio::steady_timer timer;
+        TriedSet tried;
+        const PoolRuntime* pool = nullptr;  // the runtime the waiter acquires from (its servers are alive)
+        ServerRuntime* granted = nullptr;   // set under `mutex` by release()
+    };
+    std::mutex mutex;
+    std::deque<std::shared_ptr<Waiter>> waiters;
+    std::atomic<std::uint32_t> size{0};
+    std::atomic<std::uint64_t> rejections{0};
+};
+
 struct AcquireResult {
     AcquireStatus status = AcquireStatus::no_server;
     ServerRuntime* server = nullptr;  // when granted: holds one slot; give it back with release()
@@ -48,7 +66,9 @@ struct AcquireResult {
 
 class PoolRuntime {
 public:
-    PoolRuntime(config::PoolConfig config, std::vector<std::shared_ptr<ServerRuntime>> servers, unsigned workers);
+    // `queue`: the previous runtime's queue for this pool (reload), or nullptr for a new one.
+    PoolRuntime(config::PoolConfig config, std::vector<std::shared_ptr<ServerRuntime>> servers, unsigned workers,
+                std::shared_ptr<WaitQueue> queue = nullptr);
 
     const config::PoolConfig& config() const { return config_; }
     const std::string& name() const { return config_.name; }
@@ -62,16 +82,12 @@ public:
     // Gives a slot back; hands it straight to the first queued request that may use this server.
     void release(ServerRuntime* server);
 
-    std::uint32_t queued() const { return queue_size_.load(std::memory_order_relaxed); }
-    std::uint64_t queue_rejections() const { return queue_rejections_.load(std::memory_order_relaxed); }
+    std::uint32_t queued() const { return queue_->size.load(std::memory_order_relaxed); }
+    std::uint64_t queue_rejections() const { return queue_->rejections.load(std::memory_order_relaxed); }
+    const std::shared_ptr<WaitQueue>& wait_queue() const { return queue_; }
+    bool has_server(const ServerRuntime* server) const;
 
 private:
-    struct Waiter {
-        explicit Waiter(const asio::any_io_executor& ex) : timer(ex) {}
-        asio::steady_timer timer;
-        TriedSet tried;
-        ServerRuntime* granted = nullptr;  // set under queue_mutex_ by release()
-    };
 
     bool take_slot(ServerRuntime* server);
     // Usable servers not yet tried: primaries if any is usable, else backups.
@@ -82,10 +98,7 @@ private:
     std::vector<std::shared_ptr<ServerRuntime>> servers_;
     std::vector<std::unique_ptr<Algorithm>> algorithms_;  // one per worker
 
-    std::mutex queue_mutex_;
-    std::deque<std::shared_ptr<Waiter>> waiters_;
-    std::atomic<std::uint32_t> queue_size_{0};
-    std::atomic<std::uint64_t> queue_rejections_{0};
+    std::shared_ptr<WaitQueue> queue_;
 };
 
 }  // namespace gisgate::balance

@@ -78,7 +78,9 @@ std::shared_ptr<const Runtime> build_runtime(config::Config config, const Runtim
     for (const auto& pool_config : rt->config.pools) {
         std::vector<std::shared_ptr<balance::ServerRuntime>> servers;
         for (const auto& sc : pool_config.servers) servers.push_back(make_server(pool_config, sc, previous));
-        rt->pools.push_back(std::make_shared<balance::PoolRuntime>(pool_config, std::move(servers), workers));
+        const balance::PoolRuntime* old_pool = previous ? previous->find_pool(pool_config.name) : nullptr;
+        rt->pools.push_back(std::make_shared<balance::PoolRuntime>(pool_config, std::move(servers), workers,
+                                                                   old_pool ? old_pool->wait_queue() : nullptr));
     }
 
     for (const auto& lc : rt->config.listeners) {

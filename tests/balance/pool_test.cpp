@@ -148,6 +148,57 @@ TEST(PoolQueue, FullQueueRefusesAtOnceAndTimeoutRefusesLater) {
     EXPECT_EQ(pool->queue_rejections(), 2u);
 }
 
+TEST(PoolQueue, AReloadedPoolSharesItsQueueWithTheOldOne) {
+    // Old runtime: one server, one slot, taken by an in-flight request.
+    auto old_pool = make_pool({{"a", false}}, 1, 5, 10s);
+    TriedSet none;
+    auto in_flight = old_pool->try_acquire(0, none);
+    ASSERT_EQ(in_flight.status, AcquireStatus::granted);
+
+    // New runtime after a reload: same (unchanged) server object, the old queue.
+    config::PoolConfig pc = old_pool->config();
+    auto new_pool = std::make_shared<PoolRuntime>(
+        pc, std::vector<std::shared_ptr<ServerRuntime>>{old_pool->servers()[0]}, 1, old_pool->wait_queue());
+
+    Loop loop;
+    std::optional<AcquireResult> waited;
+    asio::co_spawn(loop.context, [&]() -> awaitable<void> { waited = co_await new_pool->acquire(0, none); },
+                   asio::detached);
+    loop.run_for(50ms);
+    ASSERT_FALSE(waited.has_value());
+    EXPECT_EQ(old_pool->queued(), 1u) << "both runtimes see one queue";
+
+    old_pool->release(in_flight.server);  // the request that started before the reload finishes
+    loop.run_for(200ms);
+    ASSERT_TRUE(waited.has_value()) << "the slot must reach the request queued on the new runtime";
+    EXPECT_EQ(waited->status, AcquireStatus::granted);
+    EXPECT_EQ(waited->server, old_pool->servers()[0].get());
+}
+
+TEST(PoolQueue, AWaiterNeverGetsAServerItsRuntimeDoesNotHave) {
+    auto old_pool = make_pool({{"a", false}}, 1, 5, 300ms);
+    TriedSet none;
+    auto in_flight = old_pool->try_acquire(0, none);
+    // The reload changed server a: the new runtime has a different object, also busy.
+    auto replacement = std::make_shared<ServerRuntime>();
+    replacement->id = 999;
+    replacement->name = "a";
+    replacement->active = 1;
+    auto new_pool = std::make_shared<PoolRuntime>(old_pool->config(),
+                                                  std::vector<std::shared_ptr<ServerRuntime>>{replacement}, 1,
+                                                  old_pool->wait_queue());
+    Loop loop;
+    std::optional<AcquireResult> waited;
+    asio::co_spawn(loop.context, [&]() -> awaitable<void> { waited = co_await new_pool->acquire(0, none); },
+                   asio::detached);
+    loop.run_for(50ms);
+    old_pool->release(in_flight.server);  // frees the OLD object: not for this waiter
+    EXPECT_EQ(old_pool->servers()[0]->active.load(), 0u);
+    loop.run_for(1000ms);
+    ASSERT_TRUE(waited.has_value());
+    EXPECT_EQ(waited->status, AcquireStatus::queue_timeout);
+}
+
 TEST(PoolQueue, FifoOrderAcrossThreadsWithoutLosingSlots) {
     // Two worker loops hammer a pool with one slot per server; every acquire must end granted and the
     // active count must never exceed the limit.

@@ -1,0 +1,100 @@
+// The jobId of a GPServer submitJob answer, read from the body the server sent (possibly compressed) so the
+// job can be pinned to that server. Any failure is "no job id": the answer still goes to the client unchanged.
+#include <zlib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "gis/classify_text.hpp"
+#include "gis/job_table.hpp"
+
+namespace gisgate::gis {
+namespace {
+
+// A submitJob answer is a few hundred bytes; anything this large is not one and is not worth inflating.
+constexpr std::size_t kMaxBody = 1 << 20;
+constexpr std::size_t kMaxJobIdLength = 128;
+
+enum class Inflated { ok, bad_data, too_large };
+
+// Inflates `in` into `out` (at most kMaxBody bytes). window_bits: 15 + 32 detects a gzip or zlib header,
+// -15 reads raw deflate.
+Inflated inflate_into(std::string_view in, int window_bits, std::string& out) {
+    z_stream zs{};
+    if (inflateInit2(&zs, window_bits) != Z_OK) return Inflated::bad_data;
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = static_cast<uInt>(in.size());
+    out.clear();
+    Inflated result = Inflated::bad_data;
+    char chunk[16384];
+    for (;;) {
+        zs.next_out = reinterpret_cast<Bytef*>(chunk);
+        zs.avail_out = sizeof chunk;
+        const int rc = inflate(&zs, Z_NO_FLUSH);
+        const std::size_t produced = sizeof chunk - zs.avail_out;
+        if (out.size() + produced > kMaxBody) {
+            result = Inflated::too_large;
+            break;
+        }
+        out.append(chunk, produced);
+        if (rc == Z_STREAM_END) {
+            result = Inflated::ok;
+            break;
+        }
+        // Z_BUF_ERROR with input left cannot happen (output space was free); without input it is a truncated
+        // stream. Anything else but Z_OK is corrupt data.
+        if (rc != Z_OK) break;
+    }
+    inflateEnd(&zs);
+    return result;
+}
+
+bool valid_job_id(const std::string& id) {
+    if (id.empty() || id.size() > kMaxJobIdLength) return false;
+    for (const char c : id) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                        c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+}  // namespace
+
+std::optional<std::string> job_id_from_submit_response(std::string_view body, std::string_view content_encoding) {
+    // zlib counts input in uInt; a body that large is refused anyway.
+    if (body.size() > 64 * kMaxBody) return std::nullopt;
+    const std::string_view encoding = trim(content_encoding);
+    std::string inflated;
+    std::string_view json_text;
+    if (encoding.empty() || iequals(encoding, "identity")) {
+        if (body.size() > kMaxBody) return std::nullopt;
+        json_text = body;
+    } else if (iequals(encoding, "gzip") || iequals(encoding, "x-gzip")) {
+        if (inflate_into(body, 15 + 32, inflated) != Inflated::ok) return std::nullopt;
+        json_text = inflated;
+    } else if (iequals(encoding, "deflate")) {
+        // RFC 9110 deflate is zlib-wrapped, but some servers send raw deflate under the same name.
+        Inflated r = inflate_into(body, 15 + 32, inflated);
+        if (r == Inflated::bad_data) r = inflate_into(body, -15, inflated);
+        if (r != Inflated::ok) return std::nullopt;
+        json_text = inflated;
+    } else {
+        return std::nullopt;  // br, zstd, stacked codings: not worth a decoder for job pinning
+    }
+
+    const auto json = nlohmann::json::parse(json_text.begin(), json_text.end(), nullptr, false);
+    if (!json.is_object()) return std::nullopt;  // also the discarded value of a parse error
+    const auto it = json.find("jobId");
+    if (it == json.end() || !it->is_string()) return std::nullopt;
+    std::string id = it->get<std::string>();
+    if (!valid_job_id(id)) return std::nullopt;
+    return id;
+}
+
+}  // namespace gisgate::gis

@@ -49,24 +49,28 @@ ResponseCollector::Status ResponseCollector::take_body() {
         if (r.status == http::ChunkedScanner::Status::error)
             return fail(std::string("bad chunked body: ") + (r.error ? r.error : "invalid framing"));
         if (r.status == http::ChunkedScanner::Status::done) {
-            body_ = dechunk(bytes.substr(0, scanned_ + r.consumed), kMaxBody);
+            body_ = dechunk(bytes.substr(0, scanned_ + r.consumed), max_body_);
+            truncated_ = scanner_.payload_bytes() > max_body_;
             return status_ = Status::complete;
         }
         scanned_ = bytes.size();
-        if (scanner_.payload_bytes() >= kMaxBody) {  // enough to judge; the rest is not read
-            body_ = dechunk(bytes, kMaxBody);
+        if (scanner_.payload_bytes() >= max_body_) {  // enough to judge; the rest is not read
+            body_ = dechunk(bytes, max_body_);
+            truncated_ = true;  // at least the cap, and the last chunk is still to come
             return status_ = Status::complete;
         }
         return Status::need_more;
     }
     if (until_close_) {
-        if (bytes.size() < kMaxBody) return Status::need_more;
-        body_ = bytes.substr(0, kMaxBody);
+        if (bytes.size() < max_body_) return Status::need_more;
+        body_ = bytes.substr(0, max_body_);
+        truncated_ = true;  // a body running until close may well be exactly the cap; treated as longer
         return status_ = Status::complete;
     }
-    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(content_length_, kMaxBody));
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(content_length_, max_body_));
     if (bytes.size() < want) return Status::need_more;
     body_ = bytes.substr(0, want);
+    truncated_ = content_length_ > max_body_;
     return status_ = Status::complete;
 }
 
@@ -75,7 +79,7 @@ ResponseCollector::Status ResponseCollector::end_of_stream() {
     if (head_size_ == 0)
         return fail(received_ == 0 ? "connection closed before any response" : "connection closed in response head");
     if (!until_close_) return fail("connection closed before the end of the body");
-    body_ = std::string_view(raw_).substr(head_size_, kMaxBody);
+    body_ = std::string_view(raw_).substr(head_size_, max_body_);
     return status_ = Status::complete;
 }
 

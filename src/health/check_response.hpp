@@ -23,6 +23,9 @@ public:
     static constexpr std::size_t kMaxBody = 64 * 1024;
     static constexpr std::uint32_t kMaxHead = 64 * 1024;
 
+    // `max_body`: the body cap; larger for callers that need whole documents (catalog reads).
+    explicit ResponseCollector(std::size_t max_body = kMaxBody) : max_body_(max_body) {}
+
     // Bytes read from the socket. Once complete or malformed, further bytes are ignored.
     Status append(std::string_view bytes);
     // The server closed the connection: complete when the body runs until close, else malformed (truncated).
@@ -31,8 +34,11 @@ public:
     bool received_anything() const { return received_ > 0; }
     Status status() const { return status_; }
     int http_status() const { return http_status_; }
-    // The (de-chunked) body, at most kMaxBody bytes. Valid once complete.
+    // The (de-chunked) body, at most the body cap. Valid once complete.
     std::string_view body() const { return body_; }
+    // The body was longer than the cap and body() holds only its beginning (a health check does not care; a
+    // caller parsing the body does).
+    bool body_truncated() const { return truncated_; }
     // Why the response is malformed ("incomplete response head", "response truncated", parser reasons).
     const std::string& error() const { return error_; }
 
@@ -41,6 +47,8 @@ private:
     Status take_body();
     Status fail(std::string why);
 
+    std::size_t max_body_ = kMaxBody;
+    bool truncated_ = false;
     std::string raw_;   // head bytes, then raw body bytes (chunked framing included)
     std::string body_;  // decoded body
     std::size_t received_ = 0;

@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "balance/server.hpp"
 #include "config/config.hpp"
+#include "health/check_response.hpp"
 #include "health/tracker.hpp"
 #include "net/asio.hpp"
 
@@ -32,6 +34,13 @@ public:
     awaitable<void> run(const balance::ServerRuntime& server, const config::HealthConfig& health);
     const ProbeResult& result() const { return result_; }
 
+    // A plain `GET target` with the same connect/timeout/framing handling, for other control-thread readers
+    // (GIS catalogs). Afterwards result() is success when a complete response arrived — whatever its status —
+    // and response() holds it; else result() says what went wrong. The arguments must outlive the call.
+    awaitable<void> get(const std::vector<tcp::endpoint>& endpoints, const std::string& host,
+                        const std::string& target, std::chrono::milliseconds timeout, std::size_t max_body);
+    const ResponseCollector& response() const { return response_; }
+
     // Ends a running check promptly (its result is then meaningless) and any later one at once.
     void cancel();
 
@@ -39,10 +48,14 @@ public:
     static std::string request_text(const config::HealthConfig& health, const balance::ServerRuntime& server);
 
 private:
-    awaitable<bool> connect(const balance::ServerRuntime& server, const config::HealthConfig& health);
+    // Connects, sends request_ and collects the answer into response_ within `timeout`. True when a complete
+    // response arrived (the caller judges it); otherwise result_ already holds the failure.
+    awaitable<bool> exchange(const std::vector<tcp::endpoint>& endpoints, std::chrono::milliseconds timeout,
+                             std::size_t max_body);
+    awaitable<bool> connect(const std::vector<tcp::endpoint>& endpoints);
     void arm_deadline(std::chrono::milliseconds timeout);
     void finish(Outcome outcome, std::string error);
-    std::string network_error(const char* step, const error_code& ec, const config::HealthConfig& health) const;
+    std::string network_error(const char* step, const error_code& ec) const;
 
     tcp::socket socket_;
     asio::steady_timer deadline_;
@@ -50,7 +63,9 @@ private:
     bool timed_out_ = false;
     bool cancelled_ = false;
     std::chrono::steady_clock::time_point started_{};
+    std::chrono::milliseconds timeout_{0};  // of the exchange in progress, for the error message
     ProbeResult result_;
+    ResponseCollector response_;
     std::string request_;
     std::array<char, 16 * 1024> buffer_{};
 };

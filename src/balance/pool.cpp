@@ -76,12 +76,29 @@ AcquireResult PoolRuntime::try_acquire(unsigned worker, const TriedSet& tried) {
 awaitable<AcquireResult> PoolRuntime::acquire(unsigned worker, const TriedSet& tried) {
     AcquireResult result = try_acquire(worker, tried);
     if (result.status != AcquireStatus::queue_full) co_return result;
+    co_return co_await wait_in_queue(tried, nullptr, worker);
+}
 
+awaitable<AcquireResult> PoolRuntime::acquire_server(ServerRuntime* server, bool allow_drain) {
+    const AdminState admin = server->admin.load();
+    const bool serving = server->weight > 0 && server->healthy.load() &&
+                         (admin == AdminState::ready || (allow_drain && admin == AdminState::drain));
+    if (!serving) co_return AcquireResult{AcquireStatus::no_server, nullptr};
+    if (take_slot(server)) {
+        server->requests_total.fetch_add(1, std::memory_order_relaxed);
+        co_return AcquireResult{AcquireStatus::granted, server};
+    }
+    co_return co_await wait_in_queue(TriedSet{}, server, 0);
+}
+
+awaitable<AcquireResult> PoolRuntime::wait_in_queue(const TriedSet& tried, ServerRuntime* only, unsigned worker) {
     // Not inside the make_shared call: GCC 12 mishandles temporaries with destructors in co_await expressions.
     const auto executor = co_await asio::this_coro::executor;
     auto waiter = std::make_shared<WaitQueue::Waiter>(executor);
     waiter->tried = tried;
     waiter->pool = this;
+    waiter->only = only;
+    AcquireResult result;
     {
         std::lock_guard lock(queue_->mutex);
         if (queue_->waiters.size() >= config_.queue.max) {
@@ -90,12 +107,17 @@ awaitable<AcquireResult> PoolRuntime::acquire(unsigned worker, const TriedSet& t
         }
         queue_->waiters.push_back(waiter);
         queue_->size.fetch_add(1);
-        // A slot released between try_acquire() and the push above saw an empty queue; look once more now
-        // that releasers can see us (release() decrements, then checks the queue size).
-        result = try_acquire(worker, tried);
+        // A slot released between the caller's attempt and the push above saw an empty queue; look once more
+        // now that releasers can see us (release() decrements, then checks the queue size).
+        if (only) {
+            if (take_slot(only)) result = {AcquireStatus::granted, only};
+        } else {
+            result = try_acquire(worker, tried);
+        }
         if (result.status == AcquireStatus::granted) {
             queue_->waiters.pop_back();
             queue_->size.fetch_sub(1);
+            if (only) only->requests_total.fetch_add(1, std::memory_order_relaxed);
             co_return result;
         }
     }
@@ -119,9 +141,12 @@ awaitable<AcquireResult> PoolRuntime::acquire(unsigned worker, const TriedSet& t
 }
 
 bool PoolRuntime::hand_to_waiter_locked(ServerRuntime* server, bool slot_already_held) {
-    if (!server->usable()) return false;
+    // A draining server takes no new balanced requests, but still serves those pinned to it (its own jobs).
+    const bool usable = server->usable();
+    if (!usable && !(server->healthy.load() && server->admin.load() == AdminState::drain)) return false;
     for (auto it = queue_->waiters.begin(); it != queue_->waiters.end(); ++it) {
         const auto& waiter = *it;
+        if (waiter->only ? waiter->only != server : !usable) continue;
         // A waiter may only get a server of the runtime it acquires from (after a reload the old and new
         // runtimes share this queue, but a changed server is a different object in each).
         if (waiter->tried.contains(server->id) || !waiter->pool->has_server(server)) continue;

@@ -51,6 +51,7 @@ struct WaitQueue {
         asio::steady_timer timer;
         TriedSet tried;
         const PoolRuntime* pool = nullptr;  // the runtime the waiter acquires from (its servers are alive)
+        const ServerRuntime* only = nullptr; // waits for this server only (job affinity, stickiness)
         ServerRuntime* granted = nullptr;   // set under `mutex` by release()
     };
     std::mutex mutex;
@@ -77,6 +78,10 @@ public:
 
     // Picks a server for a request on `worker` and takes a slot on it, waiting in the queue when all are busy.
     awaitable<AcquireResult> acquire(unsigned worker, const TriedSet& tried);
+    // A slot on one given server (it owns a geoprocessing job, or a sticky cookie names it), waiting in the
+    // pool's queue while that server is at its limit. no_server when it takes no traffic at all.
+    // `allow_drain`: a draining server still serves what only it can (its own jobs).
+    awaitable<AcquireResult> acquire_server(ServerRuntime* server, bool allow_drain);
     // Non-waiting part of acquire(): a granted slot, or no_server, or queue_full meaning "all busy".
     AcquireResult try_acquire(unsigned worker, const TriedSet& tried);
     // Gives a slot back; hands it straight to the first queued request that may use this server.
@@ -90,6 +95,7 @@ public:
 private:
 
     bool take_slot(ServerRuntime* server);
+    awaitable<AcquireResult> wait_in_queue(const TriedSet& tried, ServerRuntime* only, unsigned worker);
     // Usable servers not yet tried: primaries if any is usable, else backups.
     void collect_candidates(const TriedSet& tried, std::vector<ServerRuntime*>& out) const;
     bool hand_to_waiter_locked(ServerRuntime* server, bool slot_already_held);

@@ -8,11 +8,13 @@
 #include <iostream>
 #include <spdlog/spdlog.h>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/embedded_demo.hpp"
 #include "config/loader.hpp"
+#include "net/listener.hpp"
 #include "proxy/server.hpp"
 
 namespace gisgate::cli {
@@ -29,6 +31,21 @@ pid_t spawn_site(const std::string& name, const std::string& listen) {
         ::_exit(127);
     }
     return pid;
+}
+
+// True once something accepts TCP connections on `endpoint` (polled for up to `limit`).
+bool wait_until_listening(const config::Endpoint& endpoint, std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    asio::io_context context;
+    const auto target = net::resolve(endpoint).front();
+    while (std::chrono::steady_clock::now() < deadline) {
+        tcp::socket socket(context);
+        error_code ec;
+        socket.connect(target, ec);
+        if (!ec) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
 }
 
 void stop_sites(const std::vector<pid_t>& pids) {
@@ -55,6 +72,13 @@ int run_demo() {
     const char* names[] = {"site-a", "site-b", "site-c"};
     for (std::size_t i = 0; i < config.pools.front().servers.size() && i < 3; ++i)
         sites.push_back(spawn_site(names[i], config.pools.front().servers[i].address.to_string()));
+    // Open the balancer only once the sites listen: a refused connection marks a site dead at once, and it
+    // would then need `rise` good checks (90 s with the recommended settings) before taking traffic.
+    for (std::size_t i = 0; i < sites.size(); ++i) {
+        const auto& server = config.pools.front().servers[i];
+        if (!wait_until_listening(server.address, std::chrono::seconds(10)))
+            spdlog::warn("demo: site {} is not listening on {}", server.name, server.address.to_string());
+    }
 
     int code = 0;
     try {

@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "config/loader.hpp"
+#include "gis/cluster_advice.hpp"
 #include "health/advice.hpp"
 #include "proxy/server.hpp"
 
@@ -37,6 +38,7 @@ int check_config(const std::string& config_path) {
         std::cout << "# health:\n";
         for (const auto& line : advice.lines) std::cout << "# " << line << "\n";
         for (const auto& warning : advice.warnings) std::cerr << "warning: " << warning << "\n";
+        for (const auto& warning : gis::cluster_warnings(config)) std::cerr << "warning: " << warning << "\n";
         return 0;
     } catch (const config::ConfigError& e) {
         std::cerr << e.what() << "\n";

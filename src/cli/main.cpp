@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
     sim->add_option("--instances", sim_options.instances, "requests executing at once (default: cores)");
     sim->add_option("--threads", sim_options.threads, "event-loop threads (default: min(2, cores))");
     sim->add_option("--job-duration", job_duration, "time an async geoprocessing job runs")->capture_default_str();
+    sim->add_option("--gzip-min-bytes", sim_options.gzip_min_bytes, "gzip JSON answers of at least this size")
+        ->capture_default_str();
 
     const auto run_ctl = cli::add_ctl_command(app);
 

@@ -63,6 +63,16 @@ struct HealthConfig {
     std::string expect_body;         // optional substring the body must contain (e.g. "\"success\"")
 };
 
+// Asynchronous geoprocessing job affinity: jobId → the server that answered submitJob.
+struct JobAffinityConfig {
+    bool enabled = true;                              // `job_affinity: true|false`
+    std::uint32_t max_jobs = 100000;                  // table bound; the oldest entries go first
+    Duration max_age{std::chrono::hours(24)};         // entries older than this are forgotten
+};
+
+enum class OnDrift { warn, drain };
+enum class Sticky { none, cookie };
+
 struct PoolConfig {
     std::string name;
     BalanceAlgorithm balance = BalanceAlgorithm::round_robin;
@@ -72,15 +82,30 @@ struct PoolConfig {
     std::uint32_t keepalive_per_server = 64;  // idle pooled connections kept per server per worker
     std::uint32_t retries = 2;                // further servers tried when one fails before answering
     HealthConfig health;
+    JobAffinityConfig job_affinity;
+    // Active-active sites must publish the same services: compare their catalogs every `drift_check_every`.
+    bool expect_identical = false;
+    OnDrift on_drift = OnDrift::warn;
+    Duration drift_check_every{std::chrono::seconds(60)};
+    // Service discovery: read this pool's catalog every `discover_every` (0 = only when a route asks).
+    Duration discover_every{0};
+    Sticky sticky = Sticky::none;             // `sticky: cookie`: off by default, as the vendor guides advise
+    std::string sticky_cookie = "GISGATE_SERVER";
     std::vector<ServerConfig> servers;
     SourceLoc loc;
 };
 
 struct RouteConfig {
-    std::string prefix;                 // normalised path prefix, matched on whole segments, case-insensitive
+    std::string prefix;                 // normalised path prefix, matched on whole segments, case-insensitive;
+                                        // empty for a `services` route
     std::optional<std::string> rewrite; // replaces `prefix` in the forwarded path
     std::optional<std::string> host;    // Host header sent to the server (default: the client's)
     std::string pool;
+    // ArcGIS service globs on "folder/service" ("Geocode/*", "Utilities/PrintingTools", "*"): the route matches
+    // /<context>/rest/services/[<folder>/]<service>/<Type>/... for those services instead of a prefix.
+    std::vector<std::string> services;
+    // `discover: { every: 60s }`: send each service to the pool whose catalog lists it; others to `pool`.
+    std::optional<Duration> discover_every;
     SourceLoc loc;
 };
 

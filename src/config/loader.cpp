@@ -280,19 +280,49 @@ void Loader::read_listener(const YAML::Node& node) {
 }
 
 RouteConfig Loader::read_route(const YAML::Node& node, std::vector<NameSite>& prefixes) {
-    const MapFields map(r_, r_.item(node, "route"), "route", {"prefix", "rewrite", "host", "pool"});
+    const MapFields map(r_, r_.item(node, "route"), "route",
+                        {"prefix", "services", "rewrite", "host", "pool", "discover"});
     RouteConfig route;
     route.loc = map.loc();
-    const Field& prefix = map.require("prefix");
-    route.prefix = read_path(prefix, PathKind::route);
-    // Routes match on whole segments, case-insensitively: a second route with the same prefix is unreachable.
-    for (const auto& other : prefixes) {
-        if (iequals_path(other.name, route.prefix)) {
-            r_.fail(r_.loc(prefix), fmt::format("duplicate route prefix '{}' (first defined at {})", route.prefix,
-                                                located(other.loc)));
+    if (const Field* f = map.find("services")) {
+        for (const auto& item : r_.list(*f)) {
+            const Field glob = r_.item(item, "services");
+            std::string text = r_.string(glob);
+            // folder/service names are letters, digits and underscores; '*' matches within one part.
+            const bool ok = !text.empty() && text.front() != '/' && text.back() != '/' &&
+                            std::count(text.begin(), text.end(), '/') <= 1 &&
+                            std::all_of(text.begin(), text.end(), [](char c) {
+                                return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '*' ||
+                                       c == '/' || c == '-' || c == '.';
+                            });
+            if (!ok)
+                r_.fail(r_.loc(glob), fmt::format("'services' entries are globs on folder/service such as "
+                                                  "'Geocode/*' or 'SampleWorldCities', got '{}'", text));
+            route.services.push_back(std::move(text));
+        }
+        if (route.services.empty()) r_.fail(r_.loc(*f), "'services' needs at least one glob");
+    }
+    const Field* prefix = map.find("prefix");
+    if (!prefix && route.services.empty())
+        r_.fail(map.loc(), "a route needs a 'prefix' or a 'services' list");
+    if (prefix) {
+        route.prefix = read_path(*prefix, PathKind::route);
+        // Prefix routes match on whole segments, case-insensitively: a second one with the same prefix is
+        // unreachable. (A services route with a prefix narrows it, so it may repeat one.)
+        if (route.services.empty()) {
+            for (const auto& other : prefixes) {
+                if (iequals_path(other.name, route.prefix)) {
+                    r_.fail(r_.loc(*prefix), fmt::format("duplicate route prefix '{}' (first defined at {})",
+                                                         route.prefix, located(other.loc)));
+                }
+            }
+            prefixes.push_back({route.prefix, r_.loc(*prefix)});
         }
     }
-    prefixes.push_back({route.prefix, r_.loc(prefix)});
+    if (const Field* f = map.find("discover")) {
+        const MapFields discover(r_, *f, "discover", {"every"});
+        route.discover_every = r_.positive_duration(discover.require("every"));
+    }
     if (const Field* f = map.find("rewrite")) route.rewrite = read_path(*f, PathKind::rewrite);
     if (const Field* f = map.find("host")) {
         std::string host = r_.string(*f);
@@ -312,7 +342,8 @@ RouteConfig Loader::read_route(const YAML::Node& node, std::vector<NameSite>& pr
 void Loader::read_pool(const YAML::Node& node) {
     const MapFields map(r_, r_.item(node, "pool"), "pool",
                         {"name", "balance", "max_active_per_server", "queue", "timeouts", "keepalive_per_server",
-                         "retries", "health", "servers"});
+                         "retries", "health", "job_affinity", "job_table", "expect_identical", "on_drift",
+                         "drift_check_every", "discover", "sticky", "sticky_cookie", "servers"});
     PoolConfig pool;
     pool.loc = map.loc();
     pool.name = read_name(map, "pool", pool_names_);
@@ -333,6 +364,39 @@ void Loader::read_pool(const YAML::Node& node) {
     }
     if (const Field* f = map.find("retries")) pool.retries = static_cast<std::uint32_t>(r_.integer(*f, 0, 7));
     if (const Field* f = map.find("health")) read_health(*f, pool.health);
+    if (const Field* f = map.find("job_affinity")) pool.job_affinity.enabled = r_.boolean(*f);
+    if (const Field* f = map.find("job_table")) {
+        const MapFields table(r_, *f, "job_table", {"max", "max_age"});
+        if (const Field* m = table.find("max"))
+            pool.job_affinity.max_jobs = static_cast<std::uint32_t>(r_.integer(*m, 1, 10'000'000));
+        if (const Field* m = table.find("max_age")) pool.job_affinity.max_age = r_.positive_duration(*m);
+    }
+    if (const Field* f = map.find("expect_identical")) pool.expect_identical = r_.boolean(*f);
+    if (const Field* f = map.find("on_drift")) {
+        const std::string text = r_.string(*f);
+        if (text == "warn") pool.on_drift = OnDrift::warn;
+        else if (text == "drain") pool.on_drift = OnDrift::drain;
+        else r_.fail(r_.loc(*f), fmt::format("'on_drift' must be warn or drain, got '{}'", text));
+    }
+    if (const Field* f = map.find("drift_check_every")) pool.drift_check_every = r_.positive_duration(*f);
+    if (const Field* f = map.find("discover")) {
+        const MapFields discover(r_, *f, "discover", {"every"});
+        pool.discover_every = r_.positive_duration(discover.require("every"));
+    }
+    if (const Field* f = map.find("sticky")) {
+        const std::string text = r_.string(*f);
+        if (text == "cookie") pool.sticky = Sticky::cookie;
+        else if (text == "none") pool.sticky = Sticky::none;
+        else r_.fail(r_.loc(*f), fmt::format("'sticky' must be cookie or none, got '{}'", text));
+    }
+    if (const Field* f = map.find("sticky_cookie")) {
+        pool.sticky_cookie = r_.string(*f);
+        const bool ok = !pool.sticky_cookie.empty() &&
+                        std::all_of(pool.sticky_cookie.begin(), pool.sticky_cookie.end(), [](char c) {
+                            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+                        });
+        if (!ok) r_.fail(r_.loc(*f), "'sticky_cookie' must be letters, digits, '_' or '-'");
+    }
     const Field& servers = map.require("servers");
     std::vector<NameSite> names;
     for (const auto& item : r_.list(servers)) pool.servers.push_back(read_server(item, names));

@@ -70,10 +70,15 @@ void emit_listener(YAML::Emitter& out, const ListenerConfig& listener) {
     out << YAML::Key << "routes" << YAML::Value << YAML::BeginSeq;
     for (const auto& route : listener.routes) {
         out << YAML::Flow << YAML::BeginMap;
-        out << YAML::Key << "prefix" << YAML::Value << route.prefix;
+        if (!route.prefix.empty()) out << YAML::Key << "prefix" << YAML::Value << route.prefix;
+        if (!route.services.empty()) out << YAML::Key << "services" << YAML::Value << YAML::Flow << route.services;
         if (route.rewrite) out << YAML::Key << "rewrite" << YAML::Value << *route.rewrite;
         if (route.host) out << YAML::Key << "host" << YAML::Value << Text{*route.host};
         out << YAML::Key << "pool" << YAML::Value << Text{route.pool};
+        if (route.discover_every) {
+            out << YAML::Key << "discover" << YAML::Value << YAML::Flow << YAML::BeginMap;
+            out << YAML::Key << "every" << YAML::Value << format_duration(*route.discover_every) << YAML::EndMap;
+        }
         out << YAML::EndMap;
     }
     out << YAML::EndSeq;
@@ -106,6 +111,20 @@ void emit_pool(YAML::Emitter& out, const PoolConfig& pool) {
     out << YAML::Key << "expect_status" << YAML::Value << pool.health.expect_status;
     out << YAML::Key << "expect_body" << YAML::Value << Text{pool.health.expect_body};
     out << YAML::EndMap;
+    out << YAML::Key << "job_affinity" << YAML::Value << pool.job_affinity.enabled;
+    out << YAML::Key << "job_table" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "max" << YAML::Value << pool.job_affinity.max_jobs;
+    out << YAML::Key << "max_age" << YAML::Value << format_duration(pool.job_affinity.max_age);
+    out << YAML::EndMap;
+    out << YAML::Key << "expect_identical" << YAML::Value << pool.expect_identical;
+    out << YAML::Key << "on_drift" << YAML::Value << (pool.on_drift == OnDrift::drain ? "drain" : "warn");
+    out << YAML::Key << "drift_check_every" << YAML::Value << format_duration(pool.drift_check_every);
+    if (pool.discover_every.count() > 0) {
+        out << YAML::Key << "discover" << YAML::Value << YAML::Flow << YAML::BeginMap;
+        out << YAML::Key << "every" << YAML::Value << format_duration(pool.discover_every) << YAML::EndMap;
+    }
+    out << YAML::Key << "sticky" << YAML::Value << (pool.sticky == Sticky::cookie ? "cookie" : "none");
+    out << YAML::Key << "sticky_cookie" << YAML::Value << Text{pool.sticky_cookie};
     out << YAML::Key << "servers" << YAML::Value << YAML::BeginSeq;
     for (const auto& server : pool.servers) {
         out << YAML::Flow << YAML::BeginMap;

@@ -65,7 +65,16 @@ json ProxyServer::status() {
     for (const auto& pool : runtime_->pools) {
         json servers = json::array();
         for (const auto& s : pool->servers()) servers.push_back(server_json(*s, pool->config()));
+        json drift = json::object();
+        const auto& report = drift_.report();
+        if (auto it = report.find(pool->name()); it != report.end())
+            for (const auto& [server, differences] : it->second) drift[server] = differences;
+        const gis::JobTable* jobs = runtime_->job_table(pool->name());
         pools.push_back({{"name", pool->name()},
+                         {"job_affinity", pool->config().job_affinity.enabled},
+                         {"job_table_size", jobs ? jobs->size() : 0},
+                         {"expect_identical", pool->config().expect_identical},
+                         {"drift", drift},
                          {"balance", pool->config().balance == config::BalanceAlgorithm::least_conn ? "least_conn"
                                                                                                    : "round_robin"},
                          {"max_active_per_server", pool->config().max_active_per_server},

@@ -13,10 +13,21 @@ namespace {
 std::atomic<std::uint32_t> next_server_id{1};
 }
 
-const RouteRuntime* ListenerRuntime::route_for(std::string_view path) const {
-    for (const auto& route : routes)
-        if (http::has_segment_prefix(path, route.config->prefix)) return &route;
+const RouteRuntime* ListenerRuntime::route_for(std::string_view path, const gis::Classification& gis) const {
+    for (const auto& route : routes) {
+        const auto& rc = *route.config;
+        if (!rc.prefix.empty() && !http::has_segment_prefix(path, rc.prefix)) continue;
+        if (rc.services.empty()) return &route;
+        if (gis.kind != gis::TrafficKind::service || gis.service.empty()) continue;
+        for (const auto& glob : rc.services)
+            if (gis::service_glob_match(glob, gis.folder, gis.service)) return &route;
+    }
     return nullptr;
+}
+
+gis::JobTable* Runtime::job_table(std::string_view pool) const {
+    auto it = job_tables.find(pool);
+    return it == job_tables.end() ? nullptr : it->second.get();
 }
 
 balance::PoolRuntime* Runtime::find_pool(std::string_view name) const {
@@ -68,10 +79,11 @@ std::shared_ptr<balance::ServerRuntime> make_server(const config::PoolConfig& po
 }  // namespace
 
 std::shared_ptr<const Runtime> build_runtime(config::Config config, const Runtime* previous,
-                                             balance::ServerEvents* events) {
+                                             balance::ServerEvents* events, const gis::DiscoveryMonitor* discovery) {
     auto rt = std::make_shared<Runtime>();
     rt->config = std::move(config);
     rt->events = events;
+    rt->discovery = discovery;
     rt->generation = previous ? previous->generation + 1 : 0;
     const unsigned workers = std::max(1u, rt->config.workers);
 
@@ -81,6 +93,14 @@ std::shared_ptr<const Runtime> build_runtime(config::Config config, const Runtim
         const balance::PoolRuntime* old_pool = previous ? previous->find_pool(pool_config.name) : nullptr;
         rt->pools.push_back(std::make_shared<balance::PoolRuntime>(pool_config, std::move(servers), workers,
                                                                    old_pool ? old_pool->wait_queue() : nullptr));
+        std::shared_ptr<gis::JobTable> table;
+        if (previous) {
+            auto it = previous->job_tables.find(pool_config.name);
+            if (it != previous->job_tables.end()) table = it->second;
+        }
+        if (table) table->set_limits(pool_config.job_affinity);
+        else table = std::make_shared<gis::JobTable>(pool_config.job_affinity);
+        rt->job_tables.emplace(pool_config.name, std::move(table));
     }
 
     for (const auto& lc : rt->config.listeners) {

@@ -2,6 +2,7 @@
 // their shared server state, routes resolved to pools). Replaced as a whole, never edited in place.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,6 +10,9 @@
 #include "balance/events.hpp"
 #include "balance/pool.hpp"
 #include "config/config.hpp"
+#include "gis/classify.hpp"
+#include "gis/discovery.hpp"
+#include "gis/job_table.hpp"
 #include "http/request_head.hpp"
 
 namespace gisgate::proxy {
@@ -22,8 +26,9 @@ struct ListenerRuntime {
     const config::ListenerConfig* config = nullptr;
     std::vector<RouteRuntime> routes;
     http::Limits limits;
-    // First route whose prefix matches the (normalised) path; nullptr when none does.
-    const RouteRuntime* route_for(std::string_view path) const;
+    // First route that matches: a prefix route on its (normalised) path prefix, a services route on the
+    // request's ArcGIS service (and its prefix, if it has one). nullptr when none does.
+    const RouteRuntime* route_for(std::string_view path, const gis::Classification& gis) const;
 };
 
 struct Runtime {
@@ -31,10 +36,14 @@ struct Runtime {
     std::vector<std::shared_ptr<balance::PoolRuntime>> pools;
     std::vector<ListenerRuntime> listeners;  // same order as config.listeners
     balance::ServerEvents* events = nullptr; // live-traffic failures go here (health monitor); may be null
+    const gis::DiscoveryMonitor* discovery = nullptr;  // service → pools, for `discover` routes; may be null
+    // Job id → server, per pool name; shared with the previous runtime so a reload forgets no job.
+    std::map<std::string, std::shared_ptr<gis::JobTable>, std::less<>> job_tables;
     std::uint64_t generation = 0;            // 0 for the first runtime, +1 per reload or runtime change
 
     balance::PoolRuntime* find_pool(std::string_view name) const;
     const ListenerRuntime* find_listener(std::string_view name) const;
+    gis::JobTable* job_table(std::string_view pool) const;
 };
 
 // Builds a runtime; resolves server addresses (throws std::runtime_error when one does not resolve).
@@ -42,6 +51,7 @@ struct Runtime {
 // ServerRuntime object — and so their health, admin state (drain/maint) and in-flight count — and changed
 // ones keep their health and admin state in a new object.
 std::shared_ptr<const Runtime> build_runtime(config::Config config, const Runtime* previous = nullptr,
-                                             balance::ServerEvents* events = nullptr);
+                                             balance::ServerEvents* events = nullptr,
+                                             const gis::DiscoveryMonitor* discovery = nullptr);
 
 }  // namespace gisgate::proxy

@@ -36,7 +36,7 @@ std::string endpoint_text(const tcp::endpoint& e) {
 ProxyServer::ProxyServer(config::Config config, std::string config_path) : config_path_(std::move(config_path)) {
     access_log_fd_ = open_access_log(config.access_log, owns_access_log_fd_);
     const unsigned n = std::max(1u, config.workers);
-    auto runtime = build_runtime(std::move(config), nullptr, &health_);
+    auto runtime = build_runtime(std::move(config), nullptr, &health_, &discovery_);
     for (unsigned i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(i, access_log_fd_, runtime));
     runtime_ = runtime;
 
@@ -61,6 +61,8 @@ ProxyServer::ProxyServer(config::Config config, std::string config_path) : confi
 
 ProxyServer::~ProxyServer() {
     health_.stop();
+    discovery_.stop();
+    drift_.stop();
     if (admin_) admin_->stop();
     workers_.clear();
     if (owns_access_log_fd_) ::close(access_log_fd_);
@@ -72,7 +74,7 @@ void ProxyServer::stop() {
 
 int ProxyServer::run() {
     for (auto& w : workers_) w->loop().start();
-    health_.watch(runtime_->pools);
+    publish(runtime_);
     if (admin_) admin_->start();
     spdlog::info("gisgate ready: {} worker(s), {} listener(s), {} pool(s)", workers_.size(),
                  runtime_->config.listeners.size(), runtime_->config.pools.size());
@@ -104,6 +106,18 @@ void ProxyServer::publish(std::shared_ptr<const Runtime> runtime) {
     for (auto& w : workers_)
         asio::post(w->context(), [worker = w.get(), runtime] { worker->set_runtime(runtime); });
     health_.watch(runtime_->pools);
+    drift_.watch(runtime_->pools);
+    // Discovery runs at the shortest period any route or pool asks for (every pool is read: a service may
+    // live in any cluster).
+    std::chrono::milliseconds every{0};
+    auto consider = [&every](std::chrono::milliseconds d) {
+        if (d.count() > 0 && (every.count() == 0 || d < every)) every = d;
+    };
+    for (const auto& pool : runtime_->config.pools) consider(pool.discover_every);
+    for (const auto& listener : runtime_->config.listeners)
+        for (const auto& route : listener.routes)
+            if (route.discover_every) consider(*route.discover_every);
+    discovery_.watch(every.count() > 0 ? runtime_->pools : decltype(runtime_->pools){}, every);
 }
 
 void ProxyServer::apply(config::Config config) {
@@ -113,7 +127,7 @@ void ProxyServer::apply(config::Config config) {
                      runtime_->config.workers);
         config.workers = runtime_->config.workers;
     }
-    auto runtime = build_runtime(std::move(config), runtime_.get(), &health_);
+    auto runtime = build_runtime(std::move(config), runtime_.get(), &health_, &discovery_);
 
     // Bind new and re-bound listeners first: a failure here rejects the whole change.
     std::vector<asio::io_context*> contexts;
@@ -165,6 +179,8 @@ void ProxyServer::drain_and_stop() {
     if (draining_) return;
     draining_ = true;
     health_.stop();
+    discovery_.stop();
+    drift_.stop();
     if (admin_) admin_->stop();
     for (auto& w : workers_) asio::post(w->context(), [worker = w.get()] { worker->begin_drain(); });
     drain_deadline_ = std::chrono::steady_clock::now() + runtime_->config.shutdown_grace;

@@ -11,6 +11,8 @@
 #include "admin/admin_server.hpp"
 #include "admin/control_api.hpp"
 #include "config/config.hpp"
+#include "gis/discovery.hpp"
+#include "gis/drift.hpp"
 #include "health/monitor.hpp"
 #include "proxy/runtime.hpp"
 #include "proxy/worker.hpp"
@@ -52,6 +54,8 @@ private:
     bool owns_access_log_fd_ = false;
     asio::io_context control_{1};
     health::HealthMonitor health_{control_};
+    gis::DiscoveryMonitor discovery_{control_};
+    gis::DriftMonitor drift_{control_};
     std::shared_ptr<const Runtime> runtime_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::map<std::string, std::string> bound_listeners_;  // listener name → bind address, as bound now

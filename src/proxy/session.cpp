@@ -6,7 +6,10 @@
 #include <cstring>
 
 #include "net/listener.hpp"
+#include "health/check_response.hpp"
 #include "proxy/head_writer.hpp"
+#include "proxy/job_owner.hpp"
+#include "proxy/sticky.hpp"
 #include "proxy/worker.hpp"
 
 namespace gisgate::proxy {
@@ -226,17 +229,76 @@ awaitable<bool> Session::serve_request() {
         co_return co_await respond_error();
     }
 
-    const RouteRuntime* route = listener_->route_for(path_.forward);
+    gis_ = gis::classify(path_.forward);
+    const RouteRuntime* route = listener_->route_for(path_.forward, gis_);
     if (!route || !route->pool) {
         set_error(404, "no route for this path");
         co_return co_await respond_error();
     }
     build_forward_path(*route);
-    co_return co_await forward(*route);
+    co_return co_await forward(*route, *pool_for(*route));
 }
 
-awaitable<bool> Session::forward(const RouteRuntime& route) {
-    pool_ = route.pool;
+// A `discover` route sends a service to the pool whose catalog lists it (the route's own pool when that one
+// does, or when no catalog lists the service).
+balance::PoolRuntime* Session::pool_for(const RouteRuntime& route) const {
+    if (!route.config->discover_every || !runtime_->discovery || gis_.service.empty()) return route.pool;
+    const auto map = runtime_->discovery->current();
+    const std::vector<std::string>* hosting = map ? map->find(gis_.folder, gis_.service) : nullptr;
+    if (!hosting || hosting->empty()) return route.pool;
+    for (const auto& name : *hosting)
+        if (name == route.pool->name()) return route.pool;
+    balance::PoolRuntime* other = runtime_->find_pool(hosting->front());
+    return other ? other : route.pool;
+}
+
+// Sets pinned_ for a request that names a geoprocessing job (only its site knows it) or carries a sticky
+// cookie. False when an error response was sent (the job's server is down).
+awaitable<bool> Session::choose_pinned_server() {
+    pinned_ = nullptr;
+    pinned_is_job_ = false;
+    set_sticky_cookie_ = false;
+    const auto& pool_config = pool_->config();
+    gis::JobTable* jobs = pool_config.job_affinity.enabled ? runtime_->job_table(pool_->name()) : nullptr;
+    if (jobs && !gis_.job_id.empty()) {
+        const std::optional<std::string> owner = jobs->owner(gis_.job_id);
+        balance::ServerRuntime* server = owner ? pool_->find_server(*owner) : nullptr;
+        if (!server) {
+            // Not in the table (gisgate restarted, or another node saw the submit): ask the sites.
+            const bool directory = gis_.operation.empty() || gis_.type.empty();
+            const std::string probe = directory ? forward_path_ : job_probe_path(gis_, forward_path_);
+            server = co_await find_job_owner(*pool_, probe, directory, pool_config.health.timeout);
+            if (server) jobs->record(gis_.job_id, server->name);
+        }
+        if (server) {
+            if (!server->healthy.load() || server->admin.load() == balance::AdminState::maint) {
+                set_error(503, "geoprocessing job " + std::string(gis_.job_id) + " belongs to server " +
+                                   server->name + ", which is down");
+                co_return co_await respond_error();
+            }
+            pinned_ = server;
+            pinned_is_job_ = true;
+            co_return true;
+        }
+    }
+    if (pool_config.sticky == config::Sticky::cookie) {
+        std::string_view cookie;
+        for (const auto& h : head_.headers)
+            if (iequals(h.name, "cookie")) {
+                cookie = cookie_value(h.value, pool_config.sticky_cookie);
+                if (!cookie.empty()) break;
+            }
+        if (!cookie.empty()) {
+            for (const auto& server : pool_->servers())
+                if (server->usable() && sticky_token(pool_->name(), server->name) == cookie) pinned_ = server.get();
+        }
+        set_sticky_cookie_ = pinned_ == nullptr;  // (re)issued whenever the request was not already pinned
+    }
+    co_return true;
+}
+
+awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime& pool) {
+    pool_ = &pool;
     log_pool_ = pool_->name();
     const auto& pool_config = pool_->config();
     RequestRewrite rewrite{forward_path_, route.config->host ? std::string_view(*route.config->host) : std::string_view{},
@@ -248,11 +310,27 @@ awaitable<bool> Session::forward(const RouteRuntime& route) {
     std::string last_failure;
     int stale_retries = 0;
     const int retries = static_cast<int>(pool_config.retries);
+    if (!co_await choose_pinned_server()) co_return false;
     for (int attempt = 0; attempt <= retries;) {
-        const auto acquired = co_await pool_->acquire(worker_.index(), tried);
+        balance::AcquireResult acquired;
+        if (pinned_) {
+            acquired = co_await pool_->acquire_server(pinned_, pinned_is_job_);
+            if (acquired.status == balance::AcquireStatus::no_server && !pinned_is_job_) {
+                pinned_ = nullptr;  // the sticky server left: balance normally (and issue a new cookie)
+                set_sticky_cookie_ = true;
+                continue;
+            }
+        } else {
+            acquired = co_await pool_->acquire(worker_.index(), tried);
+        }
         switch (acquired.status) {
             case balance::AcquireStatus::granted: break;
             case balance::AcquireStatus::no_server:
+                if (pinned_is_job_) {
+                    set_error(503, "geoprocessing job " + std::string(gis_.job_id) + " belongs to server " +
+                                       pinned_->name + ", which is down");
+                    co_return co_await respond_error();
+                }
                 if (tried.size() == 0) set_error(503, "no server available in pool " + pool_->name());
                 else set_error(502, "no server reachable: " + last_failure);
                 co_return co_await respond_error();
@@ -298,6 +376,12 @@ awaitable<bool> Session::forward(const RouteRuntime& route) {
                 tried.add(server_->id);
                 release_upstream(false);
                 ++attempt;
+                if (pinned_is_job_) {
+                    set_error(503, "geoprocessing job " + std::string(gis_.job_id) + " belongs to server " +
+                                       last_failure + " (unreachable)");
+                    co_return co_await respond_error();
+                }
+                pinned_ = nullptr;
                 if (attempt > retries) {
                     set_error(timed_out ? 504 : 502, "no server reachable: " + last_failure);
                     co_return co_await respond_error();
@@ -322,6 +406,11 @@ awaitable<bool> Session::forward(const RouteRuntime& route) {
                 tried.add(server_->id);
                 release_upstream(false);
                 ++attempt;
+                if (pinned_is_job_) {
+                    set_error(502, "geoprocessing job's server " + last_failure);
+                    co_return co_await respond_error();
+                }
+                pinned_ = nullptr;
                 if (attempt > retries) {
                     set_error(502, "no server reachable: " + last_failure);
                     co_return co_await respond_error();
@@ -476,10 +565,30 @@ awaitable<bool> Session::relay_response() {
     response_body_.start(response_.framing, response_.content_length, response_.until_close);
     const bool keep_client = request_keep_alive_possible() && !response_.until_close && !client_closed_;
     write_response_head(response_, keep_client, head_.version_minor, out_);
+    if (set_sticky_cookie_) {
+        // Before the blank line that ends the head.
+        out_.insert(out_.size() - 2, "Set-Cookie: " + pool_->config().sticky_cookie + "=" +
+                                         sticky_token(pool_->name(), server_->name) + "; Path=/; HttpOnly\r\n");
+    }
     const bool upstream_keep = response_.keep_alive && !response_.until_close;
+    // A submitJob answer names the new job: keep its body (small JSON) to learn which server owns the job.
+    gis::JobTable* jobs = pool_->config().job_affinity.enabled && gis_.submit_job && status == 200
+                              ? runtime_->job_table(pool_->name())
+                              : nullptr;
+    const bool chunked_body = response_.framing == http::BodyFraming::chunked;
+    capture_.clear();
+    capture_encoding_.clear();
+    if (jobs)
+        for (const auto& h : response_.headers)
+            if (iequals(h.name, "content-encoding")) capture_encoding_.assign(h.value);
+    constexpr std::size_t kMaxCapture = 256 * 1024;
+    auto capture = [&](const char* data, std::size_t n) {
+        if (jobs && capture_.size() + n <= kMaxCapture) capture_.append(data, n);
+    };
 
     up_begin_ += response_.head_size;  // response_ views are not used after this point
     std::size_t take = response_body_.take({up_buf_.get() + up_begin_, up_end_ - up_begin_});
+    capture(up_buf_.get() + up_begin_, take);
     error_code ec;
     const std::array<asio::const_buffer, 2> first{asio::buffer(out_), asio::buffer(up_buf_.get() + up_begin_, take)};
     deadline_.arm(client_timeout, kClientIo);
@@ -508,6 +617,7 @@ awaitable<bool> Session::relay_response() {
         up_begin_ = 0;
         up_end_ = n;
         take = response_body_.take({up_buf_.get(), n});
+        capture(up_buf_.get(), take);
         deadline_.arm(client_timeout, kClientIo);
         bytes_sent_ += co_await asio::async_write(client_, asio::buffer(up_buf_.get(), take), ec_token(ec));
         deadline_.disarm();
@@ -516,6 +626,13 @@ awaitable<bool> Session::relay_response() {
     }
 
     const bool complete = response_body_.done() && !ec;
+    if (jobs && complete) {
+        const std::string body = chunked_body ? health::dechunk(capture_, kMaxCapture) : capture_;
+        if (const auto job = gis::job_id_from_submit_response(body, capture_encoding_)) {
+            jobs->record(*job, server_->name);
+            spdlog::debug("pool {}: job {} submitted to server {}", pool_->name(), *job, server_->name);
+        }
+    }
     if (!complete && !response_body_.done()) {
         spdlog::warn("pool {}: response from server {} cut short ({})", pool_->name(), server_->name,
                      response_body_.error() ? response_body_.error() : ec.message());

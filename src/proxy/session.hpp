@@ -7,6 +7,7 @@
 #include <string>
 
 #include "balance/pool.hpp"
+#include "gis/classify.hpp"
 #include "http/path.hpp"
 #include "http/request_head.hpp"
 #include "http/response_head.hpp"
@@ -51,7 +52,10 @@ private:
     awaitable<void> serve_connection();
     awaitable<bool> read_request_head(bool first);
     awaitable<bool> serve_request();
-    awaitable<bool> forward(const RouteRuntime& route);
+    awaitable<bool> forward(const RouteRuntime& route, balance::PoolRuntime& pool);
+    // Job affinity and stickiness: the server this request must (job) or should (cookie) go to.
+    awaitable<bool> choose_pinned_server();
+    balance::PoolRuntime* pool_for(const RouteRuntime& route) const;
     awaitable<Attempt> attempt_exchange(bool reused);
     awaitable<Attempt> send_request_body();
     awaitable<Attempt> read_response_head(bool reused);
@@ -86,6 +90,12 @@ private:
     // Current request.
     http::RequestHead head_;
     http::NormalizedPath path_;
+    gis::Classification gis_;                   // views into path_.forward
+    balance::ServerRuntime* pinned_ = nullptr;  // the server this request is tied to, if any
+    bool pinned_is_job_ = false;                // tied by a job id: no other server can answer it
+    bool set_sticky_cookie_ = false;
+    std::string capture_;                       // submitJob answer body, for the job id (bounded)
+    std::string capture_encoding_;
     std::string forward_path_;
     std::string out_;          // head being written (request to server, response or error to client)
     std::string log_method_;

@@ -25,7 +25,6 @@ constexpr auto kIdleTimeout = 120s;  // keep-alive idle, and per read/write prog
 constexpr std::uint64_t kBodyLimit = 16 * 1024 * 1024;
 constexpr std::uint32_t kHeaderLimit = 256 * 1024;  // ArcGIS GET URLs carry geometries: allow long targets
 constexpr std::size_t kChunkSize = 64 * 1024;       // streamed image chunk
-constexpr std::size_t kGzipMinimum = 256;           // smaller JSON is not worth compressing
 
 auto redirect(beast::error_code& ec) {
     return asio::redirect_error(asio::use_awaitable, ec);
@@ -88,7 +87,7 @@ asio::awaitable<bool> write_reply(Connection& conn, const Site& site, const SimR
         if (reply.compressible) {
             res.set(http::field::vary, "Accept-Encoding");
             std::string zipped;
-            if (gzip_ok && reply.body.size() >= kGzipMinimum && gzip_compress(reply.body, zipped)) {
+            if (gzip_ok && reply.body.size() >= site.options.gzip_min_bytes && gzip_compress(reply.body, zipped)) {
                 reply.body = std::move(zipped);
                 res.set(http::field::content_encoding, "gzip");
             }

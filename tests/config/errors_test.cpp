@@ -87,7 +87,7 @@ listeners:
     bind: 127.0.0.1:8080
     routes:
       - { prefx: /server, pool: gis }
-)", 6, 11, "unknown key 'prefx' in route (expected one of: prefix, rewrite, host, pool)"));
+)", 6, 11, "unknown key 'prefx' in route (expected one of: prefix, services, rewrite, host, pool, discover)"));
 }
 
 TEST(ConfigErrors, UnknownKeyInPool) {
@@ -97,7 +97,8 @@ pools:
     algorithm: least_conn
 )", 3, 5,
                          "unknown key 'algorithm' in pool (expected one of: name, balance, max_active_per_server, "
-                         "queue, timeouts, keepalive_per_server, retries, health, servers)"));
+                         "queue, timeouts, keepalive_per_server, retries, health, job_affinity, job_table, expect_identical, "
+                         "on_drift, drift_check_every, discover, sticky, sticky_cookie, servers)"));
 }
 
 TEST(ConfigErrors, UnknownKeyInQueue) {

@@ -34,6 +34,14 @@ std::vector<Route> api_v1_routes(ControlApi& api) {
     return {
         {"GET", "/api/v1/status", [a](const RouteRequest&) { return json_reply(200, a->status()); }},
 
+        {"GET", "/metrics",
+         [a](const RouteRequest&) {
+             Reply reply;
+             reply.content_type = "text/plain; version=0.0.4; charset=utf-8";
+             reply.body = a->metrics();
+             return reply;
+         }},
+
         {"PUT", "/api/v1/pools/{pool}/servers/{server}/state",
          [a](const RouteRequest& r) {
              Reply error;

@@ -37,6 +37,9 @@ public:
     // POST /api/v1/reload → 200 {"reloaded": true, ...}; 400 with {"error": {"code": 400, "message":
     // "FILE:LINE:COL: ..."}} when the file is invalid (the running config stays).
     virtual ApiResult reload() = 0;
+
+    // GET /metrics → Prometheus text exposition format (version 0.0.4).
+    virtual std::string metrics() = 0;
 };
 
 }  // namespace gisgate::admin

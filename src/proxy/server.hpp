@@ -38,6 +38,7 @@ public:
     admin::ApiResult add_server(const std::string& pool, const nlohmann::json& body) override;
     admin::ApiResult remove_server(const std::string& pool, const std::string& server) override;
     admin::ApiResult reload() override;
+    std::string metrics() override;
 
 private:
     // Builds a runtime from `config` (keeping server states), binds new listeners, publishes it to the

@@ -56,6 +56,11 @@ public:
         return reload_result;
     }
 
+    std::string metrics() override {
+        record({"metrics", "", "", "", {}});
+        return "# TYPE gisgate_up gauge\ngisgate_up 1\n";
+    }
+
     std::vector<Call> calls() const {
         std::lock_guard lock(mutex_);
         return calls_;

@@ -393,3 +393,18 @@ TEST(AdminServer, DestroyedWithoutRunningTheContext) {
 
 }  // namespace
 }  // namespace gisgate::admin::testing
+
+namespace gisgate::admin::testing {
+namespace {
+
+TEST_F(AdminServerTest, MetricsAreServedAsPrometheusText) {
+    start();
+    test::HttpClient c(port);
+    const auto r = c.request("GET", "/metrics");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.header("Content-Type").rfind("text/plain; version=0.0.4", 0), 0u);
+    EXPECT_EQ(r.body, "# TYPE gisgate_up gauge\ngisgate_up 1\n");
+}
+
+}  // namespace
+}  // namespace gisgate::admin::testing

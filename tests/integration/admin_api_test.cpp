@@ -50,6 +50,12 @@ TEST_F(AdminApi, StatusListsPoolsServersAndHealth) {
     EXPECT_TRUE(a_status["health"]["last_check"].is_string());
     EXPECT_EQ(a_status["health"]["last_error"], "");
     EXPECT_TRUE(s.contains("workers"));
+    const auto metrics = http_get(admin, "/metrics");
+    EXPECT_EQ(metrics.status, 200);
+    EXPECT_NE(metrics.body.find("gisgate_server_up{pool=\"gis\",server=\"a\"} 1"), std::string::npos) << metrics.body;
+    EXPECT_NE(metrics.body.find("gisgate_server_state{pool=\"gis\",server=\"a\",state=\"up\"} 1"),
+              std::string::npos);
+    EXPECT_NE(metrics.body.find("# TYPE gisgate_pool_queue_rejections_total counter"), std::string::npos);
 }
 
 TEST_F(AdminApi, DrainMaintAndReadySteerTraffic) {

@@ -247,6 +247,9 @@ TEST(Drift, ADifferingSiteIsReportedAndDrained) {
     const auto counts = count_sites(proxy.port, "/arcgis/rest/info?f=json", 20);
     EXPECT_EQ(counts.count("c"), 0u) << "the drifted site is drained";
     EXPECT_NE(proxy.process->output().find("drift"), std::string::npos) << "and it is logged";
+    const auto metrics = http_get(admin, "/metrics").body;
+    EXPECT_NE(metrics.find("gisgate_server_drift{pool=\"gis\",server=\"c\"} 1"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("gisgate_server_drift{pool=\"gis\",server=\"a\"} 0"), std::string::npos) << metrics;
 }
 
 TEST(Sticky, CookiePinsAClientAndFallsBackWhenItsServerLeaves) {

@@ -1,0 +1,110 @@
+// GET /metrics: the proxy's live state in Prometheus text format (exposition format 0.0.4). Built on the
+// control thread from the same sources as /api/v1/status; per-request counters and latency histograms join
+// with the observability work.
+#include <fmt/format.h>
+
+#include "proxy/server.hpp"
+
+namespace gisgate::proxy {
+
+namespace {
+
+// Label values escape backslash, double quote and newline (the exposition format's rule).
+std::string label(std::string_view value) {
+    std::string out;
+    for (char c : value) {
+        if (c == '\\' || c == '"') out += '\\';
+        if (c == '\n') {
+            out += "\\n";
+            continue;
+        }
+        out += c;
+    }
+    return out;
+}
+
+void family(std::string& out, const char* name, const char* type, const char* help) {
+    fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+
+}  // namespace
+
+std::string ProxyServer::metrics() {
+    std::string out;
+    const auto& report = drift_.report();
+
+    family(out, "gisgate_server_up", "gauge", "1 when the server passes its health checks");
+    for (const auto& pool : runtime_->pools)
+        for (const auto& s : pool->servers())
+            fmt::format_to(std::back_inserter(out), "gisgate_server_up{{pool=\"{}\",server=\"{}\"}} {}\n",
+                           label(pool->name()), label(s->name), s->healthy.load() ? 1 : 0);
+
+    family(out, "gisgate_server_state", "gauge", "1 for the server's current state (up, down, drain, maint)");
+    for (const auto& pool : runtime_->pools)
+        for (const auto& s : pool->servers())
+            for (auto state : {balance::ServerState::up, balance::ServerState::down, balance::ServerState::drain,
+                               balance::ServerState::maint})
+                fmt::format_to(std::back_inserter(out),
+                               "gisgate_server_state{{pool=\"{}\",server=\"{}\",state=\"{}\"}} {}\n",
+                               label(pool->name()), label(s->name), balance::to_string(state),
+                               s->state() == state ? 1 : 0);
+
+    family(out, "gisgate_server_in_flight", "gauge", "requests in flight on the server");
+    for (const auto& pool : runtime_->pools)
+        for (const auto& s : pool->servers())
+            fmt::format_to(std::back_inserter(out), "gisgate_server_in_flight{{pool=\"{}\",server=\"{}\"}} {}\n",
+                           label(pool->name()), label(s->name), s->active.load());
+
+    family(out, "gisgate_server_requests_total", "counter", "requests sent to the server");
+    for (const auto& pool : runtime_->pools)
+        for (const auto& s : pool->servers())
+            fmt::format_to(std::back_inserter(out),
+                           "gisgate_server_requests_total{{pool=\"{}\",server=\"{}\"}} {}\n", label(pool->name()),
+                           label(s->name), s->requests_total.load());
+
+    family(out, "gisgate_server_check_latency_seconds", "gauge", "latency of the last health check");
+    for (const auto& pool : runtime_->pools)
+        for (const auto& s : pool->servers())
+            fmt::format_to(std::back_inserter(out),
+                           "gisgate_server_check_latency_seconds{{pool=\"{}\",server=\"{}\"}} {:.3f}\n",
+                           label(pool->name()), label(s->name), s->health.last_latency.count() / 1000.0);
+
+    family(out, "gisgate_server_drift", "gauge",
+           "1 when the server's catalog differs from the majority of its pool (expect_identical)");
+    for (const auto& pool : runtime_->pools) {
+        if (!pool->config().expect_identical) continue;
+        const auto it = report.find(pool->name());
+        for (const auto& s : pool->servers()) {
+            const bool drifting = it != report.end() && it->second.count(s->name);
+            fmt::format_to(std::back_inserter(out), "gisgate_server_drift{{pool=\"{}\",server=\"{}\"}} {}\n",
+                           label(pool->name()), label(s->name), drifting ? 1 : 0);
+        }
+    }
+
+    family(out, "gisgate_pool_queued", "gauge", "requests waiting in the pool's queue");
+    for (const auto& pool : runtime_->pools)
+        fmt::format_to(std::back_inserter(out), "gisgate_pool_queued{{pool=\"{}\"}} {}\n", label(pool->name()),
+                       pool->queued());
+
+    family(out, "gisgate_pool_queue_rejections_total", "counter", "requests refused with 503 by the queue");
+    for (const auto& pool : runtime_->pools)
+        fmt::format_to(std::back_inserter(out), "gisgate_pool_queue_rejections_total{{pool=\"{}\"}} {}\n",
+                       label(pool->name()), pool->queue_rejections());
+
+    family(out, "gisgate_job_affinity_table_size", "gauge", "geoprocessing jobs whose server is known");
+    for (const auto& pool : runtime_->pools) {
+        const gis::JobTable* jobs = runtime_->job_table(pool->name());
+        fmt::format_to(std::back_inserter(out), "gisgate_job_affinity_table_size{{pool=\"{}\"}} {}\n",
+                       label(pool->name()), jobs ? jobs->size() : 0);
+    }
+
+    std::size_t connections = 0;
+    for (const auto& w : workers_) connections += w->open_sessions();
+    family(out, "gisgate_client_connections", "gauge", "open client connections");
+    fmt::format_to(std::back_inserter(out), "gisgate_client_connections {}\n", connections);
+    family(out, "gisgate_config_reloads_total", "counter", "successful config reloads");
+    fmt::format_to(std::back_inserter(out), "gisgate_config_reloads_total {}\n", reloads_);
+    return out;
+}
+
+}  // namespace gisgate::proxy

@@ -1,5 +1,7 @@
 #include "admin/auth.hpp"
 
+#include "util/ascii.hpp"
+
 #include <cstdint>
 
 namespace gisgate::admin {
@@ -35,34 +37,19 @@ bool constant_time_equal(std::string_view presented, std::string_view expected) 
 
 namespace {
 
-bool ascii_iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
+using util::trim_ows;
 
 }  // namespace
 
 bool bearer_matches(std::string_view authorization, std::string_view token) {
     if (token.empty()) return false;
-    authorization = trim(authorization);
+    authorization = trim_ows(authorization);
     constexpr std::string_view scheme = "Bearer";
-    if (authorization.size() <= scheme.size() || !ascii_iequals(authorization.substr(0, scheme.size()), scheme))
+    if (authorization.size() <= scheme.size() || !util::iequals(authorization.substr(0, scheme.size()), scheme))
         return false;
     const char separator = authorization[scheme.size()];
     if (separator != ' ' && separator != '\t') return false;  // "Bearerxyz" is not the Bearer scheme
-    return constant_time_equal(trim(authorization.substr(scheme.size())), token);
+    return constant_time_equal(trim_ows(authorization.substr(scheme.size())), token);
 }
 
 }  // namespace gisgate::admin

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "config/loader.hpp"
+#include "util/ascii.hpp"
 
 namespace gisgate::config {
 
@@ -24,16 +25,7 @@ bool split_number(std::string_view text, std::uint64_t& number, std::string_view
     return true;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
+using util::iequals;
 
 bool multiply(std::uint64_t a, std::uint64_t b, std::uint64_t& out) {
     if (a != 0 && b > std::numeric_limits<std::uint64_t>::max() / a) return false;

@@ -1,5 +1,7 @@
 #include "gis/catalog_request.hpp"
 
+#include "util/ascii.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -8,11 +10,7 @@ namespace gisgate::gis {
 namespace {
 constexpr std::chrono::milliseconds kMinCatalogTimeout{std::chrono::seconds(5)};
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
+using util::iequals;
 }  // namespace
 
 std::string site_context(std::string_view health_path) {

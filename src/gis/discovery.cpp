@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "gis/catalog.hpp"
+#include "gis/catalog_loop.hpp"
 #include "gis/catalog_request.hpp"
 
 namespace gisgate::gis {
@@ -43,17 +44,7 @@ struct State {
 };
 
 // One running discovery loop; watch() replaces it, stop() ends it (whatever it is waiting on).
-struct Loop {
-    explicit Loop(const asio::any_io_executor& executor) : timer(executor) {}
-    void stop() {
-        stopped = true;
-        timer.cancel();
-        cancel->cancel();
-    }
-    asio::steady_timer timer;
-    std::shared_ptr<CatalogCancel> cancel = std::make_shared<CatalogCancel>();
-    bool stopped = false;
-};
+using Loop = CatalogLoop;
 
 void publish(State& state, const std::vector<std::shared_ptr<balance::PoolRuntime>>& pools) {
     auto map = std::make_shared<ServiceMap>();

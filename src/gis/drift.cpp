@@ -19,6 +19,7 @@
 #include <set>
 
 #include "gis/catalog.hpp"
+#include "gis/catalog_loop.hpp"
 #include "gis/catalog_request.hpp"
 #include "gis/drift_compare.hpp"
 
@@ -53,17 +54,7 @@ struct State {
     std::uint64_t rounds = 0;
 };
 
-struct Loop {
-    explicit Loop(const asio::any_io_executor& executor) : timer(executor) {}
-    void stop() {
-        stopped = true;
-        timer.cancel();
-        cancel->cancel();
-    }
-    asio::steady_timer timer;
-    std::shared_ptr<CatalogCancel> cancel = std::make_shared<CatalogCancel>();
-    bool stopped = false;
-};
+using Loop = CatalogLoop;
 
 std::string summary(const ServerDrift& drift) {
     std::string out;

@@ -7,6 +7,8 @@
 #include "gis/classify_text.hpp"
 #include "gis/job_table.hpp"
 
+#include "util/ascii.hpp"
+
 namespace gisgate::gis {
 namespace {
 
@@ -58,18 +60,13 @@ bool valid_job_id(const std::string& id) {
     return true;
 }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 
 }  // namespace
 
 std::optional<std::string> job_id_from_submit_response(std::string_view body, std::string_view content_encoding) {
     // zlib counts input in uInt; a body that large is refused anyway.
     if (body.size() > 64 * kMaxBody) return std::nullopt;
-    const std::string_view encoding = trim(content_encoding);
+    const std::string_view encoding = util::trim_ows(content_encoding);
     std::string inflated;
     std::string_view json_text;
     if (encoding.empty() || iequals(encoding, "identity")) {

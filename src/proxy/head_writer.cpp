@@ -7,15 +7,11 @@ namespace gisgate::proxy {
 
 namespace {
 
-inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
 // Does the comma-separated token list `list` contain `token` (case-insensitive)?
 bool list_contains(std::string_view list, std::string_view token) {
     while (!list.empty()) {
         const auto comma = list.find(',');
-        std::string_view item = list.substr(0, comma);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+        const std::string_view item = util::trim_ows(list.substr(0, comma));
         if (iequals(item, token)) return true;
         if (comma == std::string_view::npos) break;
         list.remove_prefix(comma + 1);
@@ -28,13 +24,6 @@ void append_header(std::string& out, std::string_view name, std::string_view val
 }
 
 }  // namespace
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i])) return false;
-    return true;
-}
 
 bool is_hop_by_hop(std::string_view name, std::string_view connection_value) {
     // Dispatch on length first: most headers are rejected with one comparison.

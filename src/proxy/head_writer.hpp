@@ -8,6 +8,7 @@
 
 #include "http/request_head.hpp"
 #include "http/response_head.hpp"
+#include "util/ascii.hpp"
 
 namespace gisgate::proxy {
 
@@ -28,6 +29,6 @@ void write_response_head(const http::ResponseHead& head, bool keep_alive, int cl
 // message's own Connection header.
 bool is_hop_by_hop(std::string_view name, std::string_view connection_value);
 
-bool iequals(std::string_view a, std::string_view b);
+using util::iequals;
 
 }  // namespace gisgate::proxy

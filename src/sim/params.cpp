@@ -21,11 +21,6 @@ int hex_value(char c) {
 }
 }  // namespace
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
-}
-
 std::string to_lower(std::string_view s) {
     std::string out(s);
     for (char& c : out) c = lower(c);

@@ -2,6 +2,8 @@
 // case-insensitive names (ArcGIS accepts `F=json` as well as `f=json`), plus path splitting and decoding.
 #pragma once
 
+#include "util/ascii.hpp"
+
 #include <map>
 #include <string>
 #include <string_view>
@@ -9,7 +11,7 @@
 
 namespace gisgate::sim {
 
-bool iequals(std::string_view a, std::string_view b);
+using util::iequals;
 std::string to_lower(std::string_view s);
 
 struct ILess {

@@ -79,26 +79,25 @@ int ProxyServer::run() {
     spdlog::info("gisgate ready: {} worker(s), {} listener(s), {} pool(s)", workers_.size(),
                  runtime_->config.listeners.size(), runtime_->config.pools.size());
 
-    asio::signal_set stop_signals(control_, SIGTERM, SIGINT);
-    stop_signals.async_wait([this](const error_code& ec, int sig) {
+    stop_signals_.async_wait([this](const error_code& ec, int sig) {
         if (ec) return;
         spdlog::info("signal {}: stopping gracefully (grace {} ms)", sig, runtime_->config.shutdown_grace.count());
         drain_and_stop();
     });
-    asio::signal_set reload_signal(control_, SIGHUP);
-    std::function<void()> wait_reload = [&] {
-        reload_signal.async_wait([&](const error_code& ec, int) {
-            if (ec) return;
-            const auto result = reload();
-            if (result.status != 200)
-                spdlog::error("SIGHUP: reload refused, running config kept: {}",
-                              result.body["error"]["message"].get<std::string>());
-            wait_reload();
-        });
-    };
-    wait_reload();
+    wait_for_reload_signal();
     control_.run();
     return 0;
+}
+
+void ProxyServer::wait_for_reload_signal() {
+    reload_signal_.async_wait([this](const error_code& ec, int) {
+        if (ec) return;
+        const auto result = reload();
+        if (result.status != 200)
+            spdlog::error("SIGHUP: reload refused, running config kept: {}",
+                          result.body["error"]["message"].get<std::string>());
+        wait_for_reload_signal();
+    });
 }
 
 void ProxyServer::publish(std::shared_ptr<const Runtime> runtime) {
@@ -178,6 +177,8 @@ void ProxyServer::apply(config::Config config) {
 void ProxyServer::drain_and_stop() {
     if (draining_) return;
     draining_ = true;
+    error_code ignored;
+    reload_signal_.cancel(ignored);
     health_.stop();
     discovery_.stop();
     drift_.stop();

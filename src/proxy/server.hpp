@@ -4,6 +4,8 @@
 // servers) by publishing a new immutable Runtime to the workers, and stops gracefully on SIGTERM/SIGINT.
 #pragma once
 
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
 #include <map>
 #include <memory>
 #include <vector>
@@ -47,6 +49,7 @@ private:
     void publish(std::shared_ptr<const Runtime> runtime);
     void finish_removal(std::string pool, std::string server, std::chrono::steady_clock::time_point deadline);
     void drain_and_stop();
+    void wait_for_reload_signal();
     void poll_drain();
     balance::ServerRuntime* find_server(const std::string& pool, const std::string& server) const;
 
@@ -54,6 +57,10 @@ private:
     int access_log_fd_ = -1;
     bool owns_access_log_fd_ = false;
     asio::io_context control_{1};
+    // Registered before any listener is bound: a signal that arrives before run() waits for it is queued by
+    // Asio instead of taking its default action (SIGHUP would terminate the process).
+    asio::signal_set stop_signals_{control_, SIGTERM, SIGINT};
+    asio::signal_set reload_signal_{control_, SIGHUP};
     health::HealthMonitor health_{control_};
     gis::DiscoveryMonitor discovery_{control_};
     gis::DriftMonitor drift_{control_};

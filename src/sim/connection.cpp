@@ -246,21 +246,27 @@ asio::awaitable<void> serve_connection(Site& site, Connection& connection) {
         SimRequest req = make_request(msg);
         Reply reply;
         AsyncSemaphore::Permit permit;  // held until the response is written, like a busy service instance
+        const bool counted = !control && !is_healthcheck_path(path);
+        if (counted) site.start_handling();
         if (fault.mode == FaultMode::error) {
             reply = arcgis_error(500, "Simulated failure (fault mode 'error')", 500);
         } else {
             if (!control && !is_healthcheck_path(path)) {
                 // Initialised directly from co_await, so no temporary Permit (see the GCC 12 note above).
                 AsyncSemaphore::Permit acquired = co_await site.instances.acquire();
-                if (!acquired)
+                if (!acquired) {
+                    site.handling.fetch_sub(1);
                     co_return;  // the site is stopping
+                }
                 permit = std::move(acquired);
             }
             if (fault.mode == FaultMode::slow) {
                 conn->timer.expires_after(fault.delay);
                 co_await conn->timer.async_wait(redirect(ec));
-                if (ec)
+                if (ec) {
+                    if (counted) site.handling.fetch_sub(1);
                     co_return;  // cancelled: the site is stopping
+                }
             }
             try {
                 reply = route(site, req);
@@ -269,6 +275,7 @@ asio::awaitable<void> serve_connection(Site& site, Connection& connection) {
             }
         }
         unsigned status = reply.status;
+        if (counted) site.handling.fetch_sub(1);
         bool again = co_await write_reply(*conn, site, req, reply, msg.version(), msg.keep_alive(), accepts_gzip(msg));
         permit.reset();
         if (spdlog::should_log(spdlog::level::debug))

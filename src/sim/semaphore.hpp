@@ -58,12 +58,10 @@ public:
                 co_return Permit{};
             if (active_ < limit_ && waiters_.empty()) {
                 ++active_;
-                note_demand();
                 co_return Permit{this};
             }
             waiter = std::make_shared<Waiter>(ex);
             waiters_.push_back(waiter);
-            note_demand();
         }
         boost::system::error_code ec;
         co_await waiter->timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
@@ -88,12 +86,6 @@ public:
         std::lock_guard lock(mutex_);
         return active_;
     }
-    // Highest number of requests executing or waiting at once since start: what a balancer in front
-    // actually sent concurrently (tests check throttling with it).
-    unsigned max_demand() const {
-        std::lock_guard lock(mutex_);
-        return max_demand_;
-    }
     unsigned queued() const {
         std::lock_guard lock(mutex_);
         return static_cast<unsigned>(waiters_.size());
@@ -111,8 +103,6 @@ private:
         boost::asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
     }
 
-    void note_demand() { max_demand_ = std::max<unsigned>(max_demand_, active_ + static_cast<unsigned>(waiters_.size())); }
-
     void release() {
         std::lock_guard lock(mutex_);
         if (!waiters_.empty()) {
@@ -128,7 +118,6 @@ private:
     unsigned limit_;
     mutable std::mutex mutex_;
     unsigned active_ = 0;
-    unsigned max_demand_ = 0;
     bool shut_down_ = false;
     std::deque<std::shared_ptr<Waiter>> waiters_;
 };

@@ -78,7 +78,7 @@ Reply handle_sim_control(Site& site, const SimRequest& req, Segments rest) {
     if (rest.size() == 1 && rest[0] == "stats") {
         json body = {{"site", site.options.name},         {"requests", site.requests.load()},
                      {"active", site.instances.active()}, {"queued", site.instances.queued()},
-                     {"max_active", site.instances.max_demand()}, {"connections", site.connections.load()},
+                     {"max_active", site.peak_handling.load()}, {"connections", site.connections.load()},
                      {"jobs", site.jobs.size()},          {"instances", site.instances.limit()}};
         return json_reply(body, Params{});
     }

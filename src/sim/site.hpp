@@ -24,6 +24,17 @@ struct Site {
     AsyncSemaphore instances;                // the CPU-bound service instances
     std::atomic<std::uint64_t> requests{0};  // requests read, excluding /sim/*
     std::atomic<std::uint64_t> connections{0};  // connections accepted (tests check keep-alive reuse)
+    // Requests between "read" and "reply ready" (queued for an instance or executing), and their peak: what a
+    // balancer in front really sent at once. It stops before the reply is written, because a client may send
+    // its next request as soon as it has the whole answer, before this site's write completion has run.
+    std::atomic<unsigned> handling{0};
+    std::atomic<unsigned> peak_handling{0};
+    void start_handling() {
+        const unsigned now = handling.fetch_add(1) + 1;
+        unsigned peak = peak_handling.load();
+        while (now > peak && !peak_handling.compare_exchange_weak(peak, now)) {
+        }
+    }
 };
 
 }  // namespace gisgate::sim

@@ -74,47 +74,25 @@ pools:
     EXPECT_EQ(again.pools[0].retries, 4u);
 }
 
+// A valid config whose pool has `line` as its line 7 (after "  - name: gis"), for located errors.
+std::string with_pool_line(const std::string& line) {
+    return R"(
+listeners:
+  - name: public
+    bind: 127.0.0.1:0
+    routes: [{ prefix: /arcgis, pool: gis }]
+pools:
+  - name: gis
+)" + line + R"(
+    servers: [{ name: a, address: 127.0.0.1:6081 }]
+)";
+}
+
 TEST(ConfigHealth, ErrorsAreLocated) {
-    EXPECT_TRUE(fails_at(R"(
-listeners:
-  - name: public
-    bind: 127.0.0.1:0
-    routes: [{ prefix: /arcgis, pool: gis }]
-pools:
-  - name: gis
-    health: { intervall: 5s }
-    servers: [{ name: a, address: 127.0.0.1:6081 }]
-)", 7, 15, "unknown key 'intervall'"));
-    EXPECT_TRUE(fails_at(R"(
-listeners:
-  - name: public
-    bind: 127.0.0.1:0
-    routes: [{ prefix: /arcgis, pool: gis }]
-pools:
-  - name: gis
-    health: { fall: 0 }
-    servers: [{ name: a, address: 127.0.0.1:6081 }]
-)", 7, 21, "fall"));
-    EXPECT_TRUE(fails_at(R"(
-listeners:
-  - name: public
-    bind: 127.0.0.1:0
-    routes: [{ prefix: /arcgis, pool: gis }]
-pools:
-  - name: gis
-    health: { path: healthcheck }
-    servers: [{ name: a, address: 127.0.0.1:6081 }]
-)", 7, 21, "must start with '/'"));
-    EXPECT_TRUE(fails_at(R"(
-listeners:
-  - name: public
-    bind: 127.0.0.1:0
-    routes: [{ prefix: /arcgis, pool: gis }]
-pools:
-  - name: gis
-    retries: 9
-    servers: [{ name: a, address: 127.0.0.1:6081 }]
-)", 7, 14, "retries"));
+    EXPECT_TRUE(fails_at(with_pool_line("    health: { intervall: 5s }"), 7, 15, "unknown key 'intervall'"));
+    EXPECT_TRUE(fails_at(with_pool_line("    health: { fall: 0 }"), 7, 21, "fall"));
+    EXPECT_TRUE(fails_at(with_pool_line("    health: { path: healthcheck }"), 7, 21, "must start with '/'"));
+    EXPECT_TRUE(fails_at(with_pool_line("    retries: 9"), 7, 14, "retries"));
 }
 
 }  // namespace

@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: deps build test demo bench clean
+.PHONY: deps build test demo bench bench-micro clean
 
 deps:
 	@scripts/install-deps
@@ -21,8 +21,14 @@ test: build
 demo: build
 	$(BUILD_DIR)/gisgate demo
 
-# Micro-benchmarks of the hot pieces (Google Benchmark). The side-by-side HAProxy/NGINX run joins later.
+# Side-by-side run against HAProxy and NGINX on loopback (< 5 min; see bench/README.md), then the
+# micro-benchmarks. BENCH_QUICK=1 make bench for a short smoke run.
 bench: build
+	@scripts/install-deps --bench
+	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/run
+
+# Micro-benchmarks of the hot pieces only (Google Benchmark).
+bench-micro: build
 	$(BUILD_DIR)/bench_micro
 
 clean:

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Open N keep-alive client connections to a proxy, send one request on each, read the
+response, keep them all open, and report the proxy's RSS growth per connection.
+
+Usage: idle_conns.py HOST PORT COUNT PATH PID [PID...]
+Prints one line: "conns=<opened ok> rss_before_kib=<n> rss_after_kib=<n> kib_per_conn=<x> secs=<t>"
+Bounded: gives up after --deadline seconds (env IDLE_DEADLINE, default 20) and closes everything.
+stdlib only.
+"""
+import os
+import resource
+import selectors
+import socket
+import sys
+import time
+
+
+def rss_kib(pids):
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def main():
+    host, port, count, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    pids = [int(p) for p in sys.argv[5:]]
+    deadline = time.monotonic() + float(os.environ.get("IDLE_DEADLINE", "20"))
+    want = count + 256
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < want:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (max(want, min(hard, 65536)), max(hard, want)))
+        except (ValueError, OSError):
+            count = max(0, soft - 256)
+
+    request = (f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+               "User-Agent: gisgate-bench-idle\r\nAccept: */*\r\n\r\n").encode()
+    before = rss_kib(pids)
+    t0 = time.monotonic()
+    sel = selectors.DefaultSelector()
+    socks = []
+    state = {}  # sock -> [buffer, expected_total or None]
+    done = 0
+    failed = 0
+    batch = 500
+    i = 0
+    while i < count and time.monotonic() < deadline:
+        n = min(batch, count - i)
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            try:
+                s.settimeout(2.0)
+                s.connect((host, port))
+                s.sendall(request)
+                s.setblocking(False)
+            except OSError:
+                failed += 1
+                s.close()
+                continue
+            socks.append(s)
+            state[s] = [b"", None]
+            sel.register(s, selectors.EVENT_READ)
+        i += n
+        # Read the responses of this batch before opening the next one.
+        while state and time.monotonic() < deadline:
+            for key, _ in sel.select(timeout=0.5):
+                s = key.fileobj
+                try:
+                    chunk = s.recv(65536)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    chunk = b""
+                st = state[s]
+                if not chunk:
+                    failed += 1
+                    sel.unregister(s)
+                    del state[s]
+                    continue
+                st[0] += chunk
+                if st[1] is None:
+                    end = st[0].find(b"\r\n\r\n")
+                    if end >= 0:
+                        length = 0
+                        for line in st[0][:end].split(b"\r\n")[1:]:
+                            k, _, v = line.partition(b":")
+                            if k.strip().lower() == b"content-length":
+                                length = int(v.strip())
+                        st[1] = end + 4 + length
+                if st[1] is not None and len(st[0]) >= st[1]:
+                    ok = st[0].startswith(b"HTTP/1.1 2") or st[0].startswith(b"HTTP/1.0 2")
+                    done += 1 if ok else 0
+                    failed += 0 if ok else 1
+                    sel.unregister(s)
+                    del state[s]
+    elapsed = time.monotonic() - t0
+    time.sleep(1.0)  # let the proxy settle (free per-request buffers) before sampling
+    after = rss_kib(pids)
+    alive = done
+    per = (after - before) / alive if alive else 0.0
+    print(f"conns={alive} failed={failed} rss_before_kib={before} rss_after_kib={after} "
+          f"kib_per_conn={per:.2f} secs={elapsed:.1f}")
+    for s in socks:
+        try:
+            s.close()
+        except OSError:
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -38,9 +38,13 @@ def main():
             err, reqs = int(c[8]), int(c[9])
             cpu = None if c[10] == "-" else float(c[10])
             rss = int(c[11]) if peer != "direct" else None
-            cpu100k = cpu / reqs * 100000 if cpu is not None and reqs else None
+            if sc == "big":   # CPU seconds per GB moved: the natural unit for large bodies
+                gb = mbps * float(a.duration or 0) / 1024
+                cpu_n = cpu / gb if cpu is not None and gb else None
+            else:
+                cpu_n = cpu / reqs * 100000 if cpu is not None and reqs else None
             runs[(w, sc, peer)].append(dict(rps=rps, mbps=mbps, p50=p50, p99=p99, err=err,
-                                            cpu=cpu100k, rss=rss))
+                                            cpu=cpu_n, rss=rss))
 
     out = []
     p = out.append
@@ -54,7 +58,7 @@ def main():
       f"(haproxy, nginx, gisgate, haproxy, …); values are medians over rounds"
       + (" — **QUICK smoke run, numbers not meaningful**" if a.quick == "1" else ""))
     p("- all on 127.0.0.1; backend = NGINX 1 worker on two ports; load generator, proxy and backend share the same cores")
-    p("- CPU = proxy utime+stime (all processes/threads) per 100k requests; RSS = proxy VmRSS after the run")
+    p("- CPU = proxy utime+stime (all processes/threads) per 100k requests (per GB for the 10 MB body); RSS = proxy VmRSS after the run")
     p("")
     ws = sorted({k[0] for k in runs}, key=int)
     for w in ws:
@@ -63,7 +67,8 @@ def main():
                 continue
             p(f"## {SCEN_TITLE.get(sc, sc)} — workers/threads = {w}")
             p("")
-            p("| peer | req/s | MB/s | p50 ms | p99 ms | errors | CPU s/100k req | RSS KiB | req/s vs haproxy |")
+            unit = "CPU s/GB" if sc == "big" else "CPU s/100k req"
+            p(f"| peer | req/s | MB/s | p50 ms | p99 ms | errors | {unit} | RSS KiB | req/s vs haproxy |")
             p("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
             base = None
             if (w, sc, "haproxy") in runs:

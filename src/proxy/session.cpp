@@ -253,8 +253,8 @@ balance::PoolRuntime* Session::pool_for(const RouteRuntime& route) const {
 }
 
 // Sets pinned_ for a request that names a geoprocessing job (only its site knows it) or carries a sticky
-// cookie. False when an error response was sent (the job's server is down).
-awaitable<bool> Session::choose_pinned_server() {
+// cookie. Only chooses: a job owner that is down is answered by forward() (acquire_server() says no_server).
+awaitable<void> Session::choose_pinned_server() {
     pinned_ = nullptr;
     pinned_is_job_ = false;
     set_sticky_cookie_ = false;
@@ -271,14 +271,9 @@ awaitable<bool> Session::choose_pinned_server() {
             if (server) jobs->record(gis_.job_id, server->name);
         }
         if (server) {
-            if (!server->healthy.load() || server->admin.load() == balance::AdminState::maint) {
-                set_error(503, "geoprocessing job " + std::string(gis_.job_id) + " belongs to server " +
-                                   server->name + ", which is down");
-                co_return co_await respond_error();
-            }
             pinned_ = server;
             pinned_is_job_ = true;
-            co_return true;
+            co_return;
         }
     }
     if (pool_config.sticky == config::Sticky::cookie) {
@@ -294,7 +289,6 @@ awaitable<bool> Session::choose_pinned_server() {
         }
         set_sticky_cookie_ = pinned_ == nullptr;  // (re)issued whenever the request was not already pinned
     }
-    co_return true;
 }
 
 awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime& pool) {
@@ -310,7 +304,7 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
     std::string last_failure;
     int stale_retries = 0;
     const int retries = static_cast<int>(pool_config.retries);
-    if (!co_await choose_pinned_server()) co_return false;
+    co_await choose_pinned_server();
     for (int attempt = 0; attempt <= retries;) {
         balance::AcquireResult acquired;
         if (pinned_) {

@@ -54,7 +54,7 @@ private:
     awaitable<bool> serve_request();
     awaitable<bool> forward(const RouteRuntime& route, balance::PoolRuntime& pool);
     // Job affinity and stickiness: the server this request must (job) or should (cookie) go to.
-    awaitable<bool> choose_pinned_server();
+    awaitable<void> choose_pinned_server();
     balance::PoolRuntime* pool_for(const RouteRuntime& route) const;
     awaitable<Attempt> attempt_exchange(bool reused);
     awaitable<Attempt> send_request_body();

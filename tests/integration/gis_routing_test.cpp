@@ -147,10 +147,14 @@ TEST(JobAffinity, OwnerDownAnswers503NamingTheJob) {
             if (s["name"] == owner) return s["state"] == "down";
         return false;
     }));
-    const auto r = http_get(proxy.port, std::string(kGp) + "/jobs/" + job + "?f=json");
+    HttpClient client(proxy.port);  // keep-alive: the 503 must be the only answer to this request
+    const auto r = client.request("GET", std::string(kGp) + "/jobs/" + job + "?f=json");
     EXPECT_EQ(r.status, 503);
     EXPECT_NE(r.body.find(job), std::string::npos) << r.body;
     EXPECT_TRUE(r.header("X-Gisgate-Sim-Site").empty()) << "never sent to a site that cannot know the job";
+    const auto next = client.request("GET", "/arcgis/rest/info?f=json");
+    EXPECT_EQ(next.status, 200);
+    EXPECT_NE(next.body.find("currentVersion"), std::string::npos) << "a stray second answer: " << next.body;
 }
 
 TEST(ServiceRoutes, ServicesGoToTheirClusterAndOthersFallThrough) {

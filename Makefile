@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: deps build test demo bench bench-micro clean
+.PHONY: deps build test demo bench bench-micro bench-cache clean
 
 deps:
 	@scripts/install-deps
@@ -26,6 +26,11 @@ demo: build
 bench: build
 	@scripts/install-deps --bench
 	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/run
+
+# Tile cache: gisgate without and with `cache:` and NGINX proxy_cache on a 90 %-hit tile workload (~45 s).
+bench-cache: build
+	@scripts/install-deps --bench
+	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/cache
 
 # Micro-benchmarks of the hot pieces only (Google Benchmark).
 bench-micro: build

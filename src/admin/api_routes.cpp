@@ -66,6 +66,17 @@ std::vector<Route> api_v1_routes(ControlApi& api) {
          [a](const RouteRequest& r) { return from_result(a->remove_server(r.param("pool"), r.param("server"))); }},
 
         {"POST", "/api/v1/reload", [a](const RouteRequest&) { return from_result(a->reload()); }},
+
+        {"DELETE", "/api/v1/cache",
+         [a](const RouteRequest& r) {
+             const auto prefix = r.query_param("prefix");
+             const auto pool = r.query_param("pool");
+             if (!r.query.empty() && !prefix && !pool)
+                 return error_reply(400, "use DELETE /api/v1/cache?prefix=/path/prefix[&pool=name]");
+             if (prefix && !prefix->empty() && prefix->front() != '/')
+                 return error_reply(400, "'prefix' must be a path starting with '/'");
+             return from_result(a->purge_cache(prefix.value_or(""), pool.value_or("")));
+         }},
     };
 }
 

@@ -38,6 +38,11 @@ public:
     // "FILE:LINE:COL: ..."}} when the file is invalid (the running config stays).
     virtual ApiResult reload() = 0;
 
+    // DELETE /api/v1/cache?prefix=/arcgis/rest/services/World[&pool=gis] → 200 {"purged": N} after every
+    // worker removed the cached responses whose path starts with `prefix` (case-insensitive; empty = all), in
+    // `pool` or in every pool with a cache; 404 when no such pool has a cache.
+    virtual ApiResult purge_cache(const std::string& prefix, const std::string& pool) = 0;
+
     // GET /metrics → Prometheus text exposition format (version 0.0.4).
     virtual std::string metrics() = 0;
 };

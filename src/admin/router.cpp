@@ -39,6 +39,24 @@ const std::string& RouteRequest::param(std::string_view name) const {
     return empty;
 }
 
+std::optional<std::string> RouteRequest::query_param(std::string_view name) const {
+    std::string_view rest = query;
+    while (!rest.empty()) {
+        const auto amp = rest.find('&');
+        const std::string_view pair = rest.substr(0, amp);
+        const auto eq = pair.find('=');
+        if (pair.substr(0, eq) == name) {
+            std::string value(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+            for (char& c : value)
+                if (c == '+') c = ' ';
+            return percent_decode(value);
+        }
+        if (amp == std::string_view::npos) break;
+        rest.remove_prefix(amp + 1);
+    }
+    return std::nullopt;
+}
+
 std::optional<std::string> percent_decode(std::string_view text) {
     std::string out;
     out.reserve(text.size());
@@ -102,6 +120,7 @@ Reply Router::dispatch(std::string_view method, std::string_view target, std::st
     RouteRequest request;
     request.method = method;
     request.body = body;
+    if (const auto q = target.find('?'); q != std::string_view::npos) request.query = target.substr(q + 1);
     std::vector<std::string_view> allowed;  // methods of routes whose pattern matches, for 405's Allow header
     for (const auto& c : routes_) {
         if (!match(c, *path, request)) continue;

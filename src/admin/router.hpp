@@ -19,8 +19,12 @@ class ControlApi;
 struct RouteRequest {
     std::string_view method;
     std::string_view body;
+    std::string_view query;  // raw query string (after '?'), empty when none
     std::vector<std::pair<std::string, std::string>> params;  // in pattern order; few, so a vector
     const std::string& param(std::string_view name) const;     // "" when the pattern has no such parameter
+    // The first `name=value` of the query string, percent-decoded ('+' as space); nullopt when absent or
+    // malformed.
+    std::optional<std::string> query_param(std::string_view name) const;
 };
 
 using Handler = std::function<Reply(const RouteRequest&)>;

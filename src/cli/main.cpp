@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
     sim->add_option("--job-duration", job_duration, "time an async geoprocessing job runs")->capture_default_str();
     sim->add_option("--gzip-min-bytes", sim_options.gzip_min_bytes, "gzip JSON answers of at least this size")
         ->capture_default_str();
+    std::string tile_max_age = "24h";
+    sim->add_option("--tile-max-age", tile_max_age, "Cache-Control max-age of map tiles")->capture_default_str();
 
     const auto run_ctl = cli::add_ctl_command(app);
 
@@ -53,6 +55,12 @@ int main(int argc, char** argv) {
                 return 2;
             }
             sim_options.job_duration = *d;
+            const auto tile_age = config::parse_duration(tile_max_age);
+            if (!tile_age) {
+                std::cerr << "gisgate sim: --tile-max-age: not a duration: " << tile_max_age << "\n";
+                return 2;
+            }
+            sim_options.tile_max_age = *tile_age;
             return cli::run_sim_site(sim_options);
         }
     } catch (const std::exception& e) {

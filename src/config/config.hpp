@@ -70,6 +70,17 @@ struct JobAffinityConfig {
     Duration max_age{std::chrono::hours(24)};         // entries older than this are forgotten
 };
 
+// `cache:` on a pool: an in-memory cache of GET responses that are cacheable by their own headers (map and
+// image tiles), split evenly over the workers so lookups take no lock.
+struct CacheConfig {
+    std::uint64_t memory = 256ull << 20;           // bytes over all workers
+    std::uint64_t max_object = 8ull << 20;         // larger responses are relayed but not kept
+    std::vector<std::string> paths;                // globs on the forwarded path; '*' matches anything, '/' too
+    bool allow_authorized = false;                 // cache requests with Authorization (shared tiles behind auth)
+    bool allow_token = false;                      // cache requests with a `token` query parameter
+    SourceLoc loc;
+};
+
 enum class OnDrift { warn, drain };
 enum class Sticky { none, cookie };
 
@@ -91,6 +102,7 @@ struct PoolConfig {
     Duration discover_every{0};
     Sticky sticky = Sticky::none;             // `sticky: cookie`: off by default, as the vendor guides advise
     std::string sticky_cookie = "GISGATE_SERVER";
+    std::optional<CacheConfig> cache;
     std::vector<ServerConfig> servers;
     SourceLoc loc;
 };

@@ -115,6 +115,7 @@ private:
     RouteConfig read_route(const YAML::Node& node, std::vector<NameSite>& prefixes);
     void read_pool(const YAML::Node& node);
     void read_queue(const Field& field, QueueConfig& queue);
+    CacheConfig read_cache(const Field& field);
     void read_health(const Field& field, HealthConfig& health);
     PoolTimeoutOverride read_pool_timeouts(const Field& field);
     ServerConfig read_server(const YAML::Node& node, std::vector<NameSite>& names);
@@ -343,7 +344,7 @@ void Loader::read_pool(const YAML::Node& node) {
     const MapFields map(r_, r_.item(node, "pool"), "pool",
                         {"name", "balance", "max_active_per_server", "queue", "timeouts", "keepalive_per_server",
                          "retries", "health", "job_affinity", "job_table", "expect_identical", "on_drift",
-                         "drift_check_every", "discover", "sticky", "sticky_cookie", "servers"});
+                         "drift_check_every", "discover", "sticky", "sticky_cookie", "cache", "servers"});
     PoolConfig pool;
     pool.loc = map.loc();
     pool.name = read_name(map, "pool", pool_names_);
@@ -397,6 +398,7 @@ void Loader::read_pool(const YAML::Node& node) {
                         });
         if (!ok) r_.fail(r_.loc(*f), "'sticky_cookie' must be letters, digits, '_' or '-'");
     }
+    if (const Field* f = map.find("cache")) pool.cache = read_cache(*f);
     const Field& servers = map.require("servers");
     std::vector<NameSite> names;
     for (const auto& item : r_.list(servers)) pool.servers.push_back(read_server(item, names));
@@ -404,6 +406,29 @@ void Loader::read_pool(const YAML::Node& node) {
 
     config_.pools.push_back(std::move(pool));
     pool_overrides_.push_back(overrides);
+}
+
+CacheConfig Loader::read_cache(const Field& field) {
+    const MapFields map(r_, field, "cache", {"memory", "max_object", "paths", "allow_authorized", "allow_token"});
+    CacheConfig cache;
+    cache.loc = map.loc();
+    if (const Field* f = map.find("memory")) cache.memory = r_.size(*f, 1 << 20, 1ull << 40);
+    if (const Field* f = map.find("max_object")) cache.max_object = r_.size(*f, 1024, 1ull << 32);
+    if (cache.max_object > cache.memory) {
+        const Field* f = map.find("max_object");
+        r_.fail(f ? r_.loc(*f) : map.loc(), "'max_object' must not be larger than the cache's 'memory'");
+    }
+    const Field& paths = map.require("paths");
+    for (const auto& item : r_.list(paths)) {
+        std::string glob = r_.string(r_.item(item, "path"));
+        if (glob.empty() || glob.find_first_of(" \t?#") != std::string::npos)
+            r_.fail(r_.loc(item), fmt::format("cache path '{}' must be a path glob without spaces, '?' or '#'", glob));
+        cache.paths.push_back(std::move(glob));
+    }
+    if (cache.paths.empty()) r_.fail(r_.loc(paths), "'paths' needs at least one glob such as \"*/MapServer/tile/*\"");
+    if (const Field* f = map.find("allow_authorized")) cache.allow_authorized = r_.boolean(*f);
+    if (const Field* f = map.find("allow_token")) cache.allow_token = r_.boolean(*f);
+    return cache;
 }
 
 void Loader::read_queue(const Field& field, QueueConfig& queue) {

@@ -125,6 +125,17 @@ void emit_pool(YAML::Emitter& out, const PoolConfig& pool) {
     }
     out << YAML::Key << "sticky" << YAML::Value << (pool.sticky == Sticky::cookie ? "cookie" : "none");
     out << YAML::Key << "sticky_cookie" << YAML::Value << Text{pool.sticky_cookie};
+    if (pool.cache) {
+        out << YAML::Key << "cache" << YAML::Value << YAML::BeginMap;
+        out << YAML::Key << "memory" << YAML::Value << pool.cache->memory;
+        out << YAML::Key << "max_object" << YAML::Value << pool.cache->max_object;
+        out << YAML::Key << "paths" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+        for (const auto& glob : pool.cache->paths) out << Text{glob};
+        out << YAML::EndSeq;
+        out << YAML::Key << "allow_authorized" << YAML::Value << pool.cache->allow_authorized;
+        out << YAML::Key << "allow_token" << YAML::Value << pool.cache->allow_token;
+        out << YAML::EndMap;
+    }
     out << YAML::Key << "servers" << YAML::Value << YAML::BeginSeq;
     for (const auto& server : pool.servers) {
         out << YAML::Flow << YAML::BeginMap;

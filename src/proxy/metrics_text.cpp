@@ -104,6 +104,7 @@ std::string ProxyServer::metrics() {
     fmt::format_to(std::back_inserter(out), "gisgate_client_connections {}\n", connections);
     family(out, "gisgate_config_reloads_total", "counter", "successful config reloads");
     fmt::format_to(std::back_inserter(out), "gisgate_config_reloads_total {}\n", reloads_);
+    cache_metrics(out);
     return out;
 }
 

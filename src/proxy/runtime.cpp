@@ -30,6 +30,12 @@ gis::JobTable* Runtime::job_table(std::string_view pool) const {
     return it == job_tables.end() ? nullptr : it->second.get();
 }
 
+cache::Store* Runtime::cache_store(std::string_view pool, unsigned worker) const {
+    auto it = caches.find(pool);
+    if (it == caches.end() || worker >= it->second->per_worker.size()) return nullptr;
+    return it->second->per_worker[worker].get();
+}
+
 balance::PoolRuntime* Runtime::find_pool(std::string_view name) const {
     for (const auto& p : pools)
         if (p->name() == name) return p.get();
@@ -101,6 +107,23 @@ std::shared_ptr<const Runtime> build_runtime(config::Config config, const Runtim
         if (table) table->set_limits(pool_config.job_affinity);
         else table = std::make_shared<gis::JobTable>(pool_config.job_affinity);
         rt->job_tables.emplace(pool_config.name, std::move(table));
+
+        if (pool_config.cache) {
+            const std::uint64_t share = pool_config.cache->memory / workers;
+            std::shared_ptr<PoolCache> cache;
+            if (previous) {
+                auto it = previous->caches.find(pool_config.name);
+                if (it != previous->caches.end() && it->second->per_worker.size() == workers) cache = it->second;
+            }
+            if (cache) {
+                for (auto& store : cache->per_worker) store->set_limits(share, pool_config.cache->max_object);
+            } else {
+                cache = std::make_shared<PoolCache>();
+                for (unsigned w = 0; w < workers; ++w)
+                    cache->per_worker.push_back(std::make_unique<cache::Store>(share, pool_config.cache->max_object));
+            }
+            rt->caches.emplace(pool_config.name, std::move(cache));
+        }
     }
 
     for (const auto& lc : rt->config.listeners) {

@@ -40,6 +40,7 @@ public:
     admin::ApiResult add_server(const std::string& pool, const nlohmann::json& body) override;
     admin::ApiResult remove_server(const std::string& pool, const std::string& server) override;
     admin::ApiResult reload() override;
+    admin::ApiResult purge_cache(const std::string& prefix, const std::string& pool) override;
     std::string metrics() override;
 
 private:
@@ -52,6 +53,7 @@ private:
     void wait_for_reload_signal();
     void poll_drain();
     balance::ServerRuntime* find_server(const std::string& pool, const std::string& server) const;
+    void cache_metrics(std::string& out) const;  // the gisgate_cache_* families (cache_control.cpp)
 
     std::string config_path_;
     int access_log_fd_ = -1;

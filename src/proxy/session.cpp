@@ -55,6 +55,7 @@ Session::Session(Worker& worker, tcp::socket socket, std::string listener)
 }
 
 Session::~Session() {
+    cache_finish();
     release_upstream(false);
     worker_.detach(this);
 }
@@ -236,7 +237,9 @@ awaitable<bool> Session::serve_request() {
         co_return co_await respond_error();
     }
     build_forward_path(*route);
-    co_return co_await forward(*route, *pool_for(*route));
+    const bool keep = co_await forward(*route, *pool_for(*route));
+    cache_finish();
+    co_return keep;
 }
 
 // A `discover` route sends a service to the pool whose catalog lists it (the route's own pool when that one
@@ -298,6 +301,10 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
     RequestRewrite rewrite{forward_path_, route.config->host ? std::string_view(*route.config->host) : std::string_view{},
                            client_ip_, "http"};
     write_request_head(head_, rewrite, out_);
+    if (pool_config.cache) {
+        const CacheStep step = co_await cache_before_forward();
+        if (step.served) co_return step.keep;
+    }
     const std::size_t request_head_size = out_.size();
 
     balance::TriedSet tried;
@@ -553,6 +560,14 @@ awaitable<Session::Attempt> Session::read_response_head(bool reused) {
 }
 
 awaitable<bool> Session::relay_response() {
+    if (cache_tagged_ && cache_on_response_head()) {
+        // The server's 304 to our revalidation: nothing to relay, answer from the refreshed entry.
+        up_begin_ += response_.head_size;
+        release_upstream(response_.keep_alive && !response_.until_close && request_body_.done() &&
+                         up_begin_ == up_end_);
+        const std::shared_ptr<const cache::Entry> entry = cache_stale_;
+        co_return co_await serve_cached(*entry);
+    }
     const auto server_timeout = pool_->config().timeouts.server;
     const auto client_timeout = runtime_->config.timeouts.idle;
     const int status = response_.status;
@@ -564,6 +579,7 @@ awaitable<bool> Session::relay_response() {
         out_.insert(out_.size() - 2, "Set-Cookie: " + pool_->config().sticky_cookie + "=" +
                                          sticky_token(pool_->name(), server_->name) + "; Path=/; HttpOnly\r\n");
     }
+    if (cache_tagged_) out_.insert(out_.size() - 2, "X-Cache: MISS\r\n");
     const bool upstream_keep = response_.keep_alive && !response_.until_close;
     // A submitJob answer names the new job: keep its body (small JSON) to learn which server owns the job.
     gis::JobTable* jobs = pool_->config().job_affinity.enabled && gis_.submit_job && status == 200
@@ -578,6 +594,7 @@ awaitable<bool> Session::relay_response() {
     constexpr std::size_t kMaxCapture = 256 * 1024;
     auto capture = [&](const char* data, std::size_t n) {
         if (jobs && capture_.size() + n <= kMaxCapture) capture_.append(data, n);
+        cache_capture(data, n);
     };
 
     up_begin_ += response_.head_size;  // response_ views are not used after this point
@@ -620,6 +637,7 @@ awaitable<bool> Session::relay_response() {
     }
 
     const bool complete = response_body_.done() && !ec;
+    cache_on_response_end(complete);
     if (jobs && complete) {
         const std::string body = chunked_body ? health::dechunk(capture_, kMaxCapture) : capture_;
         if (const auto job = gis::job_id_from_submit_response(body, capture_encoding_)) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "balance/pool.hpp"
+#include "cache/store.hpp"
 #include "gis/classify.hpp"
 #include "http/path.hpp"
 #include "http/request_head.hpp"
@@ -68,6 +69,21 @@ private:
     }
     awaitable<void> lingering_close();
 
+    // Response cache (session_cache.cpp). Before forwarding: answer from the cache (true in `served`, with
+    // the keep-alive verdict in the result) or prepare the miss (coalescing, revalidation headers in out_).
+    struct CacheStep {
+        bool served = false;
+        bool keep = false;
+    };
+    awaitable<CacheStep> cache_before_forward();
+    awaitable<bool> serve_cached(const cache::Entry& entry);
+    // The response head arrived: tag it, and start keeping a storable one. True when it was the server's 304
+    // to our own revalidation and the (refreshed) entry should be served instead.
+    bool cache_on_response_head();
+    void cache_capture(const char* data, std::size_t n);
+    void cache_on_response_end(bool complete);
+    void cache_finish();  // end of request: wakes requests waiting for this one's fetch
+
     void build_forward_path(const RouteRuntime& route);
     bool request_keep_alive_possible() const;
     void finish_request_in_buffer();
@@ -113,6 +129,17 @@ private:
     std::string_view log_pool_;
     std::string_view log_server_;
     ErrorResponse error_;
+
+    // Cache state of the current request (cache_ is null when the request does not use a cache).
+    cache::Store* cache_ = nullptr;
+    std::string cache_key_;
+    bool cache_tagged_ = false;      // answer carries X-Cache (the path is a cached one)
+    bool cache_fetcher_ = false;     // this request fetches cache_key_ for waiting ones
+    bool cache_revalidating_ = false;  // our own If-None-Match / If-Modified-Since went to the server
+    bool cache_capturing_ = false;
+    std::shared_ptr<const cache::Entry> cache_stale_;
+    std::shared_ptr<cache::Entry> cache_pending_;  // the response being kept, filled while it is relayed
+    bool cache_body_chunked_ = false;
 
     // Server side of the current request.
     balance::PoolRuntime* pool_ = nullptr;

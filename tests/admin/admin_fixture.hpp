@@ -56,6 +56,11 @@ public:
         return reload_result;
     }
 
+    ApiResult purge_cache(const std::string& prefix, const std::string& pool) override {
+        record({"purge_cache", pool, prefix, "", {}});
+        return {200, {{"purged", 0}}};
+    }
+
     std::string metrics() override {
         record({"metrics", "", "", "", {}});
         return "# TYPE gisgate_up gauge\ngisgate_up 1\n";

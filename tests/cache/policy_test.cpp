@@ -1,0 +1,171 @@
+#include "cache/policy.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "http/request_head.hpp"
+#include "http/response_head.hpp"
+
+namespace gisgate::cache {
+namespace {
+
+// Parsed heads keep views into their text, so the text lives beside them.
+struct Request {
+    std::string text;
+    http::RequestHead head;
+    explicit Request(std::string t) : text(std::move(t)) {
+        const auto r = http::parse_request_head(text, http::Limits{}, head);
+        EXPECT_EQ(r.status, http::ParseStatus::complete) << text;
+    }
+};
+
+struct Response {
+    std::string text;
+    http::ResponseHead head;
+    explicit Response(std::string t) : text(std::move(t)) {
+        const auto r = http::parse_response_head(text, http::Method::get, 65536, 100, head);
+        EXPECT_EQ(r.status, http::ParseStatus::complete) << text;
+    }
+};
+
+config::CacheConfig tiles() {
+    config::CacheConfig c;
+    c.paths = {"*/MapServer/tile/*", "*/ImageServer/tile/*"};
+    return c;
+}
+
+constexpr std::int64_t kNow = 1'790'000'000;  // 2026-09-21
+
+TEST(CacheGlob, StarMatchesAcrossSegmentsAndIgnoresCase) {
+    EXPECT_TRUE(path_glob_match("*/MapServer/tile/*", "/arcgis/rest/services/World/MapServer/tile/3/2/1"));
+    EXPECT_TRUE(path_glob_match("*/MapServer/tile/*", "/arcgis/rest/services/Maps/Streets/mapserver/TILE/0/0/0"));
+    EXPECT_FALSE(path_glob_match("*/MapServer/tile/*", "/arcgis/rest/services/World/MapServer/export"));
+    EXPECT_FALSE(path_glob_match("*/MapServer/tile/*", "/arcgis/rest/services/World/FeatureServer/tile/1"));
+    EXPECT_TRUE(path_glob_match("/arcgis/rest/services/*", "/arcgis/rest/services/"));
+    EXPECT_TRUE(path_glob_match("*", ""));
+    EXPECT_FALSE(path_glob_match("/a", "/ab"));
+    EXPECT_TRUE(path_glob_match("*a*b*c", "xxaxxbxxbxc"));
+}
+
+TEST(CacheRequest, PlainTileGetMayUseTheCache) {
+    Request r("GET /arcgis/rest/services/W/MapServer/tile/1/0/0 HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(request_use(r.head, tiles()), RequestUse::lookup);
+    Request h("HEAD /t HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(request_use(h.head, tiles()), RequestUse::lookup);
+}
+
+TEST(CacheRequest, CredentialsAndUnsafeMethodsBypassUnlessAllowed) {
+    Request post("POST /t HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+    EXPECT_EQ(request_use(post.head, tiles()), RequestUse::bypass);
+    Request auth("GET /t HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer abc\r\n\r\n");
+    EXPECT_EQ(request_use(auth.head, tiles()), RequestUse::bypass);
+    Request token("GET /t?f=image&TOKEN=abc HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(request_use(token.head, tiles()), RequestUse::bypass);
+    Request not_token("GET /t?tokenish=1&f=json HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(request_use(not_token.head, tiles()), RequestUse::lookup);
+
+    auto open = tiles();
+    open.allow_authorized = true;
+    open.allow_token = true;
+    EXPECT_EQ(request_use(auth.head, open), RequestUse::lookup);
+    EXPECT_EQ(request_use(token.head, open), RequestUse::lookup);
+}
+
+TEST(CacheRequest, NoCacheReloadsAndNoStoreBypasses) {
+    Request reload("GET /t HTTP/1.1\r\nHost: x\r\nCache-Control: max-age=0, no-cache\r\n\r\n");
+    EXPECT_EQ(request_use(reload.head, tiles()), RequestUse::reload);
+    Request pragma("GET /t HTTP/1.1\r\nHost: x\r\nPragma: no-cache\r\n\r\n");
+    EXPECT_EQ(request_use(pragma.head, tiles()), RequestUse::reload);
+    Request no_store("GET /t HTTP/1.1\r\nHost: x\r\nCache-Control: no-store\r\n\r\n");
+    EXPECT_EQ(request_use(no_store.head, tiles()), RequestUse::bypass);
+}
+
+TEST(CacheResponse, MaxAgeAndEtagMakeAStorableTile) {
+    Response r("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nETag: \"abc\"\r\nCache-Control: max-age=86400\r\n"
+               "Content-Length: 3\r\n\r\n");
+    const auto p = response_policy(r.head, kNow);
+    EXPECT_TRUE(p.storable);
+    EXPECT_EQ(p.fresh_for, 86400);
+    EXPECT_EQ(p.etag, "\"abc\"");
+}
+
+TEST(CacheResponse, SMaxAgeWinsAndAgeIsSubtracted) {
+    Response r("HTTP/1.1 200 OK\r\nCache-Control: max-age=10, s-maxage=600\r\nAge: 100\r\nContent-Length: 0\r\n\r\n");
+    const auto p = response_policy(r.head, kNow);
+    EXPECT_TRUE(p.storable);
+    EXPECT_EQ(p.fresh_for, 500);
+}
+
+TEST(CacheResponse, ExpiresRelativeToDate) {
+    Response r("HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nExpires: Sun, 06 Nov 1994 09:49:37 GMT\r\n"
+               "Content-Length: 0\r\n\r\n");
+    const auto p = response_policy(r.head, kNow);
+    EXPECT_TRUE(p.storable);
+    EXPECT_EQ(p.fresh_for, 3600);
+    Response bad("HTTP/1.1 200 OK\r\nExpires: 0\r\nContent-Length: 0\r\n\r\n");
+    EXPECT_FALSE(response_policy(bad.head, kNow).storable) << "an invalid Expires means already expired";
+}
+
+TEST(CacheResponse, PrivateNoStoreCookiesVaryAndErrorsAreNeverStored) {
+    for (const char* head : {
+             "HTTP/1.1 200 OK\r\nCache-Control: private, max-age=60\r\nContent-Length: 0\r\n\r\n",
+             "HTTP/1.1 200 OK\r\nCache-Control: no-store\r\nContent-Length: 0\r\n\r\n",
+             "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nSet-Cookie: a=b\r\nContent-Length: 0\r\n\r\n",
+             "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nVary: Cookie\r\nContent-Length: 0\r\n\r\n",
+             "HTTP/1.1 500 Oops\r\nCache-Control: max-age=60\r\nContent-Length: 0\r\n\r\n",
+             "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",  // nothing says it may be reused
+         }) {
+        Response r(head);
+        EXPECT_FALSE(response_policy(r.head, kNow).storable) << head;
+    }
+}
+
+TEST(CacheResponse, NoCacheWithValidatorIsKeptButAlwaysRevalidated) {
+    Response r("HTTP/1.1 200 OK\r\nCache-Control: no-cache\r\nETag: W/\"v1\"\r\nContent-Length: 0\r\n\r\n");
+    const auto p = response_policy(r.head, kNow);
+    EXPECT_TRUE(p.storable);
+    EXPECT_EQ(p.fresh_for, 0);
+}
+
+TEST(CacheResponse, VaryAcceptEncodingIsAVariant) {
+    Response r("HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nVary: Accept-Encoding\r\nContent-Length: 0\r\n\r\n");
+    const auto p = response_policy(r.head, kNow);
+    EXPECT_TRUE(p.storable);
+    EXPECT_TRUE(p.gzip_variant);
+}
+
+TEST(CacheDates, ParseAndFormatRoundTrip) {
+    EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777);
+    char text[30];
+    format_http_date(784111777, text);
+    EXPECT_STREQ(text, "Sun, 06 Nov 1994 08:49:37 GMT");
+    EXPECT_EQ(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), -1);
+    EXPECT_EQ(parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT"), -1);
+    EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 25:49:37 GMT"), -1);
+}
+
+TEST(CacheConditional, IfNoneMatchAndIfModifiedSince) {
+    Request inm("GET /t HTTP/1.1\r\nHost: x\r\nIf-None-Match: \"x\", W/\"abc\"\r\n\r\n");
+    EXPECT_TRUE(not_modified(inm.head, "\"abc\"", ""));
+    EXPECT_FALSE(not_modified(inm.head, "\"abd\"", ""));
+    Request star("GET /t HTTP/1.1\r\nHost: x\r\nIf-None-Match: *\r\n\r\n");
+    EXPECT_TRUE(not_modified(star.head, "\"q\"", ""));
+    Request ims("GET /t HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n");
+    EXPECT_TRUE(not_modified(ims.head, "", "Sun, 06 Nov 1994 08:00:00 GMT"));
+    EXPECT_FALSE(not_modified(ims.head, "", "Sun, 06 Nov 1994 09:00:00 GMT"));
+    Request none("GET /t HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_FALSE(not_modified(none.head, "\"abc\"", "Sun, 06 Nov 1994 08:00:00 GMT"));
+}
+
+TEST(CacheConditional, AcceptsGzip) {
+    Request yes("GET /t HTTP/1.1\r\nHost: x\r\nAccept-Encoding: br, gzip;q=0.8\r\n\r\n");
+    EXPECT_TRUE(accepts_gzip(yes.head));
+    Request refused("GET /t HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip;q=0, br\r\n\r\n");
+    EXPECT_FALSE(accepts_gzip(refused.head));
+    Request none("GET /t HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_FALSE(accepts_gzip(none.head));
+}
+
+}  // namespace
+}  // namespace gisgate::cache

@@ -41,9 +41,13 @@ private:
     void schedule_sweep();
 
     unsigned index_;
-    // Concurrency hint 1: one thread runs this context, so Asio can skip its internal locking.
     BufferPool buffers_;  // before the context: pending handlers return blocks to it when destroyed
-    std::unique_ptr<asio::io_context> context_ = std::make_unique<asio::io_context>(1);
+    // One thread runs this context and every socket on it is only ever used from that thread, so Asio's
+    // per-descriptor I/O mutex (taken on every read and write) is switched off. The scheduler and descriptor
+    // registration keep their locks: other threads still post to the loop (runtime snapshots, purges) and
+    // open sockets on it (acceptors bound by the control plane).
+    std::unique_ptr<asio::io_context> context_ =
+        std::make_unique<asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO);
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
     std::optional<asio::steady_timer> sweep_timer_;
     DeadlineList deadlines_;

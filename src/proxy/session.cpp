@@ -353,9 +353,11 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
         // server closing its idle connection cannot race with it (HAProxy's "http-reuse safe" idea).
         const bool replayable = http::is_idempotent(head_.method) && head_.method != http::Method::put &&
                                 head_.method != http::Method::del;
-        upstream_ = worker_.upstreams().take_idle(*server_, replayable ? net::Clock::duration::max()
-                                                                       : std::chrono::seconds(2),
-                                                  worker_.loop().deadlines().now());
+        // A replayable request also skips the liveness peek on a connection that was idle under a second: no
+        // server closes a keep-alive connection that quickly, and the rare race is answered by retry_same.
+        upstream_ = worker_.upstreams().take_idle(
+            *server_, replayable ? net::Clock::duration::max() : std::chrono::seconds(2),
+            worker_.loop().deadlines().now(), replayable ? std::chrono::seconds(1) : net::Clock::duration::zero());
         const bool reused = upstream_ != nullptr;
         if (!reused) {
             upstream_ = std::make_unique<UpstreamConnection>(worker_.context());

@@ -17,7 +17,8 @@ bool looks_open(UpstreamConnection& c) {
 }  // namespace
 
 std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(const balance::ServerRuntime& server,
-                                                            net::Clock::duration max_idle, net::Clock::time_point now) {
+                                                            net::Clock::duration max_idle, net::Clock::time_point now,
+                                                            net::Clock::duration trust_without_peek) {
     auto it = idle_.find(server.id);
     if (it == idle_.end()) return nullptr;
     auto& stack = it->second;
@@ -26,7 +27,7 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(const balance::Serve
     while (!stack.empty()) {
         auto c = std::move(stack.back());
         stack.pop_back();
-        if (looks_open(*c)) return c;
+        if (now - c->idle_since < trust_without_peek || looks_open(*c)) return c;
     }
     return nullptr;
 }

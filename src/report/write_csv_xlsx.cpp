@@ -78,7 +78,15 @@ std::vector<std::string> write_csv(const Report& report, const std::string& out)
             text += "\r\n";
         };
         line(table.header, [](const std::string& h) { return h; });
-        for (const auto& row : table.rows) line(row, [](const Cell& c) { return c.plain(); });
+        for (const auto& row : table.rows)
+            line(row, [](const Cell& c) {
+                // A text cell that a spreadsheet would run as a formula (a service name from a request path
+                // like "=HYPERLINK(...)") is written with a leading apostrophe, which shows it as text.
+                auto text = c.plain();
+                if (c.kind == Cell::Kind::text && !text.empty() && std::string_view("=+-@\t\r").find(text[0]) != std::string_view::npos)
+                    text.insert(0, 1, '\'');
+                return text;
+            });
         write_file(path, text);
         files.push_back(path);
     }

@@ -120,7 +120,7 @@ std::string svg_chart(const Report& r, const std::string& title, const std::stri
 }
 
 std::string html_table(const Table& t) {
-    std::string html = "<table class=\"" + t.file_part + "\">\n<thead><tr>";
+    std::string html = "<div class=\"scroll\"><table class=\"" + t.file_part + "\">\n<thead><tr>";
     for (const auto& h : t.header) html += "<th>" + html_escape(h) + "</th>";
     html += "</tr></thead>\n<tbody>\n";
     if (t.rows.empty())
@@ -137,7 +137,7 @@ std::string html_table(const Table& t) {
         }
         html += "</tr>\n";
     }
-    html += "</tbody></table>\n";
+    html += "</tbody></table></div>\n";
     return html;
 }
 
@@ -148,7 +148,7 @@ h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px;border-bot
 .cards{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}
 .card{border:1px solid #d5dbe3;border-radius:6px;padding:8px 14px;min-width:130px}
 .card b{display:block;font-size:20px} .card span{color:#5b6675;font-size:12px}
-table{border-collapse:collapse;font-size:13px;margin:4px 0 8px}
+.scroll{overflow-x:auto} table{border-collapse:collapse;font-size:13px;margin:4px 0 8px}
 th,td{border:1px solid #d5dbe3;padding:3px 7px;text-align:left;white-space:nowrap}
 th{background:#ddebf7;position:sticky;top:0} td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.slow td{background:#fff4f5} td.hl{background:#ffc7ce !important;color:#9c0006;font-weight:bold}

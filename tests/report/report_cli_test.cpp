@@ -172,6 +172,25 @@ TEST(ReportCli, CsvHasEveryTableWithTheNumbers) {
     EXPECT_EQ(health[0].at("Reason"), "connect: connection refused");
 }
 
+TEST(ReportCli, CsvQuotesFieldsAndDefusesFormulas) {
+    const auto path = temp_dir() + "/odd-names.db";
+    {
+        HistoryBuilder db(path);
+        metrics::LatencyHistogram h;
+        h.record(1000, 5);
+        db.service(utc(2, 10), 60, "=HYPERLINK(\"x\"),a", "MapServer", "service", h, 0);
+        db.service(utc(2, 10), 60, "Folder, with \"quotes\"/Svc", "MapServer", "service", h, 0);
+    }
+    const auto out = temp_dir() + "/odd.csv";
+    ASSERT_EQ(report({"--db", path, "-o", out}).exit, 0);
+    const auto text = read_file(out);
+    EXPECT_NE(text.find("\"'=HYPERLINK(\"\"x\"\"),a\""), std::string::npos) << text;
+    const auto records = csv_records(out);
+    ASSERT_EQ(records.size(), 2u);
+    find_record(records, "Service", "'=HYPERLINK(\"x\"),a");
+    find_record(records, "Service", "Folder, with \"quotes\"/Svc");
+}
+
 TEST(ReportCli, TimeZoneRuleIsLocalTimeOrUtc) {
     // 18:00-19:00 in UTC+9 is 09:00-10:00 UTC: only Tuesday's 09:00 minute of Maps/Streets on local 11-03.
     const auto out = temp_dir() + "/tokyo.csv";

@@ -171,8 +171,11 @@ std::string render_html(const Report& r) {
     const auto& f = r.filter;
     std::uint64_t slow_count = 0;
     for (const auto& s : r.services) slow_count += s.stats.slow ? 1 : 0;
-    const std::string period = (f.from_text().empty() ? std::string("first record") : f.from_text()) + " to " +
-                               (f.to_text().empty() ? std::string("last record") : f.to_text());
+    // Without --from/--to the period is what the data covers.
+    const std::string first = r.empty() ? std::string("first record") : f.format_day(r.first_start);
+    const std::string last = r.empty() ? std::string("last record") : f.format_day(r.last_end - 1);
+    const std::string period = (f.from_text().empty() ? first : f.from_text()) + " to " +
+                               (f.to_text().empty() ? last : f.to_text());
 
     std::string html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";

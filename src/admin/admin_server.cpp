@@ -21,6 +21,7 @@
 #include <unordered_map>
 
 #include "admin/auth.hpp"
+#include "admin/dashboard.hpp"
 #include "admin/router.hpp"
 
 namespace gisgate::admin {
@@ -79,7 +80,7 @@ struct State {
         : context(context),
           strand(asio::make_strand(context)),
           acceptor(strand),
-          router(api_v1_routes(api)),
+          router(with_dashboard(api_v1_routes(api))),
           rules(std::make_shared<const AccessRules>(AccessRules{config.token, config.allow})) {}
 
     asio::io_context& context;

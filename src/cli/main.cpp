@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
     sim->add_option("--tile-max-age", tile_max_age, "Cache-Control max-age of map tiles")->capture_default_str();
 
     const auto run_ctl = cli::add_ctl_command(app);
+    const auto run_report = cli::add_report_command(app);
 
     CLI11_PARSE(app, argc, argv);
 
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
         if (check->parsed()) return cli::check_config(config_path);
         if (app.got_subcommand("demo")) return cli::run_demo();
         if (app.got_subcommand("ctl")) return run_ctl();
+        if (app.got_subcommand("report")) return run_report();
         if (sim->parsed()) {
             const auto d = config::parse_duration(job_duration);
             if (!d) {

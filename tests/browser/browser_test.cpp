@@ -1,0 +1,100 @@
+// Drives tests/browser/dashboard.spec.mjs (playwright-core + Debian's chromium) against a real gisgate with
+// two sims on free loopback ports. Registered by tests/CMakeLists.txt only where chromium and node exist.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "integration/proxy_fixture.hpp"
+
+namespace gisgate::test {
+namespace {
+
+struct NodeRun {
+    int exit = -1;
+    std::string output;
+};
+
+// `node dashboard.spec.mjs MODE` with the environment the script reads; bounded by `timeout`.
+NodeRun run_spec(const std::string& mode, int admin_port, const std::string& screenshot,
+                 const std::string& extra_env = "") {
+    const auto log = temp_dir() + "/browser-" + mode + ".log";
+    const std::string dir = std::string(GISGATE_SOURCE_DIR) + "/tests/browser";
+    const std::string cmd = "cd '" + dir + "' && ADMIN_URL=http://127.0.0.1:" + std::to_string(admin_port) +
+                            "/ TOKEN=secret SCREENSHOT='" + screenshot + "' CHROMIUM='" GISGATE_CHROMIUM "' " +
+                            extra_env + " timeout 180 '" GISGATE_NODE "' dashboard.spec.mjs " + mode + " > '" + log +
+                            "' 2>&1";
+    NodeRun run;
+    const int status = std::system(cmd.c_str());
+    run.exit = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::ifstream in(log);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    run.output = ss.str();
+    return run;
+}
+
+class BrowserDashboard : public ::testing::Test {
+protected:
+    void SetUp() override {
+        a = start_sim("a");
+        b = start_sim("b");
+        proxy = start_proxy(basic_config({&a, &b}, "    health: { interval: 200ms, timeout: 300ms, fall: 3, rise: 2 }\n",
+                                         "", "admin: { bind: 127.0.0.1:0, token: secret, allow: [127.0.0.1/32] }\n"));
+        ASSERT_NE(proxy.port, 0);
+        admin = proxy.process->wait_for_port("admin");
+        ASSERT_NE(admin, 0);
+        std::filesystem::create_directories(GISGATE_BROWSER_OUT);
+        // Both servers checked and up before the page is looked at.
+        ASSERT_TRUE(eventually([&] {
+            const auto st = nlohmann::json::parse(http_get(admin, "/api/v1/status").body, nullptr, false);
+            if (st.is_discarded()) return false;
+            for (const auto& s : st["pools"][0]["servers"])
+                if (s["state"] != "up" || s["health"]["checks"].get<int>() == 0) return false;
+            return true;
+        }));
+    }
+    Sim a, b;
+    Proxy proxy;
+    int admin = 0;
+};
+
+TEST_F(BrowserDashboard, ShowsServerStatesAndDrainChangesTheApiState) {
+    const std::string shot = std::string(GISGATE_BROWSER_OUT) + "/dashboard.png";
+    std::filesystem::remove(shot);
+    const auto run = run_spec("servers", admin, shot);
+    EXPECT_EQ(run.exit, 0) << run.output;
+    EXPECT_NE(run.output.find("all checks passed"), std::string::npos) << run.output;
+    EXPECT_TRUE(std::filesystem::exists(shot)) << run.output;
+    EXPECT_GT(std::filesystem::exists(shot) ? std::filesystem::file_size(shot) : 0, 10'000u);
+}
+
+// Needs GET /api/v1/services (per-service statistics); fails on a gisgate without it.
+TEST_F(BrowserDashboard, ShowsServiceRowsSortedByP95) {
+    // Traffic for a service row: the sims' sample map service, through the proxy.
+    for (int i = 0; i < 20; ++i)
+        ASSERT_EQ(http_get(proxy.port, "/arcgis/rest/services/SampleWorldCities/MapServer?f=json").status, 200);
+    const std::string shot = std::string(GISGATE_BROWSER_OUT) + "/dashboard-services.png";
+    const auto run = run_spec("services", admin, shot, "SERVICE=SampleWorldCities");
+    EXPECT_EQ(run.exit, 0) << run.output;
+    EXPECT_NE(run.output.find("all checks passed"), std::string::npos) << run.output;
+}
+
+// The page against canned answers in the documented shapes of /api/v1/status, /services and /alerts (a
+// small Node server in the spec): the service table (P95 order, slow highlight, total), the alerts, the P95
+// chart and the PUT the buttons send — independent of which endpoints this gisgate has.
+TEST(BrowserDashboardContract, RendersServicesAndAlertsFromTheDocumentedShapes) {
+    const std::string shot = std::string(GISGATE_BROWSER_OUT) + "/dashboard-contract.png";
+    std::filesystem::create_directories(GISGATE_BROWSER_OUT);
+    const auto run = run_spec("contract", 0, shot);
+    EXPECT_EQ(run.exit, 0) << run.output;
+    EXPECT_NE(run.output.find("all checks passed"), std::string::npos) << run.output;
+}
+
+}  // namespace
+}  // namespace gisgate::test

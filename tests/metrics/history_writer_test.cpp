@@ -3,13 +3,12 @@
 #include "metrics/history_writer.hpp"
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <chrono>
 #include <filesystem>
 
-#include "metrics/histogram.hpp"
 #include "metrics/history_schema.hpp"
+#include "support/history_db.hpp"
 #include "support/process.hpp"
 
 namespace gisgate::metrics {
@@ -23,31 +22,8 @@ std::string fresh_path(const std::string& name) {
     return dir + "/sub/history.db";  // the writer creates the directories
 }
 
-// Rows of a query as text (blobs as their decoded histogram's count), for assertions.
 std::vector<std::vector<std::string>> query(const std::string& path, const std::string& sql) {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-    sqlite3_stmt* stmt = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-    std::vector<std::vector<std::string>> rows;
-    while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
-        std::vector<std::string> row;
-        for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
-            if (sqlite3_column_type(stmt, i) == SQLITE_BLOB) {
-                const std::string_view blob(static_cast<const char*>(sqlite3_column_blob(stmt, i)),
-                                            static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)));
-                const auto h = LatencyHistogram::decode(blob);
-                row.push_back(h ? "h" + std::to_string(h->count()) : "bad");
-            } else {
-                const auto* text = sqlite3_column_text(stmt, i);
-                row.push_back(text ? reinterpret_cast<const char*>(text) : "NULL");
-            }
-        }
-        rows.push_back(std::move(row));
-    }
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return rows;
+    return test::query_history(path, sql);
 }
 
 std::string histogram_of(std::initializer_list<std::uint64_t> micros) {

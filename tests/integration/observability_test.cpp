@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <optional>
 #include <sstream>
 
@@ -60,6 +61,13 @@ const json* row(const json& services, const std::string& service, const std::str
     for (const auto& r : services["services"])
         if (r["service"] == service && r["type"] == type) return &r;
     return nullptr;
+}
+
+// A history database path in a directory that does not exist yet (gisgate creates it).
+std::string fresh_db(const std::string& name) {
+    const std::string dir = temp_dir() + "/" + name;
+    std::filesystem::remove_all(dir);
+    return dir + "/data/history.db";
 }
 
 bool has_alert(const json& alerts, const std::string& rule, const std::string& target) {
@@ -272,7 +280,7 @@ pools:
 
 TEST(Observability, HistoryRowsAfterAnIntervalBoundaryAndHealthEvents) {
     Sim a = start_sim("a"), b = start_sim("b");
-    const std::string db = temp_dir() + "/obs-interval/data/history.db";
+    const std::string db = fresh_db("obs-interval");
     Proxy proxy = start_proxy(basic_config({&a, &b}, "    health: { interval: 200ms, timeout: 1s, fall: 1, rise: 1 }\n",
                                            "", "history: { path: " + db + ", interval: 1s }\n"));
     ASSERT_NE(proxy.port, 0);
@@ -320,7 +328,7 @@ TEST(Observability, HistoryRowsAfterAnIntervalBoundaryAndHealthEvents) {
 
 TEST(Observability, SigtermWritesThePartialInterval) {
     Sim a = start_sim("a"), b = start_sim("b");
-    const std::string db = temp_dir() + "/obs-sigterm/history.db";
+    const std::string db = fresh_db("obs-sigterm");
     Proxy proxy = start_proxy(basic_config({&a, &b}, "", "", "history: { path: " + db + ", interval: 1h }\n"));
     ASSERT_NE(proxy.port, 0);
     {
@@ -354,7 +362,7 @@ TEST(Observability, AlertsFireAndResolveAndReachTheWebhookWithARetry) {
     HttpReceiver receiver;
     receiver.script({500});  // the first delivery fails and must be retried
     Sim a = start_sim("a"), b = start_sim("b");
-    const std::string db = temp_dir() + "/obs-alerts/history.db";
+    const std::string db = fresh_db("obs-alerts");
     const std::string top = std::string(kAdmin) + "history: { path: " + db + ", interval: 1h }\n" +
                             fmt::format(R"(alerts:
   webhook: {{ url: "http://127.0.0.1:{}/hooks/gisgate", retries: 3, timeout: 2s }}

@@ -437,3 +437,44 @@ TEST(Observability, AlertsFireAndResolveAndReachTheWebhookWithARetry) {
 
 }  // namespace
 }  // namespace gisgate::test
+
+namespace gisgate::test {
+namespace {
+
+TEST(Observability, AReloadKeepsTheAlertsOfUnchangedRulesAndResolvesTheOthers) {
+    Sim a = start_sim("a"), gone = start_sim("gone");
+    gone.process.reset();  // nothing listens there any more: that server is down
+    const std::string pools = "    health: { interval: 200ms, timeout: 1s, fall: 1, rise: 1 }\n";
+    const std::string rules = R"(alerts:
+  rules:
+    - { name: degraded, type: pool_up_below, pool: gis, min_up: 2 }
+)";
+    const std::string before = basic_config({&a, &gone}, pools, "",
+                                            std::string(kAdmin) + rules + "    - { name: site-down, type: server_down }\n");
+    Proxy proxy = start_proxy(before);
+    ASSERT_NE(proxy.port, 0);
+    const int admin = proxy.process->wait_for_port("admin");
+    ASSERT_NE(admin, 0);
+    json alerts;
+    ASSERT_TRUE(eventually([&] {
+        alerts = get_json(admin, "/api/v1/alerts");
+        return has_alert(alerts, "site-down", "gis/gone") && has_alert(alerts, "degraded", "gis");
+    })) << alerts.dump(2);
+    std::string since;
+    for (const auto& a_ : alerts["active"])
+        if (a_["rule"] == "degraded") since = a_["since"];
+
+    write_temp_file("gisgate.yaml", basic_config({&a, &gone}, pools, "", std::string(kAdmin) + rules));
+    HttpClient api(admin);
+    ASSERT_EQ(api.request("POST", "/api/v1/reload", {{"Authorization", "Bearer secret"}}).status, 200);
+    alerts = get_json(admin, "/api/v1/alerts");
+    ASSERT_EQ(alerts["active"].size(), 1u) << alerts.dump(2);
+    EXPECT_EQ(alerts["active"][0]["rule"], "degraded");
+    EXPECT_EQ(alerts["active"][0]["since"], since) << "an unchanged rule keeps its alert";
+    EXPECT_EQ(alerts["recent"][0]["rule"], "site-down");
+    EXPECT_EQ(alerts["recent"][0]["state"], "resolved");
+    EXPECT_NE(alerts["recent"][0]["message"].get<std::string>().find("reload"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gisgate::test

@@ -435,12 +435,6 @@ TEST(Observability, AlertsFireAndResolveAndReachTheWebhookWithARetry) {
     EXPECT_EQ(rows[3][2], "resolved");
 }
 
-}  // namespace
-}  // namespace gisgate::test
-
-namespace gisgate::test {
-namespace {
-
 TEST(Observability, AReloadKeepsTheAlertsOfUnchangedRulesAndResolvesTheOthers) {
     Sim a = start_sim("a"), gone = start_sim("gone");
     gone.process.reset();  // nothing listens there any more: that server is down
@@ -474,6 +468,16 @@ TEST(Observability, AReloadKeepsTheAlertsOfUnchangedRulesAndResolvesTheOthers) {
     EXPECT_EQ(alerts["recent"][0]["rule"], "site-down");
     EXPECT_EQ(alerts["recent"][0]["state"], "resolved");
     EXPECT_NE(alerts["recent"][0]["message"].get<std::string>().find("reload"), std::string::npos);
+}
+
+TEST(Observability, AnUnusableHistoryPathStopsTheStartWithAClearMessage) {
+    Sim a = start_sim("a");
+    const std::string file = write_temp_file("obs-not-a-directory", "x");
+    const std::string config =
+        write_temp_file("obs-bad-history.yaml", basic_config({&a}, "", "", "history: { path: " + file + "/h.db }\n"));
+    auto run = ChildProcess::start({"run", "-c", config});
+    EXPECT_EQ(run->wait_exit(), 1) << run->output();
+    EXPECT_NE(run->output().find("history: cannot create directory " + file), std::string::npos) << run->output();
 }
 
 }  // namespace

@@ -22,6 +22,12 @@ namespace {
 
 using namespace std::chrono;
 
+// Session passes gis::TrafficKind to the statistics as metrics::Kind.
+static_assert(static_cast<int>(metrics::Kind::service) == static_cast<int>(gis::TrafficKind::service) &&
+              static_cast<int>(metrics::Kind::portal) == static_cast<int>(gis::TrafficKind::portal) &&
+              static_cast<int>(metrics::Kind::admin) == static_cast<int>(gis::TrafficKind::admin) &&
+              static_cast<int>(metrics::Kind::other) == static_cast<int>(gis::TrafficKind::other));
+
 std::int64_t unix_seconds(system_clock::time_point t) {
     return duration_cast<seconds>(t.time_since_epoch()).count();
 }

@@ -720,11 +720,13 @@ void Session::log_request(int status) {
         log.record({client_ip_, listener_name, log_method_, log_target_, head_.version_minor, status, log_pool_,
                     log_server_, bytes_sent_, std::chrono::duration<double, std::milli>(elapsed).count()});
     }
-    // A request refused before it is routed must not inherit this one's service, pool or server.
+    // A request refused before it is routed must not inherit this one's service, pool, server or byte counts.
     gis_ = {};
     log_pool_ = {};
     log_server_ = {};
     retries_ = 0;
+    request_bytes_ = 0;
+    bytes_sent_ = 0;
 }
 
 }  // namespace gisgate::proxy

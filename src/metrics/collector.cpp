@@ -59,12 +59,54 @@ void Collector::advance(Deltas& services, Deltas& servers) {
     advance(servers_, servers);
 }
 
+namespace {
+// Both sorted by id; the result too.
+void merge_deltas(Collector::Deltas& into, Collector::Deltas&& from) {
+    Collector::Deltas merged;
+    merged.reserve(into.size() + from.size());
+    auto a = into.begin();
+    auto b = from.begin();
+    while (a != into.end() || b != from.end()) {
+        if (b == from.end() || (a != into.end() && a->first < b->first)) {
+            merged.push_back(std::move(*a++));
+        } else if (a == into.end() || b->first < a->first) {
+            merged.push_back(std::move(*b++));
+        } else {
+            a->second.merge(b->second);
+            merged.push_back(std::move(*a++));
+            ++b;
+        }
+    }
+    into = std::move(merged);
+}
+}  // namespace
+
+void SlidingWindow::Slice::merge(Slice&& other) {
+    merge_deltas(services, std::move(other.services));
+    merge_deltas(servers, std::move(other.servers));
+    for (auto& [pool, count] : other.rejections) {
+        auto it = std::find_if(rejections.begin(), rejections.end(), [&](const auto& r) { return r.first == pool; });
+        if (it == rejections.end()) rejections.emplace_back(pool, count);
+        else it->second += count;
+    }
+}
+
 void SlidingWindow::push(Slice slice) {
     const std::int64_t now = slice.second;
-    slices_.push_back(std::move(slice));
-    const auto keep = std::find_if(slices_.begin(), slices_.end(),
-                                   [&](const Slice& s) { return s.second > now - span_; });
-    slices_.erase(slices_.begin(), keep);
+    fine_.push_back(std::move(slice));
+    while (!fine_.empty() && fine_.front().second <= now - std::min(span_, kFineSeconds)) {
+        if (span_ > kFineSeconds) {
+            // Into the minute slice that ends on the next whole minute at or after it.
+            const std::int64_t end = (fine_.front().second + kCoarseSeconds - 1) / kCoarseSeconds * kCoarseSeconds;
+            if (coarse_.empty() || coarse_.back().second != end) {
+                coarse_.emplace_back();
+                coarse_.back().second = end;
+            }
+            coarse_.back().merge(std::move(fine_.front()));
+        }
+        fine_.pop_front();
+    }
+    while (!coarse_.empty() && coarse_.front().second <= now - span_) coarse_.pop_front();
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -43,34 +44,45 @@ private:
     std::unordered_map<const StatsSlot*, std::uint32_t> slot_ids_;  // slots never move or die while workers live
 };
 
-// The last `span` seconds of deltas, one slice per second, for windowed figures (/api/v1/services, alerts).
+// The last `span` seconds of deltas for windowed figures (/api/v1/services, alerts): one slice per second for
+// the last kFineSeconds, then one per minute (merged), so a long alert window costs at most 60 slices an hour.
+// A window longer than kFineSeconds is therefore exact to the minute at its far end.
 class SlidingWindow {
 public:
+    static constexpr std::int64_t kFineSeconds = 120;
+    static constexpr std::int64_t kCoarseSeconds = 60;
+
     struct Slice {
         std::int64_t second = 0;  // UTC Unix second the slice ends at
-        Collector::Deltas services;
-        Collector::Deltas servers;
+        Collector::Deltas services;  // by id
+        Collector::Deltas servers;   // by id
         std::vector<std::pair<std::string, std::uint64_t>> rejections;  // pool → queue rejections in the slice
+        void merge(Slice&& other);  // adds the other slice's deltas (`second` stays)
     };
 
     explicit SlidingWindow(std::int64_t span_seconds) : span_(span_seconds) {}
     void set_span(std::int64_t span_seconds) { span_ = span_seconds; }
     std::int64_t span() const { return span_; }
 
-    // Appends a slice and forgets those older than the span.
+    // Appends a one-second slice; moves slices older than kFineSeconds into minute slices and forgets those
+    // older than the span.
     void push(Slice slice);
-    // Slices ending within the last `seconds` seconds up to `now` (Unix seconds).
+    // Slices ending within the last `seconds` seconds up to `now` (Unix seconds), newest first.
     template <class F>
     void for_each(std::int64_t now, std::int64_t seconds, F&& f) const {
-        for (auto it = slices_.rbegin(); it != slices_.rend() && it->second > now - seconds; ++it) f(*it);
+        for (auto it = fine_.rbegin(); it != fine_.rend() && it->second > now - seconds; ++it) f(*it);
+        if (seconds <= kFineSeconds) return;  // minute slices hold only seconds older than kFineSeconds
+        for (auto it = coarse_.rbegin(); it != coarse_.rend() && it->second > now - seconds; ++it) f(*it);
     }
+    std::size_t slices() const { return fine_.size() + coarse_.size(); }
     // Sums the service (or server) deltas of the last `seconds` seconds into `out`, indexed by entry id.
     void sum_services(std::int64_t now, std::int64_t seconds, std::vector<TrafficTotals>& out) const;
     void sum_servers(std::int64_t now, std::int64_t seconds, std::vector<TrafficTotals>& out) const;
     std::uint64_t rejections(std::int64_t now, std::int64_t seconds, std::string_view pool) const;  // "" = all
 
 private:
-    std::vector<Slice> slices_;  // oldest first
+    std::deque<Slice> fine_;    // one per second, oldest first
+    std::deque<Slice> coarse_;  // one per minute (ending on a whole minute), oldest first
     std::int64_t span_;
 };
 

@@ -1,5 +1,8 @@
 #include "metrics/traffic.hpp"
 
+#include <algorithm>
+#include <cstdint>
+
 namespace gisgate::metrics {
 
 namespace {
@@ -53,10 +56,35 @@ TrafficDelta TrafficDelta::between(const TrafficTotals& earlier, const TrafficTo
     if (later.latency.count() != earlier.latency.count()) {
         for (std::size_t i = 0; i < HistogramLayout::kBuckets; ++i) {
             const std::uint64_t n = minus(later.latency.bucket(i), earlier.latency.bucket(i));
-            if (n) d.buckets.emplace_back(static_cast<std::uint32_t>(i), n);
+            if (n) d.buckets.emplace_back(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(std::min<std::uint64_t>(n, UINT32_MAX)));
         }
     }
     return d;
+}
+
+void TrafficDelta::merge(const TrafficDelta& other) {
+    for (std::size_t i = 0; i < kStatusClasses; ++i) by_class[i] += other.by_class[i];
+    bytes_in += other.bytes_in;
+    bytes_out += other.bytes_out;
+    retries += other.retries;
+    latency_sum += other.latency_sum;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> merged;
+    merged.reserve(buckets.size() + other.buckets.size());
+    auto a = buckets.begin();
+    auto b = other.buckets.begin();
+    while (a != buckets.end() || b != other.buckets.end()) {
+        if (b == other.buckets.end() || (a != buckets.end() && a->first < b->first)) {
+            merged.push_back(*a++);
+        } else if (a == buckets.end() || b->first < a->first) {
+            merged.push_back(*b++);
+        } else {
+            const std::uint64_t sum = std::uint64_t{a->second} + b->second;
+            merged.emplace_back(a->first, static_cast<std::uint32_t>(std::min<std::uint64_t>(sum, UINT32_MAX)));
+            ++a;
+            ++b;
+        }
+    }
+    buckets = std::move(merged);
 }
 
 }  // namespace gisgate::metrics

@@ -71,14 +71,16 @@ struct TrafficTotals {
     void clear() noexcept { *this = TrafficTotals{}; }
 };
 
-// `later - earlier` keeping only the non-empty histogram buckets: what a sliding window stores per second.
+// `later - earlier` keeping only the non-empty histogram buckets: what a sliding window stores per second (and,
+// merged, per minute for the older part of long windows).
 struct TrafficDelta {
     std::array<std::uint64_t, kStatusClasses> by_class{};
     std::uint64_t bytes_in = 0;
     std::uint64_t bytes_out = 0;
     std::uint64_t retries = 0;
     std::uint64_t latency_sum = 0;
-    std::vector<std::pair<std::uint32_t, std::uint64_t>> buckets;  // (bucket index, count)
+    // (bucket index, count), by index. 32-bit counts: no bucket sees 4 billion requests in a minute.
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> buckets;
 
     std::uint64_t requests() const noexcept {
         std::uint64_t n = 0;
@@ -87,6 +89,8 @@ struct TrafficDelta {
     }
     bool empty() const noexcept { return requests() == 0 && bytes_in == 0 && bytes_out == 0 && retries == 0; }
     static TrafficDelta between(const TrafficTotals& earlier, const TrafficTotals& later);
+    // Adds `other` (a later or earlier delta of the same key) to this one.
+    void merge(const TrafficDelta& other);
 };
 
 }  // namespace gisgate::metrics

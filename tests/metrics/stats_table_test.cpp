@@ -286,3 +286,45 @@ TEST(SlidingWindow, SumsTheSlicesWithinTheAskedSecondsAndForgetsOlderOnes) {
 
 }  // namespace
 }  // namespace gisgate::metrics
+
+namespace gisgate::metrics {
+namespace {
+
+SlidingWindow::Slice one_request_slice(std::int64_t second, std::uint32_t id, std::uint64_t micros) {
+    SlidingWindow::Slice s;
+    s.second = second;
+    TrafficTotals before, after;
+    after.by_class[1] = 1;
+    after.latency.record(micros);
+    s.services.emplace_back(id, TrafficDelta::between(before, after));
+    s.rejections.emplace_back("gis", 1);
+    return s;
+}
+
+TEST(SlidingWindow, LongWindowsKeepMinuteSlicesBeyondTheFineSeconds) {
+    SlidingWindow window(3600);
+    const std::int64_t start = 1'000'020;  // 20 s past a whole minute
+    for (std::int64_t t = 0; t < 1800; ++t) window.push(one_request_slice(start + t, t % 2, 1000 + t));
+    const std::int64_t now = start + 1799;
+    // 120 one-second slices plus one per minute for the rest: bounded however long the window.
+    EXPECT_LE(window.slices(), static_cast<std::size_t>(SlidingWindow::kFineSeconds + 1800 / 60 + 2));
+    std::vector<TrafficTotals> sums;
+    window.sum_services(now, 60, sums);  // within the fine part: exact
+    ASSERT_EQ(sums.size(), 2u);
+    EXPECT_EQ(sums[0].requests() + sums[1].requests(), 60u);
+    EXPECT_EQ(window.rejections(now, 120, "gis"), 120u);
+    sums.clear();
+    window.sum_services(now, 3600, sums);  // everything, merged per id and bucket
+    EXPECT_EQ(sums[0].requests() + sums[1].requests(), 1800u);
+    EXPECT_EQ(sums[0].requests(), 900u);
+    EXPECT_EQ(sums[0].latency.count(), 900u);
+    EXPECT_NEAR(static_cast<double>(sums[1].latency.min_micros()), 1001.0, 1001.0 / 64);  // the oldest, t = 1
+    sums.clear();
+    window.sum_services(now, 600, sums);  // exact to the minute at the far end
+    const auto n = sums[0].requests() + sums[1].requests();
+    EXPECT_GE(n, 600u);
+    EXPECT_LE(n, 660u);
+}
+
+}  // namespace
+}  // namespace gisgate::metrics

@@ -33,6 +33,8 @@ std::vector<Route> api_v1_routes(ControlApi& api) {
     ControlApi* a = &api;
     return {
         {"GET", "/api/v1/status", [a](const RouteRequest&) { return json_reply(200, a->status()); }},
+        {"GET", "/api/v1/services", [a](const RouteRequest&) { return json_reply(200, a->services()); }},
+        {"GET", "/api/v1/alerts", [a](const RouteRequest&) { return json_reply(200, a->alerts()); }},
 
         {"GET", "/metrics",
          [a](const RouteRequest&) {

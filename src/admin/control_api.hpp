@@ -45,6 +45,19 @@ public:
 
     // GET /metrics → Prometheus text exposition format (version 0.0.4).
     virtual std::string metrics() = 0;
+
+    // GET /api/v1/services → {"window_seconds": W, "services": [ROW...], "total": ROW} where ROW =
+    // {"service": "folder/name"|"name"|"portal"|"admin"|"other"|"_other" ("total" in "total"), "type":
+    // "MapServer"|...|"", "kind": "service"|"portal"|"admin"|"other" ("total" in "total"), "requests_total",
+    // "errors_total" (status >= 500) since start, "rps" over the window, "min_ms", "avg_ms", "p5_ms", "p25_ms",
+    // "p50_ms", "p75_ms", "p95_ms", "p99_ms", "max_ms" over the window (0 without requests in it), "slow"
+    // (p95_ms above metrics.slow_p95)}; services sorted by p95_ms, highest first.
+    virtual nlohmann::json services() = 0;
+
+    // GET /api/v1/alerts → {"active": [{"rule", "target", "since" (ISO-8601 UTC), "value", "message"}],
+    // "recent": [{"time" (ISO-8601 UTC), "rule", "target", "state": "firing"|"resolved", "value", "message"}]}
+    // (recent: the last 100 events, newest first).
+    virtual nlohmann::json alerts() = 0;
 };
 
 }  // namespace gisgate::admin

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/cidr.hpp"
+#include "config/observability.hpp"
 
 namespace gisgate::config {
 
@@ -154,6 +155,9 @@ struct Config {
     Duration shutdown_grace{std::chrono::seconds(30)};
     std::vector<ListenerConfig> listeners;
     std::vector<PoolConfig> pools;
+    MetricsConfig metrics;                 // observability (config/observability.hpp)
+    std::optional<HistoryConfig> history;  // none: no history database
+    AlertsConfig alerts;
 
     const PoolConfig* find_pool(std::string_view name) const;
 };

@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "config/observability_loader.hpp"
 #include "config/paths.hpp"
 #include "config/yaml_reader.hpp"
 
@@ -130,6 +131,7 @@ private:
     std::vector<BindSite> binds_;
     std::vector<NameSite> listener_names_;
     std::vector<NameSite> pool_names_;
+    std::vector<detail::AlertPoolRef> alert_pool_refs_;
 };
 
 Config Loader::load(const YAML::Node& root) {
@@ -139,7 +141,7 @@ Config Loader::load(const YAML::Node& root) {
     }
     const MapFields top(r_, Field{"config", root, root}, "config",
                         {"workers", "admin", "timeouts", "limits", "access_log", "log_level", "shutdown_grace",
-                         "listeners", "pools"});
+                         "listeners", "pools", "metrics", "history", "alerts"});
 
     config_.workers = std::clamp(std::thread::hardware_concurrency(), 1u, kMaxWorkers);
     // Sections are read in file order so the first error reported is the first one in the file; nothing here
@@ -154,11 +156,15 @@ Config Loader::load(const YAML::Node& root) {
         else if (f.name == "shutdown_grace") config_.shutdown_grace = r_.duration(f);
         else if (f.name == "listeners") for (const auto& node : r_.list(f)) read_listener(node);
         else if (f.name == "pools") for (const auto& node : r_.list(f)) read_pool(node);
+        else if (f.name == "metrics") detail::read_metrics(r_, f, config_.metrics);
+        else if (f.name == "history") detail::read_history(r_, f, config_.history);
+        else if (f.name == "alerts") detail::read_alerts(r_, f, config_.alerts, alert_pool_refs_);
     }
     if (config_.listeners.empty()) r_.fail(r_.loc(top.require("listeners")), "at least one listener is required");
     if (config_.pools.empty()) r_.fail(r_.loc(top.require("pools")), "at least one pool is required");
 
     resolve();
+    detail::check_alert_pools(r_, config_, alert_pool_refs_);
     return std::move(config_);
 }
 

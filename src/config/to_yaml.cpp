@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "config/loader.hpp"
+#include "config/observability_loader.hpp"
 
 namespace gisgate::config {
 
@@ -185,6 +186,7 @@ std::string to_yaml(const Config& config, bool redact_secrets) {
     out << YAML::Key << "pools" << YAML::Value << YAML::BeginSeq;
     for (const auto& pool : config.pools) emit_pool(out, pool);
     out << YAML::EndSeq;
+    detail::emit_observability(out, config);
     out << YAML::EndMap;
 
     std::string text = out.c_str();

@@ -1,6 +1,9 @@
 // The SQLite schema of `history:` (written by the control plane once per interval, read by `gisgate report`).
 // One place for it so the writer and the reader cannot disagree. Times are UTC Unix seconds (interval rows) or
 // milliseconds (events); histograms are LatencyHistogram::encode() BLOBs of response times in microseconds.
+// Interval starts are aligned to the interval (whole minutes by default). Rates are requests / seconds: a row
+// may cover less than a whole interval (the first one after a start, the one flushed on SIGTERM), and a
+// restart within an interval adds its counts, seconds and histogram to the same row.
 #pragma once
 
 namespace gisgate::metrics::history {
@@ -17,7 +20,8 @@ CREATE TABLE IF NOT EXISTS meta(
 --          "_other" once the tracked-service limit is reached. type: MapServer, FeatureServer, ... or "".
 CREATE TABLE IF NOT EXISTS service_interval(
   start      INTEGER NOT NULL,   -- interval start, UTC Unix seconds
-  seconds    INTEGER NOT NULL,   -- interval length (60 unless configured otherwise; a flush on shutdown may be shorter)
+  seconds    INTEGER NOT NULL,   -- seconds of the interval covered (60 unless configured otherwise; less after a
+                                 -- start and for the flush on shutdown)
   service    TEXT    NOT NULL,
   type       TEXT    NOT NULL,
   kind       TEXT    NOT NULL,   -- service | portal | admin | other
@@ -43,7 +47,9 @@ CREATE TABLE IF NOT EXISTS server_interval(
   histogram    BLOB    NOT NULL,
   PRIMARY KEY(start, pool, server));
 
--- Health transitions of servers (up → down, down → up, and the admin states drain/maint/ready).
+-- Health transitions of servers (up → down, down → up, and the admin states drain/maint/ready), sampled every
+-- second. state: "up"/"down" for health changes (reason: the check's error, or "health checks passed"); for an
+-- admin change the resulting state (drain, maint, or up/down after "ready"; reason "admin state set to ...").
 CREATE TABLE IF NOT EXISTS health_event(
   time_ms  INTEGER NOT NULL,   -- UTC Unix milliseconds
   pool     TEXT    NOT NULL,

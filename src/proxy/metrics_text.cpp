@@ -1,31 +1,17 @@
 // GET /metrics: the proxy's live state in Prometheus text format (exposition format 0.0.4). Built on the
-// control thread from the same sources as /api/v1/status; per-request counters and latency histograms join
-// with the observability work.
+// control thread from the same sources as /api/v1/status; the per-request families (requests by pool, server
+// and status class, bytes, retries, per-service latency histograms) come from the Observer.
 #include <fmt/format.h>
 
+#include "metrics/prometheus.hpp"
 #include "proxy/server.hpp"
 
 namespace gisgate::proxy {
 
 namespace {
 
-// Label values escape backslash, double quote and newline (the exposition format's rule).
-std::string label(std::string_view value) {
-    std::string out;
-    for (char c : value) {
-        if (c == '\\' || c == '"') out += '\\';
-        if (c == '\n') {
-            out += "\\n";
-            continue;
-        }
-        out += c;
-    }
-    return out;
-}
-
-void family(std::string& out, const char* name, const char* type, const char* help) {
-    fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-}
+using metrics::prometheus::family;
+using metrics::prometheus::label;
 
 }  // namespace
 
@@ -105,6 +91,7 @@ std::string ProxyServer::metrics() {
     family(out, "gisgate_config_reloads_total", "counter", "successful config reloads");
     fmt::format_to(std::back_inserter(out), "gisgate_config_reloads_total {}\n", reloads_);
     cache_metrics(out);
+    observer_->append_metrics(out);
     return out;
 }
 

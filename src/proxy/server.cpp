@@ -37,8 +37,12 @@ ProxyServer::ProxyServer(config::Config config, std::string config_path) : confi
     access_log_fd_ = open_access_log(config.access_log, owns_access_log_fd_);
     const unsigned n = std::max(1u, config.workers);
     auto runtime = build_runtime(std::move(config), nullptr, &health_, &discovery_);
-    for (unsigned i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(i, access_log_fd_, runtime));
+    for (unsigned i = 0; i < n; ++i)
+        workers_.push_back(std::make_unique<Worker>(i, access_log_fd_, runtime, service_registry_));
     runtime_ = runtime;
+    std::vector<const metrics::WorkerStats*> stats;
+    for (const auto& w : workers_) stats.push_back(&w->stats());
+    observer_ = std::make_unique<Observer>(control_, std::move(stats), service_registry_, runtime_);
 
     std::vector<asio::io_context*> contexts;
     for (auto& w : workers_) contexts.push_back(&w->context());
@@ -75,6 +79,7 @@ void ProxyServer::stop() {
 int ProxyServer::run() {
     for (auto& w : workers_) w->loop().start();
     publish(runtime_);
+    observer_->start();
     if (admin_) admin_->start();
     spdlog::info("gisgate ready: {} worker(s), {} listener(s), {} pool(s)", workers_.size(),
                  runtime_->config.listeners.size(), runtime_->config.pools.size());
@@ -102,6 +107,7 @@ void ProxyServer::wait_for_reload_signal() {
 
 void ProxyServer::publish(std::shared_ptr<const Runtime> runtime) {
     runtime_ = runtime;
+    observer_->update(runtime_);
     for (auto& w : workers_)
         asio::post(w->context(), [worker = w.get(), runtime] { worker->set_runtime(runtime); });
     health_.watch(runtime_->pools);
@@ -197,6 +203,7 @@ void ProxyServer::poll_drain() {
         for (auto& w : workers_) w->loop().stop();
         for (auto& w : workers_) w->loop().join();
         for (auto& w : workers_) w->access_log().flush();
+        observer_->finish();  // the partial history interval: every request counted, the workers have stopped
         spdlog::info("stopped");
         control_.stop();
         return;

@@ -16,6 +16,8 @@
 #include "gis/discovery.hpp"
 #include "gis/drift.hpp"
 #include "health/monitor.hpp"
+#include "metrics/stats_table.hpp"
+#include "proxy/observer.hpp"
 #include "proxy/runtime.hpp"
 #include "proxy/worker.hpp"
 
@@ -42,6 +44,8 @@ public:
     admin::ApiResult reload() override;
     admin::ApiResult purge_cache(const std::string& prefix, const std::string& pool) override;
     std::string metrics() override;
+    nlohmann::json services() override;
+    nlohmann::json alerts() override;
 
 private:
     // Builds a runtime from `config` (keeping server states), binds new listeners, publishes it to the
@@ -67,9 +71,11 @@ private:
     gis::DiscoveryMonitor discovery_{control_};
     gis::DriftMonitor drift_{control_};
     std::shared_ptr<const Runtime> runtime_;
+    metrics::ServiceRegistry service_registry_{config::MetricsConfig{}.max_services};  // outlives the workers
     std::vector<std::unique_ptr<Worker>> workers_;
     std::map<std::string, std::string> bound_listeners_;  // listener name → bind address, as bound now
     std::unique_ptr<admin::AdminServer> admin_;
+    std::unique_ptr<Observer> observer_;  // statistics, history, alerts (control thread)
     std::uint64_t reloads_ = 0;
     asio::steady_timer drain_timer_{control_};
     std::chrono::steady_clock::time_point drain_deadline_{};

@@ -20,10 +20,6 @@ constexpr std::size_t kBlock = net::BufferPool::kBlockSize;
 
 auto ec_token(error_code& ec) { return asio::redirect_error(use_awaitable, ec); }
 
-double elapsed_ms(net::Clock::time_point since) {
-    return std::chrono::duration<double, std::milli>(net::Clock::now() - since).count();
-}
-
 bool denied(const config::ListenerConfig& listener, std::string_view match_path) {
     for (const auto& prefix : listener.deny_paths)
         if (http::has_prefix_icase(match_path, prefix)) return true;
@@ -132,6 +128,7 @@ awaitable<bool> Session::read_request_head(bool first) {
                 log_method_ = "-";
                 log_target_ = "-";
                 started_ = net::Clock::now();
+                request_bytes_ = end_ - begin_;
                 head_.version_minor = 1;
                 head_.method = http::Method::other;
                 set_error(result.error_status, result.error ? result.error : "bad request");
@@ -154,6 +151,7 @@ awaitable<bool> Session::read_request_head(bool first) {
         if (ec) {
             if (deadline_.expired() && begin_ < end_) {
                 started_ = net::Clock::now();
+                request_bytes_ = end_ - begin_;
                 log_method_ = "-";
                 log_target_ = "-";
                 head_.method = http::Method::other;
@@ -194,6 +192,7 @@ awaitable<bool> Session::serve_request() {
     bytes_sent_ = 0;
     log_pool_ = {};
     log_server_ = {};
+    retries_ = 0;
     continue_sent_ = false;
     body_streamed_ = false;
     runtime_ = worker_.runtime();
@@ -206,6 +205,7 @@ awaitable<bool> Session::serve_request() {
     request_body_.start(head_.framing, head_.content_length);
     const std::string_view after_head = client_data().substr(head_.head_size);
     body_in_buffer_ = request_body_.take(after_head);
+    request_bytes_ = head_.head_size + body_in_buffer_;
     if (request_body_.error()) {
         set_error(400, request_body_.error());
         co_return co_await respond_error();
@@ -389,6 +389,7 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
                     set_error(timed_out ? 504 : 502, "no server reachable: " + last_failure);
                     co_return co_await respond_error();
                 }
+                ++retries_;
                 continue;
             }
         }
@@ -418,6 +419,7 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
                     set_error(502, "no server reachable: " + last_failure);
                     co_return co_await respond_error();
                 }
+                ++retries_;
                 continue;
             case Attempt::failed:
                 release_upstream(false);
@@ -497,6 +499,7 @@ awaitable<Session::Attempt> Session::send_request_body() {
             co_return Attempt::failed;
         }
         begin_ = take;  // anything after the body is the next pipelined request
+        request_bytes_ += take;
     }
     body_in_buffer_ = 0;
     co_return Attempt::responded;
@@ -725,12 +728,25 @@ awaitable<void> Session::lingering_close() {
 }
 
 void Session::log_request(int status) {
+    const auto elapsed = net::Clock::now() - started_;
+    worker_.stats().record({static_cast<metrics::Kind>(gis_.kind), gis_.folder, gis_.service, gis_.type, log_pool_,
+                            log_server_, status,
+                            static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()),
+                            request_bytes_, bytes_sent_, retries_});
     AccessLog& log = worker_.access_log();
-    if (!log.enabled()) return;
-    const std::string_view listener_name =
-        listener_ ? std::string_view(listener_->config->name) : std::string_view("-");
-    log.record({client_ip_, listener_name, log_method_, log_target_, head_.version_minor, status, log_pool_,
-                log_server_, bytes_sent_, elapsed_ms(started_)});
+    if (log.enabled()) {
+        const std::string_view listener_name =
+            listener_ ? std::string_view(listener_->config->name) : std::string_view("-");
+        log.record({client_ip_, listener_name, log_method_, log_target_, head_.version_minor, status, log_pool_,
+                    log_server_, bytes_sent_, std::chrono::duration<double, std::milli>(elapsed).count()});
+    }
+    // A request refused before it is routed must not inherit this one's service, pool, server or byte counts.
+    gis_ = {};
+    log_pool_ = {};
+    log_server_ = {};
+    retries_ = 0;
+    request_bytes_ = 0;
+    bytes_sent_ = 0;
 }
 
 }  // namespace gisgate::proxy

@@ -126,6 +126,8 @@ private:
     bool client_closed_ = false;
     net::Clock::time_point started_{};
     std::uint64_t bytes_sent_ = 0;
+    std::uint64_t request_bytes_ = 0;   // request head and body bytes received from the client (statistics)
+    std::uint32_t retries_ = 0;         // further servers tried after a failed attempt (statistics)
     std::string_view log_pool_;
     std::string_view log_server_;
     ErrorResponse error_;

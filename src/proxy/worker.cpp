@@ -13,8 +13,13 @@ namespace {
 constexpr auto kUpstreamIdleMax = std::chrono::seconds(10);
 }  // namespace
 
-Worker::Worker(unsigned index, int access_log_fd, std::shared_ptr<const Runtime> runtime)
-    : loop_(index), upstreams_(loop_.context()), access_log_(access_log_fd), runtime_(std::move(runtime)) {
+Worker::Worker(unsigned index, int access_log_fd, std::shared_ptr<const Runtime> runtime,
+               metrics::ServiceRegistry& services)
+    : loop_(index),
+      upstreams_(loop_.context()),
+      access_log_(access_log_fd),
+      stats_(services),
+      runtime_(std::move(runtime)) {
     loop_.on_tick([this] {
         access_log_.flush();
         upstreams_.close_idle_older_than(loop_.deadlines().now(), kUpstreamIdleMax);

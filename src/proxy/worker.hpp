@@ -7,6 +7,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "metrics/stats_table.hpp"
 #include "net/event_loop.hpp"
 #include "proxy/access_log.hpp"
 #include "proxy/runtime.hpp"
@@ -18,7 +19,9 @@ class Session;
 
 class Worker {
 public:
-    Worker(unsigned index, int access_log_fd, std::shared_ptr<const Runtime> runtime);
+    // `services` bounds the GIS services tracked across all workers; it must outlive the worker.
+    Worker(unsigned index, int access_log_fd, std::shared_ptr<const Runtime> runtime,
+           metrics::ServiceRegistry& services);
     ~Worker();
 
     unsigned index() const { return loop_.index(); }
@@ -26,6 +29,9 @@ public:
     asio::io_context& context() { return loop_.context(); }
     UpstreamPool& upstreams() { return upstreams_; }
     AccessLog& access_log() { return access_log_; }
+    // Request statistics: written by this worker's thread only, read by the control thread at any time.
+    metrics::WorkerStats& stats() { return stats_; }
+    const metrics::WorkerStats& stats() const { return stats_; }
 
     // Loop thread only. Sessions take a reference per request, so a new snapshot applies to the next request
     // and in-flight ones finish on the old settings.
@@ -58,6 +64,7 @@ private:
     net::EventLoop loop_;
     UpstreamPool upstreams_;
     AccessLog access_log_;
+    metrics::WorkerStats stats_;
     std::shared_ptr<const Runtime> runtime_;
     std::vector<std::shared_ptr<Acceptor>> acceptors_;
     std::unordered_set<Session*> sessions_;

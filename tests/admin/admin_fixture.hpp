@@ -65,6 +65,14 @@ public:
         record({"metrics", "", "", "", {}});
         return "# TYPE gisgate_up gauge\ngisgate_up 1\n";
     }
+    nlohmann::json services() override {
+        record({"services", "", "", "", {}});
+        return {{"window_seconds", 60}, {"services", nlohmann::json::array()}, {"total", nlohmann::json::object()}};
+    }
+    nlohmann::json alerts() override {
+        record({"alerts", "", "", "", {}});
+        return {{"active", nlohmann::json::array()}, {"recent", nlohmann::json::array()}};
+    }
 
     std::vector<Call> calls() const {
         std::lock_guard lock(mutex_);

@@ -46,7 +46,7 @@ workers: 2
 listener: []
 )", 2, 1,
                          "unknown key 'listener' in config (expected one of: workers, admin, timeouts, limits, "
-                         "access_log, log_level, shutdown_grace, listeners, pools)"));
+                         "access_log, log_level, shutdown_grace, listeners, pools, metrics, history, alerts)"));
 }
 
 TEST(ConfigErrors, UnknownKeyInAdmin) {

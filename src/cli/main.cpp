@@ -36,6 +36,13 @@ int main(int argc, char** argv) {
     sim->add_option("--job-duration", job_duration, "time an async geoprocessing job runs")->capture_default_str();
     sim->add_option("--gzip-min-bytes", sim_options.gzip_min_bytes, "gzip JSON answers of at least this size")
         ->capture_default_str();
+    auto* sim_cert = sim->add_option("--tls-cert", sim_options.tls_cert_file, "serve HTTPS with this PEM certificate chain");
+    auto* sim_key = sim->add_option("--tls-key", sim_options.tls_key_file, "the certificate's PEM private key");
+    sim_cert->needs(sim_key);
+    sim_key->needs(sim_cert);
+    sim->add_flag("--tls-self-signed", sim_options.tls_self_signed,
+                  "serve HTTPS with a self-signed certificate generated for the listen address (as GIS servers ship)")
+        ->excludes(sim_cert);
 
     const auto run_ctl = cli::add_ctl_command(app);
 

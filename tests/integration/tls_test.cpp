@@ -180,6 +180,28 @@ TEST(Tls, ListenerWithoutCertificateGetsASelfSignedOne) {
     EXPECT_EQ(verified.request("GET", "/arcgis/rest/info/healthcheck").status, 200);
 }
 
+TEST(Tls, MinimumVersionIsEnforced) {
+    Sim a = start_sim("a");
+    const CertFiles cert = make_cert("versions", "127.0.0.1");
+    Proxy proxy = start_proxy(basic_config(
+        {&a}, "", fmt::format("    tls: {{ cert: {}, key: {}, min_version: \"1.3\" }}\n", cert.cert, cert.key)));
+    ASSERT_NE(proxy.port, 0);
+    TlsClient modern(proxy.port);
+    ASSERT_TRUE(modern.connected()) << modern.error();
+    EXPECT_EQ(modern.version(), "TLSv1.3");
+    TlsClient old(proxy.port, {.max_version = TLS1_2_VERSION});
+    EXPECT_FALSE(old.connected());
+    EXPECT_NE(old.error().find("protocol version"), std::string::npos) << old.error();
+
+    // The default accepts TLS 1.2 with the default (ECDHE, AEAD) ciphers.
+    Proxy defaults = start_proxy(basic_config({&a}, "", listener_tls(cert)));
+    ASSERT_NE(defaults.port, 0);
+    TlsClient tls12(defaults.port, {.max_version = TLS1_2_VERSION});
+    ASSERT_TRUE(tls12.connected()) << tls12.error();
+    EXPECT_EQ(tls12.version(), "TLSv1.2");
+    EXPECT_EQ(tls12.request("GET", "/arcgis/rest/info/healthcheck").status, 200);
+}
+
 TEST(Tls, SighupReloadsCertificatesWithoutDroppingConnections) {
     Sim a = start_sim("a");
     const CertFiles first = make_cert("reload", "127.0.0.1");

@@ -92,6 +92,7 @@ TlsClient::TlsClient(int port, TlsClientOptions options, const std::string& host
 
     ctx_ = SSL_CTX_new(TLS_client_method());
     SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
+    if (options.max_version) SSL_CTX_set_max_proto_version(ctx_, options.max_version);
     if (!options.ca_pem.empty()) {
         BIO* bio = BIO_new_mem_buf(options.ca_pem.data(), static_cast<int>(options.ca_pem.size()));
         X509_STORE* store = SSL_CTX_get_cert_store(ctx_);
@@ -149,6 +150,8 @@ std::string TlsClient::alpn() const {
     if (ssl_) SSL_get0_alpn_selected(ssl_, &data, &len);
     return std::string(reinterpret_cast<const char*>(data), len);
 }
+
+std::string TlsClient::version() const { return ssl_ ? SSL_get_version(ssl_) : ""; }
 
 std::string TlsClient::peer_certificate_pem() const {
     if (!ssl_) return {};

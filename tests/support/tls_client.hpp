@@ -18,6 +18,7 @@ struct TlsClientOptions {
     std::vector<std::string> alpn = {};  // offered protocols, e.g. {"h2", "http/1.1"}; empty = no ALPN
     std::string ca_pem = {};             // when set, the server's chain must verify against it...
     std::string verify_name = {};        // ...and carry this host name or IP address
+    int max_version = 0;                 // e.g. TLS1_2_VERSION; 0 = the library's highest
 };
 
 class TlsClient {
@@ -30,6 +31,7 @@ public:
     bool connected() const { return ssl_ != nullptr; }  // TCP connected and handshake done
     const std::string& error() const { return error_; }  // why not, when not
     std::string alpn() const;
+    std::string version() const;               // "TLSv1.3"
     std::string peer_certificate_pem() const;  // the leaf the server presented
     std::string peer_subject() const;           // e.g. "O=gisgate self-signed/CN=127.0.0.1"
 

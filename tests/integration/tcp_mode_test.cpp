@@ -247,7 +247,8 @@ TEST(TcpMode, IdleConnectionsAreClosedAfterTheIdleTimeout) {
 TEST(TcpMode, ConnectionsAreThrottledPerServer) {
     EofServer backend;
     Proxy proxy = start_proxy(
-        tcp_config("", "    max_active_per_server: 1\n    queue: { max: 1, timeout: 30s }\n    health: { type: tcp }\n",
+        // No health checks: the backend's accept count is then exactly the relayed connections.
+        tcp_config("", "    max_active_per_server: 1\n    queue: { max: 1, timeout: 30s }\n    health: { enabled: false }\n",
                    fmt::format("      - {{ name: eof, address: 127.0.0.1:{} }}\n", backend.port()), kAdmin),
         "passthrough");
     ASSERT_NE(proxy.port, 0);

@@ -732,7 +732,8 @@ awaitable<bool> Session::start_tls(const ListenerRuntime& listener) {
     co_await client_.async_handshake(net::ssl::stream_base::server, ec_token(ec));
     deadline_.disarm();
     if (ec) {
-        spdlog::debug("listener {}: TLS handshake with {} failed: {}", listener.config->name, client_ip_,
+        // By name: a reload during the handshake may have replaced `listener`.
+        spdlog::debug("listener {}: TLS handshake with {} failed: {}", listener_name_, client_ip_,
                       deadline_.expired() ? std::string("timeout") : ec.message());
         co_return false;
     }

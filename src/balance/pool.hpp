@@ -19,6 +19,10 @@
 #include "config/config.hpp"
 #include "net/asio.hpp"
 
+namespace gisgate::net {
+class TlsClient;
+}
+
 namespace gisgate::balance {
 
 // Servers one request has already failed on (retries go elsewhere). Small and allocation-free.
@@ -92,6 +96,10 @@ public:
     const std::shared_ptr<WaitQueue>& wait_queue() const { return queue_; }
     bool has_server(const ServerRuntime* server) const;
 
+    // The servers speak TLS: how to connect to them (null = plain TCP). Set while the runtime is built.
+    const std::shared_ptr<const net::TlsClient>& tls() const { return tls_; }
+    void set_tls(std::shared_ptr<const net::TlsClient> tls) { tls_ = std::move(tls); }
+
 private:
 
     bool take_slot(ServerRuntime* server);
@@ -105,6 +113,7 @@ private:
     std::vector<std::unique_ptr<Algorithm>> algorithms_;  // one per worker
 
     std::shared_ptr<WaitQueue> queue_;
+    std::shared_ptr<const net::TlsClient> tls_;
 };
 
 }  // namespace gisgate::balance

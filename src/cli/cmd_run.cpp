@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "config/loader.hpp"
+#include "config/tls.hpp"
 #include "gis/cluster_advice.hpp"
 #include "health/advice.hpp"
 #include "proxy/server.hpp"
@@ -39,6 +40,10 @@ int check_config(const std::string& config_path) {
         for (const auto& line : advice.lines) std::cout << "# " << line << "\n";
         for (const auto& warning : advice.warnings) std::cerr << "warning: " << warning << "\n";
         for (const auto& warning : gis::cluster_warnings(config)) std::cerr << "warning: " << warning << "\n";
+        const config::TlsAdvice tls = config::advise_tls(config);
+        if (!tls.lines.empty()) std::cout << "# tls:\n";
+        for (const auto& line : tls.lines) std::cout << "# " << line << "\n";
+        for (const auto& warning : tls.warnings) std::cerr << "warning: " << warning << "\n";
         return 0;
     } catch (const config::ConfigError& e) {
         std::cerr << e.what() << "\n";

@@ -38,6 +38,13 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     std::string tile_max_age = "24h";
     sim->add_option("--tile-max-age", tile_max_age, "Cache-Control max-age of map tiles")->capture_default_str();
+    auto* sim_cert = sim->add_option("--tls-cert", sim_options.tls_cert_file, "serve HTTPS with this PEM certificate chain");
+    auto* sim_key = sim->add_option("--tls-key", sim_options.tls_key_file, "the certificate's PEM private key");
+    sim_cert->needs(sim_key);
+    sim_key->needs(sim_cert);
+    sim->add_flag("--tls-self-signed", sim_options.tls_self_signed,
+                  "serve HTTPS with a self-signed certificate generated for the listen address (as GIS servers ship)")
+        ->excludes(sim_cert);
 
     const auto run_ctl = cli::add_ctl_command(app);
     const auto run_report = cli::add_report_command(app);

@@ -51,6 +51,8 @@ struct ServerConfig {
 
 enum class BalanceAlgorithm { round_robin, least_conn };
 
+enum class HealthCheckType { http, tcp };
+
 // Active health checks. Defaults are the vendor guide's recommendations (check every 30 s, 5 s timeout,
 // 5 failures to take a server out, 3 successes to bring it back).
 struct HealthConfig {
@@ -62,6 +64,7 @@ struct HealthConfig {
     std::uint32_t rise = 3;          // consecutive good checks before a down server rejoins
     int expect_status = 200;
     std::string expect_body;         // optional substring the body must contain (e.g. "\"success\"")
+    HealthCheckType type = HealthCheckType::http;  // `type: tcp`: a connect is the whole check
 };
 
 // Asynchronous geoprocessing job affinity: jobId → the server that answered submitJob.
@@ -85,6 +88,40 @@ struct CacheConfig {
 enum class OnDrift { warn, drain };
 enum class Sticky { none, cookie };
 
+enum class TlsVersion { v1_2, v1_3 };
+
+// One certificate of a TLS listener, validated at load (PEM chain, key matching the leaf).
+struct CertificateConfig {
+    std::string cert_file;           // as resolved (relative paths are relative to the config file)
+    std::string key_file;
+    std::string cert_pem;            // the contents that were validated; what the listener serves
+    std::string key_pem;
+    std::vector<std::string> names;  // from the certificate (DNS and IP subjectAltNames, else the CN): SNI
+    bool is_default = false;         // served when no certificate's names match the client's SNI
+    SourceLoc loc;                   // of the `cert:` value
+};
+
+// `tls:` on a listener: TLS termination. No certificate → `gisgate run` generates a self-signed one.
+struct ListenerTlsConfig {
+    std::vector<CertificateConfig> certs;
+    TlsVersion min_version = TlsVersion::v1_2;
+    std::string ciphers;       // TLS 1.2 cipher list (OpenSSL syntax); defaults filled in by the loader
+    std::string ciphersuites;  // TLS 1.3 suites
+    SourceLoc loc;
+};
+
+// `tls:` on a pool: the servers speak TLS (re-encryption, HTTPS health checks).
+struct UpstreamTlsConfig {
+    bool enabled = false;
+    bool verify = true;        // verify the server's chain (against `ca`, else the system store) and name
+    std::string ca_file;
+    std::string ca_pem;
+    std::string sni;           // SNI and the name verified; default: each server's host (IP literals: no SNI)
+    TlsVersion min_version = TlsVersion::v1_2;
+    std::string ciphers;
+    std::string ciphersuites;
+};
+
 struct PoolConfig {
     std::string name;
     BalanceAlgorithm balance = BalanceAlgorithm::round_robin;
@@ -104,6 +141,7 @@ struct PoolConfig {
     Sticky sticky = Sticky::none;             // `sticky: cookie`: off by default, as the vendor guides advise
     std::string sticky_cookie = "GISGATE_SERVER";
     std::optional<CacheConfig> cache;
+    UpstreamTlsConfig tls;                    // the servers speak TLS (re-encryption, health checks over TLS)
     std::vector<ServerConfig> servers;
     SourceLoc loc;
 };
@@ -128,9 +166,15 @@ struct LimitsConfig {
     std::uint32_t max_headers = 100;             // header fields; beyond → 431
 };
 
+enum class ListenerMode { http, tcp };
+
 struct ListenerConfig {
     std::string name;
     Endpoint bind;
+    ListenerMode mode = ListenerMode::http;  // `mode: tcp`: layer 4, bytes relayed to `pool` unparsed
+    std::string pool;                         // tcp mode: the pool connections are balanced over
+    Duration idle_timeout{std::chrono::hours(1)};  // tcp mode: no byte either way for this long → close
+    std::optional<ListenerTlsConfig> tls;     // http mode: terminate TLS on this listener
     std::vector<std::string> deny_paths;  // lower-cased normalised prefixes → 403
     std::vector<Cidr> allow;              // client CIDRs; empty list in config = allow nobody; default all
     std::vector<RouteConfig> routes;

@@ -18,6 +18,7 @@
 
 #include "config/observability_loader.hpp"
 #include "config/paths.hpp"
+#include "config/tls_reader.hpp"
 #include "config/yaml_reader.hpp"
 
 namespace gisgate::config {
@@ -94,7 +95,8 @@ private:
     };
     struct PoolRef {
         std::string pool;
-        SourceLoc loc;  // of the route's `pool:` value
+        SourceLoc loc;  // of the route's (or tcp listener's) `pool:` value
+        const char* who = "route";
     };
     struct BindSite {
         std::string what;  // "listener 'public'" / "admin"
@@ -113,6 +115,8 @@ private:
     void read_timeouts(const Field& field);
     void read_limits(const Field& field);
     void read_listener(const YAML::Node& node);
+    ListenerMode read_listener_mode(const Field& field);
+    void read_tcp_listener(const MapFields& map, ListenerConfig& listener);
     RouteConfig read_route(const YAML::Node& node, std::vector<NameSite>& prefixes);
     void read_pool(const YAML::Node& node);
     void read_queue(const Field& field, QueueConfig& queue);
@@ -260,12 +264,14 @@ std::string Loader::read_path(const Field& field, PathKind kind) {
 }
 
 void Loader::read_listener(const YAML::Node& node) {
-    const MapFields map(r_, r_.item(node, "listener"), "listener", {"name", "bind", "deny_paths", "allow", "routes"});
+    const MapFields map(r_, r_.item(node, "listener"), "listener",
+                        {"name", "bind", "deny_paths", "allow", "routes", "mode", "pool", "idle_timeout", "tls"});
     ListenerConfig listener;
     listener.loc = map.loc();
     listener.name = read_name(map, "listener", listener_names_);
     const Field& bind = map.require("bind");
     listener.bind = r_.endpoint(bind);
+    if (const Field* f = map.find("mode")) listener.mode = read_listener_mode(*f);
     if (const Field* f = map.find("deny_paths")) {
         for (const auto& item : r_.list(*f)) {
             listener.deny_paths.push_back(read_path(r_.item(item, "deny_paths"), PathKind::deny));
@@ -276,14 +282,47 @@ void Loader::read_listener(const YAML::Node& node) {
     } else {
         listener.allow = {*Cidr::parse("0.0.0.0/0"), *Cidr::parse("::/0")};
     }
-    const Field& routes = map.require("routes");
-    std::vector<NameSite> prefixes;
-    for (const auto& item : r_.list(routes)) listener.routes.push_back(read_route(item, prefixes));
-    // A listener without routes could only answer 404; that is a mistake, not a configuration.
-    if (listener.routes.empty()) r_.fail(r_.loc(routes), "listener needs at least one route");
+    if (listener.mode == ListenerMode::tcp) {
+        read_tcp_listener(map, listener);
+    } else {
+        for (const char* key : {"pool", "idle_timeout"})
+            if (const Field* f = map.find(key))
+                r_.fail(r_.loc(f->key), fmt::format("'{}' is only for 'mode: tcp' listeners (HTTP listeners use "
+                                                    "'routes' and timeouts.idle)",
+                                                    key));
+        const Field& routes = map.require("routes");
+        std::vector<NameSite> prefixes;
+        for (const auto& item : r_.list(routes)) listener.routes.push_back(read_route(item, prefixes));
+        // A listener without routes could only answer 404; that is a mistake, not a configuration.
+        if (listener.routes.empty()) r_.fail(r_.loc(routes), "listener needs at least one route");
+        if (const Field* f = map.find("tls")) listener.tls = detail::read_listener_tls(r_, *f);
+    }
 
     binds_.push_back({fmt::format("listener '{}'", listener.name), listener.bind, r_.loc(bind)});
     config_.listeners.push_back(std::move(listener));
+}
+
+ListenerMode Loader::read_listener_mode(const Field& field) {
+    const std::string text = r_.string(field);
+    if (text == "http") return ListenerMode::http;
+    if (text == "tcp") return ListenerMode::tcp;
+    r_.fail(r_.loc(field), fmt::format("'mode' must be http or tcp, got '{}'", text));
+}
+
+// Layer 4: connections are balanced over one pool and relayed unparsed, so path rules and TLS termination do
+// not apply (servers that speak TLS terminate it themselves: SSL pass-through).
+void Loader::read_tcp_listener(const MapFields& map, ListenerConfig& listener) {
+    static constexpr std::pair<const char*, const char*> http_only[] = {
+        {"routes", "a 'mode: tcp' listener relays every connection to its 'pool'; it has no routes"},
+        {"deny_paths", "a 'mode: tcp' listener does not read paths; 'deny_paths' needs mode: http"},
+        {"tls", "a 'mode: tcp' listener relays TLS as it is (the servers terminate it); 'tls' needs mode: http"},
+    };
+    for (const auto& [key, why] : http_only)
+        if (const Field* f = map.find(key)) r_.fail(r_.loc(f->key), why);
+    const Field& pool = map.require("pool");
+    listener.pool = r_.string(pool);
+    pool_refs_.push_back({listener.pool, r_.loc(pool), "tcp listener"});
+    if (const Field* f = map.find("idle_timeout")) listener.idle_timeout = r_.positive_duration(*f);
 }
 
 RouteConfig Loader::read_route(const YAML::Node& node, std::vector<NameSite>& prefixes) {
@@ -350,7 +389,7 @@ void Loader::read_pool(const YAML::Node& node) {
     const MapFields map(r_, r_.item(node, "pool"), "pool",
                         {"name", "balance", "max_active_per_server", "queue", "timeouts", "keepalive_per_server",
                          "retries", "health", "job_affinity", "job_table", "expect_identical", "on_drift",
-                         "drift_check_every", "discover", "sticky", "sticky_cookie", "cache", "servers"});
+                         "drift_check_every", "discover", "sticky", "sticky_cookie", "cache", "servers", "tls"});
     PoolConfig pool;
     pool.loc = map.loc();
     pool.name = read_name(map, "pool", pool_names_);
@@ -405,6 +444,7 @@ void Loader::read_pool(const YAML::Node& node) {
         if (!ok) r_.fail(r_.loc(*f), "'sticky_cookie' must be letters, digits, '_' or '-'");
     }
     if (const Field* f = map.find("cache")) pool.cache = read_cache(*f);
+    if (const Field* f = map.find("tls")) pool.tls = detail::read_upstream_tls(r_, *f);
     const Field& servers = map.require("servers");
     std::vector<NameSite> names;
     for (const auto& item : r_.list(servers)) pool.servers.push_back(read_server(item, names));
@@ -445,7 +485,8 @@ void Loader::read_queue(const Field& field, QueueConfig& queue) {
 
 void Loader::read_health(const Field& field, HealthConfig& health) {
     const MapFields map(r_, field, "health",
-                        {"enabled", "path", "interval", "timeout", "fall", "rise", "expect_status", "expect_body"});
+                        {"enabled", "path", "interval", "timeout", "fall", "rise", "expect_status", "expect_body",
+                         "type"});
     if (const Field* f = map.find("enabled")) health.enabled = r_.boolean(*f);
     if (const Field* f = map.find("path")) {
         health.path = r_.string(*f);
@@ -461,6 +502,12 @@ void Loader::read_health(const Field& field, HealthConfig& health) {
     if (const Field* f = map.find("rise")) health.rise = static_cast<std::uint32_t>(r_.integer(*f, 1, 100));
     if (const Field* f = map.find("expect_status")) health.expect_status = static_cast<int>(r_.integer(*f, 100, 599));
     if (const Field* f = map.find("expect_body")) health.expect_body = r_.string(*f);
+    if (const Field* f = map.find("type")) {
+        const std::string text = r_.string(*f);
+        if (text == "http") health.type = HealthCheckType::http;
+        else if (text == "tcp") health.type = HealthCheckType::tcp;
+        else r_.fail(r_.loc(*f), fmt::format("health 'type' must be http or tcp, got '{}'", text));
+    }
 }
 
 Loader::PoolTimeoutOverride Loader::read_pool_timeouts(const Field& field) {
@@ -497,7 +544,7 @@ void Loader::resolve() {
         if (config_.find_pool(ref.pool)) continue;
         std::vector<std::string_view> known;
         for (const auto& pool : config_.pools) known.push_back(pool.name);
-        r_.fail(ref.loc, fmt::format("route refers to undefined pool '{}' (defined pools: {})", ref.pool,
+        r_.fail(ref.loc, fmt::format("{} refers to undefined pool '{}' (defined pools: {})", ref.who, ref.pool,
                                      fmt::join(known, ", ")));
     }
 

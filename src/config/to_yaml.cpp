@@ -4,6 +4,7 @@
 
 #include "config/loader.hpp"
 #include "config/observability_loader.hpp"
+#include "config/tls.hpp"
 
 namespace gisgate::config {
 
@@ -62,12 +63,40 @@ void emit_admin(YAML::Emitter& out, const AdminConfig& admin, bool redact) {
     out << YAML::EndMap;
 }
 
+void emit_listener_tls(YAML::Emitter& out, const ListenerTlsConfig& tls) {
+    out << YAML::Key << "tls" << YAML::Value << YAML::BeginMap;
+    if (!tls.certs.empty()) {
+        out << YAML::Key << "certs" << YAML::Value << YAML::BeginSeq;
+        for (const auto& cert : tls.certs) {
+            out << YAML::Flow << YAML::BeginMap;
+            out << YAML::Key << "cert" << YAML::Value << Text{cert.cert_file};
+            out << YAML::Key << "key" << YAML::Value << Text{cert.key_file};
+            out << YAML::Key << "default" << YAML::Value << cert.is_default;
+            out << YAML::EndMap;
+        }
+        out << YAML::EndSeq;
+    }
+    out << YAML::Key << "min_version" << YAML::Value << YAML::DoubleQuoted << to_string(tls.min_version);
+    out << YAML::Key << "ciphers" << YAML::Value << Text{tls.ciphers};
+    out << YAML::Key << "ciphersuites" << YAML::Value << Text{tls.ciphersuites};
+    out << YAML::EndMap;
+}
+
 void emit_listener(YAML::Emitter& out, const ListenerConfig& listener) {
     out << YAML::BeginMap;
     out << YAML::Key << "name" << YAML::Value << Text{listener.name};
     out << YAML::Key << "bind" << YAML::Value << listener.bind.to_string();
+    if (listener.mode == ListenerMode::tcp) {
+        out << YAML::Key << "mode" << YAML::Value << "tcp";
+        out << YAML::Key << "pool" << YAML::Value << Text{listener.pool};
+        out << YAML::Key << "idle_timeout" << YAML::Value << format_duration(listener.idle_timeout);
+        emit_cidrs(out, "allow", listener.allow);
+        out << YAML::EndMap;
+        return;
+    }
     out << YAML::Key << "deny_paths" << YAML::Value << YAML::Flow << listener.deny_paths;
     emit_cidrs(out, "allow", listener.allow);
+    if (listener.tls) emit_listener_tls(out, *listener.tls);
     out << YAML::Key << "routes" << YAML::Value << YAML::BeginSeq;
     for (const auto& route : listener.routes) {
         out << YAML::Flow << YAML::BeginMap;
@@ -83,6 +112,18 @@ void emit_listener(YAML::Emitter& out, const ListenerConfig& listener) {
         out << YAML::EndMap;
     }
     out << YAML::EndSeq;
+    out << YAML::EndMap;
+}
+
+void emit_pool_tls(YAML::Emitter& out, const UpstreamTlsConfig& tls) {
+    out << YAML::Key << "tls" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "enabled" << YAML::Value << tls.enabled;
+    out << YAML::Key << "verify" << YAML::Value << tls.verify;
+    if (!tls.ca_file.empty()) out << YAML::Key << "ca" << YAML::Value << Text{tls.ca_file};
+    if (!tls.sni.empty()) out << YAML::Key << "sni" << YAML::Value << Text{tls.sni};
+    out << YAML::Key << "min_version" << YAML::Value << YAML::DoubleQuoted << to_string(tls.min_version);
+    out << YAML::Key << "ciphers" << YAML::Value << Text{tls.ciphers};
+    out << YAML::Key << "ciphersuites" << YAML::Value << Text{tls.ciphersuites};
     out << YAML::EndMap;
 }
 
@@ -111,6 +152,7 @@ void emit_pool(YAML::Emitter& out, const PoolConfig& pool) {
     out << YAML::Key << "rise" << YAML::Value << pool.health.rise;
     out << YAML::Key << "expect_status" << YAML::Value << pool.health.expect_status;
     out << YAML::Key << "expect_body" << YAML::Value << Text{pool.health.expect_body};
+    out << YAML::Key << "type" << YAML::Value << (pool.health.type == HealthCheckType::tcp ? "tcp" : "http");
     out << YAML::EndMap;
     out << YAML::Key << "job_affinity" << YAML::Value << pool.job_affinity.enabled;
     out << YAML::Key << "job_table" << YAML::Value << YAML::BeginMap;
@@ -137,6 +179,7 @@ void emit_pool(YAML::Emitter& out, const PoolConfig& pool) {
         out << YAML::Key << "allow_token" << YAML::Value << pool.cache->allow_token;
         out << YAML::EndMap;
     }
+    if (pool.tls.enabled) emit_pool_tls(out, pool.tls);
     out << YAML::Key << "servers" << YAML::Value << YAML::BeginSeq;
     for (const auto& server : pool.servers) {
         out << YAML::Flow << YAML::BeginMap;

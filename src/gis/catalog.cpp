@@ -31,6 +31,7 @@ constexpr std::size_t kParallelDescriptions = 4;
 
 std::shared_ptr<health::Probe> make_probe(const asio::any_io_executor& executor, const CatalogRequest& request) {
     auto probe = std::make_shared<health::Probe>(executor);
+    probe->set_tls(request.tls);
     if (request.cancel) {
         CatalogCancel& cancel = *request.cancel;
         if (cancel.cancelled) probe->cancel();

@@ -15,6 +15,9 @@
 namespace gisgate::health {
 class Probe;
 }
+namespace gisgate::net {
+class TlsClient;
+}
 
 namespace gisgate::gis {
 
@@ -50,6 +53,7 @@ struct CatalogRequest {
     bool with_descriptions = false;    // also GET each service's ?f=json and hash it
     std::chrono::milliseconds timeout{std::chrono::seconds(10)};  // for each HTTP request
     std::shared_ptr<CatalogCancel> cancel;  // optional
+    std::shared_ptr<const net::TlsClient> tls;  // the server speaks TLS (null: plain)
 };
 
 // Returns the catalog, or nullopt with `error` set (connect failure, HTTP error, bad JSON).

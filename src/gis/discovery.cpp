@@ -99,6 +99,7 @@ awaitable<void> read_pool(State& state, Loop& loop, const balance::PoolRuntime& 
     std::string error;
     for (std::size_t i = 0; i < servers.size() && i < kMaxAttemptsPerPool; ++i) {
         CatalogRequest request = catalog_request(*servers[i], pool.config(), /*with_descriptions=*/false);
+        request.tls = pool.tls();
         request.cancel = loop.cancel;
         std::optional<Catalog> catalog = co_await fetch_catalog(std::move(request), error);
         if (loop.stopped) co_return;

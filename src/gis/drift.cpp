@@ -174,6 +174,7 @@ awaitable<void> check_pool(State& state, Loop& loop, const balance::PoolRuntime&
     std::string error;
     for (const auto& server : servers) {
         CatalogRequest request = catalog_request(*server, pool.config(), /*with_descriptions=*/true);
+        request.tls = pool.tls();
         request.cancel = loop.cancel;
         std::optional<Catalog> catalog = co_await fetch_catalog(std::move(request), error);
         if (loop.stopped) co_return;

@@ -39,9 +39,12 @@ std::string describe(const config::PoolConfig& pool) {
     const milliseconds fastest = h.interval * static_cast<std::int64_t>(h.fall > 0 ? h.fall - 1 : 0);
     const milliseconds slowest = h.interval * static_cast<std::int64_t>(h.fall) + h.timeout;
     const milliseconds rejoin = h.interval * static_cast<std::int64_t>(h.rise);
-    std::string line = fmt::format("pool {}: health GET {} every {}, timeout {}, fall {}, rise {}", pool.name,
-                                   h.path, span_text(h.interval), span_text(h.timeout), h.fall, h.rise);
-    if (h.expect_status != 200 || !h.expect_body.empty()) {
+    const std::string check = h.type == config::HealthCheckType::tcp
+                                  ? std::string("TCP connect")
+                                  : fmt::format("{}GET {}", pool.tls.enabled ? "HTTPS " : "", h.path);
+    std::string line = fmt::format("pool {}: health {} every {}, timeout {}, fall {}, rise {}", pool.name, check,
+                                   span_text(h.interval), span_text(h.timeout), h.fall, h.rise);
+    if (h.type == config::HealthCheckType::http && (h.expect_status != 200 || !h.expect_body.empty())) {
         line += fmt::format(", expecting status {}", h.expect_status);
         if (!h.expect_body.empty()) line += fmt::format(" and '{}' in the body", h.expect_body);
     }

@@ -42,6 +42,7 @@ struct Entry {
     std::shared_ptr<balance::ServerRuntime> server;
     std::string pool_name;
     config::HealthConfig health;  // the pool's latest; a running loop picks it up on its next check
+    std::shared_ptr<const net::TlsClient> tls;  // the pool's TLS to its servers (null: plain), likewise
     bool enabled = false;
     bool removed = false;
     std::shared_ptr<CheckLoop> loop;  // while enabled
@@ -85,6 +86,7 @@ awaitable<void> check_loop(std::shared_ptr<Entry> entry, std::shared_ptr<CheckLo
             // Copies: watch() may replace the config or the server pointer while the check runs.
             const config::HealthConfig health = entry->health;
             const std::shared_ptr<balance::ServerRuntime> server = entry->server;
+            loop->probe->set_tls(entry->tls);
             const Clock::time_point started = Clock::now();
             co_await loop->probe->run(*server, health);
             if (loop->stopped) break;
@@ -148,6 +150,7 @@ void HealthMonitor::watch(const std::vector<std::shared_ptr<balance::PoolRuntime
             entry.server = server;
             entry.pool_name = pool->name();
             entry.health = pool->config().health;
+            entry.tls = pool->tls();
             entry.enabled = entry.health.enabled;
             if (entry.enabled) {
                 if (!entry.loop) impl_->start_loop(slot);

@@ -60,11 +60,24 @@ awaitable<bool> Probe::connect(const std::vector<tcp::endpoint>& endpoints) {
         if (timed_out_ || cancelled_) break;
         error_code ignored;
         socket_.close(ignored);
-        co_await socket_.async_connect(endpoint, asio::redirect_error(use_awaitable, ec));
+        co_await socket_.socket().async_connect(endpoint, asio::redirect_error(use_awaitable, ec));
         if (!ec) co_return true;
     }
     const Outcome outcome = !timed_out_ && means_dead(ec) ? Outcome::dead : Outcome::failure;
     finish(outcome, network_error("connect", ec));
+    co_return false;
+}
+
+// TLS to a server that speaks it. A failed handshake is a failure, not "dead": something listens there.
+awaitable<bool> Probe::handshake() {
+    if (!socket_.start_tls(tls_, tls_host_)) {
+        finish(Outcome::failure, "TLS: bad server name " + tls_host_);
+        co_return false;
+    }
+    error_code ec;
+    co_await socket_.async_handshake(net::ssl::stream_base::client, asio::redirect_error(use_awaitable, ec));
+    if (!ec) co_return true;
+    finish(Outcome::failure, network_error("TLS handshake", ec));
     co_return false;
 }
 
@@ -81,9 +94,16 @@ awaitable<bool> Probe::exchange(const std::vector<tcp::endpoint>& endpoints, std
         co_return false;
     }
     arm_deadline(timeout);
+    socket_.reset_tls();  // no operation is pending between checks
 
     bool complete = false;
-    if (co_await connect(endpoints)) {
+    bool connected = co_await connect(endpoints);
+    if (connected && connect_only_) {
+        complete = true;
+    } else if (connected && tls_) {
+        connected = co_await handshake();
+    }
+    if (connected && !complete) {
         error_code ec;
         co_await asio::async_write(socket_, asio::buffer(request_), asio::redirect_error(use_awaitable, ec));
         if (ec) {
@@ -124,8 +144,12 @@ awaitable<bool> Probe::exchange(const std::vector<tcp::endpoint>& endpoints, std
 
 awaitable<void> Probe::run(const balance::ServerRuntime& server, const config::HealthConfig& health) {
     request_ = request_text(health, server);
+    tls_host_ = server.address.host;
+    connect_only_ = health.type == config::HealthCheckType::tcp;
     const bool complete = co_await exchange(server.endpoints, health.timeout, ResponseCollector::kMaxBody);
-    if (complete) {
+    if (complete && connect_only_) {
+        finish(Outcome::success, std::string());
+    } else if (complete) {
         std::string problem = judge(response_, health);
         const Outcome outcome = problem.empty() ? Outcome::success : Outcome::failure;
         finish(outcome, std::move(problem));  // not in one call: argument order is unspecified
@@ -138,6 +162,12 @@ awaitable<void> Probe::get(const std::vector<tcp::endpoint>& endpoints, const st
     request_ = fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: gisgate\r\nAccept: application/json\r\n"
                            "Connection: close\r\n\r\n",
                            target, host);
+    // The host without its port, for SNI: "gis.internal:6443" → "gis.internal", "[::1]:6443" → "::1".
+    std::string_view name = host;
+    if (!name.empty() && name.front() == '[') name = name.substr(1, name.find(']') - 1);
+    else if (name.find(':') != std::string_view::npos) name = name.substr(0, name.rfind(':'));
+    tls_host_.assign(name);
+    connect_only_ = false;
     // Awaited into a local, not inside the `if`: GCC 12 generated an illegal instruction for that form here.
     const bool complete = co_await exchange(endpoints, timeout, max_body);
     if (complete) finish(Outcome::success, std::string());

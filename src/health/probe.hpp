@@ -14,6 +14,7 @@
 #include "health/check_response.hpp"
 #include "health/tracker.hpp"
 #include "net/asio.hpp"
+#include "net/stream.hpp"
 
 namespace gisgate::health {
 
@@ -44,6 +45,9 @@ public:
     // Ends a running check promptly (its result is then meaningless) and any later one at once.
     void cancel();
 
+    // The servers speak TLS: later checks and GETs go over TLS (null: plain TCP). Between checks only.
+    void set_tls(std::shared_ptr<const net::TlsClient> tls) { tls_ = std::move(tls); }
+
     // What `GET path` sends: Connection: close keeps the exchange to one response.
     static std::string request_text(const config::HealthConfig& health, const balance::ServerRuntime& server);
 
@@ -53,12 +57,16 @@ private:
     awaitable<bool> exchange(const std::vector<tcp::endpoint>& endpoints, std::chrono::milliseconds timeout,
                              std::size_t max_body);
     awaitable<bool> connect(const std::vector<tcp::endpoint>& endpoints);
+    awaitable<bool> handshake();
     void arm_deadline(std::chrono::milliseconds timeout);
     void finish(Outcome outcome, std::string error);
     std::string network_error(const char* step, const error_code& ec) const;
 
-    tcp::socket socket_;
+    net::Stream socket_;
     asio::steady_timer deadline_;
+    std::shared_ptr<const net::TlsClient> tls_;
+    std::string tls_host_;      // the server's configured host: SNI and the name verified
+    bool connect_only_ = false;  // `type: tcp` check: connecting is the whole check
     std::uint64_t attempt_ = 0;  // a deadline handler acts only on the check it was armed for
     bool timed_out_ = false;
     bool cancelled_ = false;

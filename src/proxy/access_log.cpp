@@ -24,6 +24,20 @@ void AccessLog::record(const AccessRecord& r) {
     if (buffer_.size() >= kFlushAt) flush();
 }
 
+void AccessLog::record_connection(const ConnectionRecord& r) {
+    if (fd_ < 0) return;
+    const auto now = std::chrono::system_clock::now();
+    const auto second = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    if (second != time_second_) {
+        time_second_ = second;
+        time_text_ = fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", fmt::gmtime(static_cast<std::time_t>(second)));
+    }
+    fmt::format_to(std::back_inserter(buffer_), "{} {} {} \"TCP\" {} {}/{} {} {} {:.1f}ms\n", time_text_, r.client_ip,
+                   r.listener, r.end, r.pool.empty() ? "-" : r.pool, r.server.empty() ? "-" : r.server,
+                   r.bytes_to_client, r.bytes_to_server, r.duration_ms);
+    if (buffer_.size() >= kFlushAt) flush();
+}
+
 void AccessLog::flush() {
     if (fd_ < 0 || buffer_.empty()) return;
     // Write whole lines in pieces below PIPE_BUF so lines of different workers never interleave.

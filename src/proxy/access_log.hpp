@@ -23,6 +23,18 @@ struct AccessRecord {
     double duration_ms = 0;
 };
 
+// One layer-4 connection (`mode: tcp` listener), logged when it ends.
+struct ConnectionRecord {
+    std::string_view client_ip;
+    std::string_view listener;
+    std::string_view end;     // closed | idle-timeout | reset | denied | no-server | queue-full | ...
+    std::string_view pool;
+    std::string_view server;  // the last server tried; empty when none was
+    std::uint64_t bytes_to_client = 0;
+    std::uint64_t bytes_to_server = 0;
+    double duration_ms = 0;
+};
+
 class AccessLog {
 public:
     // `fd` < 0 disables logging. The fd is shared by workers (O_APPEND file or stdout) and not owned.
@@ -30,6 +42,8 @@ public:
     ~AccessLog() { flush(); }
     bool enabled() const { return fd_ >= 0; }
     void record(const AccessRecord& r);
+    // `time client listener "TCP" end pool/server bytes_to_client bytes_to_server duration`
+    void record_connection(const ConnectionRecord& r);
     void flush();
 
 private:

@@ -22,9 +22,10 @@ struct Search {
 };
 
 awaitable<void> ask(std::shared_ptr<Search> search, std::shared_ptr<balance::ServerRuntime> server,
-                    config::HealthConfig question) {
+                    config::HealthConfig question, std::shared_ptr<const net::TlsClient> tls) {
     const auto executor = co_await asio::this_coro::executor;
     auto probe = std::make_shared<health::Probe>(executor);
+    probe->set_tls(std::move(tls));
     co_await probe->run(*server, question);
     if (probe->result().outcome == health::Outcome::success && !search->found) search->found = server.get();
     if (--search->pending == 0 || search->found) search->done.cancel();
@@ -46,7 +47,7 @@ awaitable<balance::ServerRuntime*> find_job_owner(const balance::PoolRuntime& po
     for (const auto& server : pool.servers()) {
         if (!server->healthy.load() || server->admin.load() == balance::AdminState::maint) continue;
         ++search->pending;
-        asio::co_spawn(executor, ask(search, server, question), asio::detached);
+        asio::co_spawn(executor, ask(search, server, question, pool.tls()), asio::detached);
     }
     if (search->pending == 0) co_return nullptr;
     search->done.expires_after(timeout + std::chrono::seconds(1));

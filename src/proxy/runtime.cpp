@@ -99,6 +99,7 @@ std::shared_ptr<const Runtime> build_runtime(config::Config config, const Runtim
         const balance::PoolRuntime* old_pool = previous ? previous->find_pool(pool_config.name) : nullptr;
         rt->pools.push_back(std::make_shared<balance::PoolRuntime>(pool_config, std::move(servers), workers,
                                                                    old_pool ? old_pool->wait_queue() : nullptr));
+        if (pool_config.tls.enabled) rt->pools.back()->set_tls(net::TlsClient::build(pool_config.tls));
         std::shared_ptr<gis::JobTable> table;
         if (previous) {
             auto it = previous->job_tables.find(pool_config.name);
@@ -135,6 +136,8 @@ std::shared_ptr<const Runtime> build_runtime(config::Config config, const Runtim
         lr.limits.max_header_size = std::min(rt->config.limits.max_header_size, block);
         lr.limits.max_request_line = std::min(rt->config.limits.max_request_line, lr.limits.max_header_size);
         lr.limits.max_headers = rt->config.limits.max_headers;
+        if (lc.tls) lr.tls = net::TlsServer::build(*lc.tls, lc.bind, lc.name);
+        if (lc.mode == config::ListenerMode::tcp) lr.pool = rt->find_pool(lc.pool);
         rt->listeners.push_back(std::move(lr));
     }
     return rt;

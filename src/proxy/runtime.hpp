@@ -15,6 +15,7 @@
 #include "gis/discovery.hpp"
 #include "gis/job_table.hpp"
 #include "http/request_head.hpp"
+#include "net/tls_context.hpp"
 
 namespace gisgate::proxy {
 
@@ -27,6 +28,8 @@ struct ListenerRuntime {
     const config::ListenerConfig* config = nullptr;
     std::vector<RouteRuntime> routes;
     http::Limits limits;
+    std::shared_ptr<const net::TlsServer> tls;  // TLS termination (http mode); null for plain listeners
+    balance::PoolRuntime* pool = nullptr;       // mode tcp: the pool connections are relayed to
     // First route that matches: a prefix route on its (normalised) path prefix, a services route on the
     // request's ArcGIS service (and its prefix, if it has one). nullptr when none does.
     const RouteRuntime* route_for(std::string_view path, const gis::Classification& gis) const;

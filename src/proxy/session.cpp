@@ -75,7 +75,7 @@ awaitable<void> Session::run(std::unique_ptr<Session> self) {
 }
 
 awaitable<void> Session::serve_connection() {
-    net::tune_socket(client_);
+    net::tune_socket(client_.socket());
     error_code ec;
     const auto peer = client_.remote_endpoint(ec);
     if (ec) co_return;
@@ -84,6 +84,10 @@ awaitable<void> Session::serve_connection() {
         const ListenerRuntime* listener = worker_.runtime()->find_listener(listener_name_);
         if (!listener) co_return;
         allowed_ = client_allowed(*listener->config, peer);
+        if (listener->tls) {
+            const bool ready = co_await start_tls(*listener);
+            if (!ready) co_return;
+        }
     }
 
     for (bool first = true;; first = false) {
@@ -91,6 +95,7 @@ awaitable<void> Session::serve_connection() {
         if (!co_await serve_request()) break;
         if (worker_.draining()) break;
     }
+    if (client_.tls() && !client_closed_) co_await close_notify();
     client_.shutdown(tcp::socket::shutdown_both, ec);
     client_.close(ec);
 }
@@ -107,9 +112,19 @@ awaitable<bool> Session::read_request_head(bool first) {
         begin_ = end_ = 0;
         deadline_.arm(first ? timeouts.header : timeouts.idle, first ? kHeader : kIdle);
         idle_ = true;
-        co_await client_.async_wait(tcp::socket::wait_read, ec_token(ec));
+        // TLS may hold decrypted bytes the socket no longer shows as readable: read one byte through TLS
+        // instead of waiting on the socket (still no buffer held while idle).
+        char first_byte = 0;
+        std::size_t got = 0;
+        if (client_.tls()) got = co_await client_.async_read_some(asio::buffer(&first_byte, 1), ec_token(ec));
+        else co_await client_.async_wait(tcp::socket::wait_read, ec_token(ec));
         idle_ = false;
         if (ec) co_return false;
+        if (got == 1) {
+            buf_ = worker_.loop().buffers().acquire();
+            buf_.get()[0] = first_byte;
+            end_ = 1;
+        }
     }
     if (!buf_) buf_ = worker_.loop().buffers().acquire();
     deadline_.arm(timeouts.header, kHeader);
@@ -299,7 +314,7 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
     log_pool_ = pool_->name();
     const auto& pool_config = pool_->config();
     RequestRewrite rewrite{forward_path_, route.config->host ? std::string_view(*route.config->host) : std::string_view{},
-                           client_ip_, "http"};
+                           client_ip_, client_.tls() ? "https" : "http"};
     write_request_head(head_, rewrite, out_);
     if (pool_config.cache) {
         const CacheStep step = co_await cache_before_forward();
@@ -358,6 +373,8 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
         upstream_ = worker_.upstreams().take_idle(
             *server_, replayable ? net::Clock::duration::max() : std::chrono::seconds(2),
             worker_.loop().deadlines().now(), replayable ? std::chrono::seconds(1) : net::Clock::duration::zero());
+        // A pooled connection made before a reload switched the pool's TLS on or off does not fit any more.
+        if (upstream_ && upstream_->socket.tls() != (pool_->tls() != nullptr)) upstream_.reset();
         const bool reused = upstream_ != nullptr;
         if (!reused) {
             upstream_ = std::make_unique<UpstreamConnection>(worker_.context());
@@ -366,7 +383,7 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
         upstream_->server = server_;
         if (!reused) {
             deadline_.arm(pool_config.timeouts.connect, kConnect);
-            const error_code ec = co_await connect_upstream(*upstream_);
+            const error_code ec = co_await connect_upstream(*upstream_, pool_->tls());
             const bool timed_out = deadline_.expired();
             deadline_.disarm();
             if (ec) {
@@ -713,18 +730,46 @@ awaitable<bool> Session::respond_error() {
 // before the client reads it. Shut down our side, then read and discard for a short while.
 awaitable<void> Session::lingering_close() {
     error_code ec;
+    if (client_.tls()) co_await close_notify();
     client_.shutdown(tcp::socket::shutdown_send, ec);
     if (ec) co_return;
     if (!buf_) buf_ = worker_.loop().buffers().acquire();
     deadline_.arm(std::chrono::seconds(2), kClientIo);
     std::size_t discarded = 0;
     while (discarded < 4 * kBlock) {
-        const std::size_t n = co_await client_.async_read_some(asio::buffer(buf_.get(), kBlock), ec_token(ec));
+        // The raw socket: what is discarded need not be decrypted.
+        const std::size_t n =
+            co_await client_.socket().async_read_some(asio::buffer(buf_.get(), kBlock), ec_token(ec));
         if (ec) break;
         discarded += n;
     }
     deadline_.disarm();
     begin_ = end_ = 0;
+}
+
+// TLS handshake on a new client connection, within the header timeout. False: the connection is closed.
+awaitable<bool> Session::start_tls(const ListenerRuntime& listener) {
+    client_.start_tls(listener.tls);  // the session keeps these certificates even if a reload replaces them
+    error_code ec;
+    deadline_.arm(worker_.runtime()->config.timeouts.header, kHeader);
+    co_await client_.async_handshake(net::ssl::stream_base::server, ec_token(ec));
+    deadline_.disarm();
+    if (ec) {
+        // By name: a reload during the handshake may have replaced `listener`.
+        spdlog::debug("listener {}: TLS handshake with {} failed: {}", listener_name_, client_ip_,
+                      deadline_.expired() ? std::string("timeout") : ec.message());
+        co_return false;
+    }
+    co_return true;
+}
+
+// Tells a TLS client the connection ends here (close_notify), so it can tell a complete close-delimited body
+// from a cut one. Bounded: a client that stopped reading must not hold the session.
+awaitable<void> Session::close_notify() {
+    error_code ec;
+    deadline_.arm(std::chrono::seconds(2), kClientIo);
+    co_await client_.async_close_notify(ec_token(ec));
+    deadline_.disarm();
 }
 
 void Session::log_request(int status) {

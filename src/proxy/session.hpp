@@ -68,6 +68,8 @@ private:
         error_ = {status, std::move(message), retry_after_seconds};
     }
     awaitable<void> lingering_close();
+    awaitable<bool> start_tls(const ListenerRuntime& listener);
+    awaitable<void> close_notify();
 
     // Response cache (session_cache.cpp). Before forwarding: answer from the cache (true in `served`, with
     // the keep-alive verdict in the result) or prepare the miss (coalescing, revalidation headers in out_).
@@ -92,7 +94,7 @@ private:
     void log_request(int status);
 
     Worker& worker_;
-    tcp::socket client_;
+    net::Stream client_;  // TLS on a `tls` listener
     std::string listener_name_;  // looked up per request: a reload may change or remove the listener
     net::Deadline deadline_;
     std::shared_ptr<const Runtime> runtime_;  // held for the current request

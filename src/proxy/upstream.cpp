@@ -12,7 +12,7 @@ namespace {
 bool looks_open(UpstreamConnection& c) {
     char byte;
     const ssize_t n = ::recv(c.socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !c.socket.tls_pending();
 }
 }  // namespace
 
@@ -60,13 +60,21 @@ std::size_t UpstreamPool::idle_count() const {
     return n;
 }
 
-awaitable<error_code> connect_upstream(UpstreamConnection& connection) {
+awaitable<error_code> connect_upstream(UpstreamConnection& connection,
+                                       const std::shared_ptr<const net::TlsClient>& tls) {
     error_code ec = asio::error::host_not_found;
     for (const auto& endpoint : connection.server->endpoints) {
         if (connection.socket.is_open()) connection.socket.close(ec);
-        co_await connection.socket.async_connect(endpoint, asio::redirect_error(use_awaitable, ec));
+        co_await connection.socket.socket().async_connect(endpoint, asio::redirect_error(use_awaitable, ec));
         if (!ec) {
-            net::tune_socket(connection.socket);
+            net::tune_socket(connection.socket.socket());
+            if (tls) {
+                if (!connection.socket.start_tls(tls, connection.server->address.host)) {
+                    co_return asio::error::invalid_argument;
+                }
+                co_await connection.socket.async_handshake(net::ssl::stream_base::client,
+                                                           asio::redirect_error(use_awaitable, ec));
+            }
             co_return ec;
         }
         if (ec == asio::error::operation_aborted) break;  // the deadline fired

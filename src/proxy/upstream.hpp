@@ -10,12 +10,13 @@
 #include "net/asio.hpp"
 #include "net/buffer_pool.hpp"
 #include "net/deadline.hpp"
+#include "net/stream.hpp"
 
 namespace gisgate::proxy {
 
 struct UpstreamConnection {
     explicit UpstreamConnection(asio::io_context& context) : socket(context) {}
-    tcp::socket socket;
+    net::Stream socket;                        // TLS when the pool's servers speak it
     std::uint32_t server_id = 0;               // key in the idle pool
     balance::ServerRuntime* server = nullptr;  // set while in use (the request's runtime keeps it alive)
     net::Clock::time_point idle_since{};
@@ -46,8 +47,10 @@ private:
     std::unordered_map<std::uint32_t, std::vector<std::unique_ptr<UpstreamConnection>>> idle_;
 };
 
-// Opens a connection to one of `connection.server`'s endpoints. The caller's deadline bounds the attempt (it cancels
-// the socket when it fires).
-awaitable<error_code> connect_upstream(UpstreamConnection& connection);
+// Opens a connection to one of `connection.server`'s endpoints, with a TLS handshake when `tls` is set. The
+// caller's deadline bounds the attempt (it cancels the socket when it fires). `tls` is a reference to an object
+// that outlives the call (no default: a temporary in a co_await expression is destroyed twice by GCC 12).
+awaitable<error_code> connect_upstream(UpstreamConnection& connection,
+                                       const std::shared_ptr<const net::TlsClient>& tls);
 
 }  // namespace gisgate::proxy

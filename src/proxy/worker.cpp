@@ -4,6 +4,7 @@
 
 #include "net/listener.hpp"
 #include "proxy/session.hpp"
+#include "proxy/tcp_session.hpp"
 
 namespace gisgate::proxy {
 
@@ -65,6 +66,12 @@ awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
             spdlog::warn("accept failed: {}", ec.message());
             backoff.expires_after(std::chrono::milliseconds(50));
             co_await backoff.async_wait(asio::redirect_error(use_awaitable, ec));
+            continue;
+        }
+        const ListenerRuntime* listener = runtime_->find_listener(acceptor->listener);
+        if (listener && listener->config->mode == config::ListenerMode::tcp) {
+            auto session = std::make_unique<TcpSession>(*this, std::move(socket), acceptor->listener);
+            asio::co_spawn(context(), TcpSession::run(std::move(session)), asio::detached);
             continue;
         }
         auto session = std::make_unique<Session>(*this, std::move(socket), acceptor->listener);

@@ -53,6 +53,10 @@ public:
 
     void attach(Session* session);
     void detach(Session* session);
+    // Layer-4 connections (mode: tcp) count as open sessions too: shutdown waits for them up to the grace
+    // period. They have no idle state between requests to close early.
+    void attach_connection() { session_count_.fetch_add(1, std::memory_order_relaxed); }
+    void detach_connection() { session_count_.fetch_sub(1, std::memory_order_relaxed); }
 
 private:
     struct Acceptor {

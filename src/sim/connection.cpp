@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -70,8 +71,10 @@ void common_headers(Message& res, const Site& site) {
     res.set("X-Gisgate-Sim-Site", site.options.name);
 }
 
-// Writes a reply; returns whether the connection may serve another request.
-asio::awaitable<bool> write_reply(Connection& conn, const Site& site, const SimRequest& req, Reply& reply,
+// Writes a reply; returns whether the connection may serve another request. `io` is the connection's stream
+// or the TLS stream over it; timeouts are kept on conn.stream either way.
+template <class Io>
+asio::awaitable<bool> write_reply(Connection& conn, Io& io, const Site& site, const SimRequest& req, Reply& reply,
                                   unsigned version, bool keep_alive, bool gzip_ok) {
     auto& stream = conn.stream;
     beast::error_code ec;
@@ -99,11 +102,11 @@ asio::awaitable<bool> write_reply(Connection& conn, const Site& site, const SimR
             http::response<http::empty_body> head{std::move(res.base())};
             if (!bodiless_status)
                 head.content_length(reply.body.size());
-            co_await http::async_write(stream, head, redirect(ec));
+            co_await http::async_write(io, head, redirect(ec));
         } else {
             res.body() = std::move(reply.body);
             res.prepare_payload();
-            co_await http::async_write(stream, res, redirect(ec));
+            co_await http::async_write(io, res, redirect(ec));
         }
         co_return !ec && keep_alive;
     }
@@ -121,7 +124,7 @@ asio::awaitable<bool> write_reply(Connection& conn, const Site& site, const SimR
     if (chunked)
         res.chunked(true);
     http::response_serializer<http::empty_body> sr{res};
-    co_await http::async_write_header(stream, sr, redirect(ec));
+    co_await http::async_write_header(io, sr, redirect(ec));
     if (ec)
         co_return false;
     if (req.head)
@@ -136,23 +139,24 @@ asio::awaitable<bool> write_reply(Connection& conn, const Site& site, const SimR
         asio::const_buffer data(chunk.data(), n);
         if (chunked) {
             auto framed = http::make_chunk(data);
-            co_await asio::async_write(stream, framed, redirect(ec));
+            co_await asio::async_write(io, framed, redirect(ec));
         } else {
-            co_await asio::async_write(stream, data, redirect(ec));
+            co_await asio::async_write(io, data, redirect(ec));
         }
         if (ec)
             co_return false;
     }
     if (chunked) {
         auto last = http::make_chunk_last();
-        co_await asio::async_write(stream, last, redirect(ec));
+        co_await asio::async_write(io, last, redirect(ec));
     }
     co_return !ec && keep_alive;
 }
 
 // A plain error for requests that could not be parsed; the connection ends after it.
 // `text` is a plain pointer so callers build no temporary std::string inside co_await (GCC 12 bug).
-asio::awaitable<void> write_protocol_error(Connection& conn, const Site& site, http::status status,
+template <class Io>
+asio::awaitable<void> write_protocol_error(Connection& conn, Io& io, const Site& site, http::status status,
                                            const char* text) {
     http::response<http::string_body> res{status, 11};
     common_headers(res, site);
@@ -162,15 +166,16 @@ asio::awaitable<void> write_protocol_error(Connection& conn, const Site& site, h
     res.prepare_payload();
     beast::error_code ec;
     conn.stream.expires_after(5s);
-    co_await http::async_write(conn.stream, res, redirect(ec));
+    co_await http::async_write(io, res, redirect(ec));
 }
 
 // Fault "hang": keep reading (and dropping) whatever the client sends, never answer.
-asio::awaitable<void> hang(Connection& conn) {
+template <class Io>
+asio::awaitable<void> hang(Connection& conn, Io& io) {
     conn.stream.expires_never();
     std::vector<char> sink(16 * 1024);
     beast::error_code ec;
-    while (!ec) co_await conn.stream.async_read_some(asio::buffer(sink), redirect(ec));
+    while (!ec) co_await io.async_read_some(asio::buffer(sink), redirect(ec));
 }
 
 }  // namespace
@@ -182,7 +187,8 @@ void Connection::close() {
     timer.cancel();
 }
 
-asio::awaitable<void> serve_connection(Site& site, Connection& connection) {
+template <class Io>
+asio::awaitable<void> serve_on(Site& site, Connection& connection, Io& io) {
     Connection* conn = &connection;
     auto& stream = conn->stream;
     beast::flat_buffer buffer;
@@ -192,17 +198,17 @@ asio::awaitable<void> serve_connection(Site& site, Connection& connection) {
         parser.body_limit(kBodyLimit);
         parser.header_limit(kHeaderLimit);
         stream.expires_after(kIdleTimeout);
-        co_await http::async_read_header(stream, buffer, parser, redirect(ec));
+        co_await http::async_read_header(io, buffer, parser, redirect(ec));
         if (ec) {
             if (ec == http::error::header_limit)
-                co_await write_protocol_error(*conn, site, http::status::request_header_fields_too_large,
+                co_await write_protocol_error(*conn, io, site, http::status::request_header_fields_too_large,
                                               "Request header too large\n");
             else if (ec == http::error::body_limit)  // a Content-Length over the limit fails the head already
-                co_await write_protocol_error(*conn, site, http::status::payload_too_large, "Request body too large\n");
+                co_await write_protocol_error(*conn, io, site, http::status::payload_too_large, "Request body too large\n");
             else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
                      ec != asio::error::operation_aborted && ec != asio::error::connection_reset &&
                      ec != asio::error::eof)
-                co_await write_protocol_error(*conn, site, http::status::bad_request, "Bad request\n");
+                co_await write_protocol_error(*conn, io, site, http::status::bad_request, "Bad request\n");
             co_return;
         }
         auto started = std::chrono::steady_clock::now();
@@ -215,28 +221,28 @@ asio::awaitable<void> serve_connection(Site& site, Connection& connection) {
         bool expect_continue = iequals(std::string(parser.get()[http::field::expect]), "100-continue");
 
         if (fault.mode == FaultMode::hang) {
-            co_await hang(*conn);
+            co_await hang(*conn, io);
             co_return;
         }
         if (fault.mode == FaultMode::close) {
             // Read an announced body first so closing sends a FIN, not a reset for unread data.
             if (!expect_continue && !parser.is_done()) {
                 stream.expires_after(5s);
-                co_await http::async_read(stream, buffer, parser, redirect(ec));
+                co_await http::async_read(io, buffer, parser, redirect(ec));
             }
             conn->close();
             co_return;
         }
         if (expect_continue && !parser.is_done()) {
             http::response<http::empty_body> cont{http::status::continue_, parser.get().version()};
-            co_await http::async_write(stream, cont, redirect(ec));
+            co_await http::async_write(io, cont, redirect(ec));
             if (ec)
                 co_return;
         }
         if (!parser.is_done()) {
-            co_await http::async_read(stream, buffer, parser, redirect(ec));
+            co_await http::async_read(io, buffer, parser, redirect(ec));
             if (ec == http::error::body_limit) {
-                co_await write_protocol_error(*conn, site, http::status::payload_too_large, "Request body too large\n");
+                co_await write_protocol_error(*conn, io, site, http::status::payload_too_large, "Request body too large\n");
                 co_return;
             }
             if (ec)
@@ -276,7 +282,7 @@ asio::awaitable<void> serve_connection(Site& site, Connection& connection) {
         }
         unsigned status = reply.status;
         if (counted) site.handling.fetch_sub(1);
-        bool again = co_await write_reply(*conn, site, req, reply, msg.version(), msg.keep_alive(), accepts_gzip(msg));
+        bool again = co_await write_reply(*conn, io, site, req, reply, msg.version(), msg.keep_alive(), accepts_gzip(msg));
         permit.reset();
         if (spdlog::should_log(spdlog::level::debug))
             spdlog::debug(
@@ -289,6 +295,24 @@ asio::awaitable<void> serve_connection(Site& site, Connection& connection) {
             co_return;
         }
     }
+}
+
+asio::awaitable<void> serve_connection(Site& site, Connection& conn, asio::ssl::context* tls) {
+    if (!tls) {
+        co_await serve_on(site, conn, conn.stream);
+        co_return;
+    }
+    // HTTPS, like a GIS server's own port 6443: the TLS layer runs over the same stream, so its timeouts and
+    // close() apply unchanged.
+    asio::ssl::stream<beast::tcp_stream&> stream(conn.stream, *tls);
+    beast::error_code ec;
+    conn.stream.expires_after(10s);
+    co_await stream.async_handshake(asio::ssl::stream_base::server, redirect(ec));
+    if (ec) {
+        spdlog::debug("sim {}: TLS handshake failed: {}", site.options.name, ec.message());
+        co_return;
+    }
+    co_await serve_on(site, conn, stream);
 }
 
 }  // namespace gisgate::sim

@@ -7,6 +7,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <memory>
@@ -27,7 +28,7 @@ struct Connection {
 };
 
 // Serves requests until the client leaves, an error, a fault that ends the connection, or close().
-// The caller keeps `conn` alive until this completes.
-boost::asio::awaitable<void> serve_connection(Site& site, Connection& conn);
+// The caller keeps `conn` alive until this completes. With `tls`, the connection speaks HTTPS.
+boost::asio::awaitable<void> serve_connection(Site& site, Connection& conn, boost::asio::ssl::context* tls);
 
 }  // namespace gisgate::sim

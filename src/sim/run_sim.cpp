@@ -19,7 +19,8 @@ int run_sim(const SimOptions& options) {
     // Tests and scripts wait for this exact line to learn the port.
     std::printf("listening: %s %s\n", server.name().c_str(), server.address().c_str());
     std::fflush(stdout);
-    spdlog::info("sim {}: serving on {} ({} instances, jobs take {} ms{})", server.name(), server.address(),
+    spdlog::info("sim {}: serving {} on {} ({} instances, jobs take {} ms{})", server.name(),
+                 server.tls() ? "https" : "http", server.address(),
                  options.instances ? options.instances : std::max(1u, std::thread::hardware_concurrency()),
                  options.job_duration.count(),
                  options.catalog_file.empty() ? std::string() : ", catalog " + options.catalog_file);

@@ -25,6 +25,7 @@
 #include "sim/listen_address.hpp"
 #include "sim/sim.hpp"
 #include "sim/site.hpp"
+#include "tls/certificates.hpp"
 
 namespace gisgate::sim {
 
@@ -40,6 +41,34 @@ unsigned cores() {
 
 Catalog load_catalog(const SimOptions& o) {
     return o.catalog_file.empty() ? Catalog::builtin() : Catalog::load_file(o.catalog_file);
+}
+
+std::string read_pem(const std::string& path, const char* what) {
+    std::string error;
+    auto text = tls::read_file(path, error);
+    if (!text) throw std::runtime_error(std::string("sim: cannot read TLS ") + what + " " + path + ": " + error);
+    return *text;
+}
+
+// The site's HTTPS context: the given certificate, or one generated for the listen address.
+std::unique_ptr<asio::ssl::context> make_tls(const SimOptions& o, const tcp::endpoint& listen) {
+    if (o.tls_cert_file.empty() && !o.tls_self_signed) return nullptr;
+    tls::PemPair pem;
+    if (o.tls_self_signed) {
+        pem = tls::make_self_signed(listen.address().to_string());
+    } else {
+        pem.cert = read_pem(o.tls_cert_file, "certificate");
+        pem.key = read_pem(o.tls_key_file, "key");
+        tls::CertificateInfo info;
+        std::string error = tls::check_certificate(pem.cert, info);
+        if (error.empty()) error = tls::check_key(pem.key, pem.cert);
+        if (!error.empty()) throw std::runtime_error("sim: TLS certificate " + o.tls_cert_file + ": " + error);
+    }
+    auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+    context->use_certificate_chain(asio::buffer(pem.cert));
+    context->use_private_key(asio::buffer(pem.key), asio::ssl::context::pem);
+    return context;
 }
 
 }  // namespace
@@ -63,6 +92,7 @@ struct SimServer::Impl {
             throw std::runtime_error("sim " + options.name + ": cannot listen on " + options.listen + ": " +
                                      e.code().message());
         }
+        tls = make_tls(options, ep);
         asio::co_spawn(acceptor_strand, accept_loop(), asio::detached);
         running_threads = thread_count;
         for (unsigned i = 0; i < thread_count; ++i) threads.emplace_back([this] { run_thread(); });
@@ -118,7 +148,7 @@ struct SimServer::Impl {
             connections.emplace(conn.get(), conn);
         }
         try {
-            co_await serve_connection(site, *conn);
+            co_await serve_connection(site, *conn, tls.get());
         } catch (const std::exception& e) {
             spdlog::debug("sim {}: connection: {}", site.options.name, e.what());
         }
@@ -166,6 +196,7 @@ struct SimServer::Impl {
     tcp::acceptor acceptor;
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
     tcp::endpoint bound;
+    std::unique_ptr<asio::ssl::context> tls;  // HTTPS when set
     std::vector<std::thread> threads;
 
     std::mutex mutex;
@@ -193,6 +224,10 @@ std::string SimServer::address() const {
 
 const std::string& SimServer::name() const {
     return impl_->site.options.name;
+}
+
+bool SimServer::tls() const {
+    return impl_->tls != nullptr;
 }
 
 void SimServer::stop() {

@@ -20,6 +20,11 @@ struct SimOptions {
     // JSON answers at least this large are gzipped for clients that accept it (smaller ones are not worth
     // it); 0 compresses everything, which tests use to exercise compressed submitJob answers.
     std::size_t gzip_min_bytes = 256;
+    // HTTPS, like a GIS server's port 6443: a PEM chain and key, or a self-signed certificate generated for the
+    // listen address (what GIS servers come with).
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    bool tls_self_signed = false;
 };
 
 // One site running in this process on its own event-loop threads: what run_sim runs, and what tests start
@@ -37,6 +42,7 @@ public:
     std::string host() const;         // the bound address: "127.0.0.1", "::1"
     std::string address() const;      // "127.0.0.1:6081", "[::1]:6081"
     const std::string& name() const;  // the site name
+    bool tls() const;                 // serving HTTPS
     // Closes the listener and every connection (hanging, queued and slow requests included) and joins the
     // threads. Idempotent. Must not be called from the server's own threads.
     void stop();

@@ -1,0 +1,92 @@
+#include "net/relay.hpp"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace gisgate::net {
+
+namespace {
+
+constexpr std::size_t kPipeBytes = 64 * 1024;  // the default pipe capacity (16 pages)
+
+auto ec_token(error_code& ec) { return asio::redirect_error(use_awaitable, ec); }
+
+error_code last_error() { return error_code(errno, asio::error::get_system_category()); }
+
+void moved(RelayProgress& progress, std::size_t n) {
+    progress.bytes += n;
+    if (progress.idle) progress.idle->arm(progress.idle_timeout, progress.idle_kind);
+}
+
+// `from` sent FIN: pass it on, so the other side sees the end of this direction while the other one goes on.
+error_code end_of_stream(tcp::socket& to) {
+    error_code ignored;
+    to.shutdown(tcp::socket::shutdown_send, ignored);
+    return asio::error::eof;
+}
+
+}  // namespace
+
+Pipe::~Pipe() {
+    if (fds_[0] >= 0) ::close(fds_[0]);
+    if (fds_[1] >= 0) ::close(fds_[1]);
+}
+
+bool Pipe::open() { return ::pipe2(fds_, O_NONBLOCK | O_CLOEXEC) == 0; }
+
+// Readiness comes from Asio (async_wait, edge-triggered epoll): a wait is only started after splice said EAGAIN,
+// so no readiness edge can be missed between the two.
+awaitable<error_code> relay_splice(tcp::socket& from, tcp::socket& to, Pipe& pipe, RelayProgress& progress) {
+    error_code ec;
+    // The socket ends must not block either: splice honours the descriptors' O_NONBLOCK, not only its flag.
+    from.native_non_blocking(true, ec);
+    if (!ec) to.native_non_blocking(true, ec);
+    if (ec) co_return ec;
+    const int in = from.native_handle();
+    const int out = to.native_handle();
+    for (;;) {
+        const ssize_t n = ::splice(in, nullptr, pipe.write_end(), nullptr, kPipeBytes,
+                                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        if (n == 0) co_return end_of_stream(to);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno != EAGAIN) co_return last_error();
+            co_await from.async_wait(tcp::socket::wait_read, ec_token(ec));
+            if (ec) co_return ec;
+            continue;
+        }
+        // Drain the pipe completely before reading again, so it can never be full when splicing in.
+        std::size_t left = static_cast<std::size_t>(n);
+        while (left > 0) {
+            const ssize_t m = ::splice(pipe.read_end(), nullptr, out, nullptr, left,
+                                       SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+            if (m > 0) {
+                left -= static_cast<std::size_t>(m);
+                moved(progress, static_cast<std::size_t>(m));
+                continue;
+            }
+            if (m < 0 && errno == EINTR) continue;
+            if (m < 0 && errno != EAGAIN) co_return last_error();
+            co_await to.async_wait(tcp::socket::wait_write, ec_token(ec));
+            if (ec) co_return ec;
+        }
+    }
+}
+
+awaitable<error_code> relay_copy(tcp::socket& from, tcp::socket& to, char* buffer, std::size_t size,
+                                 RelayProgress& progress) {
+    error_code ec;
+    for (;;) {
+        const std::size_t n = co_await from.async_read_some(asio::buffer(buffer, size), ec_token(ec));
+        if (ec == asio::error::eof) co_return end_of_stream(to);
+        if (ec) co_return ec;
+        co_await asio::async_write(to, asio::buffer(buffer, n), ec_token(ec));
+        if (ec) co_return ec;
+        moved(progress, n);
+    }
+}
+
+}  // namespace gisgate::net

@@ -3,6 +3,7 @@
 // connections alive when the protocol allows.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
 
@@ -100,6 +101,9 @@ private:
     std::shared_ptr<const Runtime> runtime_;  // held for the current request
     const ListenerRuntime* listener_ = nullptr;
 
+    // What an idle connection reads into (the first bytes of its next request); small, so 10 000 idle
+    // keep-alive clients cost 10 MB, not 640 MB of I/O blocks.
+    std::array<char, 1024> idle_bytes_;
     // Client side read buffer: [begin_, end_) holds unprocessed bytes. Released while idle.
     net::BufferPool::Block buf_;
     std::size_t begin_ = 0;

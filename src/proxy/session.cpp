@@ -322,7 +322,14 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
     std::string last_failure;
     int stale_retries = 0;
     const int retries = static_cast<int>(pool_config.retries);
-    co_await choose_pinned_server();
+    // Calling a coroutine allocates its frame: only requests that can be pinned pay for the call.
+    if (!gis_.job_id.empty() || pool_config.sticky == config::Sticky::cookie) {
+        co_await choose_pinned_server();
+    } else {
+        pinned_ = nullptr;
+        pinned_is_job_ = false;
+        set_sticky_cookie_ = false;
+    }
     for (int attempt = 0; attempt <= retries;) {
         balance::AcquireResult acquired;
         if (pinned_) {
@@ -333,7 +340,10 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
                 continue;
             }
         } else {
-            acquired = co_await pool_->acquire(worker_.index(), tried);
+            // The common case (a free slot) without a coroutine frame; acquire() queues when all are busy.
+            acquired = pool_->try_acquire(worker_.index(), tried);
+            if (acquired.status == balance::AcquireStatus::queue_full)
+                acquired = co_await pool_->acquire(worker_.index(), tried);
         }
         switch (acquired.status) {
             case balance::AcquireStatus::granted: break;

@@ -14,6 +14,7 @@
 #include "gis/discovery.hpp"
 #include "gis/job_table.hpp"
 #include "http/request_head.hpp"
+#include "proxy/connection_limits.hpp"
 
 namespace gisgate::proxy {
 
@@ -40,6 +41,8 @@ struct Runtime {
     // Job id → server, per pool name; shared with the previous runtime so a reload forgets no job.
     std::map<std::string, std::shared_ptr<gis::JobTable>, std::less<>> job_tables;
     std::uint64_t generation = 0;            // 0 for the first runtime, +1 per reload or runtime change
+    // Open client connections in total and per address (limits.max_connections*); shared across reloads.
+    std::shared_ptr<ConnectionLimiter> connections;
 
     balance::PoolRuntime* find_pool(std::string_view name) const;
     const ListenerRuntime* find_listener(std::string_view name) const;

@@ -62,7 +62,10 @@ awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
             co_await backoff.async_wait(asio::redirect_error(use_awaitable, ec));
             continue;
         }
+        ConnectionSlot slot;
+        if (!admit_or_refuse(*runtime_->connections, runtime_->config.limits, socket, slot)) continue;
         auto session = std::make_unique<Session>(*this, std::move(socket), acceptor->listener);
+        session->hold(std::move(slot));
         asio::co_spawn(context(), Session::run(std::move(session)), asio::detached);
     }
 }

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "config/paths.hpp"
+#include "config/yaml_guard.hpp"
 #include "config/yaml_reader.hpp"
 
 namespace gisgate::config {
@@ -500,6 +501,7 @@ void Loader::resolve() {
 }
 
 Config parse(const std::string& text, const std::string& name) {
+    reject_yaml_pitfalls(text, name);
     std::vector<YAML::Node> documents;
     try {
         documents = YAML::LoadAll(text);

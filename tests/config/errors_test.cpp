@@ -67,7 +67,7 @@ TEST(ConfigErrors, UnknownKeyInLimits) {
     EXPECT_TRUE(fails_at(R"(
 limits:
   max_header: 1KB
-)", 2, 3, "unknown key 'max_header' in limits (expected one of: max_request_line, max_header_size, max_headers)"));
+)", 2, 3, "unknown key 'max_header' in limits (expected one of: max_request_line, max_header_size, max_headers, max_connections, max_connections_per_ip)"));
 }
 
 TEST(ConfigErrors, UnknownKeyInListener) {
@@ -549,6 +549,29 @@ listeners:
 pools:
   - { name: p, servers: [{ name: s, address: nope }] }
 )", 2, 22, "'bind' is not a valid address"));
+}
+
+TEST(ConfigErrors, RobustnessLimits) {
+    const std::string rest = R"(
+listeners: [{ name: a, bind: 127.0.0.1:1, routes: [{ prefix: /, pool: p }] }]
+pools: [{ name: p, servers: [{ name: s, address: 127.0.0.1:1 }] }]
+)";
+    EXPECT_TRUE(fails_at("limits: { max_connections: 10, max_connections_per_ip: 20 }" + rest, 1, 56,
+                         "'max_connections_per_ip' (20) is larger than 'max_connections' (10)"));
+    EXPECT_TRUE(fails_at("limits: { max_connections: -1 }" + rest, 1, 28,
+                         "'max_connections' must be an integer from 0 to 10000000, got '-1'"));
+    EXPECT_TRUE(fails_at("timeouts: { body: 0s }" + rest, 1, 19, "'body'"));
+    EXPECT_TRUE(fails_at("timeouts: { body_min_rate: fast }" + rest, 1, 28, "'body_min_rate'"));
+}
+
+// yaml-cpp 0.7 loops forever on a document that starts with ','; found by fuzzing the loader.
+TEST(ConfigErrors, DocumentStartingWithACommaIsRefusedBeforeTheYamlLibrarySeesIt) {
+    EXPECT_TRUE(fails_at(", idle: 60s, 0s }\nlisers:\n", 1, 1, "unexpected ',' at the start of the document"));
+    EXPECT_TRUE(fails_at("# comment\n\n  , }\n", 3, 3, "unexpected ','"));
+    EXPECT_TRUE(fails_at("workers: 1\n---\n, x\n", 3, 1, "unexpected ','"));
+    EXPECT_TRUE(fails_at("--- , x\n", 1, 5, "unexpected ','"));
+    // A comma inside a document is the YAML library's business (and an ordinary error there).
+    EXPECT_TRUE(fails_at("workers: 1\n,\n", 2, 1, "end of map not found"));
 }
 
 }  // namespace

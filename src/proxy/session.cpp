@@ -138,6 +138,7 @@ awaitable<bool> Session::read_request_head(bool first) {
                 started_ = net::Clock::now();
                 head_.version_minor = 1;
                 head_.method = http::Method::other;
+                head_.keep_alive = false;  // a head gisgate could not read: nothing after it can be trusted
                 set_error(result.error_status, result.error ? result.error : "bad request");
                 co_await respond_error();
                 co_return false;

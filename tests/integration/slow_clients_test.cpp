@@ -294,10 +294,12 @@ TEST(SlowClients, ThousandSlowlorisConnectionsDoNotHurtANormalClient) {
             const auto t0 = Clock::now();
             const auto r = c.request("GET", "/arcgis/rest/info?f=json");
             latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-            ASSERT_EQ(r.status, 200) << "request " << i;
+            EXPECT_EQ(r.status, 200) << "request " << i;  // no ASSERT: the trickler thread must be joined
+            if (r.status != 200) break;
         }
     }
-    ASSERT_GE(latencies_ms.size(), 100u);
+    EXPECT_GE(latencies_ms.size(), 100u);
+    if (latencies_ms.empty()) latencies_ms.push_back(0);
     std::sort(latencies_ms.begin(), latencies_ms.end());
     const double p50 = latencies_ms[latencies_ms.size() / 2];
     const double p99 = latencies_ms[latencies_ms.size() * 99 / 100];

@@ -17,7 +17,27 @@ bool is_marker(std::string_view line, std::string_view marker) {
 
 }  // namespace
 
+static void check_document_starts(const std::string& text, const std::string& name);
+
 void reject_yaml_pitfalls(const std::string& text, const std::string& name) {
+    // YAML allows no C0 control character but tab, LF and CR (and no DEL); yaml-cpp does not check, and a NUL
+    // in front of the ',' below hides it from the check that follows.
+    int line_no = 1;
+    std::size_t line_start = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c == '\n') {
+            ++line_no;
+            line_start = i + 1;
+        } else if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) {
+            throw ConfigError({name, line_no, static_cast<int>(i - line_start) + 1},
+                              "control character " + std::to_string(c) + " in the file (YAML allows none)");
+        }
+    }
+    check_document_starts(text, name);
+}
+
+static void check_document_starts(const std::string& text, const std::string& name) {
     bool document_start = true;  // no token of the current document seen yet (yaml-cpp hangs only there)
     std::size_t line_start = 0;
     for (int line_no = 1; line_start <= text.size(); ++line_no) {

@@ -60,7 +60,7 @@ admin:
 TEST(ConfigErrors, UnknownKeyInTimeouts) {
     EXPECT_TRUE(fails_at(R"(
 timeouts: { connect: 1s, read: 2s }
-)", 1, 26, "unknown key 'read' in timeouts (expected one of: connect, header, idle, server)"));
+)", 1, 26, "unknown key 'read' in timeouts (expected one of: connect, header, idle, server, body, body_min_rate)"));
 }
 
 TEST(ConfigErrors, UnknownKeyInLimits) {
@@ -570,6 +570,8 @@ TEST(ConfigErrors, DocumentStartingWithACommaIsRefusedBeforeTheYamlLibrarySeesIt
     EXPECT_TRUE(fails_at("# comment\n\n  , }\n", 3, 3, "unexpected ','"));
     EXPECT_TRUE(fails_at("workers: 1\n---\n, x\n", 3, 1, "unexpected ','"));
     EXPECT_TRUE(fails_at("--- , x\n", 1, 5, "unexpected ','"));
+    EXPECT_TRUE(fails_at(std::string("\0,\n", 3), 1, 1, "control character 0 in the file"));
+    EXPECT_TRUE(fails_at("workers: 1\nlisteners: \x7f\n", 2, 12, "control character 127"));
     // A comma inside a document is the YAML library's business (and an ordinary error there).
     EXPECT_TRUE(fails_at("workers: 1\n,\n", 2, 1, "end of map not found"));
 }

@@ -18,7 +18,7 @@ namespace {
 using namespace std::string_literals;
 
 // A site and a proxy shared by all cases of this process (gtest_discover_tests runs each case in its own
-// process, so each case starts from a site that has seen nothing).
+// process; run directly, the binary runs them all against one pair, so cases compare before and after).
 class RawRequests : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
@@ -82,6 +82,8 @@ class RawRejected : public RawRequests, public ::testing::WithParamInterface<Raw
 
 TEST_P(RawRejected, GetsStatusAndClose) {
     const RawCase& c = GetParam();
+    const auto before = site_stats();
+    ASSERT_FALSE(before.is_discarded());
     HttpClient client(proxy_port_);
     ASSERT_TRUE(client.connected());
     client.send_raw(c.bytes);
@@ -90,10 +92,12 @@ TEST_P(RawRejected, GetsStatusAndClose) {
     EXPECT_EQ(r.header("Connection"), "close") << c.name;
     EXPECT_EQ(r.header("Content-Type"), "application/json") << c.name;
     EXPECT_TRUE(client.closed_by_peer(std::chrono::seconds(10))) << c.name << ": connection left open";
-    const auto stats = site_stats();
-    ASSERT_FALSE(stats.is_discarded());
-    EXPECT_EQ(stats["requests"], 0) << c.name << ": a rejected request reached the site";
-    EXPECT_EQ(stats["connections"], 0) << c.name << ": gisgate connected to the site";
+    const auto after = site_stats();
+    ASSERT_FALSE(after.is_discarded());
+    EXPECT_EQ(after["requests"], before["requests"]) << c.name << ": a rejected request reached the site";
+    // Connections accepted by the site: only the stats request's own.
+    EXPECT_EQ(after["connections"].get<int>(), before["connections"].get<int>() + 1)
+        << c.name << ": gisgate connected to the site";
 }
 
 const std::string kHost = "Host: gis\r\n";
@@ -233,7 +237,7 @@ TEST_F(RawRequests, WellFormedRequestsAreServedAndKeptAlive) {
     r = client.read_response();
     EXPECT_EQ(r.status, 200) << r.body;
     EXPECT_FALSE(client.closed_by_peer(std::chrono::milliseconds(200)));
-    EXPECT_EQ(site_stats()["requests"], 2);
+    EXPECT_GE(site_stats()["requests"].get<int>(), 2);
 }
 
 // What the site receives is one plain framing header, whatever equivalent form the client used, so no

@@ -501,21 +501,17 @@ void Loader::resolve() {
 }
 
 Config parse(const std::string& text, const std::string& name) {
-    reject_yaml_pitfalls(text, name);
-    std::vector<YAML::Node> documents;
+    reject_control_characters(text, name);
+    YAML::Node root;
     try {
-        documents = YAML::LoadAll(text);
+        root = load_single_document(text, name);  // not YAML::LoadAll: see yaml_guard.hpp
     } catch (const YAML::Exception& e) {
         // Syntax errors carry a 0-based mark; report it like our own errors so editors can jump to it.
         const bool known = !e.mark.is_null() && e.mark.line >= 0;
         throw ConfigError({name, known ? e.mark.line + 1 : 0, known ? e.mark.column + 1 : 0}, e.msg);
     }
-    if (documents.size() > 1) {
-        Reader reader(name);
-        reader.fail(reader.loc(documents[1]), "only one YAML document is allowed ('---' starts a second one)");
-    }
     Loader loader(name);
-    return loader.load(documents.empty() ? YAML::Node() : documents.front());
+    return loader.load(root);
 }
 
 }  // namespace

@@ -1,27 +1,18 @@
 #include "config/yaml_guard.hpp"
 
+#include <optional>
+#include <sstream>
 #include <string_view>
+
+#include <yaml-cpp/eventhandler.h>
 
 #include "config/loader.hpp"
 
 namespace gisgate::config {
 
-namespace {
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
-
-// "---" or "..." followed by the end of the line or a blank.
-bool is_marker(std::string_view line, std::string_view marker) {
-    return line.substr(0, 3) == marker && (line.size() == 3 || is_blank(line[3]));
-}
-
-}  // namespace
-
-static void check_document_starts(const std::string& text, const std::string& name);
-
-void reject_yaml_pitfalls(const std::string& text, const std::string& name) {
-    // YAML allows no C0 control character but tab, LF and CR (and no DEL); yaml-cpp does not check, and a NUL
-    // in front of the ',' below hides it from the check that follows.
+void reject_control_characters(const std::string& text, const std::string& name) {
+    // YAML allows no C0 control character but tab, LF and CR (and no DEL); yaml-cpp does not check.
     int line_no = 1;
     std::size_t line_start = 0;
     for (std::size_t i = 0; i < text.size(); ++i) {
@@ -34,37 +25,58 @@ void reject_yaml_pitfalls(const std::string& text, const std::string& name) {
                               "control character " + std::to_string(c) + " in the file (YAML allows none)");
         }
     }
-    check_document_starts(text, name);
 }
 
-static void check_document_starts(const std::string& text, const std::string& name) {
-    bool document_start = true;  // no token of the current document seen yet (yaml-cpp hangs only there)
-    std::size_t line_start = 0;
-    for (int line_no = 1; line_start <= text.size(); ++line_no) {
-        std::size_t end = text.find('\n', line_start);
-        if (end == std::string::npos) end = text.size();
-        std::string_view line(text.data() + line_start, end - line_start);
-        std::size_t col = 0;
-        while (col < line.size() && is_blank(line[col])) ++col;
-        std::string_view rest = line.substr(col);
-        if (col == 0 && is_marker(rest, "---")) {
-            // A new document, which may start on the marker's line: "--- , x".
-            document_start = true;
-            col = 3;
-            while (col < line.size() && is_blank(line[col])) ++col;
-            rest = line.substr(col);
-        } else if (col == 0 && (is_marker(rest, "...") || (!rest.empty() && rest[0] == '%'))) {
-            document_start = true;  // document end or directive: the next document has not started
-            rest = {};
-        }
-        if (document_start && !rest.empty() && rest[0] != '#') {
-            if (rest[0] == ',')
-                throw ConfigError({name, line_no, static_cast<int>(col) + 1},
-                                  "unexpected ',' at the start of the document");
-            document_start = false;
-        }
-        line_start = end + 1;
+namespace {
+
+// Remembers where the second document's first node is; ignores everything else.
+class DocumentCounter : public YAML::EventHandler {
+public:
+    int documents = 0;
+    std::optional<YAML::Mark> second;
+
+    void OnDocumentStart(const YAML::Mark&) override { ++documents; }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override {
+        node(mark);
     }
+    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+        node(mark);
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+        node(mark);
+    }
+    void OnMapEnd() override {}
+
+private:
+    void node(const YAML::Mark& mark) {
+        if (documents == 2 && !second) second = mark;
+    }
+};
+
+}  // namespace
+
+YAML::Node load_single_document(const std::string& text, const std::string& name) {
+    YAML::Node root = YAML::Load(text);
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentCounter counter;
+    if (parser.HandleNextDocument(counter) && parser.HandleNextDocument(counter)) {
+        const YAML::Mark at = counter.second.value_or(YAML::Mark());
+        const int line = at.is_null() ? 0 : at.line + 1;
+        const int column = at.is_null() ? 0 : at.column + 1;
+        const std::size_t pos = at.is_null() || at.pos < 0 ? std::string::npos : static_cast<std::size_t>(at.pos);
+        // A stray indicator after the document (the ',' that makes LoadAll loop) shows up as an empty second
+        // document at that character; name it. Anything else is a real second document.
+        if (pos < text.size() && std::string_view(",:?]}").find(text[pos]) != std::string_view::npos)
+            throw ConfigError({name, line, column},
+                              std::string("unexpected '") + text[pos] + "' after the end of the document");
+        throw ConfigError({name, line, column}, "only one YAML document is allowed ('---' starts a second one)");
+    }
+    return root;
 }
 
 }  // namespace gisgate::config

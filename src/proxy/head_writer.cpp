@@ -66,7 +66,12 @@ void write_request_head(const http::RequestHead& head, const RequestRewrite& rew
                 break;
             case 14:
                 if (iequals(h.name, "content-length")) {
-                    if (!length_written) append_header(out, h.name, first_list_element(h.value));
+                    // The parsed value, in plain decimal: "6, 6", "006" and repeated fields all become "6".
+                    if (!length_written) {
+                        char digits[24];
+                        const auto end = std::to_chars(digits, digits + sizeof digits, head.content_length).ptr;
+                        append_header(out, h.name, std::string_view(digits, static_cast<std::size_t>(end - digits)));
+                    }
                     length_written = true;
                     continue;
                 }

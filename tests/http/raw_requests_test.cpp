@@ -245,7 +245,7 @@ TEST_F(RawRequests, WellFormedRequestsAreServedAndKeptAlive) {
 // repeated fields would show joined with ", ").
 TEST_F(RawRequests, FramingHeadersAreSentUpstreamInOnePlainForm) {
     HttpClient client(proxy_port_);
-    client.send_raw("POST /echo HTTP/1.1\r\n" + kHost + "Content-Length: 6, 6\r\ncontent-length: 6\r\n\r\nf=json");
+    client.send_raw("POST /echo HTTP/1.1\r\n" + kHost + "Content-Length: 006, 6\r\ncontent-length: 6\r\n\r\nf=json");
     HttpResponse r = client.read_response();
     ASSERT_EQ(r.status, 200) << r.body;
     auto echo = nlohmann::json::parse(r.body, nullptr, false);

@@ -4,10 +4,14 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: deps build test demo bench bench-micro bench-cache clean
+.PHONY: deps deps-test build test demo bench bench-micro bench-cache clean fuzz soak test-asan test-tsan
 
 deps:
 	@scripts/install-deps
+
+# `make test` also installs clang with libFuzzer, so the smoke fuzzing always runs in CI.
+deps-test:
+	@scripts/install-deps --fuzz
 
 $(BUILD_DIR)/build.ninja:
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
@@ -15,7 +19,7 @@ $(BUILD_DIR)/build.ninja:
 build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-test: build
+test: deps-test build
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 300 -j $(JOBS) $(CTEST_ARGS)
 
 demo: build
@@ -36,5 +40,47 @@ bench-cache: build
 bench-micro: build
 	$(BUILD_DIR)/bench_micro
 
+# libFuzzer targets built with clang in build-fuzz/, each run for FUZZ_SECONDS (default 300). New inputs go to
+# build-fuzz/corpus/, crashes to build-fuzz/crashes/ (see tests/fuzz/run). `make test` runs each for 20 s.
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS := request_head response_head chunked path config
+fuzz: deps
+	@scripts/install-deps --fuzz
+	cmake -S tests/fuzz -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build-fuzz -j $(JOBS)
+	@for t in $(FUZZ_TARGETS); do tests/fuzz/run build-fuzz $$t $(FUZZ_SECONDS) || exit 1; done
+
+# The fault-injection soak alone, with its report (GISGATE_SOAK_SECONDS, default 60).
+soak: build
+	$(BUILD_DIR)/tests/test_soak
+
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer, and under ThreadSanitizer, each in its
+# own build directory. The tests start the gisgate binary as a child process, so it is sanitized too. Reports
+# go to <build>/sanitizer-reports/ (a child's report would otherwise only be in its temporary log), and any
+# report fails the target even when the test that provoked it passed. Integration tests wait on deadlines
+# sized for normal builds, so one that misses them under the sanitizers' slowdown gets a second try
+# (--repeat until-pass:2); reports are still caught.
+# Build type "Sanitize" has no flags of its own: -O1 -g1 (what the sanitizers recommend, and quicker to compile).
+SAN_CMAKE := -G Ninja -DCMAKE_BUILD_TYPE=Sanitize -DGISGATE_BENCH=OFF -DGISGATE_FUZZ=OFF
+SAN_CTEST := ctest --output-on-failure --timeout 900 -j $(JOBS) --repeat until-pass:2 $(CTEST_ARGS)
+test-asan: deps
+	cmake -S . -B build-asan $(SAN_CMAKE) \
+	  -DCMAKE_CXX_FLAGS="-O1 -g1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined"
+	cmake --build build-asan -j $(JOBS)
+	rm -rf build-asan/sanitizer-reports && mkdir -p build-asan/sanitizer-reports
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:log_path=$(CURDIR)/build-asan/sanitizer-reports/asan \
+	  UBSAN_OPTIONS=print_stacktrace=1:log_path=$(CURDIR)/build-asan/sanitizer-reports/ubsan $(SAN_CTEST)
+	@scripts/sanitizer-reports build-asan/sanitizer-reports
+
+test-tsan: deps
+	cmake -S . -B build-tsan $(SAN_CMAKE) \
+	  -DCMAKE_CXX_FLAGS="-O1 -g1 -fsanitize=thread -fno-omit-frame-pointer" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread"
+	cmake --build build-tsan -j $(JOBS)
+	rm -rf build-tsan/sanitizer-reports && mkdir -p build-tsan/sanitizer-reports
+	cd build-tsan && TSAN_OPTIONS="second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp log_path=$(CURDIR)/build-tsan/sanitizer-reports/tsan" \
+	  $(SAN_CTEST)
+	@scripts/sanitizer-reports build-tsan/sanitizer-reports
+
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) build-fuzz build-asan build-tsan

@@ -7,6 +7,7 @@
 #include "config/tls.hpp"
 #include "gis/cluster_advice.hpp"
 #include "health/advice.hpp"
+#include "net/fd_limit.hpp"
 #include "proxy/server.hpp"
 
 namespace gisgate::cli {
@@ -21,6 +22,12 @@ int run_proxy(const std::string& config_path) {
     }
     setup_logging(config.log_level);
     spdlog::info("gisgate 0.1.0: config {}", config_path);
+    const net::FdLimit fds = net::raise_fd_limit();
+    spdlog::info("file descriptor limit: {}", fds.soft);
+    // Each client connection may need a second descriptor for its server connection.
+    if (config.limits.max_connections > fds.soft / 2)
+        spdlog::warn("limits.max_connections {} may exceed what {} file descriptors allow (2 per proxied connection)",
+                     config.limits.max_connections, fds.soft);
     try {
         proxy::ProxyServer server(std::move(config), config_path);
         return server.run();
@@ -53,6 +60,7 @@ int check_config(const std::string& config_path) {
 
 int run_sim_site(const sim::SimOptions& options) {
     setup_logging("info");
+    net::raise_fd_limit();
     return sim::run_sim(options);
 }
 

@@ -34,6 +34,11 @@ struct Timeouts {
     Duration header{std::chrono::seconds(10)};   // receive a whole request head from a client
     Duration idle{std::chrono::seconds(60)};     // keep-alive idle between client requests
     Duration server{std::chrono::seconds(120)};  // wait for (and between bytes of) a server's response
+    // Request bodies (slow-POST defence): the longest wait for the next body bytes, and the average rate the
+    // client must keep once it has been waited on for `body` (bytes per second; 0 = no rate limit). Only time
+    // spent waiting on the client counts, not time gisgate waits for the server to take the bytes.
+    Duration body{std::chrono::seconds(30)};
+    std::uint32_t body_min_rate = 500;
 };
 
 struct QueueConfig {
@@ -164,6 +169,10 @@ struct LimitsConfig {
     std::uint32_t max_request_line = 32 * 1024;  // bytes; beyond → 414 (ArcGIS GET geometry can be long)
     std::uint32_t max_header_size = 64 * 1024;   // whole request head in bytes; beyond → 431
     std::uint32_t max_headers = 100;             // header fields; beyond → 431
+    // Client connections open at once, in total and per client address (0 = unlimited). Beyond them a new
+    // connection gets a 503 and is closed at once; connections already open are not affected.
+    std::uint32_t max_connections = 10000;
+    std::uint32_t max_connections_per_ip = 0;
 };
 
 enum class ListenerMode { http, tcp };

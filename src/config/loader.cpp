@@ -19,6 +19,7 @@
 #include "config/observability_loader.hpp"
 #include "config/paths.hpp"
 #include "config/tls_reader.hpp"
+#include "config/yaml_guard.hpp"
 #include "config/yaml_reader.hpp"
 
 namespace gisgate::config {
@@ -36,6 +37,7 @@ using detail::Reader;
 
 constexpr std::uint64_t kU32Max = std::numeric_limits<std::uint32_t>::max();
 constexpr unsigned kMaxWorkers = 256;
+constexpr std::uint64_t kMaxConnections = 10'000'000;  // far above any file descriptor limit
 
 std::string located(const SourceLoc& loc) { return fmt::format("{}:{}", loc.line, loc.column); }
 
@@ -218,15 +220,21 @@ void Loader::read_admin(const Field& field) {
 }
 
 void Loader::read_timeouts(const Field& field) {
-    const MapFields map(r_, field, "timeouts", {"connect", "header", "idle", "server"});
+    const MapFields map(r_, field, "timeouts", {"connect", "header", "idle", "server", "body", "body_min_rate"});
     if (const Field* f = map.find("connect")) config_.timeouts.connect = r_.positive_duration(*f);
     if (const Field* f = map.find("header")) config_.timeouts.header = r_.positive_duration(*f);
     if (const Field* f = map.find("idle")) config_.timeouts.idle = r_.positive_duration(*f);
     if (const Field* f = map.find("server")) config_.timeouts.server = r_.positive_duration(*f);
+    if (const Field* f = map.find("body")) config_.timeouts.body = r_.positive_duration(*f);
+    if (const Field* f = map.find("body_min_rate")) {
+        config_.timeouts.body_min_rate = static_cast<std::uint32_t>(r_.size(*f, 0, kU32Max));
+    }
 }
 
 void Loader::read_limits(const Field& field) {
-    const MapFields map(r_, field, "limits", {"max_request_line", "max_header_size", "max_headers"});
+    const MapFields map(r_, field, "limits",
+                        {"max_request_line", "max_header_size", "max_headers", "max_connections",
+                         "max_connections_per_ip"});
     auto& limits = config_.limits;
     if (const Field* f = map.find("max_request_line")) {
         limits.max_request_line = static_cast<std::uint32_t>(r_.size(*f, 1, kU32Max));
@@ -236,6 +244,16 @@ void Loader::read_limits(const Field& field) {
     }
     if (const Field* f = map.find("max_headers")) {
         limits.max_headers = static_cast<std::uint32_t>(r_.integer(*f, 1, kU32Max));
+    }
+    if (const Field* f = map.find("max_connections")) {
+        limits.max_connections = static_cast<std::uint32_t>(r_.integer(*f, 0, kMaxConnections));
+    }
+    if (const Field* f = map.find("max_connections_per_ip")) {
+        limits.max_connections_per_ip = static_cast<std::uint32_t>(r_.integer(*f, 0, kMaxConnections));
+        if (limits.max_connections != 0 && limits.max_connections_per_ip > limits.max_connections) {
+            r_.fail(r_.loc(*f), fmt::format("'max_connections_per_ip' ({}) is larger than 'max_connections' ({})",
+                                            limits.max_connections_per_ip, limits.max_connections));
+        }
     }
 }
 
@@ -561,20 +579,17 @@ void Loader::resolve() {
 }
 
 Config parse(const std::string& text, const std::string& name) {
-    std::vector<YAML::Node> documents;
+    reject_control_characters(text, name);
+    YAML::Node root;
     try {
-        documents = YAML::LoadAll(text);
+        root = load_single_document(text, name);  // not YAML::LoadAll: see yaml_guard.hpp
     } catch (const YAML::Exception& e) {
         // Syntax errors carry a 0-based mark; report it like our own errors so editors can jump to it.
         const bool known = !e.mark.is_null() && e.mark.line >= 0;
         throw ConfigError({name, known ? e.mark.line + 1 : 0, known ? e.mark.column + 1 : 0}, e.msg);
     }
-    if (documents.size() > 1) {
-        Reader reader(name);
-        reader.fail(reader.loc(documents[1]), "only one YAML document is allowed ('---' starts a second one)");
-    }
     Loader loader(name);
-    return loader.load(documents.empty() ? YAML::Node() : documents.front());
+    return loader.load(root);
 }
 
 }  // namespace

@@ -209,6 +209,8 @@ std::string to_yaml(const Config& config, bool redact_secrets) {
     out << YAML::Key << "header" << YAML::Value << format_duration(config.timeouts.header);
     out << YAML::Key << "idle" << YAML::Value << format_duration(config.timeouts.idle);
     out << YAML::Key << "server" << YAML::Value << format_duration(config.timeouts.server);
+    out << YAML::Key << "body" << YAML::Value << format_duration(config.timeouts.body);
+    out << YAML::Key << "body_min_rate" << YAML::Value << config.timeouts.body_min_rate;
     out << YAML::EndMap;
 
     // Sizes as plain byte counts: exact, and parse_size reads a bare number as bytes.
@@ -216,6 +218,8 @@ std::string to_yaml(const Config& config, bool redact_secrets) {
     out << YAML::Key << "max_request_line" << YAML::Value << config.limits.max_request_line;
     out << YAML::Key << "max_header_size" << YAML::Value << config.limits.max_header_size;
     out << YAML::Key << "max_headers" << YAML::Value << config.limits.max_headers;
+    out << YAML::Key << "max_connections" << YAML::Value << config.limits.max_connections;
+    out << YAML::Key << "max_connections_per_ip" << YAML::Value << config.limits.max_connections_per_ip;
     out << YAML::EndMap;
 
     out << YAML::Key << "access_log" << YAML::Value << Text{config.access_log};

@@ -21,6 +21,13 @@ constexpr HexTable kHex{};
 
 inline unsigned char uc(char c) { return static_cast<unsigned char>(c); }
 
+// Fields a trailer must not carry: a recipient that merges trailers into the header section would re-frame the
+// message or change its target.
+bool forbidden_in_trailer(std::string_view lower_name) {
+    return lower_name == "content-length" || lower_name == "transfer-encoding" || lower_name == "host" ||
+           lower_name == "connection" || lower_name == "trailer";
+}
+
 }  // namespace
 
 ChunkedScanner::Result ChunkedScanner::fail(const char* why, std::size_t consumed) {
@@ -78,6 +85,7 @@ ChunkedScanner::Result ChunkedScanner::feed(std::string_view data) {
                 } else if (c == ';') {
                     state_ = State::size_ext;
                     ++line_length_;
+                    ++extension_bytes_;
                 } else if (c == ' ' || c == '\t') {
                     state_ = State::size_ws;
                     ++line_length_;
@@ -94,6 +102,7 @@ ChunkedScanner::Result ChunkedScanner::feed(std::string_view data) {
                 if (c == ';') state_ = State::size_ext;
                 else if (c != ' ' && c != '\t') return fail("invalid chunk size", used());
                 if (++line_length_ > kMaxLineLength) return fail("chunk size line too long", used());
+                if (++extension_bytes_ > kMaxExtensionBytes) return fail("too many chunk extension bytes", used());
                 ++p;
                 continue;
             }
@@ -102,7 +111,9 @@ ChunkedScanner::Result ChunkedScanner::feed(std::string_view data) {
                 const char* run = p;
                 while (p < end && detail::kChars.field_value[uc(*p)]) ++p;  // stops at CR, LF and other CTLs
                 line_length_ += static_cast<std::size_t>(p - run);
+                extension_bytes_ += static_cast<std::size_t>(p - run);
                 if (line_length_ > kMaxLineLength) return fail("chunk size line too long", used());
+                if (extension_bytes_ > kMaxExtensionBytes) return fail("too many chunk extension bytes", used());
                 if (p == end) continue;
                 if (*p == '\n') return fail("bare LF in chunk size line", used());
                 if (*p != '\r') return fail("invalid character in chunk extension", used());
@@ -141,6 +152,8 @@ ChunkedScanner::Result ChunkedScanner::feed(std::string_view data) {
                     state_ = State::trailer_line;
                     size_digits_ = 0;  // in the name
                     line_length_ = 1;
+                    trailer_name_[0] = detail::to_lower(c);
+                    trailer_name_length_ = 1;
                 }
                 ++p;
                 continue;
@@ -155,8 +168,16 @@ ChunkedScanner::Result ChunkedScanner::feed(std::string_view data) {
                 } else if (c == '\n') {
                     return fail("bare LF in trailer section", used());
                 } else if (size_digits_ == 0) {
-                    if (c == ':') size_digits_ = 1;
-                    else if (!detail::is_tchar(c)) return fail("invalid trailer field", used());
+                    if (c == ':') {
+                        size_digits_ = 1;
+                        if (trailer_name_length_ < sizeof trailer_name_ &&
+                            forbidden_in_trailer({trailer_name_, trailer_name_length_}))
+                            return fail("framing field in chunked trailer", used());
+                    } else if (!detail::is_tchar(c)) {
+                        return fail("invalid trailer field", used());
+                    } else if (trailer_name_length_ < sizeof trailer_name_) {
+                        trailer_name_[trailer_name_length_++] = detail::to_lower(c);
+                    }
                 } else if (!detail::kChars.field_value[uc(c)]) {
                     return fail("invalid character in trailer field", used());
                 }

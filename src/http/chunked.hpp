@@ -31,6 +31,9 @@ public:
     static constexpr std::size_t kMaxTrailerSize = 64 * 1024;
     // A chunk size has at most this many hex digits (leading zeros included), so it never overflows.
     static constexpr int kMaxSizeDigits = 16;
+    // Chunk extensions are never interpreted, only relayed: their bytes over the whole message are bounded so
+    // that tiny chunks with long extensions cannot multiply the work (or the bytes sent upstream).
+    static constexpr std::size_t kMaxExtensionBytes = 16 * 1024;
 
 private:
     enum class State : std::uint8_t { size, size_ws, size_ext, size_lf, data, data_cr, data_lf, trailer, trailer_lf,
@@ -42,8 +45,13 @@ private:
     std::uint64_t payload_bytes_ = 0;
     std::size_t line_length_ = 0;
     std::size_t trailer_bytes_ = 0;
+    std::size_t extension_bytes_ = 0;
     int size_digits_ = 0;           // hex digits of the current size; in trailer lines: 0 = name, 1 = value
     const char* error_ = nullptr;   // sticky once failed
+    // The current trailer field's name, lower-cased, as far as needed to recognise the framing fields that
+    // must not appear in a trailer (RFC 9110 §6.5.1).
+    char trailer_name_[18] = {};
+    std::uint8_t trailer_name_length_ = 0;
 };
 
 }  // namespace gisgate::http

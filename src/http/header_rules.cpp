@@ -71,17 +71,40 @@ bool parse_content_length(std::string_view v, std::uint64_t& out) {
 }
 
 // Field names gisgate interprets. Dispatch on length first so most fields cost one switch.
-enum class Known : std::uint8_t { none, host, expect, connection, content_length, transfer_encoding };
+enum class Known : std::uint8_t { none, host, expect, connection, content_length, transfer_encoding, lookalike };
+
+// "Content_Length" / "Transfer_Encoding": servers behind CGI-style gateways fold '_' into '-', so such a field
+// could frame the body for the server while gisgate ignores it. Same name with '_' for '-' (case-insensitive).
+bool underscore_lookalike(std::string_view name, std::string_view lower_literal) {
+    bool underscore = false;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        if (name[i] == '_' && lower_literal[i] == '-') underscore = true;
+        else if (to_lower(name[i]) != lower_literal[i]) return false;
+    }
+    return underscore;
+}
 
 Known classify(std::string_view name) {
     switch (name.size()) {
         case 4: return iequals_lower(name, "host") ? Known::host : Known::none;
         case 6: return iequals_lower(name, "expect") ? Known::expect : Known::none;
         case 10: return iequals_lower(name, "connection") ? Known::connection : Known::none;
-        case 14: return iequals_lower(name, "content-length") ? Known::content_length : Known::none;
-        case 17: return iequals_lower(name, "transfer-encoding") ? Known::transfer_encoding : Known::none;
+        case 14:
+            if (iequals_lower(name, "content-length")) return Known::content_length;
+            return underscore_lookalike(name, "content-length") ? Known::lookalike : Known::none;
+        case 17:
+            if (iequals_lower(name, "transfer-encoding")) return Known::transfer_encoding;
+            return underscore_lookalike(name, "transfer-encoding") ? Known::lookalike : Known::none;
         default: return Known::none;
     }
+}
+
+// A Connection option naming a framing field would make the hop-by-hop stripping remove that field from the
+// forwarded message while gisgate still frames the body by it: the next hop would read the body as a new
+// message (request smuggling, response splitting).
+bool names_framing_field(std::string_view token) {
+    return iequals_lower(token, "content-length") || iequals_lower(token, "transfer-encoding") ||
+           iequals_lower(token, "host");
 }
 
 FieldsResult fail(int status, const char* why) {
@@ -96,6 +119,7 @@ FieldsResult fail(int status, const char* why) {
 const char* apply_field(Known kind, std::string_view value, FieldInfo& info) {
     switch (kind) {
         case Known::none: break;
+        case Known::lookalike: return "'_' in a framing header name";
         case Known::host:
             if (++info.host_count > 1) return "multiple Host headers";
             for (char c : value)
@@ -105,14 +129,17 @@ const char* apply_field(Known kind, std::string_view value, FieldInfo& info) {
         case Known::expect:
             if (iequals_lower(value, "100-continue")) info.expect_continue = true;
             break;
-        case Known::connection:
+        case Known::connection: {
             if (info.connection.empty()) info.connection = value;
-            for_each_list_element(value, [&](std::string_view token) {
+            const bool ok = for_each_list_element(value, [&](std::string_view token) {
                 if (iequals_lower(token, "close")) info.connection_close = true;
                 else if (iequals_lower(token, "keep-alive")) info.connection_keep_alive = true;
+                else if (names_framing_field(token)) return false;
                 return true;
             });
+            if (!ok) return "Connection header names a framing header";
             break;
+        }
         case Known::content_length: {
             std::uint64_t n = 0;
             if (!parse_content_length(value, n)) return "invalid Content-Length";

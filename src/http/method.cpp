@@ -29,4 +29,13 @@ Method method_from(std::string_view text) {
     return Method::other;
 }
 
+bool is_case_variant_of_standard(std::string_view text) {
+    char upper[7];
+    if (text.size() < 3 || text.size() > sizeof upper) return false;
+    for (std::size_t i = 0; i < text.size(); ++i)
+        upper[i] = (text[i] >= 'a' && text[i] <= 'z') ? static_cast<char>(text[i] - 32) : text[i];
+    const std::string_view up(upper, text.size());
+    return up != text && method_from(up) != Method::other;
+}
+
 }  // namespace gisgate::http

@@ -95,6 +95,8 @@ ParseResult parse_request_head(std::string_view buf, const Limits& limits, Reque
     if (p == line) return fail(400, "empty method");
     out.method_text = std::string_view(line, static_cast<std::size_t>(p - line));
     out.method = method_from(out.method_text);
+    if (out.method == Method::other && is_case_variant_of_standard(out.method_text))
+        return fail(400, "method must be upper case");
     ++p;
 
     // request-target SP

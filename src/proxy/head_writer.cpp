@@ -23,6 +23,12 @@ void append_header(std::string& out, std::string_view name, std::string_view val
     out.append(name).append(": ").append(value).append("\r\n");
 }
 
+// The parsers accept a Content-Length list of identical values ("5, 5") and repeated identical fields; the next
+// hop gets exactly one plain value, so no recipient can read the length differently.
+std::string_view first_list_element(std::string_view value) {
+    return util::trim_ows(value.substr(0, value.find(',')));
+}
+
 }  // namespace
 
 bool is_hop_by_hop(std::string_view name, std::string_view connection_value) {
@@ -47,6 +53,7 @@ void write_request_head(const http::RequestHead& head, const RequestRewrite& rew
 
     std::array<std::string_view, 8> forwarded_for{};
     std::size_t forwarded_for_count = 0;
+    bool length_written = false;
     for (const auto& h : head.headers) {
         if (is_hop_by_hop(h.name, head.connection)) continue;
         switch (h.name.size()) {
@@ -56,6 +63,18 @@ void write_request_head(const http::RequestHead& head, const RequestRewrite& rew
             case 6:
                 // We answer 100-continue ourselves (see session), so the server must not wait for it.
                 if (iequals(h.name, "expect")) continue;
+                break;
+            case 14:
+                if (iequals(h.name, "content-length")) {
+                    // The parsed value, in plain decimal: "6, 6", "006" and repeated fields all become "6".
+                    if (!length_written) {
+                        char digits[24];
+                        const auto end = std::to_chars(digits, digits + sizeof digits, head.content_length).ptr;
+                        append_header(out, h.name, std::string_view(digits, static_cast<std::size_t>(end - digits)));
+                    }
+                    length_written = true;
+                    continue;
+                }
                 break;
             case 15:
                 if (iequals(h.name, "x-forwarded-for")) {
@@ -68,6 +87,13 @@ void write_request_head(const http::RequestHead& head, const RequestRewrite& rew
                 break;
             case 17:
                 if (iequals(h.name, "x-forwarded-proto")) continue;
+                // The parser let through only "chunked", possibly with empty list elements or split over
+                // fields: send the one plain form.
+                if (iequals(h.name, "transfer-encoding")) {
+                    if (!length_written) out.append("Transfer-Encoding: chunked\r\n");
+                    length_written = true;
+                    continue;
+                }
                 break;
             default: break;
         }
@@ -91,8 +117,14 @@ void write_response_head(const http::ResponseHead& head, bool keep_alive, int cl
     std::to_chars(status, status + 3, head.status);
     out.append(status, 3).push_back(' ');
     out.append(head.reason).append("\r\n");
+    bool length_written = false;
     for (const auto& h : head.headers) {
         if (is_hop_by_hop(h.name, head.connection)) continue;
+        if (h.name.size() == 14 && iequals(h.name, "content-length")) {
+            if (!length_written) append_header(out, h.name, first_list_element(h.value));
+            length_written = true;
+            continue;
+        }
         append_header(out, h.name, h.value);
     }
     if (!keep_alive) out.append("Connection: close\r\n");

@@ -91,6 +91,7 @@ std::shared_ptr<const Runtime> build_runtime(config::Config config, const Runtim
     rt->events = events;
     rt->discovery = discovery;
     rt->generation = previous ? previous->generation + 1 : 0;
+    rt->connections = previous ? previous->connections : std::make_shared<ConnectionLimiter>();
     const unsigned workers = std::max(1u, rt->config.workers);
 
     for (const auto& pool_config : rt->config.pools) {

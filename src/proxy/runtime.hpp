@@ -16,6 +16,7 @@
 #include "gis/job_table.hpp"
 #include "http/request_head.hpp"
 #include "net/tls_context.hpp"
+#include "proxy/connection_limits.hpp"
 
 namespace gisgate::proxy {
 
@@ -51,6 +52,8 @@ struct Runtime {
     // Pool name → its cache, for pools with `cache:`; shared with the previous runtime so a reload keeps it.
     std::map<std::string, std::shared_ptr<PoolCache>, std::less<>> caches;
     std::uint64_t generation = 0;            // 0 for the first runtime, +1 per reload or runtime change
+    // Open client connections in total and per address (limits.max_connections*); shared across reloads.
+    std::shared_ptr<ConnectionLimiter> connections;
 
     balance::PoolRuntime* find_pool(std::string_view name) const;
     const ListenerRuntime* find_listener(std::string_view name) const;

@@ -7,6 +7,7 @@
 
 #include "net/listener.hpp"
 #include "health/check_response.hpp"
+#include "proxy/body_pace.hpp"
 #include "proxy/head_writer.hpp"
 #include "proxy/job_owner.hpp"
 #include "proxy/sticky.hpp"
@@ -105,6 +106,9 @@ awaitable<void> Session::serve_connection() {
 awaitable<bool> Session::read_request_head(bool first) {
     const auto& timeouts = worker_.runtime()->config.timeouts;
     error_code ec;
+    // A new connection's first head must be complete within `header` of the accept (not of its first byte,
+    // or a slowloris client would get the idle wait on top); later heads within `header` of their first byte.
+    bool header_deadline_armed = false;
     if (begin_ == end_) {
         if (worker_.draining()) co_return false;
         // Idle between requests: hold no I/O block, only the small buffer inside the session. Reading (rather
@@ -114,6 +118,7 @@ awaitable<bool> Session::read_request_head(bool first) {
         buf_.reset();
         begin_ = end_ = 0;
         deadline_.arm(first ? timeouts.header : timeouts.idle, first ? kHeader : kIdle);
+        header_deadline_armed = first;
         idle_ = true;
         const std::size_t got = co_await client_.async_read_some(asio::buffer(idle_bytes_), ec_token(ec));
         idle_ = false;
@@ -123,7 +128,7 @@ awaitable<bool> Session::read_request_head(bool first) {
         end_ = got;
     }
     if (!buf_) buf_ = worker_.loop().buffers().acquire();
-    deadline_.arm(timeouts.header, kHeader);
+    if (!header_deadline_armed) deadline_.arm(timeouts.header, kHeader);
     const ListenerRuntime* listener = worker_.runtime()->find_listener(listener_name_);
     if (!listener) co_return false;  // removed by a reload
     const http::Limits limits = listener->limits;
@@ -142,6 +147,7 @@ awaitable<bool> Session::read_request_head(bool first) {
                 request_bytes_ = end_ - begin_;
                 head_.version_minor = 1;
                 head_.method = http::Method::other;
+                head_.keep_alive = false;  // a head gisgate could not read: nothing after it can be trusted
                 set_error(result.error_status, result.error ? result.error : "bad request");
                 co_await respond_error();
                 co_return false;
@@ -227,6 +233,7 @@ awaitable<bool> Session::serve_request() {
         co_return co_await respond_error();
     }
     if (head_.method == http::Method::connect) {
+        head_.keep_alive = false;  // what follows a CONNECT would be tunnel bytes, not a request
         set_error(405, "CONNECT is not supported");
         co_return co_await respond_error();
     }
@@ -320,6 +327,7 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
 
     balance::TriedSet tried;
     std::string last_failure;
+    int last_failure_status = 502;  // 504 when the last server failed by not answering in time
     int stale_retries = 0;
     const int retries = static_cast<int>(pool_config.retries);
     // Calling a coroutine allocates its frame: only requests that can be pinned pay for the call.
@@ -354,7 +362,7 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
                     co_return co_await respond_error();
                 }
                 if (tried.size() == 0) set_error(503, "no server available in pool " + pool_->name());
-                else set_error(502, "no server reachable: " + last_failure);
+                else set_error(last_failure_status, "no server reachable: " + last_failure);
                 co_return co_await respond_error();
             case balance::AcquireStatus::queue_full:
             case balance::AcquireStatus::queue_timeout: {
@@ -394,6 +402,7 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
             deadline_.disarm();
             if (ec) {
                 last_failure = server_->name + ": " + (timed_out ? std::string("connect timeout") : ec.message());
+                last_failure_status = timed_out ? 504 : 502;
                 spdlog::warn("pool {}: server {} ({}) connect failed: {}", pool_->name(), server_->name,
                              server_->address.to_string(), timed_out ? "timeout" : ec.message());
                 // Refused or unreachable: nothing listens there. Take it out now rather than after `fall`
@@ -429,17 +438,20 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
                 }
                 continue;  // not counted: a stale pooled connection is not a server failure
             case Attempt::retry_other:
-                last_failure = server_->name + ": closed without answering";
+            case Attempt::retry_after_timeout:
+                last_failure_status = result == Attempt::retry_after_timeout ? 504 : 502;
+                last_failure = server_->name + (last_failure_status == 504 ? ": no answer within the server timeout"
+                                                                           : ": closed without answering");
                 tried.add(server_->id);
                 release_upstream(false);
                 ++attempt;
                 if (pinned_is_job_) {
-                    set_error(502, "geoprocessing job's server " + last_failure);
+                    set_error(last_failure_status, "geoprocessing job's server " + last_failure);
                     co_return co_await respond_error();
                 }
                 pinned_ = nullptr;
                 if (attempt > retries) {
-                    set_error(502, "no server reachable: " + last_failure);
+                    set_error(last_failure_status, "no server reachable: " + last_failure);
                     co_return co_await respond_error();
                 }
                 ++retries_;
@@ -453,7 +465,7 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
                 co_return false;
         }
     }
-    set_error(502, "no server reachable: " + last_failure);
+    set_error(last_failure_status, "no server reachable: " + last_failure);
     co_return co_await respond_error();
 }
 
@@ -494,17 +506,30 @@ awaitable<Session::Attempt> Session::attempt_exchange(bool reused) {
 // Streams the rest of the request body from the client to the server through the client buffer.
 awaitable<Session::Attempt> Session::send_request_body() {
     const auto server_timeout = pool_->config().timeouts.server;
-    const auto client_timeout = runtime_->config.timeouts.idle;
     error_code ec;
     body_streamed_ = true;
     // Everything buffered after the head was body and has been sent; reuse the whole buffer.
     begin_ = end_ = 0;
     head_.headers.clear();  // views into the buffer we are about to overwrite
+    BodyPace pace;  // timeouts.body and body_min_rate: slow-POST defence
+    pace.start(runtime_->config.timeouts.body, runtime_->config.timeouts.body_min_rate);
     while (!request_body_.done()) {
-        deadline_.arm(client_timeout, kClientIo);
+        const auto wait = pace.next_wait();
+        if (wait <= net::Clock::duration::zero()) {
+            set_error(408, "request body arriving too slowly");
+            co_return Attempt::failed;
+        }
+        deadline_.arm(wait, kClientIo);
+        const auto read_started = net::Clock::now();
         const std::size_t n = co_await client_.async_read_some(asio::buffer(buf_.get(), kBlock), ec_token(ec));
+        const bool timed_out = deadline_.expired();
         deadline_.disarm();
+        pace.on_read(net::Clock::now() - read_started, n);
         if (ec) {
+            if (timed_out) {
+                set_error(408, "request body not received in time");
+                co_return Attempt::failed;
+            }
             client_closed_ = true;
             co_return Attempt::client_gone;
         }
@@ -566,15 +591,18 @@ awaitable<Session::Attempt> Session::read_response_head(bool reused) {
         const bool timed_out = deadline_.expired();
         deadline_.disarm();
         if (ec) {
-            if (timed_out) {
-                set_error(504, "server did not answer in time");
-                co_return Attempt::failed;
-            }
             const bool nothing_received = up_end_ == 0;
             // Replayed only when the server cannot have acted on it: GET/HEAD/OPTIONS/TRACE (safe methods).
             // Others were sent and may have been processed, so they are never sent twice.
             const bool safe = head_.method == http::Method::get || head_.method == http::Method::head ||
                               head_.method == http::Method::options || head_.method == http::Method::trace;
+            if (timed_out) {
+                // A hung server: a safe request that got no byte back goes to the next server, as NGINX's
+                // default proxy_next_upstream "timeout" does; anything else may have been acted on.
+                if (nothing_received && !body_streamed_ && safe) co_return Attempt::retry_after_timeout;
+                set_error(504, "server did not answer in time");
+                co_return Attempt::failed;
+            }
             if (nothing_received && !body_streamed_ && safe) {
                 // A pooled connection the server closed meanwhile is not a server failure: same server again.
                 co_return reused ? Attempt::retry_same : Attempt::retry_other;

@@ -36,6 +36,8 @@ public:
 
     // Draining: a connection waiting for its next request is closed now; a busy one closes after its response.
     void close_if_idle();
+    // The connection's place under limits.max_connections*, given back when the session ends.
+    void hold(ConnectionSlot slot) { slot_ = std::move(slot); }
 
 private:
     enum Timeout : std::uint8_t { kNone, kHeader, kIdle, kClientIo, kConnect, kServer };
@@ -45,6 +47,7 @@ private:
         responded,        // a response head arrived (relay it)
         retry_same,       // reused pooled connection was stale: try a fresh connection to the same server
         retry_other,      // nothing reached the server or it closed without answering: next server
+        retry_after_timeout,  // a safe request the server did not answer within the server timeout: next server
         failed,           // answered with an error response already chosen (error_)
         client_gone,      // the client went away: nothing to answer
     };
@@ -158,6 +161,7 @@ private:
     std::size_t up_end_ = 0;
     http::ResponseHead response_;
     BodyCursor response_body_;
+    ConnectionSlot slot_;
 };
 
 }  // namespace gisgate::proxy

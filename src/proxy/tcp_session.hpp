@@ -30,6 +30,8 @@ public:
 
     // The coroutine owns the session for the connection's lifetime.
     static awaitable<void> run(std::unique_ptr<TcpSession> self);
+    // The connection's place under the listener-wide connection limits, released with the session.
+    void hold(ConnectionSlot slot) { slot_ = std::move(slot); }
 
 private:
     enum Timeout : std::uint8_t { kNone, kConnect, kIdle };
@@ -66,6 +68,7 @@ private:
     bool server_to_client_running_ = false;
     const char* end_ = "closed";  // how the connection ended, for the access log
     net::Clock::time_point started_{};
+    ConnectionSlot slot_;
 };
 
 }  // namespace gisgate::proxy

@@ -68,13 +68,17 @@ awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
             co_await backoff.async_wait(asio::redirect_error(use_awaitable, ec));
             continue;
         }
+        ConnectionSlot slot;
+        if (!admit_or_refuse(*runtime_->connections, runtime_->config.limits, socket, slot)) continue;
         const ListenerRuntime* listener = runtime_->find_listener(acceptor->listener);
         if (listener && listener->config->mode == config::ListenerMode::tcp) {
             auto session = std::make_unique<TcpSession>(*this, std::move(socket), acceptor->listener);
+            session->hold(std::move(slot));
             asio::co_spawn(context(), TcpSession::run(std::move(session)), asio::detached);
             continue;
         }
         auto session = std::make_unique<Session>(*this, std::move(socket), acceptor->listener);
+        session->hold(std::move(slot));
         asio::co_spawn(context(), Session::run(std::move(session)), asio::detached);
     }
 }

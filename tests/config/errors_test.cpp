@@ -60,14 +60,14 @@ admin:
 TEST(ConfigErrors, UnknownKeyInTimeouts) {
     EXPECT_TRUE(fails_at(R"(
 timeouts: { connect: 1s, read: 2s }
-)", 1, 26, "unknown key 'read' in timeouts (expected one of: connect, header, idle, server)"));
+)", 1, 26, "unknown key 'read' in timeouts (expected one of: connect, header, idle, server, body, body_min_rate)"));
 }
 
 TEST(ConfigErrors, UnknownKeyInLimits) {
     EXPECT_TRUE(fails_at(R"(
 limits:
   max_header: 1KB
-)", 2, 3, "unknown key 'max_header' in limits (expected one of: max_request_line, max_header_size, max_headers)"));
+)", 2, 3, "unknown key 'max_header' in limits (expected one of: max_request_line, max_header_size, max_headers, max_connections, max_connections_per_ip)"));
 }
 
 TEST(ConfigErrors, UnknownKeyInListener) {
@@ -550,6 +550,33 @@ listeners:
 pools:
   - { name: p, servers: [{ name: s, address: nope }] }
 )", 2, 22, "'bind' is not a valid address"));
+}
+
+TEST(ConfigErrors, RobustnessLimits) {
+    const std::string rest = R"(
+listeners: [{ name: a, bind: 127.0.0.1:1, routes: [{ prefix: /, pool: p }] }]
+pools: [{ name: p, servers: [{ name: s, address: 127.0.0.1:1 }] }]
+)";
+    EXPECT_TRUE(fails_at("limits: { max_connections: 10, max_connections_per_ip: 20 }" + rest, 1, 56,
+                         "'max_connections_per_ip' (20) is larger than 'max_connections' (10)"));
+    EXPECT_TRUE(fails_at("limits: { max_connections: -1 }" + rest, 1, 28,
+                         "'max_connections' must be an integer from 0 to 10000000, got '-1'"));
+    EXPECT_TRUE(fails_at("timeouts: { body: 0s }" + rest, 1, 19, "'body'"));
+    EXPECT_TRUE(fails_at("timeouts: { body_min_rate: fast }" + rest, 1, 28, "'body_min_rate'"));
+}
+
+// yaml-cpp 0.7's LoadAll loops forever on a ',' where a document would start (found by fuzzing the loader);
+// the loader reads one document and reports such a ',' instead.
+TEST(ConfigErrors, StrayCommaAfterTheDocumentIsAnErrorNotAHang) {
+    EXPECT_TRUE(fails_at(", idle: 60s, 0s }\nlisers:\n", 1, 1, "unexpected ',' after the end of the document"));
+    EXPECT_TRUE(fails_at("# comment\n\n  , }\n", 3, 3, "unexpected ','"));
+    EXPECT_TRUE(fails_at(" workers: 1\n, x\n", 2, 1, "unexpected ','"));
+    EXPECT_TRUE(fails_at("workers: 1\n---\n, x\n", 3, 1, "unexpected ','"));
+    EXPECT_TRUE(fails_at("--- , x\n", 1, 5, "unexpected ','"));
+    EXPECT_TRUE(fails_at(std::string("\0,\n", 3), 1, 1, "control character 0 in the file"));
+    EXPECT_TRUE(fails_at("workers: 1\nlisteners: \x7f\n", 2, 12, "control character 127"));
+    // Inside the document, a ',' is the YAML library's ordinary business.
+    EXPECT_TRUE(fails_at("workers: 1\n,\n", 2, 1, "end of map not found"));
 }
 
 }  // namespace

@@ -52,6 +52,28 @@ pools:
         address: 10.1.1.1:7443
 )";
 
+TEST(Loader, ReadsRobustnessKeys) {
+    const Config c = load(R"(
+timeouts: { body: 20s, body_min_rate: 1KB }
+limits: { max_connections: 2000, max_connections_per_ip: 50 }
+listeners: [{ name: a, bind: 127.0.0.1:1, routes: [{ prefix: /, pool: p }] }]
+pools: [{ name: p, servers: [{ name: s, address: 127.0.0.1:1 }] }]
+)");
+    EXPECT_EQ(c.timeouts.body, std::chrono::seconds(20));
+    EXPECT_EQ(c.timeouts.body_min_rate, 1024u);
+    EXPECT_EQ(c.limits.max_connections, 2000u);
+    EXPECT_EQ(c.limits.max_connections_per_ip, 50u);
+    // 0 switches them off.
+    const Config off = load(R"(
+timeouts: { body_min_rate: 0 }
+limits: { max_connections: 0, max_connections_per_ip: 0 }
+listeners: [{ name: a, bind: 127.0.0.1:1, routes: [{ prefix: /, pool: p }] }]
+pools: [{ name: p, servers: [{ name: s, address: 127.0.0.1:1 }] }]
+)");
+    EXPECT_EQ(off.timeouts.body_min_rate, 0u);
+    EXPECT_EQ(off.limits.max_connections, 0u);
+}
+
 TEST(Loader, ReadsEveryKey) {
     const Config c = load(kFull);
     EXPECT_EQ(c.source_file, "test.yaml");
@@ -165,6 +187,10 @@ pools:
     EXPECT_EQ(c.limits.max_request_line, 32u * 1024);
     EXPECT_EQ(c.limits.max_header_size, 64u * 1024);
     EXPECT_EQ(c.limits.max_headers, 100u);
+    EXPECT_EQ(c.limits.max_connections, 10000u);
+    EXPECT_EQ(c.limits.max_connections_per_ip, 0u);
+    EXPECT_EQ(c.timeouts.body, std::chrono::seconds(30));
+    EXPECT_EQ(c.timeouts.body_min_rate, 500u);
     EXPECT_EQ(c.access_log, "stdout");
     EXPECT_EQ(c.log_level, "info");
     EXPECT_EQ(c.shutdown_grace, seconds(30));

@@ -188,6 +188,24 @@ TEST(Chunked, ExtensionLengthLimit) {
     EXPECT_EQ(r.status, Status::error);
 }
 
+TEST(Chunked, ExtensionBytesBoundedOverTheWholeMessage) {
+    // Each line is within kMaxLineLength, but tiny chunks carrying long extensions are bounded in total.
+    const std::string ext(1000, 'e');
+    std::string body;
+    for (int i = 0; i < 16; ++i) body += "1;" + ext + "\r\nx\r\n";
+    ChunkedScanner s;
+    EXPECT_EQ(s.feed(body).status, Status::need_more);  // 16 * 1001 bytes: still within 16 KiB
+    const auto r = s.feed("1;" + ext + "\r\nx\r\n0\r\n\r\n");
+    ASSERT_EQ(r.status, Status::error);
+    EXPECT_STREQ(r.error, "too many chunk extension bytes");
+}
+
+TEST(Chunked, TrailerNamesSimilarToFramingFieldsAreFine) {
+    ChunkedScanner s;
+    const std::string body = "0\r\nContent-Lengths: 1\r\nX-Host: a\r\nContent-Type: text/plain\r\n\r\n";
+    EXPECT_EQ(s.feed(body).status, Status::done);
+}
+
 TEST(Chunked, TrailerLimits) {
     const std::string long_line = "0\r\nX: " + std::string(ChunkedScanner::kMaxLineLength, 'v') + "\r\n\r\n";
     ChunkedScanner s;
@@ -243,7 +261,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadChunked{"ObsFoldTrailer", "0\r\nX: y\r\n z\r\n\r\n"},
         BadChunked{"TrailerWithoutColon", "0\r\nNoColon\r\n\r\n"},
         BadChunked{"TrailerBadName", "0\r\nX Y: z\r\n\r\n"},
-        BadChunked{"NulInTrailer", "0\r\nX: a\0b\r\n\r\n"s}),
+        BadChunked{"NulInTrailer", "0\r\nX: a\0b\r\n\r\n"s},
+        BadChunked{"ContentLengthTrailer", "0\r\nContent-Length: 5\r\n\r\n"},
+        BadChunked{"TransferEncodingTrailer", "0\r\nX: 1\r\ntransfer-encoding: chunked\r\n\r\n"},
+        BadChunked{"HostTrailer", "0\r\nHOST: evil\r\n\r\n"},
+        BadChunked{"ConnectionTrailer", "0\r\nConnection: close\r\n\r\n"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace

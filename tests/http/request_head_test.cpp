@@ -223,8 +223,23 @@ TEST(RequestHead, UnknownTokenMethodIsOther) {
     ASSERT_EQ(parse("PROPFIND /dav HTTP/1.1\r\nHost: h\r\n\r\n", head).status, ParseStatus::complete);
     EXPECT_EQ(head.method, Method::other);
     EXPECT_EQ(head.method_text, "PROPFIND");
-    ASSERT_EQ(parse("get / HTTP/1.1\r\nHost: h\r\n\r\n", head).status, ParseStatus::complete);
-    EXPECT_EQ(head.method, Method::other);  // methods are case-sensitive
+    ASSERT_EQ(parse("Propfind /dav HTTP/1.1\r\nHost: h\r\n\r\n", head).status, ParseStatus::complete);
+    EXPECT_EQ(head.method, Method::other);  // methods are case-sensitive; unknown ones are forwarded
+}
+
+TEST(RequestHead, CaseVariantsOfStandardMethodsRejected) {
+    // A lenient server would take "head" for HEAD and send no body, while gisgate would expect one.
+    for (const char* m : {"get", "Get", "head", "HeAd", "post", "put", "delete", "options", "patch", "trace",
+                          "connect"}) {
+        RequestHead head;
+        const ParseResult r = parse(std::string(m) + " / HTTP/1.1\r\nHost: h\r\n\r\n", head);
+        ASSERT_EQ(r.status, ParseStatus::error) << m;
+        EXPECT_EQ(r.error_status, 400) << m;
+    }
+    EXPECT_TRUE(is_case_variant_of_standard("gEt"));
+    EXPECT_FALSE(is_case_variant_of_standard("GET"));
+    EXPECT_FALSE(is_case_variant_of_standard("GETS"));
+    EXPECT_FALSE(is_case_variant_of_standard("propfind"));
 }
 
 TEST(RequestHead, FieldValueEdgeCases) {
@@ -362,7 +377,16 @@ INSTANTIATE_TEST_SUITE_P(
         Reject{"TeChunkedWithParams", "POST / HTTP/1.1\r\n" + kHost + "Transfer-Encoding: chunked;q=1\r\n\r\n", 400},
         Reject{"TeLookalike", "POST / HTTP/1.1\r\n" + kHost + "Transfer-Encoding: xchunked\r\n\r\n", 400},
         Reject{"TeUnsupportedCoding", "POST / HTTP/1.1\r\n" + kHost + "Transfer-Encoding: gzip, chunked\r\n\r\n", 501},
-        Reject{"ChunkedInHttp10", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400}),
+        Reject{"ChunkedInHttp10", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
+        Reject{"ConnectionNamesContentLength",
+               "POST / HTTP/1.1\r\n" + kHost + "Content-Length: 5\r\nConnection: content-length\r\n\r\n", 400},
+        Reject{"ConnectionNamesTransferEncoding",
+               "POST / HTTP/1.1\r\n" + kHost + "Connection: close, Transfer-Encoding\r\nTransfer-Encoding: chunked\r\n\r\n",
+               400},
+        Reject{"ConnectionNamesHost", "GET / HTTP/1.1\r\n" + kHost + "Connection: host\r\n\r\n", 400},
+        Reject{"UnderscoreContentLength", "POST / HTTP/1.1\r\n" + kHost + "Content_Length: 5\r\n\r\n", 400},
+        Reject{"UnderscoreTransferEncoding", "POST / HTTP/1.1\r\n" + kHost + "transfer_encoding: chunked\r\n\r\n",
+               400}),
     [](const auto& info) { return std::string(info.param.name); });
 
 INSTANTIATE_TEST_SUITE_P(

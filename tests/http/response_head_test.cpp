@@ -248,7 +248,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadResponse{"BareCrStatusLine", "HTTP/1.1 200 OK\rX\r\n\r\n"},
         BadResponse{"ObsFold", "HTTP/1.1 200 OK\r\nX-A: 1\r\n  2\r\nContent-Length: 0\r\n\r\n"},
         BadResponse{"SpaceBeforeColon", "HTTP/1.1 200 OK\r\nContent-Length : 0\r\n\r\n"},
-        BadResponse{"NulInValue", "HTTP/1.1 200 OK\r\nX: a\0b\r\nContent-Length: 0\r\n\r\n"s}),
+        BadResponse{"NulInValue", "HTTP/1.1 200 OK\r\nX: a\0b\r\nContent-Length: 0\r\n\r\n"s},
+        BadResponse{"ConnectionNamesContentLength",
+                    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: Content-Length\r\n\r\nok"},
+        BadResponse{"UnderscoreContentLength", "HTTP/1.1 200 OK\r\nContent_Length: 2\r\n\r\nok"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace

@@ -17,6 +17,8 @@ using namespace std::chrono_literals;
 class ChildProcess {
 public:
     // Starts GISGATE_BINARY with `args` (e.g. {"sim", "--listen", "127.0.0.1:0", "--name", "a"}).
+    // The child is killed when the *thread* that started it exits (PR_SET_PDEATHSIG), so start children
+    // from a thread that outlives them, such as the test's main thread.
     static std::unique_ptr<ChildProcess> start(const std::vector<std::string>& args);
     ~ChildProcess();  // SIGKILL + reap if still running
 

@@ -126,6 +126,15 @@ awaitable<bool> Session::read_request_head(bool first) {
         buf_ = worker_.loop().buffers().acquire();
         std::memcpy(buf_.get(), idle_bytes_.data(), got);
         end_ = got;
+        if (got == idle_bytes_.size() && !client_.tls()) {
+            // More than the idle buffer holds: take what has already arrived in one go, as a first read into
+            // a block did, so the first checks (framing errors in the first body bytes, before any server is
+            // contacted) see all of it. available() > 0 means the read cannot block.
+            const std::size_t waiting = client_.socket().available(ec);
+            if (!ec && waiting > 0)
+                end_ += client_.socket().read_some(asio::buffer(buf_.get() + end_, std::min(waiting, kBlock - end_)), ec);
+            if (ec) co_return false;
+        }
     }
     if (!buf_) buf_ = worker_.loop().buffers().acquire();
     if (!header_deadline_armed) deadline_.arm(timeouts.header, kHeader);

@@ -223,7 +223,11 @@ pools:
     x.send_raw("GET /arcgis/rest/services/Maps/Streets/MapServer/0?f=json HTTP/1.1\r\nHost: t\r\n\r\n");
     ASSERT_TRUE(eventually([&] { return series(http_get(admin, "/metrics").body, "gisgate_pool_in_flight{pool=\"slowpool\"}") == 1; }));
     EXPECT_EQ(y.request("GET", "/arcgis/rest/services/Maps/Streets/MapServer/0?f=json").status, 503);
-    EXPECT_EQ(x.read_response().status, 504);
+    // The hung request ends in a 5xx either way: 504 after the server timeout, or 503 when, on a loaded
+    // machine, its timeout-retry finds the pool's only slot taken (seen once in a full -j2 run). What this test
+    // checks is how both count in the services API, not which of the two it was.
+    const int hung_status = x.read_response().status;
+    EXPECT_TRUE(hung_status == 504 || hung_status == 503) << hung_status;
 
     json s;
     ASSERT_TRUE(eventually([&] {

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstring>
 
+#include "admin/auth.hpp"
 #include "net/listener.hpp"
 #include "health/check_response.hpp"
 #include "proxy/body_pace.hpp"
@@ -24,20 +25,6 @@ auto ec_token(error_code& ec) { return asio::redirect_error(use_awaitable, ec); 
 bool denied(const config::ListenerConfig& listener, std::string_view match_path) {
     for (const auto& prefix : listener.deny_paths)
         if (http::has_prefix_icase(match_path, prefix)) return true;
-    return false;
-}
-
-bool client_allowed(const config::ListenerConfig& listener, const tcp::endpoint& peer) {
-    const auto address = peer.address();
-    if (address.is_v4()) {
-        const auto bytes = address.to_v4().to_bytes();
-        for (const auto& cidr : listener.allow)
-            if (cidr.contains(bytes.data(), bytes.size())) return true;
-    } else {
-        const auto bytes = address.to_v6().to_bytes();
-        for (const auto& cidr : listener.allow)
-            if (cidr.contains(bytes.data(), bytes.size())) return true;
-    }
     return false;
 }
 
@@ -84,7 +71,7 @@ awaitable<void> Session::serve_connection() {
     {
         const ListenerRuntime* listener = worker_.runtime()->find_listener(listener_name_);
         if (!listener) co_return;
-        allowed_ = client_allowed(*listener->config, peer);
+        allowed_ = admin::client_allowed(listener->config->allow, peer.address());
         if (listener->tls) {
             const bool ready = co_await start_tls(*listener);
             if (!ready) co_return;

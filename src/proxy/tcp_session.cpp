@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "admin/auth.hpp"
 #include "net/listener.hpp"
 #include "proxy/worker.hpp"
 
@@ -10,20 +11,6 @@ namespace gisgate::proxy {
 namespace {
 
 auto ec_token(error_code& ec) { return asio::redirect_error(use_awaitable, ec); }
-
-bool client_allowed(const config::ListenerConfig& listener, const tcp::endpoint& peer) {
-    const auto address = peer.address();
-    if (address.is_v4()) {
-        const auto bytes = address.to_v4().to_bytes();
-        for (const auto& cidr : listener.allow)
-            if (cidr.contains(bytes.data(), bytes.size())) return true;
-    } else {
-        const auto bytes = address.to_v6().to_bytes();
-        for (const auto& cidr : listener.allow)
-            if (cidr.contains(bytes.data(), bytes.size())) return true;
-    }
-    return false;
-}
 
 }  // namespace
 
@@ -62,7 +49,7 @@ awaitable<void> TcpSession::serve() {
     if (!listener_ || listener_->config->mode != config::ListenerMode::tcp || !listener_->pool) co_return;
     pool_ = listener_->pool;
     net::tune_socket(client_);
-    if (!client_allowed(*listener_->config, peer)) {
+    if (!admin::client_allowed(listener_->config->allow, peer.address())) {
         end_ = "denied";
     } else {
         const bool connected = co_await connect_server();

@@ -9,28 +9,21 @@
 namespace gisgate::cache {
 
 using util::iequals;
+using util::trim_ows;
 
 namespace {
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 
 // Calls f(name, value) for each comma-separated directive of a Cache-Control value ("max-age=60, public").
 template <class F>
 void for_each_directive(std::string_view value, F&& f) {
     while (!value.empty()) {
         const auto comma = value.find(',');
-        std::string_view item = trim(value.substr(0, comma));
+        std::string_view item = trim_ows(value.substr(0, comma));
         value = comma == std::string_view::npos ? std::string_view{} : value.substr(comma + 1);
         if (item.empty()) continue;
         const auto eq = item.find('=');
-        std::string_view name = trim(item.substr(0, eq));
-        std::string_view arg = eq == std::string_view::npos ? std::string_view{} : trim(item.substr(eq + 1));
+        std::string_view name = trim_ows(item.substr(0, eq));
+        std::string_view arg = eq == std::string_view::npos ? std::string_view{} : trim_ows(item.substr(eq + 1));
         if (arg.size() >= 2 && arg.front() == '"' && arg.back() == '"') arg = arg.substr(1, arg.size() - 2);
         f(name, arg);
     }
@@ -59,7 +52,7 @@ bool path_glob_match(std::string_view glob, std::string_view path) {
         if (g < glob.size() && glob[g] == '*') {
             star = g++;
             mark = p;
-        } else if (g < glob.size() && lower(glob[g]) == lower(path[p])) {
+        } else if (g < glob.size() && util::ascii_lower(glob[g]) == util::ascii_lower(path[p])) {
             ++g;
             ++p;
         } else if (star != std::string_view::npos) {
@@ -166,7 +159,7 @@ ResponsePolicy response_policy(const http::ResponseHead& response, std::int64_t 
 
 std::int64_t parse_http_date(std::string_view text) {
     // IMF-fixdate only: "Sun, 06 Nov 1994 08:49:37 GMT" (29 characters), what every current server sends.
-    text = trim(text);
+    text = trim_ows(text);
     if (text.size() != 29 || text[3] != ',' || text.substr(26) != "GMT") return -1;
     static constexpr std::string_view kMonths = "JanFebMarAprMayJunJulAugSepOctNovDec";
     auto number = [&](std::size_t at, std::size_t len, int& out) {
@@ -208,7 +201,7 @@ bool not_modified(const http::RequestHead& request, std::string_view etag, std::
         std::string_view list = h.value;
         while (!list.empty()) {
             const auto comma = list.find(',');
-            const std::string_view tag = trim(list.substr(0, comma));
+            const std::string_view tag = trim_ows(list.substr(0, comma));
             if (tag == "*" || weakless(tag) == weakless(etag)) return true;
             if (comma == std::string_view::npos) break;
             list.remove_prefix(comma + 1);
@@ -231,13 +224,13 @@ bool accepts_gzip(const http::RequestHead& request) {
         std::string_view list = h.value;
         while (!list.empty()) {
             const auto comma = list.find(',');
-            const std::string_view item = trim(list.substr(0, comma));
+            const std::string_view item = trim_ows(list.substr(0, comma));
             list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
             // "gzip;q=0" refuses gzip; anything else naming gzip accepts it.
             const auto semi = item.find(';');
-            if (!iequals(trim(item.substr(0, semi)), "gzip")) continue;
+            if (!iequals(trim_ows(item.substr(0, semi)), "gzip")) continue;
             std::string_view params = semi == std::string_view::npos ? std::string_view{} : item.substr(semi + 1);
-            std::string_view q = trim(params);
+            std::string_view q = trim_ows(params);
             yes = !(q == "q=0" || q == "q=0.0" || q == "q=0.00" || q == "q=0.000");
         }
         return yes;

@@ -29,11 +29,12 @@ bool Store::insert(std::shared_ptr<Entry> entry) {
     return true;
 }
 
-void Store::refresh(std::string_view key, std::int64_t stored_at, std::int64_t fresh_until) {
+bool Store::refresh(std::string_view key, std::int64_t stored_at, std::int64_t fresh_until) {
     const auto it = index_.find(key);
-    if (it == index_.end()) return;
+    if (it == index_.end()) return false;
     (*it->second)->stored_at = stored_at;
     (*it->second)->fresh_until = fresh_until;
+    return true;
 }
 
 void Store::erase(std::string_view key) {

@@ -59,8 +59,8 @@ public:
     // Keeps `entry` (replacing one with the same key) unless it is larger than max_object; evicts the least
     // recently used entries beyond the capacity. False when the entry was too large to keep.
     bool insert(std::shared_ptr<Entry> entry);
-    // A stale entry confirmed by a 304: fresh again until `fresh_until`.
-    void refresh(std::string_view key, std::int64_t stored_at, std::int64_t fresh_until);
+    // A stale entry confirmed by a 304: fresh again until `fresh_until`. False when `key` is not stored.
+    bool refresh(std::string_view key, std::int64_t stored_at, std::int64_t fresh_until);
     void erase(std::string_view key);
     // Removes entries whose key starts with `prefix` (case-insensitive, like ArcGIS paths); returns how many.
     std::size_t purge_prefix(std::string_view prefix);

@@ -161,12 +161,17 @@ bool Session::cache_on_response_head() {
         const cache::ResponsePolicy policy = cache::response_policy(as_ok, now);
         const std::int64_t lifetime =
             policy.storable ? policy.fresh_for : cache_stale_->fresh_until - cache_stale_->stored_at;
-        cache_->refresh(cache_key_, now, now + std::max<std::int64_t>(0, lifetime));
+        const std::int64_t fresh_until = now + std::max<std::int64_t>(0, lifetime);
         cache_->stats().revalidated.fetch_add(1, std::memory_order_relaxed);
-        auto refreshed = std::make_shared<cache::Entry>(*cache_stale_);
-        refreshed->stored_at = now;
-        refreshed->fresh_until = now + std::max<std::int64_t>(0, lifetime);
-        cache_stale_ = std::move(refreshed);
+        // While the store still holds the very entry cache_stale_ points to, refreshing it in place is all there
+        // is to do; if it was evicted or replaced meanwhile, this request serves a refreshed copy of its own.
+        const bool same_entry = cache_->find(cache_key_) == cache_stale_;
+        if (!same_entry || !cache_->refresh(cache_key_, now, fresh_until)) {
+            auto refreshed = std::make_shared<cache::Entry>(*cache_stale_);
+            refreshed->stored_at = now;
+            refreshed->fresh_until = fresh_until;
+            cache_stale_ = std::move(refreshed);
+        }
         return true;
     }
     if (head_.method != http::Method::get) return false;

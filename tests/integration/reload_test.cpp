@@ -71,8 +71,11 @@ TEST(Reload, ApiReloadReportsErrorsAndKeepsDrainState) {
     ASSERT_EQ(r.status, 200) << r.body;
     const auto status = json::parse(http_get(admin, "/api/v1/status").body);
     EXPECT_EQ(status["reloads"], 1);
-    for (const auto& s : status["pools"][0]["servers"])
-        if (s["name"] == "a") EXPECT_EQ(s["state"], "drain") << "drain survives a reload";
+    for (const auto& s : status["pools"][0]["servers"]) {
+        if (s["name"] == "a") {
+            EXPECT_EQ(s["state"], "drain") << "drain survives a reload";
+        }
+    }
     const auto counts = count_sites(proxy.port, "/arcgis/rest/info?f=json", 10);
     EXPECT_EQ(counts.count("a"), 0u);
 }

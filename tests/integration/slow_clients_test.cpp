@@ -308,7 +308,9 @@ TEST(SlowClients, ThousandSlowlorisConnectionsDoNotHurtANormalClient) {
     const double p99 = latencies_ms[latencies_ms.size() * 99 / 100];
     std::printf("slowloris: %d connections held; normal client: %zu requests, p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
                 kSlow, latencies_ms.size(), p50, p99, latencies_ms.back());
-    if (!kSanitized) EXPECT_LT(p99, 50.0);
+    if (!kSanitized) {
+        EXPECT_LT(p99, 50.0);
+    }
 
     // Every slowloris connection: 408 and closed, within the header timeout of its accept (+ one sweep tick
     // and scheduling slack).

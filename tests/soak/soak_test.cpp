@@ -429,7 +429,9 @@ TEST_F(Soak, MixedLoadUnderChaos) {
     EXPECT_TRUE(unexpected.empty()) << "idempotent requests failed:\n" << unexpected;
     EXPECT_TRUE(fds_back) << "descriptors: idle " << fds_idle << " before, " << fds_end << " after";
     // RSS: no growth beyond noise between the warmed-up start and the end (sanitizers keep memory by design).
-    if (!kSanitized) EXPECT_LT(rss_end, rss_start + std::max(rss_start / 2, 16L * 1024)) << report;
+    if (!kSanitized) {
+        EXPECT_LT(rss_end, rss_start + std::max(rss_start / 2, 16L * 1024)) << report;
+    }
 
     // A clean exit: no crash during the run, and (under ASan) no report at exit.
     ASSERT_TRUE(proxy_.process->running()) << proxy_.process->output().substr(0, 4000);

@@ -103,7 +103,7 @@ def main():
     except OSError:
         pass
     if idle:
-        p(f"## Idle keep-alive clients ({a.idle_n} connections, one request each, then held open)")
+        p(f"## Idle keep-alive clients (up to {a.idle_n} connections, one request each, then held open)")
         p("")
         p("| workers | peer | conns open | failed | RSS before KiB | RSS after KiB | KiB per conn |")
         p("|---:|---|---:|---:|---:|---:|---:|")

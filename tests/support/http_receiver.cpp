@@ -125,13 +125,17 @@ void HttpReceiver::serve(int fd) {
         }
     }
     request.answered = status;
+    // Recorded before the answer goes out: a sender that has seen its answer must find the request in
+    // requests() (recording afterwards raced with tests that check right after the delivery).
+    {
+        std::lock_guard lock(mutex_);
+        requests_.push_back(std::move(request));
+    }
     if (status != 0) {
         const std::string response = "HTTP/1.1 " + std::to_string(status) + " " + reason(status) +
                                      "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
         [[maybe_unused]] const ssize_t n = ::write(fd, response.data(), response.size());
     }
-    std::lock_guard lock(mutex_);
-    requests_.push_back(std::move(request));
 }
 
 }  // namespace gisgate::test

@@ -4,6 +4,9 @@
 
 #include <sys/socket.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -85,6 +88,67 @@ TEST_P(RelayTest, RelaysEveryByteAndPassesTheEndOnAsHalfClose) {
     std::array<char, 16> answer{};
     const std::size_t n = asio::read(out.near, asio::buffer(answer.data(), 6));
     EXPECT_EQ(std::string(answer.data(), n), "answer");
+}
+
+// Request/response traffic: many small messages, each a short read for the relay, which then waits for readiness
+// before reading again. Ping-pong makes every message arrive while the relay waits; bursts make messages arrive
+// while it is still busy with the previous one (the wait must then complete at once). Every byte must arrive.
+TEST_P(RelayTest, SmallMessagesInPingPongAndInBurstsAllArrive) {
+    asio::io_context io;
+    Pair in = connected_pair(io);
+    Pair out = connected_pair(io);
+    constexpr std::size_t kMessage = 137;
+    constexpr int kPingPong = 300;
+    constexpr int kBurst = 2000;
+    constexpr std::size_t kTotal = kMessage * (kPingPong + kBurst);
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::size_t received_bytes = 0;
+    std::string received;
+
+    std::thread writer([&] {
+        std::string message(kMessage, 'm');
+        for (int i = 0; i < kPingPong; ++i) {
+            message[0] = static_cast<char>('a' + i % 26);
+            asio::write(in.far, asio::buffer(message));
+            std::unique_lock lock(mutex);
+            const std::size_t want = kMessage * static_cast<std::size_t>(i + 1);
+            // Bounded: a lost wake-up fails the test instead of hanging it.
+            if (!changed.wait_for(lock, std::chrono::seconds(10), [&] { return received_bytes >= want; })) {
+                ADD_FAILURE() << "ping-pong message " << i << " was not relayed";
+                break;
+            }
+        }
+        for (int i = 0; i < kBurst; ++i) {
+            message[0] = static_cast<char>('A' + i % 26);
+            asio::write(in.far, asio::buffer(message));
+        }
+        in.far.shutdown(tcp::socket::shutdown_send);
+    });
+    std::thread reader([&] {
+        std::array<char, 4096> buf;
+        error_code ec;
+        for (;;) {
+            const std::size_t n = out.far.read_some(asio::buffer(buf), ec);
+            {
+                std::lock_guard lock(mutex);
+                received.append(buf.data(), n);
+                received_bytes += n;
+            }
+            changed.notify_all();
+            if (ec) break;
+        }
+    });
+    RelayProgress progress;
+    EXPECT_EQ(relay(io, in.near, out.near, progress), asio::error::eof);
+    writer.join();
+    reader.join();
+    EXPECT_EQ(progress.bytes, kTotal);
+    ASSERT_EQ(received.size(), kTotal);
+    for (int i = 0; i < kPingPong + kBurst; ++i) {
+        const char first = i < kPingPong ? static_cast<char>('a' + i % 26) : static_cast<char>('A' + (i - kPingPong) % 26);
+        ASSERT_EQ(received[static_cast<std::size_t>(i) * kMessage], first) << "message " << i;
+    }
 }
 
 TEST_P(RelayTest, ResetIsAnError) {

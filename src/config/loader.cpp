@@ -8,9 +8,6 @@
 #include <array>
 #include <cctype>
 #include <charconv>
-#include <cerrno>
-#include <cstring>
-#include <cstdio>
 #include <limits>
 #include <thread>
 
@@ -21,6 +18,7 @@
 #include "config/tls_reader.hpp"
 #include "config/yaml_guard.hpp"
 #include "config/yaml_reader.hpp"
+#include "util/file.hpp"
 
 namespace gisgate::config {
 
@@ -597,17 +595,10 @@ Config parse(const std::string& text, const std::string& name) {
 Config load_string(const std::string& yaml_text, const std::string& name) { return parse(yaml_text, name); }
 
 Config load_file(const std::string& path) {
-    // stdio rather than ifstream: it keeps errno, so "No such file or directory" / "Is a directory" reach the user.
-    std::FILE* file = std::fopen(path.c_str(), "rb");
-    if (!file) throw ConfigError({path, 0, 0}, fmt::format("cannot read file: {}", std::strerror(errno)));
-    std::string text;
-    char buf[8192];
-    std::size_t n = 0;
-    while ((n = std::fread(buf, 1, sizeof buf, file)) > 0) text.append(buf, n);
-    const int error = std::ferror(file) ? errno : 0;
-    std::fclose(file);
-    if (error != 0) throw ConfigError({path, 0, 0}, fmt::format("cannot read file: {}", std::strerror(error)));
-    return parse(text, path);
+    std::string error;
+    const auto text = util::read_file(path, error);
+    if (!text) throw ConfigError({path, 0, 0}, fmt::format("cannot read file: {}", error));
+    return parse(*text, path);
 }
 
 }  // namespace gisgate::config

@@ -9,6 +9,7 @@
 
 #include "config/tls.hpp"
 #include "tls/certificates.hpp"
+#include "util/file.hpp"
 
 namespace gisgate::config {
 
@@ -30,7 +31,7 @@ std::string resolve_file(const Reader& r, const Field& field) {
 
 std::string read_pem(const Reader& r, const Field& field, const std::string& path, const char* what) {
     std::string error;
-    auto text = tls::read_file(path, error);
+    auto text = util::read_file(path, error);
     if (!text) r.fail(r.loc(field), fmt::format("cannot read {} file '{}': {}", what, path, error));
     return std::move(*text);
 }

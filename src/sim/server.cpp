@@ -26,6 +26,7 @@
 #include "sim/sim.hpp"
 #include "sim/site.hpp"
 #include "tls/certificates.hpp"
+#include "util/file.hpp"
 
 namespace gisgate::sim {
 
@@ -45,7 +46,7 @@ Catalog load_catalog(const SimOptions& o) {
 
 std::string read_pem(const std::string& path, const char* what) {
     std::string error;
-    auto text = tls::read_file(path, error);
+    auto text = util::read_file(path, error);
     if (!text) throw std::runtime_error(std::string("sim: cannot read TLS ") + what + " " + path + ": " + error);
     return *text;
 }

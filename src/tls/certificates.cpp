@@ -12,8 +12,6 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <memory>
@@ -134,25 +132,6 @@ std::string openssl_error_text() {
         text += reason ? reason : buf;
     }
     return text.empty() ? "unknown OpenSSL error" : text;
-}
-
-std::optional<std::string> read_file(const std::string& path, std::string& error) {
-    std::FILE* file = std::fopen(path.c_str(), "rb");
-    if (!file) {
-        error = std::strerror(errno);
-        return std::nullopt;
-    }
-    std::string text;
-    char buf[8192];
-    std::size_t n = 0;
-    while ((n = std::fread(buf, 1, sizeof buf, file)) > 0) text.append(buf, n);
-    const int failed = std::ferror(file) ? errno : 0;
-    std::fclose(file);
-    if (failed != 0) {
-        error = std::strerror(failed);
-        return std::nullopt;
-    }
-    return text;
 }
 
 std::string check_certificate(std::string_view cert_pem, CertificateInfo& info) {

@@ -35,9 +35,6 @@ struct PemPair {
     std::string key;
 };
 
-// Reads a whole file; nullopt with `error` set ("No such file or directory").
-std::optional<std::string> read_file(const std::string& path, std::string& error);
-
 // Checks a certificate chain: at least one certificate, every block parses. Fills `info` from the leaf.
 // Returns an error message, empty when fine.
 std::string check_certificate(std::string_view cert_pem, CertificateInfo& info);

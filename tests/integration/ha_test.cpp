@@ -2,7 +2,6 @@
 // site fails requests for at most the server timeout and gets no new ones after `fall` checks; a standby
 // site takes over only while no primary is up.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <csignal>
 
@@ -16,17 +15,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kFastHealth = "    health: { interval: 200ms, timeout: 300ms, fall: 3, rise: 2 }\n";
 constexpr const char* kAdmin = "admin: { bind: 127.0.0.1:0, token: secret }\n";
-
-std::string server_state(int admin_port, const std::string& pool, const std::string& server) {
-    const auto r = http_get(admin_port, "/api/v1/status");
-    const auto status = nlohmann::json::parse(r.body, nullptr, false);
-    if (status.is_discarded()) return "?";
-    for (const auto& p : status["pools"])
-        if (p["name"] == pool)
-            for (const auto& s : p["servers"])
-                if (s["name"] == server) return s["state"].get<std::string>();
-    return "missing";
-}
 
 TEST(HighAvailability, KilledSiteLosesNoRequestAndRejoinsAfterRise) {
     Sim a = start_sim("a"), b = start_sim("b"), c = start_sim("c");

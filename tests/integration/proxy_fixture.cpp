@@ -1,6 +1,7 @@
 #include "integration/proxy_fixture.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <sstream>
@@ -76,6 +77,17 @@ long proc_status_kib(pid_t pid, const std::string& field) {
         }
     }
     return -1;
+}
+
+std::string server_state(int admin_port, const std::string& pool, const std::string& server) {
+    const auto r = http_get(admin_port, "/api/v1/status");
+    const auto status = nlohmann::json::parse(r.body, nullptr, false);
+    if (status.is_discarded()) return "?";
+    for (const auto& p : status["pools"])
+        if (p["name"] == pool)
+            for (const auto& s : p["servers"])
+                if (s["name"] == server) return s["state"].get<std::string>();
+    return "missing";
 }
 
 }  // namespace gisgate::test

@@ -41,4 +41,8 @@ std::map<std::string, int> count_sites(int port, const std::string& target, int 
 
 long proc_status_kib(pid_t pid, const std::string& field);  // e.g. "VmHWM", "VmRSS"
 
+// A server's state ("up", "down", "drain", ...) from the admin API's /api/v1/status; "missing" when the pool
+// or server is not listed, "?" when the answer is not JSON.
+std::string server_state(int admin_port, const std::string& pool, const std::string& server);
+
 }  // namespace gisgate::test

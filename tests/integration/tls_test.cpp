@@ -32,17 +32,6 @@ std::string listener_tls(const CertFiles& c) { return fmt::format("    tls: {{ c
 
 constexpr const char* kAdmin = "admin: { bind: 127.0.0.1:0, token: secret }\n";
 
-std::string server_state(int admin_port, const std::string& pool, const std::string& server) {
-    const auto r = http_get(admin_port, "/api/v1/status");
-    const auto status = nlohmann::json::parse(r.body, nullptr, false);
-    if (status.is_discarded()) return "?";
-    for (const auto& p : status["pools"])
-        if (p["name"] == pool)
-            for (const auto& s : p["servers"])
-                if (s["name"] == server) return s["state"].get<std::string>();
-    return "missing";
-}
-
 TEST(Tls, HttpsClientToHttpsSitesThroughTheProxy) {
     Sim a = start_sim("a", {"--tls-self-signed"}), b = start_sim("b", {"--tls-self-signed"});
     ASSERT_NE(a.port, 0);

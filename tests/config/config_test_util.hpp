@@ -17,6 +17,18 @@ inline std::string yaml(std::string_view text) {
     return std::string(text);
 }
 
+// The smallest complete config: one listener routing /arcgis to pool `gis` with one server, 7 lines, so a
+// section appended to it starts on line 8.
+constexpr const char* kOnePool = R"(
+listeners:
+  - name: public
+    bind: 127.0.0.1:0
+    routes: [{ prefix: /arcgis, pool: gis }]
+pools:
+  - name: gis
+    servers: [{ name: a, address: 127.0.0.1:6081 }]
+)";
+
 inline Config load(std::string_view text) { return load_string(yaml(text), "test.yaml"); }
 
 // Passes when loading `text` throws a ConfigError at line:col whose message contains `message`, and what()

@@ -8,21 +8,12 @@ namespace gisgate::config {
 namespace {
 
 using testing::fails_at;
+using testing::kOnePool;
 using testing::load;
 using namespace std::chrono_literals;
 
-constexpr const char* kHead = R"(
-listeners:
-  - name: public
-    bind: 127.0.0.1:0
-    routes: [{ prefix: /arcgis, pool: gis }]
-pools:
-  - name: gis
-    servers: [{ name: a, address: 127.0.0.1:6081 }]
-)";
-
 TEST(ConfigHealth, DefaultsAreTheVendorRecommendations) {
-    const Config c = load(kHead);
+    const Config c = load(kOnePool);
     const auto& h = c.pools[0].health;
     EXPECT_TRUE(h.enabled);
     EXPECT_EQ(h.path, "/arcgis/rest/info/healthcheck");

@@ -9,23 +9,14 @@ namespace gisgate::config {
 namespace {
 
 using testing::fails_at;
+using testing::kOnePool;
 using testing::load;
 using namespace std::chrono_literals;
 
-constexpr const char* kHead = R"(
-listeners:
-  - name: public
-    bind: 127.0.0.1:0
-    routes: [{ prefix: /arcgis, pool: gis }]
-pools:
-  - name: gis
-    servers: [{ name: a, address: 127.0.0.1:6081 }]
-)";
-
-std::string with(const std::string& tail) { return std::string(kHead) + tail; }
+std::string with(const std::string& tail) { return std::string(kOnePool) + tail; }
 
 TEST(ConfigObservability, DefaultsWithoutTheSections) {
-    const Config c = load(kHead);
+    const Config c = load(kOnePool);
     EXPECT_EQ(c.metrics.max_services, 200u);
     EXPECT_EQ(c.metrics.slow_p95, 500ms);
     EXPECT_EQ(c.metrics.window, 60s);
@@ -189,7 +180,7 @@ alerts:
         EXPECT_EQ(x.window, y.window);
         EXPECT_EQ(x.min_requests, y.min_requests);
     }
-    EXPECT_FALSE(load_string(to_yaml(load(kHead)), "plain.yaml").history.has_value());
+    EXPECT_FALSE(load_string(to_yaml(load(kOnePool)), "plain.yaml").history.has_value());
 }
 
 }  // namespace

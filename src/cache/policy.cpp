@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "util/ascii.hpp"
+#include "util/glob.hpp"
 
 namespace gisgate::cache {
 
@@ -45,26 +46,7 @@ bool token_list_has(std::string_view list, std::string_view token) {
 
 }  // namespace
 
-bool path_glob_match(std::string_view glob, std::string_view path) {
-    // Iterative wildcard match with single backtrack point: linear in practice, no recursion.
-    std::size_t g = 0, p = 0, star = std::string_view::npos, mark = 0;
-    while (p < path.size()) {
-        if (g < glob.size() && glob[g] == '*') {
-            star = g++;
-            mark = p;
-        } else if (g < glob.size() && util::ascii_lower(glob[g]) == util::ascii_lower(path[p])) {
-            ++g;
-            ++p;
-        } else if (star != std::string_view::npos) {
-            g = star + 1;
-            p = ++mark;
-        } else {
-            return false;
-        }
-    }
-    while (g < glob.size() && glob[g] == '*') ++g;
-    return g == glob.size();
-}
+bool path_glob_match(std::string_view glob, std::string_view path) { return util::iglob_match(glob, path); }
 
 bool path_matches_any(const config::CacheConfig& config, std::string_view path) {
     for (const auto& glob : config.paths)

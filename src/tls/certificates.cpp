@@ -17,6 +17,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include "util/ascii.hpp"
+
 namespace gisgate::tls {
 
 namespace {
@@ -189,22 +191,12 @@ std::string check_ciphersuites(const std::string& suites) {
 }
 
 bool name_matches(std::string_view pattern, std::string_view server_name) {
-    auto iequal = [](std::string_view a, std::string_view b) {
-        if (a.size() != b.size()) return false;
-        for (std::size_t i = 0; i < a.size(); ++i) {
-            char x = a[i], y = b[i];
-            if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-            if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-            if (x != y) return false;
-        }
-        return true;
-    };
     if (pattern.size() > 2 && pattern[0] == '*' && pattern[1] == '.') {
         const std::size_t dot = server_name.find('.');
         if (dot == std::string_view::npos || dot == 0) return false;
-        return iequal(pattern.substr(1), server_name.substr(dot));
+        return util::iequals(pattern.substr(1), server_name.substr(dot));
     }
-    return iequal(pattern, server_name);
+    return util::iequals(pattern, server_name);
 }
 
 PemPair make_self_signed(const std::string& host, std::chrono::hours validity) {

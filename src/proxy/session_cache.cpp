@@ -49,14 +49,8 @@ bool not_modified_header(std::string_view line) {
 }  // namespace
 
 awaitable<Session::CacheStep> Session::cache_before_forward() {
+    // The cache state starts reset: fresh members, and cache_finish() after every request.
     const config::CacheConfig& config = *pool_->config().cache;
-    cache_ = nullptr;
-    cache_tagged_ = false;
-    cache_fetcher_ = false;
-    cache_revalidating_ = false;
-    cache_capturing_ = false;
-    cache_stale_.reset();
-    cache_pending_.reset();
     if (!cache::path_matches_any(config, forward_path_)) co_return CacheStep{};
     cache_tagged_ = true;
     const cache::RequestUse use =

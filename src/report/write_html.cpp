@@ -8,24 +8,11 @@
 
 #include "report/tables.hpp"
 #include "report/writers.hpp"
+#include "util/html.hpp"
 
 namespace gisgate::report {
 
-std::string html_escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out.push_back(c);
-        }
-    }
-    return out;
-}
+using util::html_escape;
 
 namespace {
 

@@ -34,7 +34,5 @@ std::string render_html(const Report& report);
 
 // RFC 4180 field: quoted when it holds a comma, quote, CR or LF (quotes doubled).
 std::string csv_field(std::string_view text);
-// HTML text/attribute escaping (& < > " ').
-std::string html_escape(std::string_view text);
 
 }  // namespace gisgate::report

@@ -1,6 +1,7 @@
 // A small ArcGIS Server Administrator API and Manager surface: enough for tools that probe a site's admin
 // endpoints (and for a load balancer's path rules on /arcgis/admin and /arcgis/manager) to see a site.
 #include "sim/handlers.hpp"
+#include "util/html.hpp"
 
 namespace gisgate::sim {
 
@@ -54,7 +55,7 @@ Reply handle_admin(Site& site, const SimRequest& req, Segments rest) {
 
 Reply handle_manager(Site& site, const SimRequest& req, Segments rest) {
     return html_reply("ArcGIS Server Manager",
-                      "<p>Simulated site <b>" + html_escape(site.options.name) +
+                      "<p>Simulated site <b>" + util::html_escape(site.options.name) +
                           "</b> (gisgate sim).</p><p><a href=\"/arcgis/admin/?f=json\">Administrator "
                           "Directory</a></p>");
 }

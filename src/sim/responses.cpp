@@ -2,7 +2,11 @@
 
 #include <zlib.h>
 
+#include "util/html.hpp"
+
 namespace gisgate::sim {
+
+using util::html_escape;
 
 Reply json_reply(const nlohmann::json& body, const Params& params, unsigned status) {
     std::string f = to_lower(param(params, "f", "json"));
@@ -68,21 +72,6 @@ bool gzip_compress(const std::string& in, std::string& out) {
     out.resize(zs.total_out);
     deflateEnd(&zs);
     return rc == Z_STREAM_END;
-}
-
-std::string html_escape(const std::string& s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '&': out += "&amp;"; break;
-            case '"': out += "&quot;"; break;
-            default: out.push_back(c);
-        }
-    }
-    return out;
 }
 
 }  // namespace gisgate::sim

@@ -38,6 +38,5 @@ Reply image_reply(const ImageSpec& spec);
 
 // gzip (RFC 1952) of `in`; false if zlib failed.
 bool gzip_compress(const std::string& in, std::string& out);
-std::string html_escape(const std::string& s);
 
 }  // namespace gisgate::sim

@@ -1,6 +1,7 @@
 // DiscoveryMonitor: one loop on the control thread reads every pool's catalog in turn, then publishes a new
-// immutable ServiceMap that workers pick up with one atomic load. What a pool last listed is remembered by
-// pool name, so a reload (new PoolRuntimes) or a pool that cannot be read for a while keeps its services.
+// immutable ServiceMap that workers pick up through a util::Snapshot (one atomic load while it is unchanged).
+// What a pool last listed is remembered by pool name, so a reload (new PoolRuntimes) or a pool that cannot be
+// read for a while keeps its services.
 #include "gis/discovery.hpp"
 
 #include <spdlog/spdlog.h>
@@ -13,6 +14,7 @@
 #include "gis/catalog.hpp"
 #include "gis/catalog_loop.hpp"
 #include "gis/catalog_request.hpp"
+#include "util/snapshot.hpp"
 
 namespace gisgate::gis {
 namespace {
@@ -38,8 +40,8 @@ struct PoolServices {
 
 struct State {
     std::map<std::string, PoolServices> pools;  // control thread
-    // Written by the control thread, read by workers (current()).
-    std::atomic<std::shared_ptr<const ServiceMap>> current{std::make_shared<const ServiceMap>()};
+    // Published by the control thread, read by workers (current()).
+    util::Snapshot<ServiceMap> current;
     std::atomic<std::uint64_t> rounds{0};
 };
 
@@ -56,7 +58,7 @@ void publish(State& state, const std::vector<std::shared_ptr<balance::PoolRuntim
             if (std::find(hosts.begin(), hosts.end(), pool->name()) == hosts.end()) hosts.push_back(pool->name());
         }
     }
-    state.current.store(std::move(map));
+    state.current.publish(std::move(map));
 }
 
 // Records what `pool` lists now and logs what changed.

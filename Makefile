@@ -62,22 +62,23 @@ soak: build
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer, and under ThreadSanitizer, each in its
 # own build directory. The tests start the gisgate binary as a child process, so it is sanitized too. Reports
 # go to <build>/sanitizer-reports/ (a child's report would otherwise only be in its temporary log), and any
-# report fails the target even when the test that provoked it passed. Integration tests wait on deadlines
-# sized for normal builds, so one that misses them under the sanitizers' slowdown gets a second try
-# (--repeat until-pass:2); reports are still caught.
+# report fails the target even when the test that provoked it passed. Tests labelled `wallclock` start gisgate
+# or a sim and wait on deadlines sized for normal builds, so one that misses them under the sanitizers'
+# slowdown gets a second try (--repeat until-pass:2; reports are still caught); unit tests get one try.
 # Build type "Sanitize" has no flags of its own: -O1 -g1 (what the sanitizers recommend, and quicker to compile).
 # -Wno-tsan: GCC warns for every atomic_thread_fence inside Asio's fenced blocks (TSan does not model fences;
 # Asio's own synchronisation around them is mutexes and atomics, which TSan does see).
 SAN_CMAKE := -G Ninja -DCMAKE_BUILD_TYPE=Sanitize -DGISGATE_BENCH=OFF -DGISGATE_FUZZ=OFF
-SAN_CTEST := ctest --output-on-failure --timeout 900 -j $(JOBS) --repeat until-pass:2 $(CTEST_ARGS)
+SAN_CTEST := ctest --output-on-failure --timeout 900 -j $(JOBS) -LE wallclock $(CTEST_ARGS) && \
+  ctest --output-on-failure --timeout 900 -j $(JOBS) -L wallclock --repeat until-pass:2 $(CTEST_ARGS)
 test-asan: deps
 	cmake -S . -B build-asan $(SAN_CMAKE) \
 	  -DCMAKE_CXX_FLAGS="-O1 -g1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
 	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined"
 	cmake --build build-asan -j $(JOBS)
 	rm -rf build-asan/sanitizer-reports && mkdir -p build-asan/sanitizer-reports
-	cd build-asan && ASAN_OPTIONS=detect_leaks=1:log_path=$(CURDIR)/build-asan/sanitizer-reports/asan \
-	  UBSAN_OPTIONS=print_stacktrace=1:log_path=$(CURDIR)/build-asan/sanitizer-reports/ubsan $(SAN_CTEST)
+	cd build-asan && export ASAN_OPTIONS=detect_leaks=1:log_path=$(CURDIR)/build-asan/sanitizer-reports/asan \
+	  UBSAN_OPTIONS=print_stacktrace=1:log_path=$(CURDIR)/build-asan/sanitizer-reports/ubsan && $(SAN_CTEST)
 	@scripts/sanitizer-reports build-asan/sanitizer-reports
 
 test-tsan: deps
@@ -85,8 +86,8 @@ test-tsan: deps
 	  -DCMAKE_CXX_FLAGS="-O1 -g1 -fsanitize=thread -fno-omit-frame-pointer -Wno-tsan" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread"
 	cmake --build build-tsan -j $(JOBS)
 	rm -rf build-tsan/sanitizer-reports && mkdir -p build-tsan/sanitizer-reports
-	cd build-tsan && TSAN_OPTIONS="second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp log_path=$(CURDIR)/build-tsan/sanitizer-reports/tsan" \
-	  $(SAN_CTEST)
+	cd build-tsan && export TSAN_OPTIONS="second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp log_path=$(CURDIR)/build-tsan/sanitizer-reports/tsan" \
+	  && $(SAN_CTEST)
 	@scripts/sanitizer-reports build-tsan/sanitizer-reports
 
 clean:

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "config/deny_advice.hpp"
 #include "config/loader.hpp"
 #include "config/tls.hpp"
 #include "gis/cluster_advice.hpp"
@@ -47,6 +48,10 @@ int check_config(const std::string& config_path) {
         for (const auto& line : advice.lines) std::cout << "# " << line << "\n";
         for (const auto& warning : advice.warnings) std::cerr << "warning: " << warning << "\n";
         for (const auto& warning : gis::cluster_warnings(config)) std::cerr << "warning: " << warning << "\n";
+        const std::vector<std::string> denies = config::deny_advice(config);
+        if (!denies.empty()) std::cout << "# deny_paths (client prefixes answered 403):\n";
+        for (const auto& line : denies) std::cout << "# " << line << "\n";
+        for (const auto& warning : config::deny_warnings(config)) std::cerr << "warning: " << warning << "\n";
         const config::TlsAdvice tls = config::advise_tls(config);
         if (!tls.lines.empty()) std::cout << "# tls:\n";
         for (const auto& line : tls.lines) std::cout << "# " << line << "\n";

@@ -185,6 +185,9 @@ struct ListenerConfig {
     Duration idle_timeout{std::chrono::hours(1)};  // tcp mode: no byte either way for this long → close
     std::optional<ListenerTlsConfig> tls;     // http mode: terminate TLS on this listener
     std::vector<std::string> deny_paths;  // lower-cased normalised prefixes → 403
+    // `path_escapes: keep`: forward %2F, %5C, '\', "..;" and %25xx as sent instead of answering 400 (for
+    // sites that need them; deny_paths then match them the way the server may read them).
+    bool keep_path_escapes = false;
     std::vector<Cidr> allow;              // client CIDRs; empty list in config = allow nobody; default all
     std::vector<RouteConfig> routes;
     SourceLoc loc;

@@ -281,7 +281,8 @@ std::string Loader::read_path(const Field& field, PathKind kind) {
 
 void Loader::read_listener(const YAML::Node& node) {
     const MapFields map(r_, r_.item(node, "listener"), "listener",
-                        {"name", "bind", "deny_paths", "allow", "routes", "mode", "pool", "idle_timeout", "tls"});
+                        {"name", "bind", "deny_paths", "allow", "routes", "mode", "pool", "idle_timeout", "tls",
+                         "path_escapes"});
     ListenerConfig listener;
     listener.loc = map.loc();
     listener.name = read_name(map, "listener", listener_names_);
@@ -292,6 +293,12 @@ void Loader::read_listener(const YAML::Node& node) {
         for (const auto& item : r_.list(*f)) {
             listener.deny_paths.push_back(read_path(r_.item(item, "deny_paths"), PathKind::deny));
         }
+    }
+    if (const Field* f = map.find("path_escapes")) {
+        const std::string text = r_.string(*f);
+        if (text == "keep") listener.keep_path_escapes = true;
+        else if (text != "reject")
+            r_.fail(r_.loc(*f), fmt::format("'path_escapes' must be reject or keep, got '{}'", text));
     }
     if (const Field* f = map.find("allow")) {
         listener.allow = r_.cidrs(*f);  // an explicit empty list admits nobody (a listener kept closed)
@@ -331,6 +338,7 @@ void Loader::read_tcp_listener(const MapFields& map, ListenerConfig& listener) {
     static constexpr std::pair<const char*, const char*> http_only[] = {
         {"routes", "a 'mode: tcp' listener relays every connection to its 'pool'; it has no routes"},
         {"deny_paths", "a 'mode: tcp' listener does not read paths; 'deny_paths' needs mode: http"},
+        {"path_escapes", "a 'mode: tcp' listener does not read paths; 'path_escapes' needs mode: http"},
         {"tls", "a 'mode: tcp' listener relays TLS as it is (the servers terminate it); 'tls' needs mode: http"},
     };
     for (const auto& [key, why] : http_only)

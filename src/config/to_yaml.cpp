@@ -95,6 +95,7 @@ void emit_listener(YAML::Emitter& out, const ListenerConfig& listener) {
         return;
     }
     out << YAML::Key << "deny_paths" << YAML::Value << YAML::Flow << listener.deny_paths;
+    out << YAML::Key << "path_escapes" << YAML::Value << (listener.keep_path_escapes ? "keep" : "reject");
     emit_cidrs(out, "allow", listener.allow);
     if (listener.tls) emit_listener_tls(out, *listener.tls);
     out << YAML::Key << "routes" << YAML::Value << YAML::BeginSeq;

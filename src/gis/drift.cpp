@@ -48,7 +48,7 @@ struct PoolStatus {
     std::map<std::string, ServerStatus> servers;  // by server name
 };
 
-struct State {
+struct DriftState {
     std::map<std::string, PoolStatus> pools;  // by pool name
     DriftReport report;
     std::uint64_t rounds = 0;
@@ -149,7 +149,7 @@ void apply_policy(const balance::PoolRuntime& pool, PoolStatus& ps) {
     keep_one_usable(pool, ps);
 }
 
-void rebuild_report(State& state) {
+void rebuild_report(DriftState& state) {
     state.report.clear();
     for (const auto& [pool, ps] : state.pools)
         for (const auto& [server, status] : ps.servers)
@@ -157,7 +157,7 @@ void rebuild_report(State& state) {
 }
 
 // Servers compared: up ones, and those we drained for drift (they must be able to match again).
-std::vector<std::shared_ptr<ServerRuntime>> candidates(const balance::PoolRuntime& pool, PoolStatus& ps) {
+std::vector<std::shared_ptr<ServerRuntime>> drift_candidates(const balance::PoolRuntime& pool, PoolStatus& ps) {
     std::vector<std::shared_ptr<ServerRuntime>> out;
     for (const auto& s : pool.servers()) {
         if (!s->healthy.load()) continue;
@@ -168,8 +168,8 @@ std::vector<std::shared_ptr<ServerRuntime>> candidates(const balance::PoolRuntim
     return out;
 }
 
-awaitable<void> check_pool(State& state, Loop& loop, const balance::PoolRuntime& pool) {
-    const auto servers = candidates(pool, state.pools[pool.name()]);
+awaitable<void> check_pool(DriftState& state, Loop& loop, const balance::PoolRuntime& pool) {
+    const auto servers = drift_candidates(pool, state.pools[pool.name()]);
     std::vector<std::pair<std::string, Catalog>> readable;
     std::string error;
     for (const auto& server : servers) {
@@ -214,7 +214,7 @@ awaitable<void> check_pool(State& state, Loop& loop, const balance::PoolRuntime&
     rebuild_report(state);
 }
 
-awaitable<void> drift_loop(std::shared_ptr<State> state, std::shared_ptr<Loop> loop,
+awaitable<void> drift_loop(std::shared_ptr<DriftState> state, std::shared_ptr<Loop> loop,
                            std::shared_ptr<balance::PoolRuntime> pool) {
     try {
         const std::chrono::milliseconds every =
@@ -243,9 +243,9 @@ awaitable<void> drift_loop(std::shared_ptr<State> state, std::shared_ptr<Loop> l
 }  // namespace
 
 struct DriftMonitor::Impl {
-    explicit Impl(asio::io_context& c) : control(c), state(std::make_shared<State>()) {}
+    explicit Impl(asio::io_context& c) : control(c), state(std::make_shared<DriftState>()) {}
     asio::io_context& control;
-    std::shared_ptr<State> state;
+    std::shared_ptr<DriftState> state;
     std::map<std::string, std::shared_ptr<Loop>> loops;  // by pool name
 };
 
@@ -254,7 +254,7 @@ DriftMonitor::DriftMonitor(asio::io_context& control) : impl_(std::make_unique<I
 DriftMonitor::~DriftMonitor() { stop(); }
 
 void DriftMonitor::watch(const std::vector<std::shared_ptr<balance::PoolRuntime>>& pools) {
-    State& state = *impl_->state;
+    DriftState& state = *impl_->state;
     for (auto& [name, loop] : impl_->loops) loop->stop();
     impl_->loops.clear();
 

@@ -8,6 +8,8 @@ namespace gisgate::http {
 
 namespace {
 
+using detail::uc;
+
 struct HexTable {
     signed char value[256] = {};
     constexpr HexTable() {
@@ -19,7 +21,6 @@ struct HexTable {
 };
 constexpr HexTable kHex{};
 
-inline unsigned char uc(char c) { return static_cast<unsigned char>(c); }
 
 // Fields a trailer must not carry: a recipient that merges trailers into the header section would re-frame the
 // message or change its target.

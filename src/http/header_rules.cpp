@@ -10,7 +10,6 @@ namespace gisgate::http::detail {
 
 namespace {
 
-inline unsigned char uc(char c) { return static_cast<unsigned char>(c); }
 
 #if defined(__SSE2__)
 inline int ctz(unsigned mask) { return __builtin_ctz(mask); }

@@ -41,6 +41,7 @@ inline constexpr CharTables kChars{};
 
 inline bool is_tchar(char c) { return kChars.tchar[static_cast<unsigned char>(c)]; }
 inline char to_lower(char c) { return kChars.lower[static_cast<unsigned char>(c)]; }
+inline unsigned char uc(char c) { return static_cast<unsigned char>(c); }  // for table lookups
 
 // Case-insensitive equality against a lower-case ASCII literal.
 inline bool iequals_lower(std::string_view s, std::string_view lower_literal) {

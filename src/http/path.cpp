@@ -8,7 +8,8 @@ namespace gisgate::http {
 
 namespace {
 
-inline unsigned char uc(char c) { return static_cast<unsigned char>(c); }
+using detail::uc;
+
 
 // Byte classes for the fast path.
 constexpr unsigned char kBad = 1, kEscape = 2, kMatchOnly = 4, kSlash = 8, kDot = 16;
@@ -43,11 +44,13 @@ constexpr char kUpperHex[] = "0123456789ABCDEF";
 // servers behind the proxy may read the path that way (IIS turns '\' into '/'; Tomcat, which ArcGIS Server
 // runs on, drops path parameters and so resolves "/..;/" as "/../"). The match form is only compared, never
 // forwarded, so reading more into it can only make deny rules match more, not less.
-void normalize_segments(std::string& s, bool match_mode) {
+// Returns false when a ".." would climb above the root (it is then dropped, as RFC 3986 says).
+// In match mode trailing dots of a segment are dropped too ("admin." is "admin" to Windows and IIS).
+bool normalize_segments(std::string& s, bool match_mode) {
     char* const d = s.data();
     const std::size_t n = s.size();
     std::size_t r = 0, w = 0;
-    bool trailing = false;
+    bool trailing = false, within_root = true;
     auto is_sep = [match_mode](char c) { return c == '/' || (match_mode && c == '\\'); };
     while (r < n) {
         ++r;  // the separator at d[r]
@@ -57,12 +60,17 @@ void normalize_segments(std::string& s, bool match_mode) {
         if (match_mode) {
             const void* semi = std::memchr(d + seg, ';', len);
             if (semi != nullptr) len = static_cast<std::size_t>(static_cast<const char*>(semi) - (d + seg));
+            std::size_t dots = 0;
+            while (dots < len && d[seg + dots] == '.') ++dots;
+            if (dots < len)
+                while (len > 0 && d[seg + len - 1] == '.') --len;
         }
         if (len == 0 || (len == 1 && d[seg] == '.')) {
             trailing = true;
             continue;
         }
         if (len == 2 && d[seg] == '.' && d[seg + 1] == '.') {
+            if (w == 0) within_root = false;
             while (w > 0 && d[w - 1] != '/') --w;  // drop the last output segment...
             if (w > 0) --w;                        // ...and its slash
             trailing = true;
@@ -75,6 +83,36 @@ void normalize_segments(std::string& s, bool match_mode) {
     }
     if (w == 0 || trailing) d[w++] = '/';
     s.resize(w);
+    return within_root;
+}
+
+// The ambiguous spellings of PathError found on the raw path (encoded separators, raw '\', parameters on
+// dot-segments). Escapes are assumed well-formed here; the main pass validates them. Double escapes are
+// looked for in the forward form instead, where "%25%32%65" has become "%252e" too.
+PathError find_ambiguous(std::string_view raw) {
+    std::size_t i = 0;
+    while (i < raw.size()) {
+        ++i;  // the '/' that starts the segment
+        std::size_t core = 0, core_dots = 0;  // the segment before any parameter (%2e decoded): length, dots
+        bool param = false;
+        for (; i < raw.size() && raw[i] != '/'; ++i) {
+            char c = raw[i];
+            if (c == '\\') return PathError::backslash;
+            if (c == '%' && i + 2 < raw.size() && kPath.hex[uc(raw[i + 1])] >= 0 && kPath.hex[uc(raw[i + 2])] >= 0) {
+                const int v = kPath.hex[uc(raw[i + 1])] * 16 + kPath.hex[uc(raw[i + 2])];
+                if (v == '/' || v == '\\') return PathError::encoded_separator;
+                c = static_cast<char>(v);
+                i += 2;
+            }
+            if (c == ';') param = true;
+            if (!param) {
+                ++core;
+                core_dots += c == '.';
+            }
+        }
+        if (param && core == core_dots && (core == 1 || core == 2)) return PathError::dot_parameter;
+    }
+    return PathError::none;
 }
 
 // `to` = `from` with every percent-escape decoded and ASCII lower-cased. `from`'s escapes must be valid.
@@ -94,7 +132,7 @@ void lower_decoded(const std::string& from, std::string& to) {
 
 }  // namespace
 
-PathError normalize_path(std::string_view raw, NormalizedPath& out) {
+PathError normalize_path(std::string_view raw, NormalizedPath& out, bool keep_escapes) {
     out.forward.clear();
     out.match.clear();
     if (raw.empty() || raw[0] != '/') return PathError::not_absolute;
@@ -104,7 +142,7 @@ PathError normalize_path(std::string_view raw, NormalizedPath& out) {
     // match-only rules, the match form is just its lower-case copy.
     {
         unsigned acc = 0;
-        bool after_slash = false, simple = true;
+        bool after_slash = false, after_dot = false, simple = true, dot_ends_segment = false;
         for (const char ch : raw) {
             const unsigned k = kPath.cls[uc(ch)];
             if ((k & (kBad | kEscape)) != 0 || (after_slash && (k & (kSlash | kDot)) != 0)) {
@@ -112,11 +150,17 @@ PathError normalize_path(std::string_view raw, NormalizedPath& out) {
                 break;
             }
             acc |= k;
+            dot_ends_segment |= after_dot && k == kSlash;
             after_slash = k == kSlash;
+            after_dot = k == kDot;
         }
+        dot_ends_segment |= after_dot;
         if (simple) {
+            // Only a raw '\\' can be ambiguous here (no escapes, no segment that starts with a dot).
+            if ((acc & kMatchOnly) != 0 && !keep_escapes && raw.find('\\') != std::string_view::npos)
+                return PathError::backslash;
             out.forward.assign(raw);
-            if ((acc & kMatchOnly) == 0) {
+            if ((acc & kMatchOnly) == 0 && !dot_ends_segment) {
                 out.match.resize(raw.size());
                 char* m = out.match.data();
                 for (const char ch : raw) *m++ = detail::to_lower(ch);
@@ -126,6 +170,11 @@ PathError normalize_path(std::string_view raw, NormalizedPath& out) {
             normalize_segments(out.match, true);
             return PathError::none;
         }
+    }
+
+    if (!keep_escapes) {
+        const PathError ambiguous = find_ambiguous(raw);
+        if (ambiguous != PathError::none) return ambiguous;
     }
 
     // Forward form: decode escapes of unreserved characters, upper-case the hex of the others, validate bytes.
@@ -157,7 +206,19 @@ PathError normalize_path(std::string_view raw, NormalizedPath& out) {
         ++p;
     }
     out.forward.resize(static_cast<std::size_t>(w - out.forward.data()));
-    normalize_segments(out.forward, false);
+    if (!keep_escapes) {
+        // "%25" then two hex digits: a second decoding (some servers and frameworks do one) yields an escape.
+        for (std::size_t at = out.forward.find("%25"); at != std::string::npos; at = out.forward.find("%25", at + 3))
+            if (at + 4 < out.forward.size() && kPath.hex[uc(out.forward[at + 3])] >= 0 &&
+                kPath.hex[uc(out.forward[at + 4])] >= 0) {
+                out.forward.clear();
+                return PathError::double_escape;
+            }
+    }
+    if (!normalize_segments(out.forward, false)) {
+        out.forward.clear();
+        return PathError::above_root;
+    }
 
     // Match form: every escape decoded (forward's escapes are all valid by now), lower-cased, normalised again.
     lower_decoded(out.forward, out.match);
@@ -172,6 +233,11 @@ const char* to_string(PathError error) {
         case PathError::bad_escape: return "invalid percent-escape in path";
         case PathError::nul_byte: return "NUL byte in path";
         case PathError::bad_character: return "invalid character in path";
+        case PathError::above_root: return "path climbs above the root ('..')";
+        case PathError::encoded_separator: return "encoded '/' or '\\' (%2F, %5C) in path";
+        case PathError::backslash: return "'\\' in path";
+        case PathError::dot_parameter: return "path parameter on a '.' or '..' segment";
+        case PathError::double_escape: return "double percent-encoding (%25xx) in path";
     }
     return "unknown path error";
 }

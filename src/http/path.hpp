@@ -16,10 +16,26 @@ struct NormalizedPath {
     std::string match;
 };
 
-enum class PathError { none, not_absolute, bad_escape, nul_byte, bad_character };
+enum class PathError {
+    none,
+    not_absolute,
+    bad_escape,
+    nul_byte,
+    bad_character,
+    above_root,         // a ".." that climbs above "/"
+    // Ambiguous spellings (refused unless the listener says `path_escapes: keep`): servers and proxies read
+    // them differently, which is how deny rules get bypassed (Tomcat reads "/..;/" as "/../"; IIS reads '\'
+    // as '/'; a second decoding turns "%252e" into ".").
+    encoded_separator,  // %2F or %5C
+    backslash,          // a raw '\'
+    dot_parameter,      // a ';' parameter on a "." or ".." segment ("..;", "%2e%2e;x", "..%3B")
+    double_escape,      // "%25" followed by two hex digits
+};
 
 // `raw` is the path part of an origin-form target (no query). Reuses the strings' capacity in `out`.
-PathError normalize_path(std::string_view raw, NormalizedPath& out);
+// `keep_escapes` (listener `path_escapes: keep`) lets the ambiguous spellings through: they are forwarded as
+// sent and the match form reads them the way the server may (separators, parameters cut, dots resolved).
+PathError normalize_path(std::string_view raw, NormalizedPath& out, bool keep_escapes = false);
 
 const char* to_string(PathError error);
 

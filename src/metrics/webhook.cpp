@@ -31,7 +31,6 @@ struct WebhookSender::State {
 };
 
 namespace {
-auto ec_token(error_code& ec) { return asio::redirect_error(use_awaitable, ec); }
 }  // namespace
 
 WebhookSender::WebhookSender(asio::io_context& control, config::WebhookConfig config)

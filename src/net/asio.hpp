@@ -23,4 +23,7 @@ using error_code = boost::system::error_code;
 template <class T = void>
 using awaitable = asio::awaitable<T>;
 using asio::use_awaitable;
+
+// The completion token of an awaited operation that reports its error in `ec` instead of throwing.
+inline auto ec_token(error_code& ec) { return asio::redirect_error(use_awaitable, ec); }
 }  // namespace gisgate

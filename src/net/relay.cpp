@@ -12,7 +12,6 @@ namespace {
 
 constexpr std::size_t kPipeBytes = 64 * 1024;  // the default pipe capacity (16 pages)
 
-auto ec_token(error_code& ec) { return asio::redirect_error(use_awaitable, ec); }
 
 error_code last_error() { return error_code(errno, asio::error::get_system_category()); }
 

@@ -20,7 +20,6 @@ namespace {
 
 constexpr std::size_t kBlock = net::BufferPool::kBlockSize;
 
-auto ec_token(error_code& ec) { return asio::redirect_error(use_awaitable, ec); }
 
 bool denied(const config::ListenerConfig& listener, std::string_view match_path) {
     for (const auto& prefix : listener.deny_paths)
@@ -234,12 +233,17 @@ awaitable<bool> Session::serve_request() {
         co_return co_await respond_error();
     }
 
-    const auto path_error = http::normalize_path(head_.path, path_);
+    const bool keep_escapes = listener_->config->keep_path_escapes;
+    const auto path_error = http::normalize_path(head_.path, path_, keep_escapes);
     if (path_error != http::PathError::none) {
         set_error(400, http::to_string(path_error));
         co_return co_await respond_error();
     }
-    if (denied(*listener_->config, path_.match)) {
+    // With `path_escapes: keep` the server may read "..;" or "%2F" either way: deny if either reading hits.
+    const auto is_denied = [&](const http::NormalizedPath& p) {
+        return denied(*listener_->config, p.match) || (keep_escapes && denied(*listener_->config, p.forward));
+    };
+    if (is_denied(path_)) {
         set_error(403, "path is not allowed");
         co_return co_await respond_error();
     }
@@ -251,6 +255,16 @@ awaitable<bool> Session::serve_request() {
         co_return co_await respond_error();
     }
     build_forward_path(*route);
+    if (route->config->rewrite && !listener_->config->deny_paths.empty()) {
+        // deny_paths name what a server must never be asked for, so they hold on the upstream path too: with
+        // `{prefix: /server, rewrite: /arcgis}` the client path /server/admin is the server's /arcgis/admin.
+        // forward_path_ is already normalised (path_.forward plus the rewrite), so this cannot fail.
+        if (http::normalize_path(forward_path_, forward_match_, keep_escapes) != http::PathError::none ||
+            is_denied(forward_match_)) {
+            set_error(403, "path is not allowed");
+            co_return co_await respond_error();
+        }
+    }
     const bool keep = co_await forward(*route, *pool_for(*route));
     cache_finish();
     co_return keep;
@@ -378,11 +392,9 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
         // server closing its idle connection cannot race with it (HAProxy's "http-reuse safe" idea).
         const bool replayable = http::is_idempotent(head_.method) && head_.method != http::Method::put &&
                                 head_.method != http::Method::del;
-        // A replayable request also skips the liveness peek on a connection that was idle under a second: no
-        // server closes a keep-alive connection that quickly, and the rare race is answered by retry_same.
         upstream_ = worker_.upstreams().take_idle(
             *server_, replayable ? net::Clock::duration::max() : std::chrono::seconds(2),
-            worker_.loop().deadlines().now(), replayable ? std::chrono::seconds(1) : net::Clock::duration::zero());
+            worker_.loop().deadlines().now());
         // A pooled connection made before a reload switched the pool's TLS on or off does not fit any more.
         if (upstream_ && upstream_->socket.tls() != (pool_->tls() != nullptr)) upstream_.reset();
         const bool reused = upstream_ != nullptr;
@@ -554,6 +566,11 @@ awaitable<Session::Attempt> Session::read_response_head(bool reused) {
     if (!up_buf_) up_buf_ = worker_.loop().buffers().acquire();
     up_begin_ = up_end_ = 0;
     error_code ec;
+    // Interim (1xx) heads are skipped, but boundedly: a server streaming "100 Continue" forever must get a 502,
+    // not hold the session (and a worker, were the buffer ever left full) forever.
+    constexpr std::size_t kMaxInterim = 100;
+    std::size_t interim = 0, interim_bytes = 0;
+    bool received = false;  // any byte from the server for this request (then it may have acted on it)
     for (;;) {
         if (up_begin_ < up_end_) {
             const std::string_view data(up_buf_.get() + up_begin_, up_end_ - up_begin_);
@@ -572,14 +589,29 @@ awaitable<Session::Attempt> Session::read_response_head(bool reused) {
                         co_return Attempt::failed;
                     }
                     up_begin_ += response_.head_size;  // interim response: we sent 100 Continue ourselves
+                    interim_bytes += response_.head_size;
+                    if (++interim > kMaxInterim || interim_bytes > runtime_->config.limits.max_header_size) {
+                        spdlog::warn("pool {}: server {} sent more than {} interim (1xx) responses or {} bytes of them",
+                                     pool_->name(), server_->name, kMaxInterim, runtime_->config.limits.max_header_size);
+                        set_error(502, "too many interim (1xx) responses from server");
+                        co_return Attempt::failed;
+                    }
                     continue;
                 }
                 co_return Attempt::responded;
             }
-            if (up_end_ == kBlock) {
+        }
+        // Room to read into, always: a read into a full buffer returns 0 bytes at once and would spin.
+        if (up_begin_ == up_end_) {
+            up_begin_ = up_end_ = 0;
+        } else if (up_end_ == kBlock) {
+            if (up_begin_ == 0) {
                 set_error(502, "response head from server too large");
                 co_return Attempt::failed;
             }
+            std::memmove(up_buf_.get(), up_buf_.get() + up_begin_, up_end_ - up_begin_);
+            up_end_ -= up_begin_;
+            up_begin_ = 0;
         }
         deadline_.arm(server_timeout, kServer);
         const std::size_t n = co_await upstream_->socket.async_read_some(
@@ -587,7 +619,7 @@ awaitable<Session::Attempt> Session::read_response_head(bool reused) {
         const bool timed_out = deadline_.expired();
         deadline_.disarm();
         if (ec) {
-            const bool nothing_received = up_end_ == 0;
+            const bool nothing_received = !received;
             // Replayed only when the server cannot have acted on it: GET/HEAD/OPTIONS/TRACE (safe methods).
             // Others were sent and may have been processed, so they are never sent twice.
             const bool safe = head_.method == http::Method::get || head_.method == http::Method::head ||
@@ -608,6 +640,7 @@ awaitable<Session::Attempt> Session::read_response_head(bool reused) {
             co_return Attempt::failed;
         }
         up_end_ += n;
+        received = received || n > 0;
     }
 }
 
@@ -701,7 +734,12 @@ awaitable<bool> Session::relay_response() {
         spdlog::warn("pool {}: response from server {} cut short ({})", pool_->name(), server_->name,
                      response_body_.error() ? response_body_.error() : ec.message());
     }
-    // Reuse the server connection only for a cleanly ended exchange with nothing unexpected left over.
+    // Reuse the server connection only for a cleanly ended exchange with nothing unexpected left over: bytes
+    // past the end of the response (more than Content-Length, or anything after a body-less answer) are
+    // never read as the next response.
+    if (complete && up_begin_ != up_end_)
+        spdlog::warn("pool {}: server {} sent {} bytes after its complete response: connection closed, bytes dropped",
+                     pool_->name(), server_->name, up_end_ - up_begin_);
     release_upstream(complete && upstream_keep && request_body_.done() && up_begin_ == up_end_);
     log_request(status);
     if (!response_body_.done() || ec) co_return false;

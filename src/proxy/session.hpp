@@ -122,6 +122,7 @@ private:
     std::string capture_;                       // submitJob answer body, for the job id (bounded)
     std::string capture_encoding_;
     std::string forward_path_;
+    http::NormalizedPath forward_match_;  // forward_path_ as deny_paths see it (only after a route's rewrite)
     std::string out_;          // head being written (request to server, response or error to client)
     std::string log_method_;
     std::string log_target_;

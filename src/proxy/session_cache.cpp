@@ -18,7 +18,6 @@ namespace {
 
 std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
-auto ec_token(error_code& ec) { return asio::redirect_error(use_awaitable, ec); }
 
 bool has_conditional(const http::RequestHead& head) {
     for (const auto& h : head.headers)

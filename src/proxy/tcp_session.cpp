@@ -10,7 +10,6 @@ namespace gisgate::proxy {
 
 namespace {
 
-auto ec_token(error_code& ec) { return asio::redirect_error(use_awaitable, ec); }
 
 }  // namespace
 

@@ -1,24 +1,36 @@
 #include "proxy/upstream.hpp"
 
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
+
+#include <string>
 
 #include "net/listener.hpp"
 
 namespace gisgate::proxy {
 
 namespace {
-// A pooled connection the server has closed reads EOF; one that has unexpected bytes is unusable too.
-// One non-blocking peek on reuse is far cheaper than keeping a read armed on every idle connection.
-bool looks_open(UpstreamConnection& c) {
-    char byte;
-    const ssize_t n = ::recv(c.socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !c.socket.tls_pending();
+// A pooled connection is reused only if the server has sent nothing since its last complete response: not a
+// close (EOF), and not a byte. A byte here is an answer to no request in flight (a buggy server's second
+// response, or a desynchronised one); handing the connection on would deliver it to the next client as that
+// client's answer (response-queue poisoning). So every reuse pays one non-blocking recv(MSG_PEEK) — checked
+// always, however briefly the connection was idle, because a late answer can arrive at any moment — which is
+// far cheaper than keeping a read armed on every idle connection.
+bool looks_open(UpstreamConnection& c, const balance::ServerRuntime& server) {
+    char bytes[64];
+    const ssize_t n = ::recv(c.socket.native_handle(), bytes, sizeof bytes, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0 || c.socket.tls_pending()) {
+        spdlog::warn("server {} sent {}{} bytes on an idle keep-alive connection, answering no request: connection "
+                     "closed, nothing forwarded",
+                     server.name, n > 0 ? std::to_string(n) : std::string("some"), n == sizeof bytes ? "+" : "");
+        return false;
+    }
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 }  // namespace
 
 std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(const balance::ServerRuntime& server,
-                                                            net::Clock::duration max_idle, net::Clock::time_point now,
-                                                            net::Clock::duration trust_without_peek) {
+                                                            net::Clock::duration max_idle, net::Clock::time_point now) {
     auto it = idle_.find(server.id);
     if (it == idle_.end()) return nullptr;
     auto& stack = it->second;
@@ -27,7 +39,7 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(const balance::Serve
     while (!stack.empty()) {
         auto c = std::move(stack.back());
         stack.pop_back();
-        if (now - c->idle_since < trust_without_peek || looks_open(*c)) return c;
+        if (looks_open(*c, server)) return c;
     }
     return nullptr;
 }

@@ -27,12 +27,10 @@ class UpstreamPool {
 public:
     explicit UpstreamPool(asio::io_context& context) : context_(context) {}
 
-    // An idle connection to `server` that still looks open and has been idle at most `max_idle`, or nullptr.
-    // A connection idle for less than `trust_without_peek` is taken without the MSG_PEEK check (one syscall
-    // per request saved under load); pass zero when the request could not be replayed on a stale connection.
+    // An idle connection to `server` that has been idle at most `max_idle` and on which the server has sent
+    // nothing since its last response (no close, no byte: checked on every reuse), or nullptr.
     std::unique_ptr<UpstreamConnection> take_idle(const balance::ServerRuntime& server, net::Clock::duration max_idle,
-                                                  net::Clock::time_point now,
-                                                  net::Clock::duration trust_without_peek = {});
+                                                  net::Clock::time_point now);
     // Keeps `connection` for reuse unless `max_idle` connections to its server are already kept.
     void put_idle(std::unique_ptr<UpstreamConnection> connection, std::uint32_t max_idle, net::Clock::time_point now);
     // Closes connections idle for longer than `max_age` (servers drop idle connections; better we do first).

@@ -12,7 +12,7 @@
 namespace gisgate::sim {
 
 // ordered_json keeps folders in file order.
-using json = nlohmann::ordered_json;
+using ordered_json = nlohmann::ordered_json;
 
 namespace {
 
@@ -24,15 +24,15 @@ const char* const kServiceTypes[] = {
 
 // YAML is converted to JSON first so both formats share one validator. Scalars stay strings: the shape only
 // has strings in it, and YAML "yes"/"1" must not turn a service called "1" into a number.
-json yaml_to_json(const YAML::Node& node) {
+ordered_json yaml_to_json(const YAML::Node& node) {
     switch (node.Type()) {
         case YAML::NodeType::Sequence: {
-            json arr = json::array();
+            ordered_json arr = ordered_json::array();
             for (const auto& item : node) arr.push_back(yaml_to_json(item));
             return arr;
         }
         case YAML::NodeType::Map: {
-            json obj = json::object();
+            ordered_json obj = ordered_json::object();
             for (const auto& kv : node) obj[kv.first.as<std::string>()] = yaml_to_json(kv.second);
             return obj;
         }
@@ -45,13 +45,13 @@ json yaml_to_json(const YAML::Node& node) {
     throw std::runtime_error("catalog " + source + ": " + what);
 }
 
-std::string text_of(const json& j, const std::string& source, const std::string& where) {
+std::string text_of(const ordered_json& j, const std::string& source, const std::string& where) {
     if (!j.is_string())
         fail(source, where + " must be a string");
     return j.get<std::string>();
 }
 
-std::vector<std::string> string_list(const json& j, const std::string& source, const std::string& where) {
+std::vector<std::string> string_list(const ordered_json& j, const std::string& source, const std::string& where) {
     if (!j.is_array())
         fail(source, where + " must be a list");
     std::vector<std::string> out;
@@ -59,7 +59,7 @@ std::vector<std::string> string_list(const json& j, const std::string& source, c
     return out;
 }
 
-GpTask parse_task(const json& j, const std::string& source, const std::string& where) {
+GpTask parse_task(const ordered_json& j, const std::string& source, const std::string& where) {
     GpTask task;
     if (j.is_string()) {
         task.name = j.get<std::string>();
@@ -90,7 +90,7 @@ GpTask parse_task(const json& j, const std::string& source, const std::string& w
     return task;
 }
 
-Service parse_service(const json& j, const std::string& folder, const std::string& source, const std::string& where) {
+Service parse_service(const ordered_json& j, const std::string& folder, const std::string& source, const std::string& where) {
     if (!j.is_object() || !j.contains("name") || !j.contains("type"))
         fail(source, where + ": a service needs name and type");
     Service s;
@@ -129,7 +129,7 @@ void add_service(Catalog& c, Service s, const std::string& source) {
     c.services.push_back(std::move(s));
 }
 
-Catalog from_json(const json& root, const std::string& source) {
+Catalog from_json(const ordered_json& root, const std::string& source) {
     if (!root.is_object())
         fail(source, "top level must be a mapping with 'folders' and/or 'services'");
     Catalog c;
@@ -138,14 +138,14 @@ Catalog from_json(const json& root, const std::string& source) {
             fail(source, "unknown key '" + key + "'");
     }
     if (root.contains("services") && !root["services"].is_null()) {
-        const json& list = root["services"];
+        const ordered_json& list = root["services"];
         if (!list.is_array())
             fail(source, "'services' must be a list");
         for (std::size_t i = 0; i < list.size(); ++i)
             add_service(c, parse_service(list[i], "", source, "services[" + std::to_string(i) + "]"), source);
     }
     if (root.contains("folders") && !root["folders"].is_null()) {
-        const json& folders = root["folders"];
+        const ordered_json& folders = root["folders"];
         if (!folders.is_object())
             fail(source, "'folders' must map folder names to service lists");
         for (const auto& [name, list] : folders.items()) {
@@ -220,10 +220,10 @@ Catalog Catalog::load_file(const std::string& path) {
 Catalog Catalog::parse(const std::string& text, const std::string& source) {
     auto first = text.find_first_not_of(" \t\r\n");
     if (first != std::string::npos && text[first] == '{') {
-        json root;
+        ordered_json root;
         try {
-            root = json::parse(text);
-        } catch (const json::parse_error& e) {
+            root = ordered_json::parse(text);
+        } catch (const ordered_json::parse_error& e) {
             fail(source, std::string("invalid JSON: ") + e.what());
         }
         return from_json(root, source);

@@ -77,7 +77,7 @@ listeners:
     bind: 127.0.0.1:8080
     deny: [/arcgis/admin]
 )", 4, 5, "unknown key 'deny' in listener (expected one of: name, bind, deny_paths, allow, routes, mode, pool, "
-                "idle_timeout, tls)"));
+                "idle_timeout, tls, path_escapes)"));
 }
 
 TEST(ConfigErrors, UnknownKeyInRoute) {

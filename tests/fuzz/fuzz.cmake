@@ -8,8 +8,10 @@
 set(GISGATE_FUZZ_TARGETS request_head response_head chunked path config)
 set(GISGATE_FUZZ_DIR ${CMAKE_CURRENT_SOURCE_DIR}/fuzz)
 
+# The replay driver's main(), compiled once for all the replay executables.
+add_library(gisgate_fuzz_replay_main OBJECT ${GISGATE_FUZZ_DIR}/replay_main.cpp)
 foreach(target ${GISGATE_FUZZ_TARGETS})
-  add_executable(fuzz_replay_${target} ${GISGATE_FUZZ_DIR}/${target}.cpp ${GISGATE_FUZZ_DIR}/replay_main.cpp)
+  add_executable(fuzz_replay_${target} ${GISGATE_FUZZ_DIR}/${target}.cpp $<TARGET_OBJECTS:gisgate_fuzz_replay_main>)
   target_include_directories(fuzz_replay_${target} PRIVATE ${CMAKE_SOURCE_DIR}/src ${GISGATE_FUZZ_DIR})
   if(target STREQUAL "config")
     target_link_libraries(fuzz_replay_${target} PRIVATE gisgate_config)

@@ -22,12 +22,16 @@ std::string read_text(const std::string& path) {
     return text.str();
 }
 
+// A self-signed certificate for 127.0.0.1 and its key, written under `dir`: {cert path, key path}.
+std::pair<std::string, std::string> listener_certificate(const std::string& dir) {
+    const auto pair = tls::make_self_signed("127.0.0.1");
+    return {write_temp_file(dir + "/site.pem", pair.cert), write_temp_file(dir + "/site.key", pair.key)};
+}
+
 TEST(Enterprise, ListenersApplyTheirOwnPolicy) {
     Sim hosting = start_sim("hosting", {"--tls-self-signed"});
     ASSERT_NE(hosting.port, 0);
-    const auto pair = tls::make_self_signed("127.0.0.1");
-    const std::string cert = write_temp_file("enterprise/site.pem", pair.cert);
-    const std::string key = write_temp_file("enterprise/site.key", pair.key);
+    const auto [cert, key] = listener_certificate("enterprise");
     Proxy proxy = start_proxy(fmt::format(R"(workers: 1
 listeners:
   - name: public
@@ -73,6 +77,42 @@ pools:
     EXPECT_EQ(https_get(private_port, "/arcgis/rest/info/healthcheck").status, 403);
 }
 
+// deny_paths written as the server's paths hold through a rewriting route on a TLS listener as on plain ones.
+TEST(Enterprise, DenyPathsNamingServerPathsHoldThroughTheRewriteOnTls) {
+    Sim hosting = start_sim("hosting");
+    ASSERT_NE(hosting.port, 0);
+    const auto [cert, key] = listener_certificate("enterprise-deny");
+    Proxy proxy = start_proxy(fmt::format(R"(workers: 1
+listeners:
+  - name: public
+    bind: 127.0.0.1:0
+    tls: {{ cert: {0}, key: {1} }}
+    deny_paths: [/arcgis/admin, /arcgis/manager]
+    routes:
+      - {{ prefix: /server, rewrite: /arcgis, pool: hosting }}
+pools:
+  - name: hosting
+    servers: [{{ name: h1, address: 127.0.0.1:{2} }}]
+)",
+                                          cert, key, hosting.port));
+    ASSERT_NE(proxy.port, 0);
+    EXPECT_EQ(https_get(proxy.port, "/server/rest/info/healthcheck").status, 200);
+    for (const char* target : {"/server/admin/machines", "/server/%61dmin/", "/SERVER/Manager", "//server/./admin",
+                               "/server/admin."}) {
+        const auto r = https_get(proxy.port, target);
+        EXPECT_EQ(r.status, 403) << target;
+        EXPECT_TRUE(r.header("X-Gisgate-Sim-Site").empty()) << target << " reached the site";
+    }
+    // "server." is not the route's "server" segment: no route, and nothing reaches the site either.
+    EXPECT_TRUE(https_get(proxy.port, "/server./admin").header("X-Gisgate-Sim-Site").empty());
+    for (const char* target : {"/server/manager/..;/rest", "/server/x%2F..%2Fadmin", "/server/x\\..\\admin",
+                               "/server/%252e%252e/admin", "/server/../../arcgis/admin"}) {
+        const auto r = https_get(proxy.port, target);
+        EXPECT_EQ(r.status, 400) << target;
+        EXPECT_TRUE(r.header("X-Gisgate-Sim-Site").empty()) << target << " reached the site";
+    }
+}
+
 TEST(Enterprise, ExampleConfigIsValid) {
     // The example's certificate files, relative to the config file, as an installation would have them.
     const std::string dir = "enterprise-example";
@@ -89,6 +129,7 @@ TEST(Enterprise, ExampleConfigIsValid) {
 
     auto check = ChildProcess::start({"check", "-c", config});
     ASSERT_EQ(check->wait_exit(), 0) << check->output();
+    EXPECT_NE(check->output().find("# listener public: /server/admin (as sent)"), std::string::npos) << check->output();
 
     const config::Config c = config::load_file(config);
     ASSERT_EQ(c.listeners.size(), 4u);

@@ -21,7 +21,8 @@ protected:
 TEST_F(Policy, DeniedPathsAreRefusedInEveryEncoding) {
     for (const char* target : {"/arcgis/admin", "/arcgis/admin/?f=json", "/arcgis/%61dmin", "/arcgis/%61%64min/",
                                "//arcgis/admin", "/arcgis/./admin", "/ARCGIS/Admin", "/arcgis/rest/../admin",
-                               "/arcgis%2Fadmin", "/arcgis/%2e/admin", "/arcgis/manager/", "/server/../arcgis/admin"}) {
+                               "/arcgis/%2e/admin", "/arcgis/manager/", "/server/../arcgis/admin", "/arcgis/admin.",
+                               "/arcgis./admin", "/arcgis/admin;jsessionid=1", "/ARCGIS/MANAGER/"}) {
         const auto r = http_get(proxy.port, target);
         EXPECT_EQ(r.status, 403) << target;
         EXPECT_TRUE(r.header("X-Gisgate-Sim-Site").empty()) << target << " reached a site";
@@ -32,6 +33,71 @@ TEST_F(Policy, DeniedPathsAreRefusedInEveryEncoding) {
     // The same site is reachable on the allowed paths.
     EXPECT_EQ(http_get(proxy.port, "/arcgis/rest/info?f=json").status, 200);
     EXPECT_EQ(http_get(a.port, "/arcgis/admin/?f=json").status, 200) << "the sim itself serves admin";
+}
+
+// The README's and the demo's config: deny_paths name the server's paths (/arcgis/admin) and the route
+// `{prefix: /server, rewrite: /arcgis}` maps /server/... onto them. The deny rule holds on the rewritten path.
+TEST_F(Policy, DeniedPathsHoldThroughARewritingRoute) {
+    for (const char* target : {"/server/admin", "/server/admin/machines", "/server/admin/?f=json", "/server/%61dmin/",
+                               "/SERVER/Manager", "//server/./admin", "/Server/ADMIN/machines", "/server/rest/../admin",
+                               "/server/manager/", "/server/%2e/admin"}) {
+        const auto r = http_get(proxy.port, target);
+        EXPECT_EQ(r.status, 403) << target;
+        EXPECT_TRUE(r.header("X-Gisgate-Sim-Site").empty()) << target << " reached a site";
+        EXPECT_NE(r.body.find("\"code\":403"), std::string::npos) << target << ": " << r.body;
+    }
+    // The same route still serves everything else, including names that merely start like a denied one
+    // elsewhere in the path.
+    EXPECT_EQ(http_get(proxy.port, "/server/rest/info?f=json").status, 200);
+    EXPECT_EQ(http_get(proxy.port, "/server/rest/services/admin?f=json").header("X-Gisgate-Sim-Site"), "a");
+}
+
+// Spellings that Tomcat or IIS read differently from a plain RFC 3986 parser: 400, and the site sees nothing.
+constexpr const char* kAmbiguous[] = {
+    "/arcgis/manager/..;/rest",      "/arcgis/manager/..%3B/rest", "/arcgis/manager/%2e%2e;/rest",
+    "/arcgis/x%2F..%2F..%2Farcgis/admin", "/arcgis/x%5C..%5Cadmin", "/arcgis/x\\..\\admin",
+    "/arcgis%2Fadmin",               "/arcgis/%252e%252e/admin",   "/ARCGIS/Manager/%2E%2E;/Rest",
+    "/server/manager/..;/rest",      "/server/x%2F..%2Fadmin",     "/arcgis/../../arcgis/admin",
+};
+
+TEST_F(Policy, AmbiguousPathSpellingsAre400AndNeverForwarded) {
+    for (const char* target : kAmbiguous) {
+        const auto r = http_get(proxy.port, target);
+        EXPECT_EQ(r.status, 400) << target;
+        EXPECT_TRUE(r.header("X-Gisgate-Sim-Site").empty()) << target << " reached a site";
+        EXPECT_NE(r.body.find("\"code\":400"), std::string::npos) << target << ": " << r.body;
+    }
+    EXPECT_EQ(http_get(proxy.port, "/arcgis/rest/info?f=json").status, 200);
+}
+
+// `path_escapes: keep` forwards them as sent, and deny_paths still read them as the server would.
+TEST(PolicyKeepEscapes, KeptEscapesStillMeetTheDenyRules) {
+    Sim a = start_sim("a");
+    Proxy proxy = start_proxy(
+        basic_config({&a}, "", "    deny_paths: [/arcgis/admin, /arcgis/manager]\n    path_escapes: keep\n"));
+    ASSERT_NE(proxy.port, 0);
+    for (const char* target : {"/arcgis/manager/..;/rest", "/arcgis%2Fadmin", "/arcgis/x\\..\\admin",
+                               "/server/manager/..;/rest", "/arcgis/x%5C..%5Cadmin"}) {
+        const auto r = http_get(proxy.port, target);
+        EXPECT_EQ(r.status, 403) << target;
+        EXPECT_TRUE(r.header("X-Gisgate-Sim-Site").empty()) << target << " reached a site";
+    }
+    // An escaped separator elsewhere is forwarded as sent.
+    EXPECT_EQ(http_get(proxy.port, "/arcgis/rest/services/a%2Fb?f=json").header("X-Gisgate-Sim-Site"), "a");
+    auto check = ChildProcess::start({"check", "-c", proxy.config_path});
+    ASSERT_EQ(check->wait_exit(), 0) << check->output();
+    EXPECT_NE(check->output().find("'path_escapes: keep' forwards"), std::string::npos) << check->output();
+}
+
+// `gisgate check` spells out which client prefixes the deny rules refuse, through each rewriting route.
+TEST(PolicyCheck, CheckPrintsTheEffectiveBlockListOfTheDemoConfig) {
+    auto check = ChildProcess::start({"check", "-c", std::string(GISGATE_SOURCE_DIR) + "/examples/demo.yaml"});
+    ASSERT_EQ(check->wait_exit(), 0) << check->output();
+    const std::string out = check->output();
+    for (const char* line : {"# listener public: /arcgis/admin (as sent)",
+                             "# listener public: /server/admin → /arcgis/admin (route /server rewrites to /arcgis)",
+                             "# listener public: /server/manager → /arcgis/manager (route /server rewrites to /arcgis)"})
+        EXPECT_NE(out.find(line), std::string::npos) << line << "\n" << out;
 }
 
 TEST_F(Policy, PrefixRewriteMapsContextName) {

@@ -242,7 +242,10 @@ void Soak::load_loop(int id, Clock::time_point until) {
     std::mt19937 rng(static_cast<unsigned>(1000 + id));
     auto client = std::make_unique<HttpClient>(proxy_.port);
     auto fresh_if_closed = [&](const HttpResponse& r) {
-        if (r.status == 0 || r.header("Connection") == "close") client = std::make_unique<HttpClient>(proxy_.port);
+        // A response cut off by a killed site ends with the connection closed even when its size was unknown
+        // (a tile): carry on with a new connection, as a real client does, rather than fail the next request.
+        if (r.status == 0 || r.header("Connection") == "close" || client->peer_closed())
+            client = std::make_unique<HttpClient>(proxy_.port);
     };
     for (int i = 0; i < 100000 && !stop_ && Clock::now() < until; ++i) {
         // Client pacing (not synchronisation): about 200 requests a second per client, so the run measures

@@ -1,5 +1,6 @@
 // Blocking HTTP/1.1 client over POSIX sockets, with poll() deadlines on every read.
 #include "support/http_client.hpp"
+#include "support/support_util.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -22,6 +23,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+using support::remaining_ms;
+
 char lower(char c) {
     return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
 }
@@ -39,11 +42,6 @@ bool icontains(const std::string& haystack, const std::string& needle) {
     std::transform(h.begin(), h.end(), h.begin(), lower);
     std::transform(n.begin(), n.end(), n.begin(), lower);
     return h.find(n) != std::string::npos;
-}
-
-int remaining_ms(Clock::time_point deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    return left <= 0 ? 0 : static_cast<int>(std::min<long long>(left, 1 << 30));
 }
 
 int connect_to(const std::string& host, int port, std::chrono::milliseconds timeout) {

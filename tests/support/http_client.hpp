@@ -32,6 +32,9 @@ public:
     HttpClient& operator=(const HttpClient&) = delete;
 
     bool connected() const { return fd_ >= 0; }
+    // The peer closed this connection (seen while reading): the next request() would get status 0 at once, so
+    // a client that keeps going opens a new connection, as curl and browsers do.
+    bool peer_closed() const { return eof_; }
     int local_port() const;  // to tell connections apart in tests
     void send_raw(const std::string& bytes);
     // Reads one response. `head_request` = the request was HEAD (no body). `max_body` stops reading into

@@ -1,4 +1,5 @@
 #include "support/http_receiver.hpp"
+#include "support/support_util.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -14,10 +15,7 @@ namespace gisgate::test {
 
 namespace {
 
-std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
+using support::lower;
 
 // Reads until `pred(buffer)` or EOF/timeout; false on EOF/timeout.
 template <class Pred>

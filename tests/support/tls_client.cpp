@@ -1,4 +1,5 @@
 #include "support/tls_client.hpp"
+#include "support/support_util.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -20,10 +21,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-int remaining_ms(Clock::time_point deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    return left <= 0 ? 0 : static_cast<int>(std::min<long long>(left, 1 << 30));
-}
+using support::lower;
+using support::remaining_ms;
 
 // Waits for what OpenSSL asked for; false on timeout.
 bool wait_for(int fd, int ssl_error, Clock::time_point deadline) {
@@ -42,10 +41,6 @@ std::string ssl_errors() {
     return text;
 }
 
-std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 }  // namespace
 

@@ -5,16 +5,13 @@
 #include <algorithm>
 #include <exception>
 
+#include "util/ascii.hpp"
+
 namespace gisgate::admin {
 
 namespace {
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
+using util::hex_digit_value;
 
 // Pattern segments are split the same way as request paths, but never decoded ("{pool}" is literal).
 std::vector<std::string> split_pattern(std::string_view pattern) {
@@ -66,7 +63,7 @@ std::optional<std::string> percent_decode(std::string_view text) {
             continue;
         }
         if (i + 2 >= text.size()) return std::nullopt;  // needs two hex digits after '%'
-        const int hi = hex_value(text[i + 1]), lo = hex_value(text[i + 2]);
+        const int hi = hex_digit_value(text[i + 1]), lo = hex_digit_value(text[i + 2]);
         if (hi < 0 || lo < 0) return std::nullopt;
         out.push_back(static_cast<char>(hi * 16 + lo));
         i += 2;

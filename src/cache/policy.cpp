@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "http/redact.hpp"
 #include "util/ascii.hpp"
 #include "util/glob.hpp"
 
@@ -44,6 +45,24 @@ bool token_list_has(std::string_view list, std::string_view token) {
     return found;
 }
 
+// A `Cookie` header value ("a=1; esri_auth=...") names a sign-in cookie of `config.bypass_cookies`, or any
+// cookie with `bypass_cookies: all`.
+bool has_credential_cookie(std::string_view value, const config::CacheConfig& config) {
+    while (!value.empty()) {
+        const auto semi = value.find(';');
+        const std::string_view pair = value.substr(0, semi);
+        const std::string_view name = util::trim_ows(pair.substr(0, pair.find('=')));
+        if (!name.empty()) {
+            if (config.bypass_all_cookies) return true;
+            for (const auto& secret : config.bypass_cookies)
+                if (iequals(name, secret)) return true;
+        }
+        if (semi == std::string_view::npos) break;
+        value.remove_prefix(semi + 1);
+    }
+    return false;
+}
+
 }  // namespace
 
 bool path_glob_match(std::string_view glob, std::string_view path) { return util::iglob_match(glob, path); }
@@ -59,7 +78,10 @@ bool query_has_token(std::string_view query) {
         const auto amp = query.find('&');
         std::string_view pair = query.substr(0, amp);
         const std::string_view name = pair.substr(0, pair.find('='));
-        if (iequals(name, "token")) return true;
+        // As the server reads the name: any case, percent-encoded or not ("TOKEN", "%74oken").
+        if (iequals(name, "token") || (name.find('%') != std::string_view::npos &&
+                                       http::decoded_param_name(name) == "token"))
+            return true;
         if (amp == std::string_view::npos) break;
         query.remove_prefix(amp + 1);
     }
@@ -71,8 +93,12 @@ RequestUse request_use(const http::RequestHead& head, const config::CacheConfig&
     if (!config.allow_token && query_has_token(head.query)) return RequestUse::bypass;
     RequestUse use = RequestUse::lookup;
     for (const auto& h : head.headers) {
-        if (iequals(h.name, "authorization")) {
+        // Credentials in every form ArcGIS accepts (RFC 9111 §3.5: a shared cache keeps a credentialed
+        // request's answer for others only when told so): both authorization headers and sign-in cookies.
+        if (iequals(h.name, "authorization") || iequals(h.name, "x-esri-authorization")) {
             if (!config.allow_authorized) return RequestUse::bypass;
+        } else if (iequals(h.name, "cookie")) {
+            if (!config.allow_authorized && has_credential_cookie(h.value, config)) return RequestUse::bypass;
         } else if (iequals(h.name, "cache-control")) {
             bool no_store = false, no_cache = false;
             for_each_directive(h.value, [&](std::string_view name, std::string_view) {

@@ -87,6 +87,10 @@ struct CacheConfig {
     std::vector<std::string> paths;                // globs on the forwarded path; '*' matches anything, '/' too
     bool allow_authorized = false;                 // cache requests with Authorization (shared tiles behind auth)
     bool allow_token = false;                      // cache requests with a `token` query parameter
+    // Requests carrying one of these cookies (lower-case names) are credentialed: the ArcGIS Enterprise and
+    // ArcGIS Online sign-in cookies by default. `bypass_cookies: all` treats any cookie so.
+    std::vector<std::string> bypass_cookies = {"esri_auth", "esri_aopc", "agstoken", "ags_roles"};
+    bool bypass_all_cookies = false;
     SourceLoc loc;
 };
 
@@ -162,6 +166,16 @@ struct RouteConfig {
     std::vector<std::string> services;
     // `discover: { every: 60s }`: send each service to the pool whose catalog lists it; others to `pool`.
     std::optional<Duration> discover_every;
+    // Overrides of the pool's settings for this route's requests (GP execute may need minutes, tiles seconds):
+    // `timeouts: { connect, server }`, `retries`, `retry_on_timeout` (a safe request the server did not
+    // answer in time goes to the next server; default true).
+    std::optional<Duration> connect_timeout;
+    std::optional<Duration> server_timeout;
+    std::optional<std::uint32_t> retries;
+    bool retry_on_timeout = true;
+    // `rewrite_location: auto` (default) | `off`: Location, Content-Location and Refresh that point at the
+    // server's host or at the `rewrite` path are turned back into the client's URL (proxy/location_rewrite.hpp).
+    bool rewrite_location = true;
     SourceLoc loc;
 };
 
@@ -207,6 +221,9 @@ struct Config {
     Timeouts timeouts;     // top-level defaults (listeners use header/idle)
     LimitsConfig limits;
     std::string access_log = "stdout";  // "stdout", "off", or a file path
+    // Query parameters whose values the access log writes as REDACTED, besides http::kSecretParams (token,
+    // password, client_secret, code, refresh_token); lower-cased.
+    std::vector<std::string> redact_params;
     std::string log_level = "info";
     Duration shutdown_grace{std::chrono::seconds(30)};
     std::vector<ListenerConfig> listeners;

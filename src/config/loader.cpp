@@ -113,6 +113,7 @@ private:
     void read_log_level(const Field& field);
     void read_admin(const Field& field);
     void read_timeouts(const Field& field);
+    void read_redact_params(const Field& field);
     void read_limits(const Field& field);
     void read_listener(const YAML::Node& node);
     ListenerMode read_listener_mode(const Field& field);
@@ -122,7 +123,7 @@ private:
     void read_queue(const Field& field, QueueConfig& queue);
     CacheConfig read_cache(const Field& field);
     void read_health(const Field& field, HealthConfig& health);
-    PoolTimeoutOverride read_pool_timeouts(const Field& field);
+    PoolTimeoutOverride read_pool_timeouts(const Field& field, const char* what = "pool timeouts");
     ServerConfig read_server(const YAML::Node& node, std::vector<NameSite>& names);
     std::string read_name(const MapFields& map, const char* what, std::vector<NameSite>& seen);
     std::string read_path(const Field& field, PathKind kind);
@@ -145,7 +146,7 @@ Config Loader::load(const YAML::Node& root) {
     }
     const MapFields top(r_, Field{"config", root, root}, "config",
                         {"workers", "admin", "timeouts", "limits", "access_log", "log_level", "shutdown_grace",
-                         "listeners", "pools", "metrics", "history", "alerts"});
+                         "listeners", "pools", "metrics", "history", "alerts", "redact_params"});
 
     config_.workers = std::clamp(std::thread::hardware_concurrency(), 1u, kMaxWorkers);
     // Sections are read in file order so the first error reported is the first one in the file; nothing here
@@ -163,6 +164,7 @@ Config Loader::load(const YAML::Node& root) {
         else if (f.name == "metrics") detail::read_metrics(r_, f, config_.metrics);
         else if (f.name == "history") detail::read_history(r_, f, config_.history);
         else if (f.name == "alerts") detail::read_alerts(r_, f, config_.alerts, alert_pool_refs_);
+        else if (f.name == "redact_params") read_redact_params(f);
     }
     if (config_.listeners.empty()) r_.fail(r_.loc(top.require("listeners")), "at least one listener is required");
     if (config_.pools.empty()) r_.fail(r_.loc(top.require("pools")), "at least one pool is required");
@@ -215,6 +217,19 @@ void Loader::read_admin(const Field& field) {
     }
     binds_.push_back({"admin", admin.bind, r_.loc(bind)});
     config_.admin = std::move(admin);
+}
+
+void Loader::read_redact_params(const Field& field) {
+    for (const auto& item : r_.list(field)) {
+        const Field name = r_.item(item, "redact_params");
+        std::string text = r_.string(name);
+        const bool ok = !text.empty() && std::none_of(text.begin(), text.end(), [](char c) {
+            return c == '&' || c == '=' || c == '?' || static_cast<unsigned char>(c) <= ' ';
+        });
+        if (!ok) r_.fail(r_.loc(name), fmt::format("'redact_params' entries are query parameter names, got '{}'", text));
+        for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        config_.redact_params.push_back(std::move(text));
+    }
 }
 
 void Loader::read_timeouts(const Field& field) {
@@ -351,7 +366,8 @@ void Loader::read_tcp_listener(const MapFields& map, ListenerConfig& listener) {
 
 RouteConfig Loader::read_route(const YAML::Node& node, std::vector<NameSite>& prefixes) {
     const MapFields map(r_, r_.item(node, "route"), "route",
-                        {"prefix", "services", "rewrite", "host", "pool", "discover"});
+                        {"prefix", "services", "rewrite", "host", "pool", "discover", "timeouts", "retries",
+                         "retry_on_timeout", "rewrite_location"});
     RouteConfig route;
     route.loc = map.loc();
     if (const Field* f = map.find("services")) {
@@ -402,6 +418,19 @@ RouteConfig Loader::read_route(const YAML::Node& node, std::vector<NameSite>& pr
         });
         if (!ok) r_.fail(r_.loc(*f), fmt::format("'host' must be a host name or host:port, got '{}'", host));
         route.host = std::move(host);
+    }
+    if (const Field* f = map.find("timeouts")) {
+        const PoolTimeoutOverride t = read_pool_timeouts(*f, "route timeouts");
+        route.connect_timeout = t.connect;
+        route.server_timeout = t.server;
+    }
+    if (const Field* f = map.find("retries")) route.retries = static_cast<std::uint32_t>(r_.integer(*f, 0, 7));
+    if (const Field* f = map.find("retry_on_timeout")) route.retry_on_timeout = r_.boolean(*f);
+    if (const Field* f = map.find("rewrite_location")) {
+        const std::string text = r_.string(*f);
+        if (text == "off") route.rewrite_location = false;
+        else if (text != "auto")
+            r_.fail(r_.loc(*f), fmt::format("'rewrite_location' must be auto or off, got '{}'", text));
     }
     const Field& pool = map.require("pool");
     route.pool = r_.string(pool);
@@ -479,7 +508,8 @@ void Loader::read_pool(const YAML::Node& node) {
 }
 
 CacheConfig Loader::read_cache(const Field& field) {
-    const MapFields map(r_, field, "cache", {"memory", "max_object", "paths", "allow_authorized", "allow_token"});
+    const MapFields map(r_, field, "cache",
+                        {"memory", "max_object", "paths", "allow_authorized", "allow_token", "bypass_cookies"});
     CacheConfig cache;
     cache.loc = map.loc();
     if (const Field* f = map.find("memory")) cache.memory = r_.size(*f, 1 << 20, 1ull << 40);
@@ -498,6 +528,22 @@ CacheConfig Loader::read_cache(const Field& field) {
     if (cache.paths.empty()) r_.fail(r_.loc(paths), "'paths' needs at least one glob such as \"*/MapServer/tile/*\"");
     if (const Field* f = map.find("allow_authorized")) cache.allow_authorized = r_.boolean(*f);
     if (const Field* f = map.find("allow_token")) cache.allow_token = r_.boolean(*f);
+    if (const Field* f = map.find("bypass_cookies")) {
+        if (f->value.IsScalar()) {
+            if (r_.string(*f) != "all")
+                r_.fail(r_.loc(*f), "'bypass_cookies' is a list of cookie names or 'all'");
+            cache.bypass_all_cookies = true;
+        } else {
+            cache.bypass_cookies.clear();
+            for (const auto& item : r_.list(*f)) {
+                std::string name = r_.string(r_.item(item, "bypass_cookies"));
+                if (name.empty() || name.find_first_of(" \t;=,") != std::string::npos)
+                    r_.fail(r_.loc(item), fmt::format("'bypass_cookies' entries are cookie names, got '{}'", name));
+                for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                cache.bypass_cookies.push_back(std::move(name));
+            }
+        }
+    }
     return cache;
 }
 
@@ -534,8 +580,8 @@ void Loader::read_health(const Field& field, HealthConfig& health) {
     }
 }
 
-Loader::PoolTimeoutOverride Loader::read_pool_timeouts(const Field& field) {
-    const MapFields map(r_, field, "pool timeouts", {"connect", "server"},
+Loader::PoolTimeoutOverride Loader::read_pool_timeouts(const Field& field, const char* what) {
+    const MapFields map(r_, field, what, {"connect", "server"},
                         "; header and idle are client-side and only set in the top-level timeouts");
     PoolTimeoutOverride out;
     if (const Field* f = map.find("connect")) out.connect = r_.positive_duration(*f);

@@ -110,6 +110,17 @@ void emit_listener(YAML::Emitter& out, const ListenerConfig& listener) {
             out << YAML::Key << "discover" << YAML::Value << YAML::Flow << YAML::BeginMap;
             out << YAML::Key << "every" << YAML::Value << format_duration(*route.discover_every) << YAML::EndMap;
         }
+        if (route.connect_timeout || route.server_timeout) {
+            out << YAML::Key << "timeouts" << YAML::Value << YAML::Flow << YAML::BeginMap;
+            if (route.connect_timeout)
+                out << YAML::Key << "connect" << YAML::Value << format_duration(*route.connect_timeout);
+            if (route.server_timeout)
+                out << YAML::Key << "server" << YAML::Value << format_duration(*route.server_timeout);
+            out << YAML::EndMap;
+        }
+        if (route.retries) out << YAML::Key << "retries" << YAML::Value << *route.retries;
+        if (!route.retry_on_timeout) out << YAML::Key << "retry_on_timeout" << YAML::Value << false;
+        if (!route.rewrite_location) out << YAML::Key << "rewrite_location" << YAML::Value << "off";
         out << YAML::EndMap;
     }
     out << YAML::EndSeq;
@@ -178,6 +189,10 @@ void emit_pool(YAML::Emitter& out, const PoolConfig& pool) {
         out << YAML::EndSeq;
         out << YAML::Key << "allow_authorized" << YAML::Value << pool.cache->allow_authorized;
         out << YAML::Key << "allow_token" << YAML::Value << pool.cache->allow_token;
+        if (pool.cache->bypass_all_cookies)
+            out << YAML::Key << "bypass_cookies" << YAML::Value << "all";
+        else
+            out << YAML::Key << "bypass_cookies" << YAML::Value << YAML::Flow << pool.cache->bypass_cookies;
         out << YAML::EndMap;
     }
     if (pool.tls.enabled) emit_pool_tls(out, pool.tls);
@@ -224,6 +239,8 @@ std::string to_yaml(const Config& config, bool redact_secrets) {
     out << YAML::EndMap;
 
     out << YAML::Key << "access_log" << YAML::Value << Text{config.access_log};
+    if (!config.redact_params.empty())
+        out << YAML::Key << "redact_params" << YAML::Value << YAML::Flow << config.redact_params;
     out << YAML::Key << "log_level" << YAML::Value << Text{config.log_level};
     out << YAML::Key << "shutdown_grace" << YAML::Value << format_duration(config.shutdown_grace);
 

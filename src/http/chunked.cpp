@@ -46,7 +46,7 @@ ChunkedScanner::Result ChunkedScanner::fail(const char* why, std::size_t consume
 // chunk-ext    = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
 // Extensions are only bounded and checked for CTLs (their content is never interpreted); line endings are
 // strictly CRLF so that the message end is the same for every conforming parser behind the proxy.
-ChunkedScanner::Result ChunkedScanner::feed(std::string_view data) {
+ChunkedScanner::Result ChunkedScanner::feed(std::string_view data, std::string* payload) {
     Result r;
     if (state_ == State::failed) {
         r.status = Status::error;
@@ -66,6 +66,7 @@ ChunkedScanner::Result ChunkedScanner::feed(std::string_view data) {
         switch (state_) {
             case State::data: {
                 const std::uint64_t n = std::min<std::uint64_t>(remaining_, static_cast<std::uint64_t>(end - p));
+                if (payload != nullptr) payload->append(p, static_cast<std::size_t>(n));
                 p += n;
                 remaining_ -= n;
                 if (remaining_ == 0) state_ = State::data_cr;

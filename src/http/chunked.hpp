@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace gisgate::http {
@@ -20,7 +21,9 @@ public:
 
     // Feeds the next bytes of the body. On `done`, `consumed` is the end of the message (after the final
     // CRLF of the trailer section); bytes beyond it belong to the next message. Keeps no pointer to `data`.
-    Result feed(std::string_view data);
+    // `payload` (optional): the chunk data of `data` is appended to it, for a recipient that cannot read the
+    // chunked coding (an HTTP/1.0 client).
+    Result feed(std::string_view data, std::string* payload = nullptr);
 
     void reset() { *this = ChunkedScanner{}; }
     std::uint64_t payload_bytes() const { return payload_bytes_; }  // sum of chunk sizes seen

@@ -109,7 +109,7 @@ std::string_view refusal_text(ConnectionLimiter::Verdict why) {
 }  // namespace
 
 bool admit_or_refuse(ConnectionLimiter& limiter, const config::LimitsConfig& limits, tcp::socket& socket,
-                     ConnectionSlot& slot) {
+                     ConnectionSlot& slot, bool plain_http) {
     asio::ip::address client;
     if (limits.max_connections_per_ip != 0) {
         error_code ec;
@@ -122,7 +122,7 @@ bool admit_or_refuse(ConnectionLimiter& limiter, const config::LimitsConfig& lim
     }
     const auto verdict = limiter.admit(client, limits.max_connections, limits.max_connections_per_ip, slot);
     if (verdict == ConnectionLimiter::Verdict::admitted) return true;
-    refuse_connection(socket, verdict);
+    refuse_connection(socket, verdict, plain_http);
 
     // Under a flood, one line a second with the count, not one per connection.
     static std::atomic<std::int64_t> last_logged_s{0};
@@ -138,11 +138,13 @@ bool admit_or_refuse(ConnectionLimiter& limiter, const config::LimitsConfig& lim
     return false;
 }
 
-void refuse_connection(tcp::socket& socket, ConnectionLimiter::Verdict why) {
-    const std::string_view text = refusal_text(why);
-    // A fresh socket's send buffer is empty, so this either sends it all or the peer is already gone.
-    [[maybe_unused]] const auto sent =
-        ::send(socket.native_handle(), text.data(), text.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+void refuse_connection(tcp::socket& socket, ConnectionLimiter::Verdict why, bool plain_http) {
+    if (plain_http) {
+        const std::string_view text = refusal_text(why);
+        // A fresh socket's send buffer is empty, so this either sends it all or the peer is already gone.
+        [[maybe_unused]] const auto sent =
+            ::send(socket.native_handle(), text.data(), text.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    }
     error_code ec;
     socket.shutdown(tcp::socket::shutdown_send, ec);
     socket.close(ec);

@@ -74,11 +74,16 @@ private:
 
 // Admits a just-accepted connection under `limits` into `slot`, or refuses it (see refuse_connection) and logs
 // that, at most once a second. False when refused.
+// `plain_http`: the listener speaks plaintext HTTP/1.1, so a refusal may be answered with a 503 (see
+// refuse_connection); on a TLS or `mode: tcp` listener it is closed without a byte.
 bool admit_or_refuse(ConnectionLimiter& limiter, const config::LimitsConfig& limits, tcp::socket& socket,
-                     ConnectionSlot& slot);
+                     ConnectionSlot& slot, bool plain_http);
 
-// Answers a refused connection without reading from it: a fixed 503 written with one non-blocking send, then
-// the socket is closed. Costs no buffer, no coroutine and no timer.
-void refuse_connection(tcp::socket& socket, ConnectionLimiter::Verdict why);
+// Answers a refused connection without reading from it: on a plaintext HTTP listener a fixed 503 written with
+// one non-blocking send, then the socket is closed. A TLS client would read plaintext bytes as a broken
+// handshake, and a layer-4 client's protocol is unknown, so those are only closed (finishing a handshake for
+// a connection refused under a flood would spend the CPU the limit protects). Costs no buffer, no coroutine
+// and no timer.
+void refuse_connection(tcp::socket& socket, ConnectionLimiter::Verdict why, bool plain_http);
 
 }  // namespace gisgate::proxy

@@ -78,7 +78,8 @@ void write_request_head(const http::RequestHead& head, const RequestRewrite& rew
                 break;
             case 15:
                 if (iequals(h.name, "x-forwarded-for")) {
-                    if (forwarded_for_count < forwarded_for.size()) forwarded_for[forwarded_for_count++] = h.value;
+                    if (forwarded_for_count < forwarded_for.size()) forwarded_for[forwarded_for_count] = h.value;
+                    ++forwarded_for_count;
                     continue;
                 }
                 break;
@@ -100,8 +101,15 @@ void write_request_head(const http::RequestHead& head, const RequestRewrite& rew
         append_header(out, h.name, h.value);
     }
     if (!rewrite.host_override.empty()) append_header(out, "Host", rewrite.host_override);
+    // The whole chain the client sent, then the client: up to 8 fields from the array, more (rare, and
+    // bounded by the header limits) by a second pass over the headers.
     out.append("X-Forwarded-For: ");
-    for (std::size_t i = 0; i < forwarded_for_count; ++i) out.append(forwarded_for[i]).append(", ");
+    if (forwarded_for_count <= forwarded_for.size()) {
+        for (std::size_t i = 0; i < forwarded_for_count; ++i) out.append(forwarded_for[i]).append(", ");
+    } else {
+        for (const auto& h : head.headers)
+            if (h.name.size() == 15 && iequals(h.name, "x-forwarded-for")) out.append(h.value).append(", ");
+    }
     out.append(rewrite.client_ip).append("\r\n");
     append_header(out, "X-Forwarded-Proto", rewrite.scheme);
     if (!head.host.empty()) append_header(out, "X-Forwarded-Host", head.host);
@@ -110,7 +118,8 @@ void write_request_head(const http::RequestHead& head, const RequestRewrite& rew
 }
 
 void write_response_head(const http::ResponseHead& head, bool keep_alive, int client_version_minor,
-                         std::string& out) {
+                         std::string& out, const LocationRewrite* location, bool dechunked) {
+    std::string rewritten;
     out.clear();
     out.append("HTTP/1.1 ");
     char status[4];
@@ -124,6 +133,16 @@ void write_response_head(const http::ResponseHead& head, bool keep_alive, int cl
             if (!length_written) append_header(out, h.name, first_list_element(h.value));
             length_written = true;
             continue;
+        }
+        if (dechunked && h.name.size() == 17 && iequals(h.name, "transfer-encoding")) continue;
+        if (location != nullptr) {
+            const bool is_location = (h.name.size() == 8 && iequals(h.name, "location")) ||
+                                     (h.name.size() == 16 && iequals(h.name, "content-location"));
+            if ((is_location && rewrite_location(h.value, *location, rewritten)) ||
+                (h.name.size() == 7 && iequals(h.name, "refresh") && rewrite_refresh(h.value, *location, rewritten))) {
+                append_header(out, h.name, rewritten);
+                continue;
+            }
         }
         append_header(out, h.name, h.value);
     }

@@ -8,6 +8,7 @@
 
 #include "http/request_head.hpp"
 #include "http/response_head.hpp"
+#include "proxy/location_rewrite.hpp"
 #include "util/ascii.hpp"
 
 namespace gisgate::proxy {
@@ -21,9 +22,11 @@ struct RequestRewrite {
 
 void write_request_head(const http::RequestHead& head, const RequestRewrite& rewrite, std::string& out);
 
-// `keep_alive`: what gisgate will do with the client connection after this response.
+// `keep_alive`: what gisgate will do with the client connection after this response. `location` (optional):
+// how Location, Content-Location and Refresh are turned back into the client's view (location_rewrite.hpp).
+// `dechunked`: the body is sent without its chunked coding (to an HTTP/1.0 client), so no Transfer-Encoding.
 void write_response_head(const http::ResponseHead& head, bool keep_alive, int client_version_minor,
-                         std::string& out);
+                         std::string& out, const LocationRewrite* location = nullptr, bool dechunked = false);
 
 // True for the hop-by-hop fields a proxy must not forward (RFC 9110 §7.6.1), plus fields named in the
 // message's own Connection header.

@@ -8,6 +8,7 @@
 #include "admin/auth.hpp"
 #include "net/listener.hpp"
 #include "health/check_response.hpp"
+#include "http/redact.hpp"
 #include "proxy/body_pace.hpp"
 #include "proxy/head_writer.hpp"
 #include "proxy/job_owner.hpp"
@@ -208,10 +209,12 @@ awaitable<bool> Session::serve_request() {
     continue_sent_ = false;
     body_streamed_ = false;
     runtime_ = worker_.runtime();
+    route_ = nullptr;
     listener_ = runtime_->find_listener(listener_name_);
     if (!listener_) co_return false;  // the listener was removed by a reload
     log_method_.assign(head_.method_text);
-    log_target_.assign(head_.target.substr(0, 1024));
+    // Tokens and passwords in the query are forwarded as sent but never logged.
+    http::redact_target(head_.target.substr(0, 1024), runtime_->config.redact_params, log_target_);
 
     // The request body (if any) starts right after the head; note what of it is already buffered.
     request_body_.start(head_.framing, head_.content_length);
@@ -255,6 +258,7 @@ awaitable<bool> Session::serve_request() {
         co_return co_await respond_error();
     }
     build_forward_path(*route);
+    route_ = route;
     if (route->config->rewrite && !listener_->config->deny_paths.empty()) {
         // deny_paths name what a server must never be asked for, so they hold on the upstream path too: with
         // `{prefix: /server, rewrite: /arcgis}` the client path /server/admin is the server's /arcgis/admin.
@@ -326,6 +330,11 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
     pool_ = &pool;
     log_pool_ = pool_->name();
     const auto& pool_config = pool_->config();
+    // The route's overrides of the pool's timeouts and retries, and whether this request may ever be replayed.
+    const config::RouteConfig& rc = *route.config;
+    settings_ = {rc.connect_timeout.value_or(pool_config.timeouts.connect),
+                 rc.server_timeout.value_or(pool_config.timeouts.server), rc.retries.value_or(pool_config.retries),
+                 rc.retry_on_timeout, is_state_changing(gis_, path_.forward)};
     RequestRewrite rewrite{forward_path_, route.config->host ? std::string_view(*route.config->host) : std::string_view{},
                            client_ip_, client_.tls() ? "https" : "http"};
     write_request_head(head_, rewrite, out_);
@@ -339,7 +348,7 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
     std::string last_failure;
     int last_failure_status = 502;  // 504 when the last server failed by not answering in time
     int stale_retries = 0;
-    const int retries = static_cast<int>(pool_config.retries);
+    const int retries = static_cast<int>(settings_.retries);
     // Calling a coroutine allocates its frame: only requests that can be pinned pay for the call.
     if (!gis_.job_id.empty() || pool_config.sticky == config::Sticky::cookie) {
         co_await choose_pinned_server();
@@ -390,8 +399,7 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
 
         // A request that must not be replayed only gets a pooled connection that was idle very briefly, so a
         // server closing its idle connection cannot race with it (HAProxy's "http-reuse safe" idea).
-        const bool replayable = http::is_idempotent(head_.method) && head_.method != http::Method::put &&
-                                head_.method != http::Method::del;
+        const bool replayable = replayable_on_stale_connection(head_.method, settings_.state_changing);
         upstream_ = worker_.upstreams().take_idle(
             *server_, replayable ? net::Clock::duration::max() : std::chrono::seconds(2),
             worker_.loop().deadlines().now());
@@ -404,7 +412,7 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
         }
         upstream_->server = server_;
         if (!reused) {
-            deadline_.arm(pool_config.timeouts.connect, kConnect);
+            deadline_.arm(settings_.connect, kConnect);
             const error_code ec = co_await connect_upstream(*upstream_, pool_->tls());
             const bool timed_out = deadline_.expired();
             deadline_.disarm();
@@ -416,6 +424,7 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
                 // Refused or unreachable: nothing listens there. Take it out now rather than after `fall`
                 // checks (a timeout is "slow", not "dead", and is left to the checks).
                 if (!timed_out && runtime_->events) runtime_->events->server_refused(*server_, ec.message());
+                // Nothing was sent: may_replay() says next_server whatever the request.
                 tried.add(server_->id);
                 release_upstream(false);
                 ++attempt;
@@ -479,7 +488,6 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
 
 // Sends the request (head and body) and waits for the response head.
 awaitable<Session::Attempt> Session::attempt_exchange(bool reused) {
-    const auto& timeouts = pool_->config().timeouts;
     error_code ec;
     // The client waits for "100 Continue" before sending its body; we give it ourselves once a server is
     // connected (and strip Expect upstream) so a server that ignores Expect cannot deadlock the exchange.
@@ -494,15 +502,13 @@ awaitable<Session::Attempt> Session::attempt_exchange(bool reused) {
 
     const std::array<asio::const_buffer, 2> first{
         asio::buffer(out_), asio::buffer(buf_.get() + begin_ + head_.head_size, body_in_buffer_)};
-    deadline_.arm(timeouts.server, kServer);
+    deadline_.arm(settings_.server, kServer);
     co_await asio::async_write(upstream_->socket, first, ec_token(ec));
     deadline_.disarm();
     if (ec) {
-        if (body_streamed_) {
-            set_error(502, "server failed while receiving the request");
-            co_return Attempt::failed;
-        }
-        co_return reused ? Attempt::retry_same : Attempt::retry_other;
+        const Attempt next = replay_or_fail(Failure::send_failed, reused);
+        if (next == Attempt::failed) set_error(502, "server failed while receiving the request");
+        co_return next;
     }
     if (!request_body_.done()) {
         const Attempt sent = co_await send_request_body();
@@ -513,7 +519,7 @@ awaitable<Session::Attempt> Session::attempt_exchange(bool reused) {
 
 // Streams the rest of the request body from the client to the server through the client buffer.
 awaitable<Session::Attempt> Session::send_request_body() {
-    const auto server_timeout = pool_->config().timeouts.server;
+    const auto server_timeout = settings_.server;
     error_code ec;
     body_streamed_ = true;
     // Everything buffered after the head was body and has been sent; reuse the whole buffer.
@@ -562,7 +568,7 @@ awaitable<Session::Attempt> Session::send_request_body() {
 }
 
 awaitable<Session::Attempt> Session::read_response_head(bool reused) {
-    const auto server_timeout = pool_->config().timeouts.server;
+    const auto server_timeout = settings_.server;
     if (!up_buf_) up_buf_ = worker_.loop().buffers().acquire();
     up_begin_ = up_end_ = 0;
     error_code ec;
@@ -619,29 +625,34 @@ awaitable<Session::Attempt> Session::read_response_head(bool reused) {
         const bool timed_out = deadline_.expired();
         deadline_.disarm();
         if (ec) {
-            const bool nothing_received = !received;
-            // Replayed only when the server cannot have acted on it: GET/HEAD/OPTIONS/TRACE (safe methods).
-            // Others were sent and may have been processed, so they are never sent twice.
-            const bool safe = head_.method == http::Method::get || head_.method == http::Method::head ||
-                              head_.method == http::Method::options || head_.method == http::Method::trace;
             if (timed_out) {
-                // A hung server: a safe request that got no byte back goes to the next server, as NGINX's
-                // default proxy_next_upstream "timeout" does; anything else may have been acted on.
-                if (nothing_received && !body_streamed_ && safe) co_return Attempt::retry_after_timeout;
-                set_error(504, "server did not answer in time");
-                co_return Attempt::failed;
+                const Attempt next =
+                    received ? Attempt::failed : replay_or_fail(Failure::timed_out_without_answer, reused);
+                if (next == Attempt::failed) set_error(504, "server did not answer in time");
+                co_return next;
             }
-            if (nothing_received && !body_streamed_ && safe) {
-                // A pooled connection the server closed meanwhile is not a server failure: same server again.
-                co_return reused ? Attempt::retry_same : Attempt::retry_other;
-            }
-            set_error(502, nothing_received ? "server closed the connection without answering"
-                                            : "server closed the connection in the middle of its response head");
-            co_return Attempt::failed;
+            const Attempt next = received ? Attempt::failed : replay_or_fail(Failure::closed_without_answer, reused);
+            if (next == Attempt::failed)
+                set_error(502, received ? "server closed the connection in the middle of its response head"
+                                        : "server closed the connection without answering");
+            co_return next;
         }
         up_end_ += n;
         received = received || n > 0;
     }
+}
+
+// The retry decision for a failed exchange, in Attempt terms (proxy/retry_policy.hpp decides).
+Session::Attempt Session::replay_or_fail(Failure failure, bool reused) const {
+    const ReplayQuestion q{failure, head_.method, settings_.state_changing, body_streamed_, reused,
+                           settings_.retry_on_timeout};
+    switch (may_replay(q)) {
+        case Replay::same_server_new_connection: return Attempt::retry_same;
+        case Replay::next_server:
+            return failure == Failure::timed_out_without_answer ? Attempt::retry_after_timeout : Attempt::retry_other;
+        case Replay::no: break;
+    }
+    return Attempt::failed;
 }
 
 awaitable<bool> Session::relay_response() {
@@ -653,12 +664,30 @@ awaitable<bool> Session::relay_response() {
         const std::shared_ptr<const cache::Entry> entry = cache_stale_;
         co_return co_await serve_cached(*entry);
     }
-    const auto server_timeout = pool_->config().timeouts.server;
+    const auto server_timeout = settings_.server;
     const auto client_timeout = runtime_->config.timeouts.idle;
     const int status = response_.status;
     response_body_.start(response_.framing, response_.content_length, response_.until_close);
-    const bool keep_client = request_keep_alive_possible() && !response_.until_close && !client_closed_;
-    write_response_head(response_, keep_client, head_.version_minor, out_);
+    // An HTTP/1.0 client cannot read the chunked coding (RFC 9112 §6.1): it gets the chunk data only, delimited
+    // by closing the connection, as NGINX and HAProxy do. (A compliant server does not send chunked to the
+    // HTTP/1.0 request gisgate forwards for such a client; this covers the ones that do.)
+    const bool dechunk = response_.framing == http::BodyFraming::chunked && head_.version_minor == 0;
+    dechunker_.reset();
+    const bool keep_client =
+        request_keep_alive_possible() && !response_.until_close && !client_closed_ && !dechunk;
+    // Redirects that point at the server's own host or context follow the public URL instead.
+    const config::RouteConfig* rc = route_ ? route_->config : nullptr;
+    std::string server_authority;
+    LocationRewrite location;
+    const bool rewrite_location = rc && rc->rewrite_location && (rc->rewrite || rc->host);
+    if (rewrite_location) {
+        server_authority = server_->address.to_string();
+        location = {rc->rewrite ? std::string_view(*rc->rewrite) : std::string_view{}, rc->prefix, server_authority,
+                    rc->host ? std::string_view(*rc->host) : std::string_view{}, head_.host,
+                    client_.tls() ? "https" : "http"};
+    }
+    write_response_head(response_, keep_client, head_.version_minor, out_, rewrite_location ? &location : nullptr,
+                        dechunk);
     if (set_sticky_cookie_) {
         // Before the blank line that ends the head.
         out_.insert(out_.size() - 2, "Set-Cookie: " + pool_->config().sticky_cookie + "=" +
@@ -682,11 +711,19 @@ awaitable<bool> Session::relay_response() {
         cache_capture(data, n);
     };
 
+    // What of `n` raw body bytes at `data` goes to the client: the bytes, or their chunk data when dechunking.
+    auto client_bytes = [&](const char* data, std::size_t n) {
+        if (!dechunk) return asio::const_buffer(data, n);
+        dechunked_.clear();
+        dechunker_.feed({data, n}, &dechunked_);
+        return asio::const_buffer(dechunked_.data(), dechunked_.size());
+    };
+
     up_begin_ += response_.head_size;  // response_ views are not used after this point
     std::size_t take = response_body_.take({up_buf_.get() + up_begin_, up_end_ - up_begin_});
     capture(up_buf_.get() + up_begin_, take);
     error_code ec;
-    const std::array<asio::const_buffer, 2> first{asio::buffer(out_), asio::buffer(up_buf_.get() + up_begin_, take)};
+    const std::array<asio::const_buffer, 2> first{asio::buffer(out_), client_bytes(up_buf_.get() + up_begin_, take)};
     deadline_.arm(client_timeout, kClientIo);
     bytes_sent_ += co_await asio::async_write(client_, first, ec_token(ec));
     deadline_.disarm();
@@ -715,7 +752,7 @@ awaitable<bool> Session::relay_response() {
         take = response_body_.take({up_buf_.get(), n});
         capture(up_buf_.get(), take);
         deadline_.arm(client_timeout, kClientIo);
-        bytes_sent_ += co_await asio::async_write(client_, asio::buffer(up_buf_.get(), take), ec_token(ec));
+        bytes_sent_ += co_await asio::async_write(client_, client_bytes(up_buf_.get(), take), ec_token(ec));
         deadline_.disarm();
         up_begin_ = take;
         if (ec) break;

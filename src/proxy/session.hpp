@@ -17,6 +17,7 @@
 #include "net/deadline.hpp"
 #include "proxy/body_cursor.hpp"
 #include "proxy/error_response.hpp"
+#include "proxy/retry_policy.hpp"
 #include "proxy/runtime.hpp"
 #include "proxy/upstream.hpp"
 
@@ -64,6 +65,7 @@ private:
     awaitable<Attempt> attempt_exchange(bool reused);
     awaitable<Attempt> send_request_body();
     awaitable<Attempt> read_response_head(bool reused);
+    Attempt replay_or_fail(Failure failure, bool reused) const;
     awaitable<bool> relay_response();
     // Sends error_, set first with set_error(): GCC 12 destroys temporaries inside co_await expressions
     // twice, so no object with a destructor may be built in an awaited call's arguments.
@@ -122,6 +124,17 @@ private:
     std::string capture_;                       // submitJob answer body, for the job id (bounded)
     std::string capture_encoding_;
     std::string forward_path_;
+    const RouteRuntime* route_ = nullptr;  // the current request's route (set once it has one)
+    http::ChunkedScanner dechunker_;       // a chunked answer to an HTTP/1.0 client: its chunk data only
+    std::string dechunked_;
+    // What this request's route sets over its pool (timeouts, retries), and whether it may ever be replayed.
+    struct Settings {
+        std::chrono::milliseconds connect{0};
+        std::chrono::milliseconds server{0};
+        std::uint32_t retries = 0;
+        bool retry_on_timeout = true;
+        bool state_changing = false;  // proxy::is_state_changing(): never replayed once bytes were sent
+    } settings_;
     http::NormalizedPath forward_match_;  // forward_path_ as deny_paths see it (only after a route's rewrite)
     std::string out_;          // head being written (request to server, response or error to client)
     std::string log_method_;

@@ -79,7 +79,7 @@ awaitable<Session::CacheStep> Session::cache_before_forward() {
             if (round == 1) break;  // waited once already: fetch without coalescing rather than wait again
             // Another request is fetching this key right now: wait for it instead of asking the server too.
             cache_->stats().coalesced.fetch_add(1, std::memory_order_relaxed);
-            const std::chrono::milliseconds wait = pool_->config().timeouts.server;
+            const std::chrono::milliseconds wait = settings_.server;  // the route's, else the pool's
             co_await cache_->wait_for_fetch(cache_key_, wait);
         }
     } else {

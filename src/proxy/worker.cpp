@@ -69,8 +69,10 @@ awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
             continue;
         }
         ConnectionSlot slot;
-        if (!admit_or_refuse(*runtime_->connections, runtime_->config.limits, socket, slot)) continue;
         const ListenerRuntime* listener = runtime_->find_listener(acceptor->listener);
+        const bool plain_http =
+            listener && listener->config->mode == config::ListenerMode::http && !listener->config->tls;
+        if (!admit_or_refuse(*runtime_->connections, runtime_->config.limits, socket, slot, plain_http)) continue;
         if (listener && listener->config->mode == config::ListenerMode::tcp) {
             auto session = std::make_unique<TcpSession>(*this, std::move(socket), acceptor->listener);
             session->hold(std::move(slot));

@@ -72,6 +72,40 @@ TEST(CacheRequest, CredentialsAndUnsafeMethodsBypassUnlessAllowed) {
     EXPECT_EQ(request_use(token.head, open), RequestUse::lookup);
 }
 
+// Every form of credential ArcGIS clients send: both authorization headers, a `token` parameter in any case
+// or encoding, and the portal's and server's sign-in cookies.
+TEST(CacheRequest, EveryCredentialFormBypasses) {
+    for (const char* raw : {
+             "GET /t HTTP/1.1\r\nHost: x\r\nX-Esri-Authorization: Bearer abc\r\n\r\n",
+             "GET /t HTTP/1.1\r\nHost: x\r\nx-esri-authorization: Bearer abc\r\n\r\n",
+             "GET /t HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YTpi\r\n\r\n",
+             "GET /t?%74oken=abc HTTP/1.1\r\nHost: x\r\n\r\n",
+             "GET /t?f=image&T%6FKEN=abc HTTP/1.1\r\nHost: x\r\n\r\n",
+             "GET /t?Token=abc HTTP/1.1\r\nHost: x\r\n\r\n",
+             "GET /t HTTP/1.1\r\nHost: x\r\nCookie: agstoken=abc\r\n\r\n",
+             "GET /t HTTP/1.1\r\nHost: x\r\nCookie: theme=dark; esri_auth=%7B%22token%22%7D\r\n\r\n",
+             "GET /t HTTP/1.1\r\nHost: x\r\nCookie: ESRI_AOPC=1\r\n\r\n",
+             "GET /t HTTP/1.1\r\nHost: x\r\nCookie: a=1\r\nCookie: AGS_ROLES=x\r\n\r\n",
+         }) {
+        Request r(raw);
+        EXPECT_EQ(request_use(r.head, tiles()), RequestUse::bypass) << raw;
+        auto open = tiles();
+        open.allow_authorized = true;
+        open.allow_token = true;
+        EXPECT_EQ(request_use(r.head, open), RequestUse::lookup) << raw << " with allow_authorized/allow_token";
+    }
+    // Other cookies are not credentials, unless `bypass_cookies: all`.
+    Request theme("GET /t HTTP/1.1\r\nHost: x\r\nCookie: theme=dark; lang=en\r\n\r\n");
+    EXPECT_EQ(request_use(theme.head, tiles()), RequestUse::lookup);
+    auto all = tiles();
+    all.bypass_all_cookies = true;
+    EXPECT_EQ(request_use(theme.head, all), RequestUse::bypass);
+    auto custom = tiles();
+    custom.bypass_cookies = {"sso_session"};
+    Request sso("GET /t HTTP/1.1\r\nHost: x\r\nCookie: SSO_SESSION=1\r\n\r\n");
+    EXPECT_EQ(request_use(sso.head, custom), RequestUse::bypass);
+}
+
 TEST(CacheRequest, NoCacheReloadsAndNoStoreBypasses) {
     Request reload("GET /t HTTP/1.1\r\nHost: x\r\nCache-Control: max-age=0, no-cache\r\n\r\n");
     EXPECT_EQ(request_use(reload.head, tiles()), RequestUse::reload);

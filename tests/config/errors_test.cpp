@@ -46,7 +46,8 @@ workers: 2
 listener: []
 )", 2, 1,
                          "unknown key 'listener' in config (expected one of: workers, admin, timeouts, limits, "
-                         "access_log, log_level, shutdown_grace, listeners, pools, metrics, history, alerts)"));
+                         "access_log, log_level, shutdown_grace, listeners, pools, metrics, history, alerts, "
+                         "redact_params)"));
 }
 
 TEST(ConfigErrors, UnknownKeyInAdmin) {
@@ -88,7 +89,9 @@ listeners:
     bind: 127.0.0.1:8080
     routes:
       - { prefx: /server, pool: gis }
-)", 6, 11, "unknown key 'prefx' in route (expected one of: prefix, services, rewrite, host, pool, discover)"));
+)", 6, 11,
+                         "unknown key 'prefx' in route (expected one of: prefix, services, rewrite, host, pool, discover, "
+                         "timeouts, retries, retry_on_timeout, rewrite_location)"));
 }
 
 TEST(ConfigErrors, UnknownKeyInPool) {

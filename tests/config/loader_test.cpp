@@ -272,6 +272,46 @@ timeouts: { connect: 2s, server: 10s, header: 3s, idle: 4s }
     EXPECT_EQ(b.timeouts.server, seconds(300));
 }
 
+TEST(Loader, RoutesOverrideTimeoutsAndRetries) {
+    const Config c = load(R"(
+listeners:
+  - name: public
+    bind: 127.0.0.1:0
+    routes:
+      - { prefix: /arcgis/rest/services/Tools, pool: gis, timeouts: { server: 10m, connect: 2s }, retries: 0,
+          retry_on_timeout: false }
+      - { prefix: /arcgis, pool: gis }
+pools:
+  - name: gis
+    servers: [{ name: a, address: 127.0.0.1:6081 }]
+)");
+    const RouteConfig& gp = c.listeners[0].routes[0];
+    EXPECT_EQ(gp.server_timeout, std::chrono::minutes(10));
+    EXPECT_EQ(gp.connect_timeout, std::chrono::seconds(2));
+    EXPECT_EQ(gp.retries, 0u);
+    EXPECT_FALSE(gp.retry_on_timeout);
+    const RouteConfig& plain = c.listeners[0].routes[1];
+    EXPECT_FALSE(plain.server_timeout || plain.connect_timeout || plain.retries);
+    EXPECT_TRUE(plain.retry_on_timeout);
+    // Written back by `gisgate check` and read again unchanged.
+    const Config again = load_string(to_yaml(c), "again.yaml");
+    EXPECT_EQ(again.listeners[0].routes[0].server_timeout, std::chrono::minutes(10));
+    EXPECT_EQ(again.listeners[0].routes[0].retries, 0u);
+    EXPECT_FALSE(again.listeners[0].routes[0].retry_on_timeout);
+}
+
+TEST(Loader, BadRouteOverridesAreLocatedErrors) {
+    const std::string head = "listeners:\n  - name: public\n    bind: 127.0.0.1:0\n    routes:\n";
+    const std::string tail = "pools:\n  - name: gis\n    servers: [{ name: a, address: 127.0.0.1:6081 }]\n";
+    EXPECT_TRUE(testing::fails_at(head + "      - { prefix: /a, pool: gis, retries: 9 }\n" + tail, 5, 43, ""));
+    EXPECT_TRUE(testing::fails_at(head + "      - { prefix: /a, pool: gis, timeouts: { idle: 5s } }\n" + tail, 5, 46,
+                                  "unknown key 'idle' in route timeouts"));
+    EXPECT_TRUE(testing::fails_at(head + "      - { prefix: /a, pool: gis, retry_on_timeout: maybe }\n" + tail, 5, 52,
+                                  ""));
+    EXPECT_TRUE(testing::fails_at(head + "      - { prefix: /a, pool: gis, rewrite_location: sometimes }\n" + tail, 5,
+                                  52, "'rewrite_location' must be auto or off, got 'sometimes'"));
+}
+
 TEST(Loader, EmptyAllowListAdmitsNobody) {
     const Config c = load(R"(
 listeners: [{ name: l, bind: 127.0.0.1:0, allow: [], routes: [{ prefix: /, pool: p }] }]

@@ -43,6 +43,25 @@ TEST(Chunked, SimpleBody) {
     EXPECT_EQ(s.payload_bytes(), 11u);
 }
 
+// The chunk data alone, for an HTTP/1.0 recipient: whatever the pieces the body arrives in.
+TEST(Chunked, PayloadIsTheChunkDataInEveryPieceSize) {
+    const std::string body = "5;ext=1\r\nhello\r\n6\r\n world\r\n1\r\n!\r\n0\r\nX-Checksum: 1\r\n\r\n";
+    for (std::size_t step = 1; step <= body.size(); ++step) {
+        ChunkedScanner s;
+        std::string payload;
+        std::size_t pos = 0;
+        ChunkedScanner::Result r;
+        while (pos < body.size()) {
+            const test::ExactBuffer piece(std::string_view(body).substr(pos, step));
+            r = s.feed(piece.view(), &payload);
+            pos += r.consumed;
+            if (r.status != Status::need_more) break;
+        }
+        EXPECT_EQ(r.status, Status::done) << "step " << step;
+        EXPECT_EQ(payload, "hello world!") << "step " << step;
+    }
+}
+
 TEST(Chunked, StopsExactlyAtMessageEnd) {
     const std::string body = "3\r\nabc\r\n0\r\n\r\n";
     const std::string next = "POST /next HTTP/1.1\r\n";

@@ -51,7 +51,7 @@ const std::vector<std::string> kResponses = {
     "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204\r\n\r\n",
 };
 
-const std::vector<std::string> kChunked = {
+const std::vector<std::string> kChunkedSeeds = {
     "5;a=b\r\nhello\r\n1A\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nX-T: 1\r\n\r\nNEXT",
     "0\r\n\r\n",
     "10\r\n0123456789abcdef\r\n0;x\r\n\r\n",
@@ -133,7 +133,7 @@ TEST(Fuzz, ResponseHeadInvariants) {
 TEST(Fuzz, ChunkedWholeEqualsByteByByte) {
     std::mt19937 rng(4242);
     for (int i = 0; i < kIterations; ++i) {
-        const std::string input = mutate(kChunked[i % kChunked.size()], rng);
+        const std::string input = mutate(kChunkedSeeds[i % kChunkedSeeds.size()], rng);
         const ExactBuffer buf(input);
         ChunkedScanner whole;
         const auto w = whole.feed(buf.view());

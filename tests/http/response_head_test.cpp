@@ -205,18 +205,18 @@ TEST(ResponseHead, TooLarge) {
     EXPECT_EQ(parse_response_head(resp + "\r\n", Method::get, 64 * 1024, 100, head).status, ParseStatus::complete);
 }
 
-struct BadResponse {
+struct BadResponseHead {
     const char* name;
     std::string response;
     Method method = Method::get;
 };
 
-void PrintTo(const BadResponse& r, std::ostream* os) { *os << r.name; }
+void PrintTo(const BadResponseHead& r, std::ostream* os) { *os << r.name; }
 
-class ResponseHeadReject : public ::testing::TestWithParam<BadResponse> {};
+class ResponseHeadReject : public ::testing::TestWithParam<BadResponseHead> {};
 
 TEST_P(ResponseHeadReject, Is502) {
-    const BadResponse& c = GetParam();
+    const BadResponseHead& c = GetParam();
     ResponseHead head;
     const ParseResult r = parse(c.response, head, c.method);
     ASSERT_EQ(r.status, ParseStatus::error) << c.name;
@@ -227,31 +227,31 @@ TEST_P(ResponseHeadReject, Is502) {
 INSTANTIATE_TEST_SUITE_P(
     All, ResponseHeadReject,
     ::testing::Values(
-        BadResponse{"ClAndTe", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"},
-        BadResponse{"ClAndTeOnHead", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+        BadResponseHead{"ClAndTe", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"},
+        BadResponseHead{"ClAndTeOnHead", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
                     Method::head},
-        BadResponse{"ConflictingCl", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 50\r\n\r\n"},
-        BadResponse{"BadCl", "HTTP/1.1 200 OK\r\nContent-Length: 5x\r\n\r\n"},
-        BadResponse{"ChunkedTwice", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n"},
-        BadResponse{"Http10Chunked", "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"},
-        BadResponse{"Http20", "HTTP/2.0 200 OK\r\n\r\n"},
-        BadResponse{"Http12", "HTTP/1.2 200 OK\r\n\r\n"},
-        BadResponse{"LowercaseVersion", "http/1.1 200 OK\r\n\r\n"},
-        BadResponse{"TwoDigitStatus", "HTTP/1.1 20 OK\r\n\r\n"},
-        BadResponse{"FourDigitStatus", "HTTP/1.1 2000 OK\r\n\r\n"},
-        BadResponse{"StatusBelow100", "HTTP/1.1 099 Odd\r\n\r\n"},
-        BadResponse{"NonDigitStatus", "HTTP/1.1 2x0 OK\r\n\r\n"},
-        BadResponse{"TwoSpacesBeforeStatus", "HTTP/1.1  200 OK\r\n\r\n"},
-        BadResponse{"CtlInReason", "HTTP/1.1 200 O\x01K\r\n\r\n"},
-        BadResponse{"BareLfStatusLine", "HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n"},
-        BadResponse{"BareLfFields", "HTTP/1.1 200 OK\r\nContent-Length: 0\n\n"},
-        BadResponse{"BareCrStatusLine", "HTTP/1.1 200 OK\rX\r\n\r\n"},
-        BadResponse{"ObsFold", "HTTP/1.1 200 OK\r\nX-A: 1\r\n  2\r\nContent-Length: 0\r\n\r\n"},
-        BadResponse{"SpaceBeforeColon", "HTTP/1.1 200 OK\r\nContent-Length : 0\r\n\r\n"},
-        BadResponse{"NulInValue", "HTTP/1.1 200 OK\r\nX: a\0b\r\nContent-Length: 0\r\n\r\n"s},
-        BadResponse{"ConnectionNamesContentLength",
+        BadResponseHead{"ConflictingCl", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 50\r\n\r\n"},
+        BadResponseHead{"BadCl", "HTTP/1.1 200 OK\r\nContent-Length: 5x\r\n\r\n"},
+        BadResponseHead{"ChunkedTwice", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n"},
+        BadResponseHead{"Http10Chunked", "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"},
+        BadResponseHead{"Http20", "HTTP/2.0 200 OK\r\n\r\n"},
+        BadResponseHead{"Http12", "HTTP/1.2 200 OK\r\n\r\n"},
+        BadResponseHead{"LowercaseVersion", "http/1.1 200 OK\r\n\r\n"},
+        BadResponseHead{"TwoDigitStatus", "HTTP/1.1 20 OK\r\n\r\n"},
+        BadResponseHead{"FourDigitStatus", "HTTP/1.1 2000 OK\r\n\r\n"},
+        BadResponseHead{"StatusBelow100", "HTTP/1.1 099 Odd\r\n\r\n"},
+        BadResponseHead{"NonDigitStatus", "HTTP/1.1 2x0 OK\r\n\r\n"},
+        BadResponseHead{"TwoSpacesBeforeStatus", "HTTP/1.1  200 OK\r\n\r\n"},
+        BadResponseHead{"CtlInReason", "HTTP/1.1 200 O\x01K\r\n\r\n"},
+        BadResponseHead{"BareLfStatusLine", "HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n"},
+        BadResponseHead{"BareLfFields", "HTTP/1.1 200 OK\r\nContent-Length: 0\n\n"},
+        BadResponseHead{"BareCrStatusLine", "HTTP/1.1 200 OK\rX\r\n\r\n"},
+        BadResponseHead{"ObsFold", "HTTP/1.1 200 OK\r\nX-A: 1\r\n  2\r\nContent-Length: 0\r\n\r\n"},
+        BadResponseHead{"SpaceBeforeColon", "HTTP/1.1 200 OK\r\nContent-Length : 0\r\n\r\n"},
+        BadResponseHead{"NulInValue", "HTTP/1.1 200 OK\r\nX: a\0b\r\nContent-Length: 0\r\n\r\n"s},
+        BadResponseHead{"ConnectionNamesContentLength",
                     "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: Content-Length\r\n\r\nok"},
-        BadResponse{"UnderscoreContentLength", "HTTP/1.1 200 OK\r\nContent_Length: 2\r\n\r\nok"}),
+        BadResponseHead{"UnderscoreContentLength", "HTTP/1.1 200 OK\r\nContent_Length: 2\r\n\r\nok"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace

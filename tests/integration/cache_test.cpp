@@ -89,6 +89,45 @@ TEST(TileCache, CredentialsAndNoStoreAreNeverServedFromTheCache) {
         << "a token request's answer is not stored either";
 }
 
+// A tile fetched with a credential in any form is never stored, so the next request without one never gets
+// it; and a credentialed request never gets an entry stored by another request.
+TEST(TileCache, NoCredentialFormLeaksATileToAnotherUser) {
+    Sim a = start_sim("a");
+    Proxy proxy = start_proxy(basic_config({&a}, kCachedPool));
+    ASSERT_NE(proxy.port, 0);
+    const std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>> forms = {
+        {"?f=image", {{"X-Esri-Authorization", "Bearer user1"}}},
+        {"?f=image&x=1", {{"Authorization", "Bearer user1"}}},
+        {"?TOKEN=user1", {}},
+        {"?%74oken=user1", {}},
+        {"?f=image&x=2", {{"Cookie", "theme=dark; agstoken=user1"}}},
+        {"?f=image&x=3", {{"Cookie", "esri_auth=%7B%22token%22%3A%22user1%22%7D"}}},
+    };
+    int round = 0;
+    for (const auto& [query, headers] : forms) {
+        // A tile of its own per form (a different tile row), first fetched WITH the credential.
+        const std::string tile = "/arcgis/rest/services/SampleWorldCities/MapServer/tile/3/" + std::to_string(round++) +
+                                 "/1";
+        HttpClient c(proxy.port);
+        const auto with = c.request("GET", tile + query, headers);
+        EXPECT_EQ(with.status, 200) << query;
+        EXPECT_EQ(with.header("X-Cache"), "MISS") << query;
+        // The same URL without the credential (for the query forms: the tile without the token) must reach the
+        // site, not a stored copy.
+        const bool token_in_query = headers.empty();
+        const std::string plain_target = token_in_query ? tile : tile + query;
+        const long before = sim_requests(a);
+        const auto without = c.request("GET", plain_target);
+        EXPECT_EQ(without.header("X-Cache"), "MISS") << query << ": a credentialed answer was stored";
+        EXPECT_EQ(sim_requests(a), before + 1) << query;
+        // Now the plain tile is cached; a credentialed request must still not be served from it.
+        ASSERT_EQ(c.request("GET", plain_target).header("X-Cache"), "HIT") << query;
+        const long before_cred = sim_requests(a);
+        EXPECT_EQ(c.request("GET", tile + query, headers).header("X-Cache"), "MISS") << query;
+        EXPECT_EQ(sim_requests(a), before_cred + 1) << query;
+    }
+}
+
 TEST(TileCache, ConcurrentMissesOfOneTileAreCoalesced) {
     Sim a = start_sim("a");
     Proxy proxy = start_proxy(basic_config({&a}, kCachedPool, "", admin_top()));

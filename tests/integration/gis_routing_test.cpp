@@ -17,8 +17,7 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kGp = "/arcgis/rest/services/Analysis/Buffer/GPServer/BufferPoints";
-constexpr const char* kAdmin = "admin: { bind: 127.0.0.1:0, token: secret }\n";
-constexpr const char* kFastHealth = "    health: { interval: 200ms, timeout: 300ms, fall: 2, rise: 2 }\n";
+constexpr const char* kQuickHealth = "    health: { interval: 200ms, timeout: 300ms, fall: 2, rise: 2 }\n";
 
 std::string submit(int port, const std::string& gp = kGp, const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     HttpClient c(port);  // a separate connection per job, as independent clients would
@@ -127,7 +126,7 @@ TEST(JobAffinity, GzipSubmitAnswersAreReadAndJobsUnderAContextRewriteWork) {
 
 TEST(JobAffinity, OwnerDownAnswers503NamingTheJob) {
     Sim a = start_sim("a"), b = start_sim("b");
-    Proxy proxy = start_proxy(basic_config({&a, &b}, kFastHealth, "", kAdmin));
+    Proxy proxy = start_proxy(basic_config({&a, &b}, kQuickHealth, "", kAdmin));
     const int admin = proxy.process->wait_for_port("admin");
     ASSERT_NE(admin, 0);
     std::string job;

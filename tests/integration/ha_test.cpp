@@ -14,7 +14,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kFastHealth = "    health: { interval: 200ms, timeout: 300ms, fall: 3, rise: 2 }\n";
-constexpr const char* kAdmin = "admin: { bind: 127.0.0.1:0, token: secret }\n";
 
 TEST(HighAvailability, KilledSiteLosesNoRequestAndRejoinsAfterRise) {
     Sim a = start_sim("a"), b = start_sim("b"), c = start_sim("c");

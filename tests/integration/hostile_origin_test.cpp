@@ -1,5 +1,5 @@
 // A misbehaving origin behind gisgate (support/hostile_origin.hpp): no answer ever reaches the wrong client,
-// and a flood of interim responses is a 502, not a spinning worker. After each case the proxy must be idle and
+// a flood of interim responses is a 502, not a spinning worker, and redirects follow the public URL. After each case the proxy must be idle and
 // back to its file descriptors of before (support/process_quiet.hpp).
 #include <gtest/gtest.h>
 #include <fmt/format.h>
@@ -97,6 +97,55 @@ void late_extra_case(std::chrono::milliseconds delay, int rounds) {
 TEST(HostileOrigin, AnExtraResponse50msLateNeverReachesTheNextClient) { late_extra_case(50ms, 30); }
 
 TEST(HostileOrigin, AnExtraResponse500msLateNeverReachesTheNextClient) { late_extra_case(500ms, 4); }
+
+// A server's redirect to its own host and context reaches the client as the public URL (rewrite_location:
+// auto, the default), and unchanged with rewrite_location: off.
+TEST(HostileOrigin, RedirectsToTheServersOwnUrlFollowThePublicUrl) {
+    HostileOrigin origin({.redirect_location = "http://{self}/arcgis/rest/services?f=json"});
+    Proxy proxy = start_proxy(fmt::format(R"(workers: 1
+listeners:
+  - name: public
+    bind: 127.0.0.1:0
+    routes:
+      - {{ prefix: /server, rewrite: /arcgis, pool: origin }}
+      - {{ prefix: /raw, rewrite: /arcgis, pool: origin, rewrite_location: off }}
+pools:
+  - name: origin
+    health: {{ enabled: false }}
+    servers: [{{ name: o, address: 127.0.0.1:{} }}]
+)",
+                                          origin.port()));
+    ASSERT_NE(proxy.port, 0);
+    const auto r = http_get(proxy.port, "/server/rest", {{"Host", "gis.example.com"}});
+    EXPECT_EQ(r.status, 302);
+    EXPECT_EQ(r.header("Location"), "http://gis.example.com/server/rest/services?f=json");
+    EXPECT_EQ(r.header("Content-Location"), "http://gis.example.com/server/rest/services?f=json");
+    EXPECT_EQ(r.header("Refresh"), "0; url=http://gis.example.com/server/rest/services?f=json");
+    const auto raw = http_get(proxy.port, "/raw/rest", {{"Host", "gis.example.com"}});
+    EXPECT_EQ(raw.header("Location"), fmt::format("http://127.0.0.1:{}/arcgis/rest/services?f=json", origin.port()));
+}
+
+// RFC 9112 §6.1: an HTTP/1.0 client never gets the chunked coding; it gets the data, delimited by the close.
+TEST(HostileOrigin, AChunkedAnswerReachesAnHttp10ClientDechunked) {
+    HostileOrigin origin({.chunked_answer = true});
+    Proxy proxy = proxy_for(origin);
+    ASSERT_NE(proxy.port, 0);
+    const std::string target = "/arcgis/rest/services/Maps/Streets/MapServer/export?f=json&size=400,300";
+    HttpClient one_zero(proxy.port);
+    one_zero.send_raw("GET " + target + " HTTP/1.0\r\nHost: gis\r\n\r\n");
+    const HttpResponse r = one_zero.read_response();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_FALSE(r.chunked);
+    EXPECT_EQ(r.header("Transfer-Encoding"), "");
+    EXPECT_EQ(r.header("Connection"), "close");
+    EXPECT_EQ(r.body, target) << "the chunk data, without chunk sizes";
+    EXPECT_TRUE(one_zero.closed_by_peer());
+    // An HTTP/1.1 client gets the chunked answer as it is.
+    HttpClient one_one(proxy.port);
+    const HttpResponse chunked = one_one.request("GET", target);
+    EXPECT_TRUE(chunked.chunked);
+    EXPECT_EQ(chunked.body, target);
+}
 
 TEST(HostileOrigin, A64KiBFloodOfInterimResponsesIsA502AndNoSpin) {
     HostileOrigin origin({.interim_flood_bytes = 64 * 1024});

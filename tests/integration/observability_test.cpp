@@ -21,7 +21,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kAdmin = "admin: { bind: 127.0.0.1:0, token: secret }\n";
 
 // The value of one series, given exactly as it appears before the value ("name{labels}").
 std::optional<double> series(const std::string& metrics, const std::string& name) {

@@ -89,6 +89,29 @@ TEST(PolicyKeepEscapes, KeptEscapesStillMeetTheDenyRules) {
     EXPECT_NE(check->output().find("'path_escapes: keep' forwards"), std::string::npos) << check->output();
 }
 
+// ArcGIS tokens travel in the query: forwarded as sent, never written to the access log or the metrics.
+TEST(Redaction, TokensNeverReachTheAccessLogOrTheMetrics) {
+    Sim a = start_sim("a");
+    Proxy proxy = start_proxy(basic_config({&a}, "", "",
+                                           "redact_params: [apikey]\n"
+                                           "admin: { bind: 127.0.0.1:0, token: secret }\n"));
+    ASSERT_NE(proxy.port, 0);
+    const int admin = proxy.process->wait_for_port("admin");
+    ASSERT_NE(admin, 0);
+    const auto r = http_get(proxy.port, "/arcgis/rest/info?token=SECRET123&apikey=KEY456&TOKEN=SECRET789&f=json");
+    EXPECT_EQ(r.status, 200);
+    ASSERT_TRUE(eventually([&] { return proxy.process->output().find("apikey=REDACTED") != std::string::npos; }))
+        << proxy.process->output();
+    const std::string log = proxy.process->output();
+    EXPECT_NE(log.find("token=REDACTED&apikey=REDACTED&TOKEN=REDACTED&f=json"), std::string::npos) << log;
+    const std::string metrics =
+        HttpClient(admin).request("GET", "/metrics", {{"Authorization", "Bearer secret"}}).body;
+    for (const char* secret : {"SECRET123", "KEY456", "SECRET789"}) {
+        EXPECT_EQ(log.find(secret), std::string::npos) << secret << " in the log";
+        EXPECT_EQ(metrics.find(secret), std::string::npos) << secret << " in /metrics";
+    }
+}
+
 // `gisgate check` spells out which client prefixes the deny rules refuse, through each rewriting route.
 TEST(PolicyCheck, CheckPrintsTheEffectiveBlockListOfTheDemoConfig) {
     auto check = ChildProcess::start({"check", "-c", std::string(GISGATE_SOURCE_DIR) + "/examples/demo.yaml"});

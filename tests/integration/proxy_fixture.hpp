@@ -13,6 +13,9 @@
 
 namespace gisgate::test {
 
+// The admin API on an ephemeral port with token "secret" (a top-level config line).
+inline constexpr const char* kAdmin = "admin: { bind: 127.0.0.1:0, token: secret }\n";
+
 struct Proxy {
     std::unique_ptr<ChildProcess> process;
     int port = 0;

@@ -14,7 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kAdmin = "admin: { bind: 127.0.0.1:0, token: secret }\n";
 
 void rewrite(const std::string& path, const std::string& text) {
     std::ofstream out(path, std::ios::trunc);

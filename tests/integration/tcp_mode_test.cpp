@@ -21,7 +21,6 @@
 namespace gisgate::test {
 namespace {
 
-constexpr const char* kAdmin = "admin: { bind: 127.0.0.1:0, token: secret }\n";
 
 // A raw TCP backend: reads each connection until the client's FIN, then answers "received N bytes\n" and closes.
 // It can only answer once the proxy has passed the client's half-close on.

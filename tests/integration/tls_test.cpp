@@ -30,7 +30,6 @@ CertFiles make_cert(const std::string& name, const std::string& host) {
 
 std::string listener_tls(const CertFiles& c) { return fmt::format("    tls: {{ cert: {}, key: {} }}\n", c.cert, c.key); }
 
-constexpr const char* kAdmin = "admin: { bind: 127.0.0.1:0, token: secret }\n";
 
 TEST(Tls, HttpsClientToHttpsSitesThroughTheProxy) {
     Sim a = start_sim("a", {"--tls-self-signed"}), b = start_sim("b", {"--tls-self-signed"});
@@ -78,6 +77,27 @@ TEST(Tls, HttpsClientToHttpsSitesThroughTheProxy) {
     HttpClient plain(proxy.port);
     plain.send_raw("GET /arcgis/rest/info/healthcheck HTTP/1.1\r\nHost: x\r\n\r\n");
     EXPECT_EQ(plain.read_response(false, std::chrono::seconds(10)).status, 0);
+}
+
+// A connection refused at limits.max_connections on a TLS listener gets no plaintext 503 (a TLS client would
+// read it as a broken handshake): it is closed without a byte. The connection already open keeps working.
+TEST(Tls, AConnectionOverTheLimitOnATlsListenerIsClosedWithoutPlaintext) {
+    Sim a = start_sim("a");
+    const CertFiles proxy_cert = make_cert("limit", "127.0.0.1");
+    Proxy proxy = start_proxy(basic_config({&a}, "", listener_tls(proxy_cert), "limits: { max_connections: 1 }\n"));
+    ASSERT_NE(proxy.port, 0);
+    TlsClient held(proxy.port, {.ca_pem = proxy_cert.pem, .verify_name = "127.0.0.1"});
+    ASSERT_TRUE(held.connected()) << held.error();
+    ASSERT_EQ(held.request("GET", "/arcgis/rest/info?f=json").status, 200);
+
+    HttpClient refused(proxy.port);  // a raw TCP connection: whatever arrives on it is shown as it is
+    ASSERT_TRUE(refused.connected());
+    refused.send_raw(std::string("\x16\x03\x01\x00\x05hello", 10));  // the start of a ClientHello
+    EXPECT_TRUE(refused.closed_by_peer(std::chrono::seconds(5)));
+    const HttpResponse after = refused.read_response(false, std::chrono::milliseconds(200));
+    EXPECT_EQ(after.status, 0) << "plaintext on a TLS listener: " << after.reason;
+    EXPECT_TRUE(proxy.process->wait_for_output("too many connections", std::chrono::seconds(5)));
+    EXPECT_EQ(held.request("GET", "/arcgis/rest/info?f=json").status, 200);
 }
 
 TEST(Tls, ServerCertificatesAreVerifiedAgainstTheCaAndName) {

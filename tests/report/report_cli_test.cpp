@@ -16,7 +16,7 @@
 namespace gisgate::test {
 namespace {
 
-const std::string& sample_db() {
+const std::string& cli_sample_db() {
     static const std::string path = [] {
         const auto p = temp_dir() + "/cli-history.db";
         write_sample_history(p);
@@ -46,7 +46,7 @@ Run report(std::vector<std::string> args, const char* tz = "UTC") {
 }
 
 std::vector<std::string> working_week(const std::string& format, const std::string& out) {
-    return {"--db", sample_db(), "--from", "2026-11-02", "--to", "2026-11-06", "--days", "mon-fri",
+    return {"--db", cli_sample_db(), "--from", "2026-11-02", "--to", "2026-11-06", "--days", "mon-fri",
             "--hours", "09-17", "--format", format, "-o", out};
 }
 
@@ -194,13 +194,13 @@ TEST(ReportCli, CsvQuotesFieldsAndDefusesFormulas) {
 TEST(ReportCli, TimeZoneRuleIsLocalTimeOrUtc) {
     // 18:00-19:00 in UTC+9 is 09:00-10:00 UTC: only Tuesday's 09:00 minute of Maps/Streets on local 11-03.
     const auto out = temp_dir() + "/tokyo.csv";
-    auto run = report({"--db", sample_db(), "--from", "2026-11-03", "--to", "2026-11-03", "--hours", "18-19", "-o", out},
+    auto run = report({"--db", cli_sample_db(), "--from", "2026-11-03", "--to", "2026-11-03", "--hours", "18-19", "-o", out},
                       "JST-9");
     ASSERT_EQ(run.exit, 0) << run.output;
     auto streets = find_record(csv_records(out), "Service", "Maps/Streets");
     EXPECT_EQ(number(streets, "Requests"), 60);
     // --utc reads the same options in UTC whatever TZ says.
-    run = report({"--db", sample_db(), "--from", "2026-11-03", "--to", "2026-11-03", "--hours", "09-10", "--utc",
+    run = report({"--db", cli_sample_db(), "--from", "2026-11-03", "--to", "2026-11-03", "--hours", "09-10", "--utc",
                   "-o", out},
                  "JST-9");
     ASSERT_EQ(run.exit, 0) << run.output;
@@ -330,19 +330,19 @@ TEST(ReportCli, BadArgumentsExitTwoWithAClearMessage) {
     const auto out = temp_dir() + "/bad.csv";
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
         {{"-o", out}, "--db FILE is required"},
-        {{"--db", sample_db()}, "-o OUT is required"},
-        {{"--db", sample_db(), "-o", temp_dir() + "/x.pdf"}, "--format is required"},
-        {{"--db", sample_db(), "-o", out, "--format", "pdf"}, "'pdf' is not one of xlsx, csv, html"},
-        {{"--db", sample_db(), "-o", out, "--from", "2026-11-31"}, "--from: '2026-11-31' is not a date"},
-        {{"--db", sample_db(), "-o", out, "--to", "yesterday"}, "--to: 'yesterday' is not a date"},
-        {{"--db", sample_db(), "-o", out, "--from", "2026-11-05", "--to", "2026-11-01"}, "is after --to"},
-        {{"--db", sample_db(), "-o", out, "--days", "funday"}, "--days: 'funday'"},
-        {{"--db", sample_db(), "-o", out, "--hours", "25-26"}, "--hours: '25-26'"},
-        {{"--db", sample_db(), "-o", out, "--slow-ms", "-1"}, "--slow-ms"},
-        {{"--db", sample_db(), "-o", out, "--bogus"}, "--bogus"},
+        {{"--db", cli_sample_db()}, "-o OUT is required"},
+        {{"--db", cli_sample_db(), "-o", temp_dir() + "/x.pdf"}, "--format is required"},
+        {{"--db", cli_sample_db(), "-o", out, "--format", "pdf"}, "'pdf' is not one of xlsx, csv, html"},
+        {{"--db", cli_sample_db(), "-o", out, "--from", "2026-11-31"}, "--from: '2026-11-31' is not a date"},
+        {{"--db", cli_sample_db(), "-o", out, "--to", "yesterday"}, "--to: 'yesterday' is not a date"},
+        {{"--db", cli_sample_db(), "-o", out, "--from", "2026-11-05", "--to", "2026-11-01"}, "is after --to"},
+        {{"--db", cli_sample_db(), "-o", out, "--days", "funday"}, "--days: 'funday'"},
+        {{"--db", cli_sample_db(), "-o", out, "--hours", "25-26"}, "--hours: '25-26'"},
+        {{"--db", cli_sample_db(), "-o", out, "--slow-ms", "-1"}, "--slow-ms"},
+        {{"--db", cli_sample_db(), "-o", out, "--bogus"}, "--bogus"},
         {{"--db"}, "--db"},
         {{"--db", temp_dir() + "/nope.db", "-o", out}, "no such file"},
-        {{"--db", sample_db(), "-o", temp_dir() + "/no/such/dir/r.csv"}, "does not exist"},
+        {{"--db", cli_sample_db(), "-o", temp_dir() + "/no/such/dir/r.csv"}, "does not exist"},
     };
     for (const auto& [args, message] : cases) {
         const auto run = report(args);
@@ -363,7 +363,7 @@ TEST(ReportCli, BadArgumentsExitTwoWithAClearMessage) {
 
 TEST(ReportCli, EmptyPeriodStillWritesAReportAndWarns) {
     const auto out = temp_dir() + "/empty.xlsx";
-    const auto run = report({"--db", sample_db(), "--from", "2027-01-01", "--to", "2027-01-31", "-o", out});
+    const auto run = report({"--db", cli_sample_db(), "--from", "2027-01-01", "--to", "2027-01-31", "-o", out});
     ASSERT_EQ(run.exit, 0) << run.output;
     EXPECT_NE(run.output.find("no history in the selected period"), std::string::npos) << run.output;
     EXPECT_TRUE(std::filesystem::exists(out));

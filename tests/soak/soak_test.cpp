@@ -10,8 +10,9 @@
 //     owner is down, and the restarted site no longer knows the job);
 //   - site_error_answer: a 500 that a site in `error` mode sent itself, before the health checks took it out;
 //   - cut_by_kill: a response cut off because its site was killed after the response had started.
-// Non-idempotent requests (POST queries) are reported by reason but not asserted: gisgate never replays a POST
-// that may have reached a site, so one sent to a site that hangs, closes or is killed fails by design.
+// Non-idempotent requests (POST queries, and submitJob GETs, which start work) are reported by reason but not
+// asserted: gisgate never replays them once they may have reached a site, so one sent to a site that hangs,
+// closes or is killed fails by design.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -271,7 +272,9 @@ void Soak::load_loop(int id, Clock::time_point until) {
             fresh_if_closed(r);
         } else {  // an asynchronous job: submit, poll until it succeeds (at most 40 polls), fetch the result
             auto r = client->request("GET", std::string(kGp) + "/submitJob?Input=1&Distance=5&f=json");
-            record("submit", true, r, t0, 0);
+            // submitJob starts work on the site, so gisgate never sends it twice (proxy/retry_policy.hpp): one that
+            // meets a killed, hanging or closing site fails by design, like a POST.
+            record("submit", false, r, t0, 0);
             fresh_if_closed(r);
             const auto body = json::parse(r.body, nullptr, false);
             if (r.status != 200 || !body.is_object() || !body.contains("jobId")) continue;

@@ -127,6 +127,23 @@ void HostileOrigin::run() {
                     write_all(fd, flood);
                     continue;  // then silence
                 }
+                if (!behaviour_.redirect_location.empty()) {
+                    std::string location = behaviour_.redirect_location;
+                    if (const auto at = location.find("{self}"); at != std::string::npos)
+                        location.replace(at, 6, "127.0.0.1:" + std::to_string(port_));
+                    write_all(fd, "HTTP/1.1 302 Found\r\nLocation: " + location + "\r\nContent-Location: " + location +
+                                      "\r\nRefresh: 0; url=" + location + "\r\nContent-Length: 0\r\n\r\n");
+                    continue;
+                }
+                if (behaviour_.chunked_answer) {
+                    std::string out = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n";
+                    for (std::size_t at = 0; at < target.size(); at += 3) {
+                        const std::string piece = target.substr(at, 3);
+                        out += std::to_string(piece.size()) + "\r\n" + piece + "\r\n";
+                    }
+                    write_all(fd, out + "0\r\n\r\n");
+                    continue;
+                }
                 std::string out = response(target);
                 if (behaviour_.extra_response && behaviour_.extra_delay.count() == 0) {
                     out += response(kExtraBody);

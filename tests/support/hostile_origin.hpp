@@ -1,7 +1,7 @@
 // A misbehaving origin server for robustness tests, on 127.0.0.1: one thread, poll() over every connection.
 // Each complete request head gets the behaviour's answer: its own response (body = the request target, so a
 // client can tell its answer from anyone else's) followed by an extra unsolicited response, sent in the same
-// write or `extra_delay` later; or a flood of interim "100 Continue" heads and then silence.
+// write or `extra_delay` later; or a flood of interim "100 Continue" heads and then silence; or a redirect.
 #pragma once
 
 #include <atomic>
@@ -18,6 +18,12 @@ public:
         bool extra_response = false;                // a second, unasked-for response after each answer
         std::chrono::milliseconds extra_delay{0};   // 0: in the same write as the answer
         std::size_t interim_flood_bytes = 0;        // >0: this many bytes of "100 Continue" heads, then silence
+        // Non-empty: answer every request with "302 Found" and this Location ("{self}" = 127.0.0.1:<port>),
+        // plus the same as Content-Location and a Refresh with it.
+        std::string redirect_location = {};
+        // Answer with `Transfer-Encoding: chunked` whatever the request's version (as a non-compliant server
+        // may to an HTTP/1.0 request): the target in chunks of 3 bytes.
+        bool chunked_answer = false;
     };
 
     explicit HostileOrigin(Behaviour behaviour);

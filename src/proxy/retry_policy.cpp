@@ -1,0 +1,65 @@
+#include "proxy/retry_policy.hpp"
+
+#include <array>
+
+#include "util/ascii.hpp"
+
+namespace gisgate::proxy {
+namespace {
+
+constexpr auto iequal = util::iequals;
+
+// RFC 9110 §9.2.1: the server is not asked to change anything, so an unanswered request may go again.
+bool safe_method(http::Method m) {
+    return m == http::Method::get || m == http::Method::head || m == http::Method::options ||
+           m == http::Method::trace;
+}
+
+constexpr std::array<std::string_view, 9> kEditOperations = {
+    "applyEdits", "addFeatures", "updateFeatures", "deleteFeatures", "calculate",
+    "append",     "addAttachment", "updateAttachment", "deleteAttachments"};
+
+}  // namespace
+
+Replay may_replay(const ReplayQuestion& q) {
+    switch (q.failure) {
+        case Failure::connect_failed:
+        case Failure::connect_timeout:
+            return Replay::next_server;  // nothing was sent
+        case Failure::send_failed:
+            // Part of the request may have been read. Only a request that is harmless twice goes again; on
+            // a pooled connection the likely cause is the server having closed it while idle.
+            if (q.state_changing || q.body_streamed) return Replay::no;
+            return q.reused ? Replay::same_server_new_connection : Replay::next_server;
+        case Failure::closed_without_answer:
+            if (q.state_changing || q.body_streamed || !safe_method(q.method)) return Replay::no;
+            return q.reused ? Replay::same_server_new_connection : Replay::next_server;
+        case Failure::timed_out_without_answer:
+            // A hung server: NGINX's default proxy_next_upstream "timeout", for safe requests only.
+            if (q.state_changing || q.body_streamed || !safe_method(q.method) || !q.retry_on_timeout)
+                return Replay::no;
+            return Replay::next_server;
+    }
+    return Replay::no;
+}
+
+bool is_state_changing(const gis::Classification& c, std::string_view path) {
+    if (c.operation.empty()) return false;
+    if (iequal(c.operation, "execute") || iequal(c.operation, "submitJob")) return iequal(c.type, "GPServer");
+    if (iequal(c.operation, "uploads")) {
+        // ".../uploads/upload" stores a file; ".../uploads/<itemId>" only describes one.
+        while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+        const std::size_t at = path.rfind('/');
+        return at != std::string_view::npos && iequal(path.substr(at + 1), "upload");
+    }
+    for (const std::string_view op : kEditOperations)
+        if (iequal(c.operation, op)) return true;
+    return false;
+}
+
+bool replayable_on_stale_connection(http::Method method, bool state_changing) {
+    return !state_changing && http::is_idempotent(method) && method != http::Method::put &&
+           method != http::Method::del;
+}
+
+}  // namespace gisgate::proxy

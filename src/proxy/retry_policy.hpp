@@ -1,0 +1,49 @@
+// When a failed exchange with a server may be sent again: one pure function, so every retry decision of the
+// HTTP path is made in one place (NGINX's ngx_http_upstream_next(), Envoy's RetryStateImpl) and can be tested
+// as a table. Never replayed once any byte reached a server: a request that changes state or burns minutes
+// of CPU on a GIS server, whatever its method (GPServer execute and submitJob, uploads, feature edits).
+#pragma once
+
+#include <string_view>
+
+#include "gis/classify.hpp"
+#include "http/method.hpp"
+
+namespace gisgate::proxy {
+
+enum class Failure {
+    connect_failed,            // refused or unreachable: nothing was sent
+    connect_timeout,           // no connection within timeouts.connect: nothing was sent
+    send_failed,               // writing the request failed (the server may have read part of it)
+    closed_without_answer,     // the server closed (or reset) before any byte of a response
+    timed_out_without_answer,  // no byte of a response within timeouts.server
+};
+
+enum class Replay {
+    no,                          // answer the client with an error
+    same_server_new_connection,  // a pooled connection the server had closed: not the server's failure
+    next_server,                 // counts as a retry (`retries`); the server is not tried again
+};
+
+struct ReplayQuestion {
+    Failure failure = Failure::closed_without_answer;
+    http::Method method = http::Method::get;
+    bool state_changing = false;    // is_state_changing() of the request
+    bool body_streamed = false;     // request body bytes were sent after the first write
+    bool reused = false;            // the exchange ran on a pooled connection
+    bool retry_on_timeout = true;   // the route's `retry_on_timeout`
+};
+
+Replay may_replay(const ReplayQuestion& q);
+
+// A GIS operation that changes state or starts long work, so that running it twice is never harmless, even
+// for a GET: GPServer `execute` and `submitJob`, `uploads/upload`, and the feature edits (`applyEdits`,
+// `addFeatures`, `updateFeatures`, `deleteFeatures`, `calculate`, `append`, attachment edits). `path` is the
+// normalised path `c` was classified from.
+bool is_state_changing(const gis::Classification& c, std::string_view path);
+
+// Whether a pooled connection may carry the request although the server might close it meanwhile: only for
+// requests may_replay() would send again after such a close.
+bool replayable_on_stale_connection(http::Method method, bool state_changing);
+
+}  // namespace gisgate::proxy

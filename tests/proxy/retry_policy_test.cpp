@@ -1,0 +1,110 @@
+// proxy::may_replay() as a table: every failure × request kind, and is_state_changing() on ArcGIS paths.
+#include <gtest/gtest.h>
+
+#include "gis/classify.hpp"
+#include "proxy/retry_policy.hpp"
+
+namespace gisgate::proxy {
+namespace {
+
+using http::Method;
+
+struct Row {
+    Failure failure;
+    Method method;
+    bool state_changing;
+    bool body_streamed;
+    bool reused;
+    bool retry_on_timeout;
+    Replay want;
+};
+
+TEST(RetryPolicy, Table) {
+    constexpr Replay no = Replay::no, same = Replay::same_server_new_connection, next = Replay::next_server;
+    const Row rows[] = {
+        // Nothing sent: always the next server, whatever the request.
+        {Failure::connect_failed, Method::get, false, false, false, true, next},
+        {Failure::connect_failed, Method::post, true, false, false, true, next},
+        {Failure::connect_timeout, Method::post, true, false, false, false, next},
+        {Failure::connect_timeout, Method::get, false, false, true, true, next},
+        // The write failed: a stale pooled connection is retried on a new one; a state-changing request or
+        // one whose body was streamed may have been read, so never again.
+        {Failure::send_failed, Method::get, false, false, true, true, same},
+        {Failure::send_failed, Method::get, false, false, false, true, next},
+        {Failure::send_failed, Method::post, false, false, true, true, same},
+        {Failure::send_failed, Method::post, false, true, true, true, no},
+        {Failure::send_failed, Method::get, true, false, true, true, no},
+        {Failure::send_failed, Method::post, true, false, false, true, no},
+        // Closed without an answer: only safe methods, never a state-changing GET.
+        {Failure::closed_without_answer, Method::get, false, false, true, true, same},
+        {Failure::closed_without_answer, Method::get, false, false, false, true, next},
+        {Failure::closed_without_answer, Method::head, false, false, false, true, next},
+        {Failure::closed_without_answer, Method::options, false, false, true, true, same},
+        {Failure::closed_without_answer, Method::post, false, false, false, true, no},
+        {Failure::closed_without_answer, Method::put, false, false, true, true, no},
+        {Failure::closed_without_answer, Method::del, false, false, false, true, no},
+        {Failure::closed_without_answer, Method::get, true, false, false, true, no},
+        {Failure::closed_without_answer, Method::get, true, false, true, true, no},
+        {Failure::closed_without_answer, Method::get, false, true, false, true, no},
+        // Timed out without an answer: next server for safe requests unless the route said retry_on_timeout: false.
+        {Failure::timed_out_without_answer, Method::get, false, false, false, true, next},
+        {Failure::timed_out_without_answer, Method::get, false, false, true, true, next},
+        {Failure::timed_out_without_answer, Method::get, false, false, false, false, no},
+        {Failure::timed_out_without_answer, Method::get, true, false, false, true, no},
+        {Failure::timed_out_without_answer, Method::post, false, false, false, true, no},
+        {Failure::timed_out_without_answer, Method::head, false, true, false, true, no},
+    };
+    for (const Row& r : rows) {
+        const ReplayQuestion q{r.failure, r.method, r.state_changing, r.body_streamed, r.reused, r.retry_on_timeout};
+        EXPECT_EQ(may_replay(q), r.want) << "failure " << static_cast<int>(r.failure) << " method "
+                                         << static_cast<int>(r.method) << " state_changing " << r.state_changing
+                                         << " body_streamed " << r.body_streamed << " reused " << r.reused
+                                         << " retry_on_timeout " << r.retry_on_timeout;
+    }
+}
+
+bool state_changing(const char* path) { return is_state_changing(gis::classify(path), path); }
+
+TEST(RetryPolicy, StateChangingOperations) {
+    for (const char* path : {
+             "/arcgis/rest/services/Tools/Buffer/GPServer/Buffer/execute",
+             "/arcgis/rest/services/Tools/Buffer/GPServer/Buffer/submitJob",
+             "/arcgis/rest/services/Tools/GPServer/Export/EXECUTE",
+             "/arcgis/rest/services/Tools/Buffer/GPServer/uploads/upload",
+             "/arcgis/rest/services/Tools/Buffer/GPServer/uploads/upload/",
+             "/arcgis/rest/services/Parcels/FeatureServer/0/applyEdits",
+             "/arcgis/rest/services/Parcels/FeatureServer/applyEdits",
+             "/arcgis/rest/services/Parcels/FeatureServer/0/addFeatures",
+             "/arcgis/rest/services/Parcels/FeatureServer/0/updateFeatures",
+             "/arcgis/rest/services/Parcels/FeatureServer/0/deleteFeatures",
+             "/arcgis/rest/services/Parcels/FeatureServer/0/calculate",
+             "/arcgis/rest/services/Parcels/FeatureServer/0/append",
+             "/arcgis/rest/services/Parcels/FeatureServer/0/12/addAttachment",
+             "/arcgis/rest/services/Parcels/MapServer/0/applyEdits",
+         })
+        EXPECT_TRUE(state_changing(path)) << path;
+    for (const char* path : {
+             "/arcgis/rest/services/Tools/Buffer/GPServer/Buffer",
+             "/arcgis/rest/services/Tools/Buffer/GPServer/Buffer/jobs/j0123456789abcdef0123456789abcdef",
+             "/arcgis/rest/services/Tools/Buffer/GPServer/uploads/i1234",
+             "/arcgis/rest/services/Parcels/FeatureServer/0/query",
+             "/arcgis/rest/services/Maps/Streets/MapServer/export",
+             "/arcgis/rest/services/Maps/Streets/MapServer/tile/3/2/1",
+             "/arcgis/rest/services/Maps/Streets/MapServer/execute",  // not a GP service
+             "/arcgis/rest/info",
+             "/portal/sharing/rest/content/items/abc/data",
+         })
+        EXPECT_FALSE(state_changing(path)) << path;
+}
+
+TEST(RetryPolicy, OnlyRequestsThatMayBeReplayedTakeAnyPooledConnection) {
+    EXPECT_TRUE(replayable_on_stale_connection(Method::get, false));
+    EXPECT_TRUE(replayable_on_stale_connection(Method::head, false));
+    EXPECT_FALSE(replayable_on_stale_connection(Method::get, true));
+    EXPECT_FALSE(replayable_on_stale_connection(Method::post, false));
+    EXPECT_FALSE(replayable_on_stale_connection(Method::put, false));
+    EXPECT_FALSE(replayable_on_stale_connection(Method::del, false));
+}
+
+}  // namespace
+}  // namespace gisgate::proxy

@@ -679,7 +679,14 @@ awaitable<bool> Session::relay_response() {
     const config::RouteConfig* rc = route_ ? route_->config : nullptr;
     std::string server_authority;
     LocationRewrite location;
-    const bool rewrite_location = rc && rc->rewrite_location && (rc->rewrite || rc->host);
+    // Only a response that carries such a header pays for the server's address text (most do not).
+    const auto names_location = [&] {
+        for (const auto& h : response_.headers)
+            if (iequals(h.name, "location") || iequals(h.name, "content-location") || iequals(h.name, "refresh"))
+                return true;
+        return false;
+    };
+    const bool rewrite_location = rc && rc->rewrite_location && (rc->rewrite || rc->host) && names_location();
     if (rewrite_location) {
         server_authority = server_->address.to_string();
         location = {rc->rewrite ? std::string_view(*rc->rewrite) : std::string_view{}, rc->prefix, server_authority,

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <iostream>
+#include <map>
 
 #include "cli/commands.hpp"
 #include "config/loader.hpp"
@@ -30,6 +31,14 @@ int main(int argc, char** argv) {
     sim->add_option("--listen", sim_options.listen, "host:port to listen on (port 0 = any)")
         ->capture_default_str();
     sim->add_option("--name", sim_options.name, "site name, sent as X-Gisgate-Sim-Site")->capture_default_str();
+    const std::map<std::string, sim::SimRole> roles{{"server", sim::SimRole::server}, {"portal", sim::SimRole::portal}};
+    sim->add_option("--role", sim_options.role, "server (ArcGIS Server site) or portal (Portal for ArcGIS machine)")
+        ->transform(CLI::CheckedTransformer(roles, CLI::ignore_case))
+        ->default_str("server");
+    std::string sim_auth = "none";
+    sim->add_option("--auth", sim_auth, "none, or ntlm: Windows authentication (connection-bound NTLM) as IIS does it")
+        ->check(CLI::IsMember({"none", "ntlm"}, CLI::ignore_case))
+        ->capture_default_str();
     sim->add_option("--catalog", sim_options.catalog_file, "services catalog (YAML or JSON)");
     sim->add_option("--instances", sim_options.instances, "requests executing at once (default: cores)");
     sim->add_option("--threads", sim_options.threads, "event-loop threads (default: min(2, cores))");
@@ -70,6 +79,7 @@ int main(int argc, char** argv) {
                 return 2;
             }
             sim_options.tile_max_age = *tile_age;
+            sim_options.auth_ntlm = sim_auth == "ntlm" || sim_auth == "NTLM";
             return cli::run_sim_site(sim_options);
         }
     } catch (const std::exception& e) {

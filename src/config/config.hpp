@@ -183,6 +183,9 @@ struct LimitsConfig {
     std::uint32_t max_request_line = 32 * 1024;  // bytes; beyond → 414 (ArcGIS GET geometry can be long)
     std::uint32_t max_header_size = 64 * 1024;   // whole request head in bytes; beyond → 431
     std::uint32_t max_headers = 100;             // header fields; beyond → 431
+    // Request body in bytes (Content-Length, or the running total of chunk sizes); beyond → 413. 0 = no limit.
+    // 4 GiB by default: ArcGIS uploads (item data, file geodatabases for geoprocessing) can be large.
+    std::uint64_t max_request_body = std::uint64_t{4} << 30;
     // Client connections open at once, in total and per client address (0 = unlimited). Beyond them a new
     // connection gets a 503 and is closed at once; connections already open are not affected.
     std::uint32_t max_connections = 10000;

@@ -246,8 +246,8 @@ void Loader::read_timeouts(const Field& field) {
 
 void Loader::read_limits(const Field& field) {
     const MapFields map(r_, field, "limits",
-                        {"max_request_line", "max_header_size", "max_headers", "max_connections",
-                         "max_connections_per_ip"});
+                        {"max_request_line", "max_header_size", "max_headers", "max_request_body",
+                         "max_connections", "max_connections_per_ip"});
     auto& limits = config_.limits;
     if (const Field* f = map.find("max_request_line")) {
         limits.max_request_line = static_cast<std::uint32_t>(r_.size(*f, 1, kU32Max));
@@ -257,6 +257,10 @@ void Loader::read_limits(const Field& field) {
     }
     if (const Field* f = map.find("max_headers")) {
         limits.max_headers = static_cast<std::uint32_t>(r_.integer(*f, 1, kU32Max));
+    }
+    if (const Field* f = map.find("max_request_body")) {
+        // 2^63-1: the largest body any recipient can count (a larger Content-Length or chunk size is a 400).
+        limits.max_request_body = r_.size(*f, 0, std::uint64_t{std::numeric_limits<std::int64_t>::max()});
     }
     if (const Field* f = map.find("max_connections")) {
         limits.max_connections = static_cast<std::uint32_t>(r_.integer(*f, 0, kMaxConnections));

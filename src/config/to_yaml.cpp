@@ -234,6 +234,7 @@ std::string to_yaml(const Config& config, bool redact_secrets) {
     out << YAML::Key << "max_request_line" << YAML::Value << config.limits.max_request_line;
     out << YAML::Key << "max_header_size" << YAML::Value << config.limits.max_header_size;
     out << YAML::Key << "max_headers" << YAML::Value << config.limits.max_headers;
+    out << YAML::Key << "max_request_body" << YAML::Value << config.limits.max_request_body;
     out << YAML::Key << "max_connections" << YAML::Value << config.limits.max_connections;
     out << YAML::Key << "max_connections_per_ip" << YAML::Value << config.limits.max_connections_per_ip;
     out << YAML::EndMap;

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <chrono>
+#include <string_view>
 
 namespace gisgate::health {
 namespace {
@@ -55,6 +57,24 @@ std::string describe(const config::PoolConfig& pool) {
     return line;
 }
 
+// Does the check path's query ask for JSON (f=json or f=pjson, any case)?
+bool asks_for_json(std::string_view path) {
+    const std::size_t q = path.find('?');
+    if (q == std::string_view::npos) return false;
+    std::string_view query = path.substr(q + 1);
+    while (!query.empty()) {
+        const std::size_t amp = query.find('&');
+        const std::string_view pair = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        const std::size_t eq = pair.find('=');
+        if (eq != 1 || (pair[0] != 'f' && pair[0] != 'F')) continue;
+        std::string value(pair.substr(2));
+        for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return value == "json" || value == "pjson";
+    }
+    return false;
+}
+
 void warn_about(const config::PoolConfig& pool, std::vector<std::string>& warnings) {
     const config::HealthConfig& h = pool.health;
     if (!h.enabled) {
@@ -63,6 +83,12 @@ void warn_about(const config::PoolConfig& pool, std::vector<std::string>& warnin
                                        pool.name));
         return;
     }
+    if (h.type == config::HealthCheckType::http && !h.expect_body.empty() && !asks_for_json(h.path))
+        warnings.push_back(fmt::format("pool {}: health expect_body '{}' on GET {} without f=json: ArcGIS Server and "
+                                       "Portal answer their health checks in HTML unless the query has f=json, "
+                                       "so the body may never contain it and every server would stay down; add "
+                                       "?f=json to the path, or judge by the status alone (the default)",
+                                       pool.name, h.expect_body, h.path));
     constexpr milliseconds kRecommendedTimeout = std::chrono::seconds(5);
     if (h.timeout < kRecommendedTimeout)
         warnings.push_back(fmt::format("pool {}: health timeout {} is below the {} the vendor guides recommend: a "

@@ -31,6 +31,60 @@ bool forbidden_in_trailer(std::string_view lower_name) {
 
 }  // namespace
 
+// chunk-ext      = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+// chunk-ext-name = token;  chunk-ext-val = token / quoted-string  (RFC 9112 §7.1.1, RFC 9110 §5.6.4)
+// A malformed extension is refused, not relayed: an unterminated quoted string ("5;a=\"\r\n...") is exactly
+// where two parsers can disagree on where the chunk data starts (request smuggling). Called for every byte
+// after the chunk size up to the line's CR; the CR itself goes to size_lf.
+const char* ChunkedScanner::extension_byte(char c) {
+    const bool ws = c == ' ' || c == '\t';
+    const bool tchar = detail::is_tchar(c);
+    if (c == '\n') return "bare LF in chunk size line";
+    switch (state_) {
+        case State::size_ws:  // BWS after the size: only valid before ';'
+            if (c == ';') state_ = State::ext_pre_name;
+            else if (!ws) return "invalid chunk size";
+            return nullptr;
+        case State::ext_pre_name:
+            if (tchar) state_ = State::ext_name;
+            else if (!ws) return "invalid chunk extension name";
+            return nullptr;
+        case State::ext_name:
+        case State::ext_after_name:
+            if (tchar && state_ == State::ext_name) return nullptr;
+            if (ws) state_ = State::ext_after_name;
+            else if (c == '=') state_ = State::ext_pre_value;
+            else if (c == ';') state_ = State::ext_pre_name;
+            else if (c == '\r') state_ = State::size_lf;
+            else return "invalid chunk extension";
+            return nullptr;
+        case State::ext_pre_value:
+            if (c == '"') state_ = State::ext_quoted;
+            else if (tchar) state_ = State::ext_token_value;
+            else if (!ws) return "invalid chunk extension value";
+            return nullptr;
+        case State::ext_token_value:
+        case State::ext_after_value:
+            if (tchar && state_ == State::ext_token_value) return nullptr;
+            if (ws) state_ = State::ext_after_value;
+            else if (c == ';') state_ = State::ext_pre_name;
+            else if (c == '\r') state_ = State::size_lf;
+            else return "invalid chunk extension";
+            return nullptr;
+        case State::ext_quoted:  // qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
+            if (c == '"') state_ = State::ext_after_value;
+            else if (c == '\\') state_ = State::ext_quoted_pair;
+            else if (!detail::kChars.field_value[uc(c)]) return "unterminated quoted string in chunk extension";
+            return nullptr;
+        case State::ext_quoted_pair:  // quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
+            if (!detail::kChars.field_value[uc(c)]) return "unterminated quoted string in chunk extension";
+            state_ = State::ext_quoted;
+            return nullptr;
+        default:
+            return "invalid chunk extension";
+    }
+}
+
 ChunkedScanner::Result ChunkedScanner::fail(const char* why, std::size_t consumed) {
     state_ = State::failed;
     error_ = why;
@@ -44,8 +98,8 @@ ChunkedScanner::Result ChunkedScanner::fail(const char* why, std::size_t consume
 // chunked-body = *chunk last-chunk trailer-section CRLF
 // chunk        = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
 // chunk-ext    = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
-// Extensions are only bounded and checked for CTLs (their content is never interpreted); line endings are
-// strictly CRLF so that the message end is the same for every conforming parser behind the proxy.
+// Extensions are validated and bounded but never interpreted (extension_byte); line endings are strictly CRLF
+// so that the message end is the same for every conforming parser behind the proxy.
 ChunkedScanner::Result ChunkedScanner::feed(std::string_view data, std::string* payload) {
     Result r;
     if (state_ == State::failed) {
@@ -77,6 +131,7 @@ ChunkedScanner::Result ChunkedScanner::feed(std::string_view data, std::string* 
                 const int v = kHex.value[uc(c)];
                 if (v >= 0) {
                     if (size_digits_ == kMaxSizeDigits) return fail("chunk size too long", used());
+                    if ((remaining_ >> 59) != 0) return fail("chunk size too large", used());  // > 2^63-1
                     remaining_ = (remaining_ << 4) | static_cast<std::uint64_t>(v);
                     ++size_digits_;
                     ++line_length_;
@@ -85,7 +140,7 @@ ChunkedScanner::Result ChunkedScanner::feed(std::string_view data, std::string* 
                 } else if (c == '\r') {
                     state_ = State::size_lf;
                 } else if (c == ';') {
-                    state_ = State::size_ext;
+                    state_ = State::ext_pre_name;
                     ++line_length_;
                     ++extension_bytes_;
                 } else if (c == ' ' || c == '\t') {
@@ -99,34 +154,32 @@ ChunkedScanner::Result ChunkedScanner::feed(std::string_view data, std::string* 
                 ++p;
                 continue;
             }
-            case State::size_ws: {  // BWS after the size: only valid before ';'
-                const char c = *p;
-                if (c == ';') state_ = State::size_ext;
-                else if (c != ' ' && c != '\t') return fail("invalid chunk size", used());
-                if (++line_length_ > kMaxLineLength) return fail("chunk size line too long", used());
-                if (++extension_bytes_ > kMaxExtensionBytes) return fail("too many chunk extension bytes", used());
-                ++p;
-                continue;
-            }
-            case State::size_ext: {
-                // Bulk-skip ordinary extension bytes, then handle the byte that stopped the run.
-                const char* run = p;
-                while (p < end && detail::kChars.field_value[uc(*p)]) ++p;  // stops at CR, LF and other CTLs
-                line_length_ += static_cast<std::size_t>(p - run);
-                extension_bytes_ += static_cast<std::size_t>(p - run);
-                if (line_length_ > kMaxLineLength) return fail("chunk size line too long", used());
-                if (extension_bytes_ > kMaxExtensionBytes) return fail("too many chunk extension bytes", used());
-                if (p == end) continue;
-                if (*p == '\n') return fail("bare LF in chunk size line", used());
-                if (*p != '\r') return fail("invalid character in chunk extension", used());
-                state_ = State::size_lf;
+            case State::size_ws:
+            case State::ext_pre_name:
+            case State::ext_name:
+            case State::ext_after_name:
+            case State::ext_pre_value:
+            case State::ext_token_value:
+            case State::ext_quoted:
+            case State::ext_quoted_pair:
+            case State::ext_after_value: {
+                if (*p != '\r') {  // the line's CR is not part of its length
+                    if (++line_length_ > kMaxLineLength) return fail("chunk size line too long", used());
+                    if (++extension_bytes_ > kMaxExtensionBytes)
+                        return fail("too many chunk extension bytes", used());
+                }
+                if (const char* why = extension_byte(*p)) return fail(why, used());
                 ++p;
                 continue;
             }
             case State::size_lf:
                 if (*p != '\n') return fail("bare CR in chunk size line", used());
                 ++p;
-                payload_bytes_ += remaining_;
+                payload_bytes_ += remaining_;  // both <= 2^63-1 while a limit holds, so no overflow
+                if (max_payload_ != 0 && payload_bytes_ > max_payload_) {
+                    over_limit_ = true;
+                    return fail("body larger than the configured limit", used());
+                }
                 size_digits_ = 0;
                 line_length_ = 0;
                 state_ = remaining_ == 0 ? State::trailer : State::data;

@@ -25,7 +25,13 @@ public:
     // chunked coding (an HTTP/1.0 client).
     Result feed(std::string_view data, std::string* payload = nullptr);
 
-    void reset() { *this = ChunkedScanner{}; }
+    // Resets for a new message. `max_payload` (0 = none): a message whose chunk sizes add up to more is an
+    // error with over_limit() set (a request body above `limits.max_request_body`: 413, not 400).
+    void reset(std::uint64_t max_payload = 0) {
+        *this = ChunkedScanner{};
+        max_payload_ = max_payload;
+    }
+    bool over_limit() const { return over_limit_; }
     std::uint64_t payload_bytes() const { return payload_bytes_; }  // sum of chunk sizes seen
 
     // Limits against abuse: a chunk-size line (with extensions) or a trailer line longer than this is an error.
@@ -34,18 +40,26 @@ public:
     static constexpr std::size_t kMaxTrailerSize = 64 * 1024;
     // A chunk size has at most this many hex digits (leading zeros included), so it never overflows.
     static constexpr int kMaxSizeDigits = 16;
-    // Chunk extensions are never interpreted, only relayed: their bytes over the whole message are bounded so
-    // that tiny chunks with long extensions cannot multiply the work (or the bytes sent upstream).
+    // A chunk size above 2^63-1 is an error (no recipient can count that far in a signed offset).
+    static constexpr std::uint64_t kMaxChunkSize = (std::uint64_t{1} << 63) - 1;
+    // Chunk extensions are validated against RFC 9112 §7.1.1 (token / quoted-string) but never interpreted,
+    // only relayed: their bytes over the whole message are bounded so that tiny chunks with long extensions
+    // cannot multiply the work (or the bytes sent upstream).
     static constexpr std::size_t kMaxExtensionBytes = 16 * 1024;
 
 private:
-    enum class State : std::uint8_t { size, size_ws, size_ext, size_lf, data, data_cr, data_lf, trailer, trailer_lf,
-                                      trailer_line, trailer_line_lf, finished, failed };
+    enum class State : std::uint8_t { size, size_ws, ext_pre_name, ext_name, ext_after_name, ext_pre_value,
+                                      ext_token_value, ext_quoted, ext_quoted_pair, ext_after_value, size_lf, data,
+                                      data_cr, data_lf, trailer, trailer_lf, trailer_line, trailer_line_lf, finished,
+                                      failed };
     Result fail(const char* why, std::size_t consumed);
+    const char* extension_byte(char c);  // one byte of a chunk extension: advances state_, or the error text
 
     State state_ = State::size;
     std::uint64_t remaining_ = 0;  // bytes left in the current chunk's data
     std::uint64_t payload_bytes_ = 0;
+    std::uint64_t max_payload_ = 0;  // 0 = no limit
+    bool over_limit_ = false;
     std::size_t line_length_ = 0;
     std::size_t trailer_bytes_ = 0;
     std::size_t extension_bytes_ = 0;

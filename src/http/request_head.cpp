@@ -1,6 +1,7 @@
 #include "http/request_head.hpp"
 
 #include <cstring>
+#include <limits>
 
 #include "http/header_rules.hpp"
 
@@ -172,6 +173,9 @@ ParseResult parse_request_head(std::string_view buf, const Limits& limits, Reque
         if (info.te_other_coding) return fail(501, "unsupported transfer coding");
         out.framing = BodyFraming::chunked;
     } else if (info.has_content_length) {
+        // Above 2^63-1 no recipient can count the body (signed offsets): refuse rather than relay it.
+        if (info.content_length > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+            return fail(400, "Content-Length too large");
         // Content-Length: 0 is reported as framing none (no body to relay), content_length 0.
         out.content_length = info.content_length;
         out.framing = info.content_length == 0 ? BodyFraming::none : BodyFraming::content_length;

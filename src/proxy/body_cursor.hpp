@@ -12,11 +12,14 @@ namespace gisgate::proxy {
 
 class BodyCursor {
 public:
-    void start(http::BodyFraming framing, std::uint64_t content_length, bool until_close = false) {
+    // `max_chunked` (0 = none): chunk sizes adding up to more are an error with error_status() 413 (a
+    // Content-Length body is checked against the limit before it starts, from its header).
+    void start(http::BodyFraming framing, std::uint64_t content_length, bool until_close = false,
+               std::uint64_t max_chunked = 0) {
         framing_ = framing;
         remaining_ = content_length;
         until_close_ = until_close;
-        chunks_.reset();
+        chunks_.reset(max_chunked);
         error_ = nullptr;
         done_ = !until_close && (framing == http::BodyFraming::none ||
                                  (framing == http::BodyFraming::content_length && content_length == 0));
@@ -49,6 +52,7 @@ public:
 
     bool done() const { return done_; }
     const char* error() const { return error_; }
+    int error_status() const { return chunks_.over_limit() ? 413 : 400; }  // for a request body
     bool until_close() const { return until_close_; }
 
 private:

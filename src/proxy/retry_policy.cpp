@@ -26,6 +26,14 @@ Replay may_replay(const ReplayQuestion& q) {
         case Failure::connect_failed:
         case Failure::connect_timeout:
             return Replay::next_server;  // nothing was sent
+        default:
+            if (q.connection_bound) return Replay::no;
+            break;
+    }
+    switch (q.failure) {
+        case Failure::connect_failed:
+        case Failure::connect_timeout:
+            return Replay::next_server;
         case Failure::send_failed:
             // Part of the request may have been read. Only a request that is harmless twice goes again; on
             // a pooled connection the likely cause is the server having closed it while idle.

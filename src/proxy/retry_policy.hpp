@@ -32,6 +32,9 @@ struct ReplayQuestion {
     bool body_streamed = false;     // request body bytes were sent after the first write
     bool reused = false;            // the exchange ran on a pooled connection
     bool retry_on_timeout = true;   // the route's `retry_on_timeout`
+    // The exchange ran on (or was to start) a connection-bound NTLM/Negotiate handshake (private_connection.hpp):
+    // sent again on any other connection it would lose its authentication, so once sent it never goes again.
+    bool connection_bound = false;
 };
 
 Replay may_replay(const ReplayQuestion& q);

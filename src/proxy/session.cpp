@@ -12,6 +12,7 @@
 #include "proxy/body_pace.hpp"
 #include "proxy/head_writer.hpp"
 #include "proxy/job_owner.hpp"
+#include "proxy/private_connection.hpp"
 #include "proxy/sticky.hpp"
 #include "proxy/worker.hpp"
 
@@ -217,12 +218,18 @@ awaitable<bool> Session::serve_request() {
     http::redact_target(head_.target.substr(0, 1024), runtime_->config.redact_params, log_target_);
 
     // The request body (if any) starts right after the head; note what of it is already buffered.
-    request_body_.start(head_.framing, head_.content_length);
+    const std::uint64_t max_body = runtime_->config.limits.max_request_body;
+    request_body_.start(head_.framing, head_.content_length, false, max_body);
     const std::string_view after_head = client_data().substr(head_.head_size);
     body_in_buffer_ = request_body_.take(after_head);
     request_bytes_ = head_.head_size + body_in_buffer_;
     if (request_body_.error()) {
-        set_error(400, request_body_.error());
+        set_error(request_body_.error_status(), request_body_.error());
+        co_return co_await respond_error();
+    }
+    // Refused before any of the body is read or relayed; the connection closes (the body is not drained).
+    if (max_body != 0 && head_.framing == http::BodyFraming::content_length && head_.content_length > max_body) {
+        set_error(413, "request body larger than limits.max_request_body");
         co_return co_await respond_error();
     }
 
@@ -357,13 +364,29 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
         pinned_is_job_ = false;
         set_sticky_cookie_ = false;
     }
+    // Windows authentication binds the server connection: a request that starts or continues an NTLM/Negotiate
+    // handshake, or a client that already has a private connection to one of this pool's servers, stays on it.
+    const bool auth_request = request_binds_connection(head_);
+    private_exchange_ = auth_request;
+    bool pinned_private = false;
+    if (!pinned_is_job_ && !private_upstreams_.empty()) {
+        if (balance::ServerRuntime* owner = private_server_in(*pool_)) {
+            pinned_ = owner;
+            pinned_private = true;
+            set_sticky_cookie_ = false;
+        }
+    }
     for (int attempt = 0; attempt <= retries;) {
         balance::AcquireResult acquired;
         if (pinned_) {
-            acquired = co_await pool_->acquire_server(pinned_, pinned_is_job_);
+            // A draining server still serves its own jobs and the clients authenticated on it.
+            acquired = co_await pool_->acquire_server(pinned_, pinned_is_job_ || pinned_private);
             if (acquired.status == balance::AcquireStatus::no_server && !pinned_is_job_) {
-                pinned_ = nullptr;  // the sticky server left: balance normally (and issue a new cookie)
-                set_sticky_cookie_ = true;
+                // The sticky or private server left: balance normally (a new cookie; a new handshake).
+                if (pinned_private) take_private(pinned_->id).reset();
+                pinned_private = false;
+                pinned_ = nullptr;
+                set_sticky_cookie_ = pool_config.sticky == config::Sticky::cookie;
                 continue;
             }
         } else {
@@ -400,9 +423,15 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
         // A request that must not be replayed only gets a pooled connection that was idle very briefly, so a
         // server closing its idle connection cannot race with it (HAProxy's "http-reuse safe" idea).
         const bool replayable = replayable_on_stale_connection(head_.method, settings_.state_changing);
-        upstream_ = worker_.upstreams().take_idle(
-            *server_, replayable ? net::Clock::duration::max() : std::chrono::seconds(2),
-            worker_.loop().deadlines().now());
+        upstream_ = take_private(server_->id);
+        if (upstream_ && !still_open(*upstream_, *server_)) upstream_.reset();  // closed: a new handshake
+        if (upstream_) {
+            private_exchange_ = true;
+        } else if (!auth_request) {
+            upstream_ = worker_.upstreams().take_idle(
+                *server_, replayable ? net::Clock::duration::max() : std::chrono::seconds(2),
+                worker_.loop().deadlines().now());
+        }  // else a handshake message starts on a connection of its own: never a pooled one
         // A pooled connection made before a reload switched the pool's TLS on or off does not fit any more.
         if (upstream_ && upstream_->socket.tls() != (pool_->tls() != nullptr)) upstream_.reset();
         const bool reused = upstream_ != nullptr;
@@ -550,7 +579,7 @@ awaitable<Session::Attempt> Session::send_request_body() {
         end_ = n;
         const std::size_t take = request_body_.take({buf_.get(), n});
         if (request_body_.error()) {
-            set_error(400, request_body_.error());
+            set_error(request_body_.error_status(), request_body_.error());
             co_return Attempt::failed;
         }
         deadline_.arm(server_timeout, kServer);
@@ -644,8 +673,8 @@ awaitable<Session::Attempt> Session::read_response_head(bool reused) {
 
 // The retry decision for a failed exchange, in Attempt terms (proxy/retry_policy.hpp decides).
 Session::Attempt Session::replay_or_fail(Failure failure, bool reused) const {
-    const ReplayQuestion q{failure, head_.method, settings_.state_changing, body_streamed_, reused,
-                           settings_.retry_on_timeout};
+    const ReplayQuestion q{failure,  head_.method,         settings_.state_changing, body_streamed_, reused,
+                           settings_.retry_on_timeout, private_exchange_};
     switch (may_replay(q)) {
         case Replay::same_server_new_connection: return Attempt::retry_same;
         case Replay::next_server:
@@ -664,6 +693,8 @@ awaitable<bool> Session::relay_response() {
         const std::shared_ptr<const cache::Entry> entry = cache_stale_;
         co_return co_await serve_cached(*entry);
     }
+    // The server asks for (or continues) an NTLM/Negotiate handshake: this connection is now this client's.
+    if (!private_exchange_ && response_binds_connection(response_)) private_exchange_ = true;
     const auto server_timeout = settings_.server;
     const auto client_timeout = runtime_->config.timeouts.idle;
     const int status = response_.status;
@@ -799,7 +830,9 @@ void Session::finish_request_in_buffer() {
 
 void Session::release_upstream(bool reusable) {
     if (upstream_) {
-        if (reusable) {
+        if (reusable && private_exchange_) {
+            keep_private(std::move(upstream_));
+        } else if (reusable) {
             ++upstream_->requests;
             worker_.upstreams().put_idle(std::move(upstream_), pool_->config().keepalive_per_server,
                                          worker_.loop().deadlines().now());
@@ -815,6 +848,31 @@ void Session::release_upstream(bool reusable) {
         pool_->release(server_);
         server_ = nullptr;
     }
+}
+
+balance::ServerRuntime* Session::private_server_in(const balance::PoolRuntime& pool) const {
+    for (const auto& connection : private_upstreams_)
+        for (const auto& server : pool.servers())
+            if (server->id == connection->server_id) return server.get();
+    return nullptr;
+}
+
+std::unique_ptr<UpstreamConnection> Session::take_private(std::uint32_t server_id) {
+    for (auto it = private_upstreams_.begin(); it != private_upstreams_.end(); ++it) {
+        if ((*it)->server_id != server_id) continue;
+        std::unique_ptr<UpstreamConnection> connection = std::move(*it);
+        private_upstreams_.erase(it);
+        return connection;
+    }
+    return nullptr;
+}
+
+void Session::keep_private(std::unique_ptr<UpstreamConnection> connection) {
+    ++connection->requests;
+    connection->server = nullptr;  // set again when taken (a reload may replace the server)
+    take_private(connection->server_id).reset();  // one per server: a second handshake replaces the first
+    if (private_upstreams_.size() == kMaxPrivate) private_upstreams_.erase(private_upstreams_.begin());
+    private_upstreams_.push_back(std::move(connection));
 }
 
 awaitable<bool> Session::respond_error() {

@@ -6,6 +6,7 @@
 #include <array>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "balance/pool.hpp"
 #include "cache/store.hpp"
@@ -96,6 +97,11 @@ private:
     bool request_keep_alive_possible() const;
     void finish_request_in_buffer();
     void release_upstream(bool reusable);
+    // Private server connections (proxy/private_connection.hpp): the pool's server this client connection has
+    // one to, taking it out for the current request, and keeping the current one after its exchange.
+    balance::ServerRuntime* private_server_in(const balance::PoolRuntime& pool) const;
+    std::unique_ptr<UpstreamConnection> take_private(std::uint32_t server_id);
+    void keep_private(std::unique_ptr<UpstreamConnection> connection);
     std::string_view client_data() const { return {buf_.get() + begin_, end_ - begin_}; }
     void log_request(int status);
 
@@ -170,6 +176,11 @@ private:
     balance::PoolRuntime* pool_ = nullptr;
     balance::ServerRuntime* server_ = nullptr;  // holds a slot while set
     std::unique_ptr<UpstreamConnection> upstream_;
+    // Server connections authenticated (or being authenticated) by NTLM/Negotiate for this client only: never
+    // pooled, never used for anyone else, closed with this session. At most one per server, kMaxPrivate in all.
+    std::vector<std::unique_ptr<UpstreamConnection>> private_upstreams_;
+    static constexpr std::size_t kMaxPrivate = 8;
+    bool private_exchange_ = false;  // the current request's server connection is (or becomes) private
     net::BufferPool::Block up_buf_;
     std::size_t up_begin_ = 0;
     std::size_t up_end_ = 0;

@@ -9,14 +9,13 @@
 
 namespace gisgate::proxy {
 
-namespace {
 // A pooled connection is reused only if the server has sent nothing since its last complete response: not a
 // close (EOF), and not a byte. A byte here is an answer to no request in flight (a buggy server's second
 // response, or a desynchronised one); handing the connection on would deliver it to the next client as that
 // client's answer (response-queue poisoning). So every reuse pays one non-blocking recv(MSG_PEEK) — checked
 // always, however briefly the connection was idle, because a late answer can arrive at any moment — which is
 // far cheaper than keeping a read armed on every idle connection.
-bool looks_open(UpstreamConnection& c, const balance::ServerRuntime& server) {
+bool still_open(UpstreamConnection& c, const balance::ServerRuntime& server) {
     char bytes[64];
     const ssize_t n = ::recv(c.socket.native_handle(), bytes, sizeof bytes, MSG_PEEK | MSG_DONTWAIT);
     if (n > 0 || c.socket.tls_pending()) {
@@ -27,7 +26,6 @@ bool looks_open(UpstreamConnection& c, const balance::ServerRuntime& server) {
     }
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
-}  // namespace
 
 std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(const balance::ServerRuntime& server,
                                                             net::Clock::duration max_idle, net::Clock::time_point now) {
@@ -39,7 +37,7 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take_idle(const balance::Serve
     while (!stack.empty()) {
         auto c = std::move(stack.back());
         stack.pop_back();
-        if (looks_open(*c, server)) return c;
+        if (still_open(*c, server)) return c;
     }
     return nullptr;
 }

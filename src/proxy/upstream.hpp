@@ -23,6 +23,10 @@ struct UpstreamConnection {
     std::uint32_t requests = 0;  // served on this connection
 };
 
+// The check every reuse of a kept connection pays (pooled or private): the server has sent nothing since its
+// last response, neither a close nor a byte. Logs what it finds wrong with `server`'s name.
+bool still_open(UpstreamConnection& connection, const balance::ServerRuntime& server);
+
 class UpstreamPool {
 public:
     explicit UpstreamPool(asio::io_context& context) : context_(context) {}

@@ -255,7 +255,9 @@ asio::awaitable<void> serve_on(Site& site, Connection& connection, Io& io) {
         const bool counted = !control && !is_healthcheck_path(path);
         if (counted) site.start_handling();
         if (fault.mode == FaultMode::error) {
-            reply = arcgis_error(500, "Simulated failure (fault mode 'error')", 500);
+            reply = site.options.role == SimRole::portal && is_portal_healthcheck_path(path)
+                        ? portal_unavailable()
+                        : arcgis_error(500, "Simulated failure (fault mode 'error')", 500);
         } else {
             if (!control && !is_healthcheck_path(path)) {
                 // Initialised directly from co_await, so no temporary Permit (see the GCC 12 note above).
@@ -274,10 +276,21 @@ asio::awaitable<void> serve_on(Site& site, Connection& connection, Io& io) {
                     co_return;  // cancelled: the site is stopping
                 }
             }
-            try {
-                reply = route(site, req);
-            } catch (const std::exception& e) {
-                reply = arcgis_error(500, std::string("Internal error: ") + e.what(), 500);
+            const bool gated = site.options.auth_ntlm && !control && !is_healthcheck_path(path);
+            std::optional<Reply> refused;
+            if (gated) {
+                const auto authorization = msg[http::field::authorization];
+                refused = ntlm_gate(conn->auth, std::string_view(authorization.data(), authorization.size()));
+            }
+            if (refused) {
+                reply = std::move(*refused);
+            } else {
+                try {
+                    reply = route(site, req);
+                } catch (const std::exception& e) {
+                    reply = arcgis_error(500, std::string("Internal error: ") + e.what(), 500);
+                }
+                if (gated) reply.headers.emplace_back("X-Gisgate-Sim-User", conn->auth.user);
             }
         }
         unsigned status = reply.status;

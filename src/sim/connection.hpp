@@ -12,6 +12,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <memory>
 
+#include "sim/iwa.hpp"
 #include "sim/site.hpp"
 
 namespace gisgate::sim {
@@ -22,6 +23,7 @@ struct Connection {
 
     boost::beast::tcp_stream stream;
     boost::asio::steady_timer timer;  // the delay of the slow fault
+    ConnectionAuth auth;              // --auth ntlm: this connection's handshake and user
 
     // Aborts whatever the connection waits on. Call on the connection's strand.
     void close();

@@ -29,6 +29,12 @@ Reply handle_rest(Site& site, const SimRequest& req, Segments rest);
 // admin.cpp: /arcgis/admin/..., /arcgis/manager/...
 Reply handle_admin(Site& site, const SimRequest& req, Segments rest);
 Reply handle_manager(Site& site, const SimRequest& req, Segments rest);
+// portal.cpp: a Portal for ArcGIS machine (--role portal); `rest` is what follows /arcgis.
+Reply handle_portal(Site& site, const SimRequest& req, Segments rest);
+// The portal's health check while the machine is unavailable (fault mode error): HTML and 503 even for f=json.
+Reply portal_unavailable();
+bool is_portal_healthcheck_path(const std::string& path);
+
 // directories.cpp: /arcgis/rest/directories/... (export images, job output files).
 Reply handle_directories(Site& site, const SimRequest& req, Segments rest);
 

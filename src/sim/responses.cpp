@@ -24,6 +24,12 @@ Reply json_reply(const nlohmann::json& body, const Params& params, unsigned stat
     return r;
 }
 
+Reply page_reply(const nlohmann::json& body, const Params& params, const std::string& title) {
+    const std::string f = to_lower(param(params, "f", "html"));
+    if (f == "json" || f == "pjson") return json_reply(body, params);
+    return html_reply(title, "<pre>" + html_escape(body.dump(2)) + "</pre>");
+}
+
 Reply arcgis_error(int code, const std::string& message, unsigned http_status,
                    const std::vector<std::string>& details) {
     nlohmann::json body = {{"error", {{"code", code}, {"message", message}, {"details", details}}}};

@@ -29,6 +29,9 @@ struct Reply {
 // f=pjson pretty-prints, f=html wraps the JSON in a minimal page (like the Services Directory), anything
 // else is compact JSON.
 Reply json_reply(const nlohmann::json& body, const Params& params, unsigned status = 200);
+// The same for resources that ArcGIS answers in HTML when `f` is absent: the Services Directory pages,
+// rest/info and rest/info/healthcheck, and the portal's pages (only f=json|pjson gives JSON).
+Reply page_reply(const nlohmann::json& body, const Params& params, const std::string& title);
 // {"error":{"code":code,"message":message,"details":[...]}} with the given HTTP status.
 Reply arcgis_error(int code, const std::string& message, unsigned http_status,
                    const std::vector<std::string>& details = {});

@@ -16,7 +16,7 @@ Reply info(const SimRequest& req) {
                  {"soapUrl", req.base_url() + "/arcgis/services"},
                  {"secureSoapUrl", nullptr},
                  {"authInfo", {{"isTokenBasedSecurity", false}}}};
-    return json_reply(body, req.params);
+    return page_reply(body, req.params, "Server Info");
 }
 
 json service_list(const std::vector<const Service*>& services) {
@@ -32,7 +32,7 @@ Reply listing(const Site& site, const SimRequest& req, const std::string& folder
     json body = {{"currentVersion", kCurrentVersionNumber},
                  {"folders", folders},
                  {"services", service_list(site.catalog.in_folder(folder))}};
-    return json_reply(body, req.params);
+    return page_reply(body, req.params, folder.empty() ? "Folder: /" : "Folder: " + folder);
 }
 
 // Services of types the sim does not model in depth still have a description resource.
@@ -90,8 +90,8 @@ Reply handle_rest(Site& site, const SimRequest& req, Segments rest) {
     if (iequals(rest[0], "info")) {
         if (rest.size() == 1)
             return info(req);
-        if (rest.size() == 2 && iequals(rest[1], "healthcheck"))
-            return json_reply(json{{"success", true}}, req.params);
+        if (rest.size() == 2 && iequals(rest[1], "healthcheck"))  // HTML unless f=json: judge it by the status
+            return page_reply(json{{"success", true}}, req.params, "Health Check");
         return not_found();
     }
     if (iequals(rest[0], "services"))

@@ -8,10 +8,16 @@ bool is_sim_control_path(const std::string& path) {
     return path == "/sim" || path.rfind("/sim/", 0) == 0;
 }
 
+bool is_portal_healthcheck_path(const std::string& path) {
+    auto seg = split_path(path);
+    return seg.size() == 3 && seg[0] == "arcgis" && iequals(seg[1], "portaladmin") && iequals(seg[2], "healthCheck");
+}
+
 bool is_healthcheck_path(const std::string& path) {
     auto seg = split_path(path);
-    return seg.size() == 4 && seg[0] == "arcgis" && iequals(seg[1], "rest") && iequals(seg[2], "info") &&
-           iequals(seg[3], "healthcheck");
+    return (seg.size() == 4 && seg[0] == "arcgis" && iequals(seg[1], "rest") && iequals(seg[2], "info") &&
+            iequals(seg[3], "healthcheck")) ||
+           is_portal_healthcheck_path(path);
 }
 
 Reply route(Site& site, const SimRequest& req) {
@@ -29,6 +35,8 @@ Reply route(Site& site, const SimRequest& req) {
     if (seg.empty() || seg[0] != "arcgis")
         return text_reply(404, "Not Found\n");
     Segments rest = Segments(seg).subspan(1);
+    if (site.options.role == SimRole::portal)
+        return handle_portal(site, req, rest);
     if (rest.empty())
         return html_reply("ArcGIS Server (gisgate sim " + site.options.name + ")",
                           "<a href=\"/arcgis/rest/services\">Services Directory</a>");

@@ -9,9 +9,17 @@
 
 namespace gisgate::sim {
 
+// What the simulated machine is: an ArcGIS Server site (/arcgis/rest, /arcgis/admin, /arcgis/manager) or a
+// Portal for ArcGIS machine (/arcgis/sharing/rest, /arcgis/portaladmin, /arcgis/home).
+enum class SimRole { server, portal };
+
 struct SimOptions {
     std::string listen = "127.0.0.1:6081";  // port 0 = ephemeral; the bound address is logged
     std::string name = "site-a";            // sent as X-Gisgate-Sim-Site on every response
+    SimRole role = SimRole::server;
+    // --auth ntlm: Windows authentication (NTLM, connection-bound) in front of everything but the health check
+    // and /sim/* (sim/iwa.hpp). Kept as a bool here so this header stays free of the NTLM code.
+    bool auth_ntlm = false;
     std::string catalog_file;               // YAML or JSON catalog; empty = built-in default
     unsigned instances = 0;                 // requests executing at once; 0 = number of cores
     unsigned threads = 0;                   // event-loop threads; 0 = min(2, cores)

@@ -68,7 +68,7 @@ TEST(ConfigErrors, UnknownKeyInLimits) {
     EXPECT_TRUE(fails_at(R"(
 limits:
   max_header: 1KB
-)", 2, 3, "unknown key 'max_header' in limits (expected one of: max_request_line, max_header_size, max_headers, max_connections, max_connections_per_ip)"));
+)", 2, 3, "unknown key 'max_header' in limits (expected one of: max_request_line, max_header_size, max_headers, max_request_body, max_connections, max_connections_per_ip)"));
 }
 
 TEST(ConfigErrors, UnknownKeyInListener) {
@@ -289,6 +289,9 @@ limits:
     EXPECT_TRUE(fails_at("limits: { max_header_size: 0 }\n", 1, 28, "must be from 1 to"));
     EXPECT_TRUE(fails_at("limits: { max_headers: 10KB }\n", 1, 24,
                          "'max_headers' must be an integer from 1 to 4294967295, got '10KB'"));
+    EXPECT_TRUE(fails_at("limits: { max_request_body: 9223372036854775808 }\n", 1, 29,
+                         "'max_request_body' must be from 0 to 9223372036854775807 bytes"));
+    EXPECT_TRUE(fails_at("limits: { max_request_body: -1 }\n", 1, 29, "'max_request_body' is not a valid size"));
 }
 
 TEST(ConfigErrors, BadEndpoint) {

@@ -55,10 +55,11 @@ pools:
 TEST(Loader, ReadsRobustnessKeys) {
     const Config c = load(R"(
 timeouts: { body: 20s, body_min_rate: 1KB }
-limits: { max_connections: 2000, max_connections_per_ip: 50 }
+limits: { max_connections: 2000, max_connections_per_ip: 50, max_request_body: 100MB }
 listeners: [{ name: a, bind: 127.0.0.1:1, routes: [{ prefix: /, pool: p }] }]
 pools: [{ name: p, servers: [{ name: s, address: 127.0.0.1:1 }] }]
 )");
+    EXPECT_EQ(c.limits.max_request_body, 100u << 20);
     EXPECT_EQ(c.timeouts.body, std::chrono::seconds(20));
     EXPECT_EQ(c.timeouts.body_min_rate, 1024u);
     EXPECT_EQ(c.limits.max_connections, 2000u);
@@ -72,6 +73,12 @@ pools: [{ name: p, servers: [{ name: s, address: 127.0.0.1:1 }] }]
 )");
     EXPECT_EQ(off.timeouts.body_min_rate, 0u);
     EXPECT_EQ(off.limits.max_connections, 0u);
+    EXPECT_EQ(off.limits.max_request_body, 4ull << 30);  // the default: 4 GiB
+    EXPECT_EQ(load(R"(
+limits: { max_request_body: 0 }
+listeners: [{ name: a, bind: 127.0.0.1:1, routes: [{ prefix: /, pool: p }] }]
+pools: [{ name: p, servers: [{ name: s, address: 127.0.0.1:1 }] }]
+)").limits.max_request_body, 0u);
 }
 
 TEST(Loader, ReadsEveryKey) {

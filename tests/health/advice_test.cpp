@@ -63,6 +63,29 @@ TEST(Advice, ExpectationsAreShown) {
     EXPECT_NE(a.lines[0].find("expecting status 200 and '\"success\"' in the body"), std::string::npos) << a.lines[0];
 }
 
+// ArcGIS answers rest/info/healthcheck and portaladmin/healthCheck in HTML unless f=json: a body match without
+// it would keep every server down.
+TEST(Advice, WarnsAboutExpectBodyWithoutFJson) {
+    config::HealthConfig h;
+    h.expect_body = "\"success\"";
+    const Advice bare = advise(with_pool(h));
+    EXPECT_TRUE(has(bare.warnings, "pool gis: health expect_body '\"success\"' on GET /arcgis/rest/info/healthcheck "
+                                   "without f=json")) << joined(bare.warnings);
+    for (const char* path : {"/arcgis/rest/info/healthcheck?f=html", "/arcgis/portaladmin/healthCheck?ff=json",
+                             "/arcgis/rest/info/healthcheck?x=1&f=jsonx"}) {
+        h.path = path;
+        EXPECT_TRUE(has(advise(with_pool(h)).warnings, "without f=json")) << path;
+    }
+    for (const char* path : {"/arcgis/rest/info/healthcheck?f=json", "/arcgis/portaladmin/healthCheck?f=PJSON",
+                             "/arcgis/rest/info/healthcheck?a=b&F=Json"}) {
+        h.path = path;
+        EXPECT_FALSE(has(advise(with_pool(h)).warnings, "f=json")) << path;
+    }
+    h.expect_body.clear();  // judged by status: no warning whatever the path
+    h.path = "/arcgis/rest/info/healthcheck";
+    EXPECT_TRUE(advise(with_pool(h)).warnings.empty());
+}
+
 TEST(Advice, WarnsAboutAShortTimeout) {
     config::HealthConfig h;
     h.timeout = 2s;

@@ -174,10 +174,75 @@ TEST(Chunked, FeedAfterDoneAndReset) {
 
 TEST(Chunked, LargeChunkSizeIsNeedMoreNotOverflow) {
     ChunkedScanner s;
-    const auto r = s.feed("ffffffffffffffff\r\nabc");  // 16 digits: the maximum, 2^64-1 bytes pending
+    const auto r = s.feed("7fffffffffffffff\r\nabc");  // 2^63-1 bytes pending: the largest size accepted
     EXPECT_EQ(r.status, Status::need_more);
     EXPECT_EQ(r.consumed, 21u);
-    EXPECT_EQ(s.payload_bytes(), 0xffffffffffffffffull);
+    EXPECT_EQ(s.payload_bytes(), 0x7fffffffffffffffull);
+}
+
+// Sizes that overflow 63 bits are refused (relayed today before the fix: 16 hex digits were accepted up to
+// 2^64-1), with leading zeros still allowed.
+TEST(Chunked, ChunkSizeAbove63BitsIsAnError) {
+    for (const char* size : {"8000000000000000", "ffffffffffffffff", "80000000000000000"}) {
+        ChunkedScanner s;
+        const auto r = s.feed(std::string(size) + "\r\n");
+        EXPECT_EQ(r.status, Status::error) << size;
+    }
+    ChunkedScanner zeros;
+    EXPECT_EQ(zeros.feed("000000000000000a\r\n0123456789\r\n0\r\n\r\n").status, Status::done);
+}
+
+// limits.max_request_body for a chunked body: the running total of chunk sizes, before their data arrives.
+TEST(Chunked, PayloadLimitIsCheckedOnTheRunningTotal) {
+    ChunkedScanner s;
+    s.reset(10);
+    EXPECT_EQ(s.feed("5\r\nhello\r\n5\r\nworld\r\n").status, Status::need_more);  // exactly 10: fine
+    const auto r = s.feed("1\r\n");
+    ASSERT_EQ(r.status, Status::error);
+    EXPECT_TRUE(s.over_limit());
+    ChunkedScanner huge;
+    huge.reset(1024);
+    const auto h = huge.feed("7fffffffffffffff\r\n");
+    EXPECT_EQ(h.status, Status::error);
+    EXPECT_TRUE(huge.over_limit());
+    ChunkedScanner framing;  // a framing error is not a size error
+    framing.reset(1024);
+    EXPECT_EQ(framing.feed("zz\r\n").status, Status::error);
+    EXPECT_FALSE(framing.over_limit());
+}
+
+// RFC 9112 §7.1.1: chunk-ext = *( BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ] ). Malformed
+// extensions are refused, not relayed (the unterminated quoted string was relayed before the fix).
+TEST(Chunked, MalformedExtensionsAreErrors) {
+    for (const std::string& bad : {"5;name=\"\r\nhello\r\n0\r\n\r\n"s,   // unterminated quoted string
+                                  "5;name=\"ab\r\n\"\r\nhello\r\n0\r\n\r\n"s,  // CRLF inside the quotes
+                                  "5;name=\"a\\\r\nhello\r\n0\r\n\r\n"s,  // quoted-pair of CR
+                                  "5;\r\nhello\r\n0\r\n\r\n"s,           // ';' without a name
+                                  "5;=v\r\nhello\r\n0\r\n\r\n"s,         // value without a name
+                                  "5;a=\r\nhello\r\n0\r\n\r\n"s,         // '=' without a value
+                                  "5;a b\r\nhello\r\n0\r\n\r\n"s,        // two tokens
+                                  "5;a=b c\r\nhello\r\n0\r\n\r\n"s,      // two values
+                                  "5;a=\"x\"y\r\nhello\r\n0\r\n\r\n"s,   // text after the quoted string
+                                  "5;a(b)\r\nhello\r\n0\r\n\r\n"s,       // separators in a token
+                                  "5;a=\"\x01\"\r\nhello\r\n0\r\n\r\n"s, // CTL in the quoted string
+                                  "5;a\nhello\r\n0\r\n\r\n"s}) {          // bare LF
+        ChunkedScanner whole;
+        EXPECT_EQ(whole.feed(bad).status, Status::error) << bad;
+        EXPECT_EQ(scan_in_steps(bad, 1).status, Status::error) << "byte at a time: " << bad;
+    }
+}
+
+TEST(Chunked, WellFormedExtensionsInEveryForm) {
+    for (const std::string& good : {"5;a\r\nhello\r\n0\r\n\r\n"s, "5 ;a\r\nhello\r\n0\r\n\r\n"s,
+                                   "5; a = b\r\nhello\r\n0\r\n\r\n"s, "5;a=\"\"\r\nhello\r\n0\r\n\r\n"s,
+                                   "5;a=\"x;y=\\\"z\\\\\"\r\nhello\r\n0\r\n\r\n"s,
+                                   "5;a=b;c;d=\"e\" \r\nhello\r\n0;x=1\r\n\r\n"s,
+                                   "5;a=\"\xc3\xa9\t \"\r\nhello\r\n0\r\n\r\n"s}) {
+        ChunkedScanner whole;
+        const auto r = whole.feed(good);
+        EXPECT_EQ(r.status, Status::done) << good << ": " << (r.error ? r.error : "");
+        EXPECT_EQ(scan_in_steps(good, 1).status, Status::done) << "byte at a time: " << good;
+    }
 }
 
 TEST(Chunked, ErrorsAreSticky) {

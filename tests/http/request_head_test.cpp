@@ -99,12 +99,19 @@ TEST(RequestHead, ContentLengthZeroIsNoBody) {
     EXPECT_EQ(head.content_length, 0u);
 }
 
+// 2^63-1 is the largest body length any recipient can count; above it the request is refused, not relayed.
 TEST(RequestHead, ContentLengthLargestValue) {
     RequestHead head;
-    ASSERT_EQ(parse("PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: 18446744073709551615\r\n\r\n", head).status,
+    ASSERT_EQ(parse("PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: 9223372036854775807\r\n\r\n", head).status,
               ParseStatus::complete);
-    EXPECT_EQ(head.content_length, 18446744073709551615ull);
+    EXPECT_EQ(head.content_length, 9223372036854775807ull);
     EXPECT_EQ(head.method, Method::put);
+    for (const char* length : {"9223372036854775808", "18446744073709551615"}) {
+        RequestHead over;
+        const auto r = parse(std::string("PUT /x HTTP/1.1\r\nHost: h\r\nContent-Length: ") + length + "\r\n\r\n", over);
+        EXPECT_EQ(r.status, ParseStatus::error) << length;
+        EXPECT_EQ(r.error_status, 400) << length;
+    }
 }
 
 TEST(RequestHead, IdenticalContentLengthsAccepted) {

@@ -130,6 +130,18 @@ TEST(Enterprise, ExampleConfigIsValid) {
     auto check = ChildProcess::start({"check", "-c", config});
     ASSERT_EQ(check->wait_exit(), 0) << check->output();
     EXPECT_NE(check->output().find("# listener public: /server/admin (as sent)"), std::string::npos) << check->output();
+    // Every expect_body of the example asks for JSON, so no health warning; without f=json there would be one.
+    EXPECT_EQ(check->output().find("without f=json"), std::string::npos) << check->output();
+    std::string html_checks = read_text(config);
+    for (std::size_t at; (at = html_checks.find("healthcheck?f=json")) != std::string::npos;)
+        html_checks.replace(at, 18, "healthcheck");
+    const std::string bad = write_temp_file(dir + "/html-checks.yaml", html_checks);
+    auto warned = ChildProcess::start({"check", "-c", bad});
+    ASSERT_EQ(warned->wait_exit(), 0) << warned->output();
+    EXPECT_NE(warned->output().find("warning: pool hosting: health expect_body '\"success\"' on GET "
+                                    "/arcgis/rest/info/healthcheck without f=json"),
+              std::string::npos)
+        << warned->output();
 
     const config::Config c = config::load_file(config);
     ASSERT_EQ(c.listeners.size(), 4u);

@@ -16,20 +16,7 @@ using namespace std::chrono_literals;
 // One worker, so every request reuses the same worker's pooled connections: the most chances for a stray
 // answer to be handed on.
 Proxy proxy_for(const HostileOrigin& origin, const std::string& server_timeout = "5s") {
-    return start_proxy(fmt::format(R"(workers: 1
-access_log: off
-listeners:
-  - name: public
-    bind: 127.0.0.1:0
-    routes:
-      - {{ prefix: /, pool: origin }}
-pools:
-  - name: origin
-    timeouts: {{ server: {} }}
-    health: {{ enabled: false }}
-    servers: [{{ name: hostile, address: 127.0.0.1:{} }}]
-)",
-                                   server_timeout, origin.port()));
+    return start_proxy(single_origin_config(origin.port(), fmt::format("    timeouts: {{ server: {} }}\n", server_timeout)));
 }
 
 // Clients A, B, C, each on a new connection, `rounds` times; every answer must be the client's own.

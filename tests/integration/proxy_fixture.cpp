@@ -46,6 +46,22 @@ pools:
                        top_keys, listener_keys, pool_keys, servers_yaml(sims, server_keys));
 }
 
+std::string single_origin_config(int port, const std::string& pool_keys, const std::string& top_keys) {
+    return fmt::format(R"(workers: 1
+access_log: off
+{}listeners:
+  - name: public
+    bind: 127.0.0.1:0
+    routes:
+      - {{ prefix: /, pool: origin }}
+pools:
+  - name: origin
+{}    health: {{ enabled: false }}
+    servers: [{{ name: origin, address: 127.0.0.1:{} }}]
+)",
+                       top_keys, pool_keys, port);
+}
+
 void set_fault(const Sim& sim, const std::string& mode, int delay_ms) {
     HttpClient c(sim.port);
     const auto r = c.request("POST", "/sim/fault", {{"Content-Type", "application/json"}},

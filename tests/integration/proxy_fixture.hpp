@@ -36,6 +36,11 @@ std::string basic_config(const std::vector<Sim*>& sims, const std::string& pool_
                          const std::string& listener_keys = "", const std::string& top_keys = "",
                          const std::map<std::string, std::string>& server_keys = {});
 
+// One worker, no access log, one `public` listener sending every path to pool `origin`: one server at
+// 127.0.0.1:`port` with health checks off (a test origin that is not a sim). `pool_keys` (already indented YAML
+// lines of the pool) and `top_keys` (top-level lines) as in basic_config.
+std::string single_origin_config(int port, const std::string& pool_keys = "", const std::string& top_keys = "");
+
 // POST /sim/fault to a sim directly.
 void set_fault(const Sim& sim, const std::string& mode, int delay_ms = 0);
 

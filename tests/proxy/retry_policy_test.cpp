@@ -63,6 +63,21 @@ TEST(RetryPolicy, Table) {
     }
 }
 
+// A request on a private (NTLM/Negotiate) server connection never goes again once sent: on any other connection
+// it would lose the handshake, or the user. Before anything was sent it may still go to the next server.
+TEST(RetryPolicy, ConnectionBoundExchangesAreNeverReplayed) {
+    for (const Failure f : {Failure::send_failed, Failure::closed_without_answer, Failure::timed_out_without_answer}) {
+        for (const bool reused : {false, true}) {
+            ReplayQuestion q{f, Method::get, false, false, reused, true, true};
+            EXPECT_EQ(may_replay(q), Replay::no) << static_cast<int>(f) << " reused " << reused;
+            q.connection_bound = false;
+            EXPECT_NE(may_replay(q), Replay::no) << static_cast<int>(f) << " reused " << reused;
+        }
+    }
+    for (const Failure f : {Failure::connect_failed, Failure::connect_timeout})
+        EXPECT_EQ(may_replay({f, Method::get, false, false, false, true, true}), Replay::next_server);
+}
+
 bool state_changing(const char* path) { return is_state_changing(gis::classify(path), path); }
 
 TEST(RetryPolicy, StateChangingOperations) {

@@ -12,8 +12,26 @@ TEST_F(SimTest, HealthcheckSucceedsAndNamesTheSite) {
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.header("X-Gisgate-Sim-Site"), "site-a");
     EXPECT_EQ(parse_json(r), json({{"success", true}}));
-    // Without f as well.
-    EXPECT_EQ(parse_json(http_get(port(), "/arcgis/rest/info/healthcheck"))["success"], true);
+}
+
+// As ArcGIS: the health check, rest/info and the Services Directory pages answer HTML unless f=json|pjson.
+TEST_F(SimTest, DirectoryPagesAreHtmlUnlessFJson) {
+    for (const char* path : {"/arcgis/rest/info/healthcheck", "/arcgis/rest/info", "/arcgis/rest/services",
+                             "/arcgis/rest/services/Maps"}) {
+        for (const char* query : {"", "?f=html", "?F=HTML"}) {
+            const HttpResponse r = http_get(port(), std::string(path) + query);
+            EXPECT_EQ(r.status, 200) << path << query;
+            EXPECT_EQ(r.header("Content-Type"), "text/html; charset=utf-8") << path << query;
+            EXPECT_NE(r.body.find("<html>"), std::string::npos) << path << query;
+        }
+        for (const char* query : {"?f=json", "?f=pjson", "?f=JSON"}) {
+            const HttpResponse r = http_get(port(), std::string(path) + query);
+            EXPECT_EQ(r.status, 200) << path << query;
+            EXPECT_TRUE(parse_json(r).is_object()) << path << query;
+        }
+    }
+    // Service resources default to JSON, as they do in ArcGIS clients' eyes (they always send f=json anyway).
+    EXPECT_TRUE(parse_json(http_get(port(), "/arcgis/rest/services/Maps/Parcels/FeatureServer/0/query")).is_object());
 }
 
 TEST_F(SimTest, EveryResponseCarriesTheSiteHeader) {
@@ -189,7 +207,7 @@ TEST_F(SimTest, KeepAliveAndPipelining) {
     EXPECT_EQ(c.request("GET", "/arcgis/rest/services?f=json").status, 200);
     EXPECT_EQ(c.local_port(), local);
     std::string two =
-        "GET /arcgis/rest/info/healthcheck HTTP/1.1\r\nHost: x\r\n\r\n"
+        "GET /arcgis/rest/info/healthcheck?f=json HTTP/1.1\r\nHost: x\r\n\r\n"
         "GET /arcgis/rest/services/Maps?f=json HTTP/1.1\r\nHost: x\r\n\r\n";
     c.send_raw(two);
     HttpResponse first = c.read_response();

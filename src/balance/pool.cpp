@@ -41,14 +41,14 @@ bool PoolRuntime::take_slot(ServerRuntime* server) {
 void PoolRuntime::collect_candidates(const TriedSet& tried, std::vector<ServerRuntime*>& out) const {
     out.clear();
     for (const auto& s : servers_)
-        if (!s->backup && s->usable() && !tried.contains(s->id)) out.push_back(s.get());
+        if (!s->backup && may_serve(*s) && !tried.contains(s->id)) out.push_back(s.get());
     if (!out.empty()) return;
     // Standby servers take traffic only while no primary is up (tried primaries count as up: a retry
     // must not spill onto the standby site while the primary site still serves).
     for (const auto& s : servers_)
-        if (!s->backup && s->usable()) return;
+        if (!s->backup && may_serve(*s)) return;
     for (const auto& s : servers_)
-        if (s->backup && s->usable() && !tried.contains(s->id)) out.push_back(s.get());
+        if (s->backup && may_serve(*s) && !tried.contains(s->id)) out.push_back(s.get());
 }
 
 AcquireResult PoolRuntime::try_acquire(unsigned worker, const TriedSet& tried) {
@@ -73,22 +73,10 @@ AcquireResult PoolRuntime::try_acquire(unsigned worker, const TriedSet& tried) {
     return {AcquireStatus::queue_full, nullptr};
 }
 
-awaitable<AcquireResult> PoolRuntime::acquire(unsigned worker, const TriedSet& tried) {
-    AcquireResult result = try_acquire(worker, tried);
-    if (result.status != AcquireStatus::queue_full) co_return result;
-    co_return co_await wait_in_queue(tried, nullptr, worker);
-}
-
-awaitable<AcquireResult> PoolRuntime::acquire_server(ServerRuntime* server, bool allow_drain) {
-    const AdminState admin = server->admin.load();
-    const bool serving = server->weight > 0 && server->healthy.load() &&
-                         (admin == AdminState::ready || (allow_drain && admin == AdminState::drain));
-    if (!serving) co_return AcquireResult{AcquireStatus::no_server, nullptr};
-    if (take_slot(server)) {
-        server->requests_total.fetch_add(1, std::memory_order_relaxed);
-        co_return AcquireResult{AcquireStatus::granted, server};
-    }
-    co_return co_await wait_in_queue(TriedSet{}, server, 0);
+bool PoolRuntime::try_take(ServerRuntime* server) {
+    if (!take_slot(server)) return false;
+    server->requests_total.fetch_add(1, std::memory_order_relaxed);
+    return true;
 }
 
 awaitable<AcquireResult> PoolRuntime::wait_in_queue(const TriedSet& tried, ServerRuntime* only, unsigned worker) {
@@ -141,12 +129,13 @@ awaitable<AcquireResult> PoolRuntime::wait_in_queue(const TriedSet& tried, Serve
 }
 
 bool PoolRuntime::hand_to_waiter_locked(ServerRuntime* server, bool slot_already_held) {
-    // A draining server takes no new balanced requests, but still serves those pinned to it (its own jobs).
-    const bool usable = server->usable();
-    if (!usable && !(server->healthy.load() && server->admin.load() == AdminState::drain)) return false;
+    // A draining server takes no new balanced requests, but still serves those pinned to it (its own jobs, its
+    // private connections; a cookie's waiter too, which is already queued for it).
+    const bool balanced = may_serve(*server);
+    if (!balanced && !may_serve(*server, true)) return false;
     for (auto it = queue_->waiters.begin(); it != queue_->waiters.end(); ++it) {
         const auto& waiter = *it;
-        if (waiter->only ? waiter->only != server : !usable) continue;
+        if (waiter->only ? waiter->only != server : !balanced) continue;
         // A waiter may only get a server of the runtime it acquires from (after a reload the old and new
         // runtimes share this queue, but a changed server is a different object in each).
         if (waiter->tried.contains(server->id) || !waiter->pool->has_server(server)) continue;

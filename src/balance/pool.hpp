@@ -80,14 +80,14 @@ public:
     std::span<const std::shared_ptr<ServerRuntime>> servers() const { return servers_; }
     ServerRuntime* find_server(std::string_view name) const;
 
-    // Picks a server for a request on `worker` and takes a slot on it, waiting in the queue when all are busy.
-    awaitable<AcquireResult> acquire(unsigned worker, const TriedSet& tried);
-    // A slot on one given server (it owns a geoprocessing job, or a sticky cookie names it), waiting in the
-    // pool's queue while that server is at its limit. no_server when it takes no traffic at all.
-    // `allow_drain`: a draining server still serves what only it can (its own jobs).
-    awaitable<AcquireResult> acquire_server(ServerRuntime* server, bool allow_drain);
-    // Non-waiting part of acquire(): a granted slot, or no_server, or queue_full meaning "all busy".
+    // The building blocks of balance::select() (select.hpp), which is what requests call.
+    // Picks a server for a request on `worker` and takes a slot on it: granted, no_server, or queue_full
+    // meaning "all busy".
     AcquireResult try_acquire(unsigned worker, const TriedSet& tried);
+    // A slot on this one server if it has one free (and counts the request on it).
+    bool try_take(ServerRuntime* server);
+    // Waits in the pool's FIFO queue for a slot on `only`, or on any server not in `tried` when `only` is null.
+    awaitable<AcquireResult> wait_in_queue(const TriedSet& tried, ServerRuntime* only, unsigned worker);
     // Gives a slot back; hands it straight to the first queued request that may use this server.
     void release(ServerRuntime* server);
 
@@ -103,7 +103,6 @@ public:
 private:
 
     bool take_slot(ServerRuntime* server);
-    awaitable<AcquireResult> wait_in_queue(const TriedSet& tried, ServerRuntime* only, unsigned worker);
     // Usable servers not yet tried: primaries if any is usable, else backups.
     void collect_candidates(const TriedSet& tried, std::vector<ServerRuntime*>& out) const;
     bool hand_to_waiter_locked(ServerRuntime* server, bool slot_already_held);

@@ -50,11 +50,6 @@ struct ServerRuntime {
     alignas(64) std::atomic<std::uint32_t> active{0};
     alignas(64) std::atomic<std::uint64_t> requests_total{0};
 
-    // Takes new requests (capacity is checked separately).
-    bool usable() const {
-        return weight > 0 && healthy.load(std::memory_order_relaxed) &&
-               admin.load(std::memory_order_relaxed) == AdminState::ready;
-    }
     ServerState state() const {
         const AdminState a = admin.load(std::memory_order_relaxed);
         if (a == AdminState::maint) return ServerState::maint;
@@ -62,5 +57,14 @@ struct ServerRuntime {
         return healthy.load(std::memory_order_relaxed) ? ServerState::up : ServerState::down;
     }
 };
+
+// The one answer to "may this server take a new request?" (capacity is checked separately, by the pool): it is
+// in service (weight above 0, healthy) and ready, or draining while the request is one only it can serve
+// (`pinned`: its own geoprocessing job, or the client's private NTLM/Negotiate connection to it).
+inline bool may_serve(const ServerRuntime& server, bool pinned = false) {
+    if (server.weight == 0 || !server.healthy.load(std::memory_order_relaxed)) return false;
+    const AdminState admin = server.admin.load(std::memory_order_relaxed);
+    return admin == AdminState::ready || (pinned && admin == AdminState::drain);
+}
 
 }  // namespace gisgate::balance

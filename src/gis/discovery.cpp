@@ -85,9 +85,9 @@ void apply(State& state, const std::string& pool, const Catalog& catalog, const 
 std::vector<std::shared_ptr<balance::ServerRuntime>> candidates(const balance::PoolRuntime& pool) {
     std::vector<std::shared_ptr<balance::ServerRuntime>> out;
     for (const auto& s : pool.servers())
-        if (s->usable()) out.push_back(s);
+        if (balance::may_serve(*s)) out.push_back(s);
     for (const auto& s : pool.servers())
-        if (!s->usable() && s->healthy.load(std::memory_order_relaxed)) out.push_back(s);
+        if (!balance::may_serve(*s) && s->healthy.load(std::memory_order_relaxed)) out.push_back(s);
     return out;
 }
 

@@ -1,6 +1,7 @@
-// Service discovery for clusters (seed 002: "the request is forwarded to the cluster containing the
-// service"): periodically reads each pool's catalog and publishes which pools host which service, so a
-// service moved between clusters needs no config change. Control thread; workers read the published map.
+// Service discovery for clusters (the vendor's guide to multiple-machine deployments with GIS server clusters:
+// "the request is forwarded to the cluster containing the service"): periodically reads each pool's catalog and
+// publishes which pools host which service, so a service moved between clusters needs no config change. Control
+// thread; workers read the published map.
 #pragma once
 
 #include <atomic>

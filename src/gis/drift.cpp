@@ -92,7 +92,7 @@ void notice_admin_changes(const balance::PoolRuntime& pool, PoolStatus& ps) {
 std::size_t usable_count(const balance::PoolRuntime& pool, const ServerRuntime* except = nullptr) {
     std::size_t n = 0;
     for (const auto& s : pool.servers())
-        if (s.get() != except && s->usable()) ++n;
+        if (s.get() != except && balance::may_serve(*s)) ++n;
     return n;
 }
 

@@ -36,8 +36,8 @@ std::string span_text(milliseconds d) {
 std::string describe(const config::PoolConfig& pool) {
     const config::HealthConfig& h = pool.health;
     // A server that starts failing just after a good check fails its next `fall` checks: the last of them
-    // starts (fall-1)×interval..fall×interval later and may take `timeout` to fail (seed 003: 30 s × 5 gives
-    // a worst case of about 2m30s).
+    // starts (fall-1)×interval..fall×interval later and may take `timeout` to fail (the vendor's
+    // high-availability load-balancing guide, health-check settings: 30 s × 5 gives a worst case of about 2m30s).
     const milliseconds fastest = h.interval * static_cast<std::int64_t>(h.fall > 0 ? h.fall - 1 : 0);
     const milliseconds slowest = h.interval * static_cast<std::int64_t>(h.fall) + h.timeout;
     const milliseconds rejoin = h.interval * static_cast<std::int64_t>(h.rise);

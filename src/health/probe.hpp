@@ -78,7 +78,8 @@ private:
     std::array<char, 16 * 1024> buffer_{};
 };
 
-// Refused, reset or unreachable: nothing is listening (seed 003's "truly dead", not merely slow).
+// Refused, reset or unreachable: nothing is listening ("truly dead", not merely slow, in the vendor's
+// high-availability load-balancing guide, health-check settings).
 bool means_dead(const error_code& ec);
 
 }  // namespace gisgate::health

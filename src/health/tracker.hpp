@@ -1,8 +1,9 @@
 // The up/down state machine of one server, pure (no sockets, no clock) so every sequence can be unit-tested.
 //
-// Seed 003 distinguishes a slow server from a dead one: a timeout or a bad answer may be a CPU spike on a busy
-// GIS server, so it takes `fall` consecutive failures to go down; a refused or reset connection means nothing is
-// listening, so the server goes down at once. Either way a down server needs `rise` consecutive good checks.
+// The vendor's high-availability load-balancing guide (health-check settings) distinguishes a slow server from a
+// dead one: a timeout or a bad answer may be a CPU spike on a busy GIS server, so it takes `fall` consecutive
+// failures to go down; a refused or reset connection means nothing is listening, so the server goes down at once.
+// Either way a down server needs `rise` consecutive good checks.
 #pragma once
 
 #include <cstdint>

@@ -51,6 +51,48 @@ Replay may_replay(const ReplayQuestion& q) {
     return Replay::no;
 }
 
+std::string job_owner_unavailable(std::string_view job_id, std::string_view server, std::string_view why) {
+    std::string m = "geoprocessing job ";
+    m.append(job_id).append(" belongs to server ").append(server).append(", which is ").append(why);
+    return m;
+}
+
+RetryDecision decide_retry(const RetryContext& c) {
+    using Action = RetryDecision::Action;
+    const Failure f = c.replay.failure;
+    const bool timeout = f == Failure::connect_timeout || f == Failure::timed_out_without_answer;
+    const bool connect = f == Failure::connect_failed || f == Failure::connect_timeout;
+    switch (may_replay(c.replay)) {
+        case Replay::same_server_new_connection:
+            // A pooled connection the server had closed: not its failure, but not forever either.
+            if (c.stale_retries >= 4) return {Action::fail, 502, "server keeps closing connections"};
+            return {Action::retry_same, 0, {}};
+        case Replay::next_server: {
+            std::string what(c.server);
+            if (connect) what.append(": ").append(c.detail.empty() ? std::string_view("connect failed") : c.detail);
+            else if (f == Failure::send_failed) what += ": failed while receiving the request";
+            else what += f == Failure::timed_out_without_answer ? ": no answer within the server timeout"
+                                                                : ": closed without answering";
+            const int status = timeout ? 504 : 502;
+            if (!c.job_id.empty())
+                return {Action::fail, connect ? 503 : status,
+                        job_owner_unavailable(c.job_id, c.server, connect ? "unreachable" : "failing")};
+            if (c.attempt + 1 > c.retries) return {Action::fail, status, "no server reachable: " + what};
+            return {Action::retry_other, status, std::move(what)};
+        }
+        case Replay::no: break;
+    }
+    switch (f) {
+        case Failure::send_failed: return {Action::fail, 502, "server failed while receiving the request"};
+        case Failure::timed_out_without_answer: return {Action::fail, 504, "server did not answer in time"};
+        case Failure::closed_without_answer:
+            return {Action::fail, 502, "server closed the connection without answering"};
+        case Failure::connect_failed:
+        case Failure::connect_timeout: break;  // always next_server above
+    }
+    return {Action::fail, 502, "no server reachable"};
+}
+
 bool is_state_changing(const gis::Classification& c, std::string_view path) {
     if (c.operation.empty()) return false;
     if (iequal(c.operation, "execute") || iequal(c.operation, "submitJob")) return iequal(c.type, "GPServer");

@@ -4,6 +4,8 @@
 // of CPU on a GIS server, whatever its method (GPServer execute and submitJob, uploads, feature edits).
 #pragma once
 
+#include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "gis/classify.hpp"
@@ -38,6 +40,31 @@ struct ReplayQuestion {
 };
 
 Replay may_replay(const ReplayQuestion& q);
+
+// The whole decision after a failed attempt, for the HTTP and the TCP path alike: may_replay() plus the request's
+// retry budget and pinning, with the status and message the client gets when it ends there.
+struct RetryContext {
+    ReplayQuestion replay;
+    std::uint32_t attempt = 0;        // other servers tried so far after failures (counts toward `retries`)
+    std::uint32_t retries = 0;        // the route's or pool's `retries`
+    std::uint32_t stale_retries = 0;  // new connections after stale pooled ones (not counted as retries)
+    std::string_view server;          // the server that failed
+    std::string_view detail;          // connect failures: "connect timeout" or the socket error's text
+    std::string_view job_id;          // set when the request is pinned to its geoprocessing job's server
+};
+
+struct RetryDecision {
+    enum class Action : std::uint8_t { retry_same, retry_other, fail };
+    Action action = Action::fail;
+    int status = 502;     // fail: the status for the client
+    std::string message;  // fail: the JSON error message; retry_other: what failed (for the final message)
+};
+
+RetryDecision decide_retry(const RetryContext& c);
+
+// The answer when a request's geoprocessing job lives on a server that cannot take it (down, unreachable or
+// failing): only that server knows the job, so no other may answer (503).
+std::string job_owner_unavailable(std::string_view job_id, std::string_view server, std::string_view why);
 
 // A GIS operation that changes state or starts long work, so that running it twice is never harmless, even
 // for a GET: GPServer `execute` and `submitJob`, `uploads/upload`, and the feature edits (`applyEdits`,

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "admin/auth.hpp"
+#include "balance/select.hpp"
 #include "net/listener.hpp"
 #include "health/check_response.hpp"
 #include "http/redact.hpp"
@@ -294,11 +295,11 @@ balance::PoolRuntime* Session::pool_for(const RouteRuntime& route) const {
     return other ? other : route.pool;
 }
 
-// Sets pinned_ for a request that names a geoprocessing job (only its site knows it) or carries a sticky
-// cookie. Only chooses: a job owner that is down is answered by forward() (acquire_server() says no_server).
-awaitable<void> Session::choose_pinned_server() {
-    pinned_ = nullptr;
-    pinned_is_job_ = false;
+// The server this request must or should go to (balance/affinity.hpp): its geoprocessing job's (only that site
+// knows the job), the client's private NTLM/Negotiate connection's, or the sticky cookie's. Only chooses:
+// balance::select() decides whether that server can take the request.
+awaitable<balance::Affinity> Session::choose_affinity() {
+    using Kind = balance::Affinity::Kind;
     set_sticky_cookie_ = false;
     const auto& pool_config = pool_->config();
     gis::JobTable* jobs = pool_config.job_affinity.enabled ? runtime_->job_table(pool_->name()) : nullptr;
@@ -312,12 +313,9 @@ awaitable<void> Session::choose_pinned_server() {
             server = co_await find_job_owner(*pool_, probe, directory, pool_config.health.timeout);
             if (server) jobs->record(gis_.job_id, server->name);
         }
-        if (server) {
-            pinned_ = server;
-            pinned_is_job_ = true;
-            co_return;
-        }
+        if (server) co_return balance::Affinity::to(Kind::job, server);
     }
+    if (balance::ServerRuntime* mine = private_server_in(*pool_)) co_return balance::Affinity::to(Kind::connection, mine);
     if (pool_config.sticky == config::Sticky::cookie) {
         std::string_view cookie;
         for (const auto& h : head_.headers)
@@ -325,12 +323,49 @@ awaitable<void> Session::choose_pinned_server() {
                 cookie = cookie_value(h.value, pool_config.sticky_cookie);
                 if (!cookie.empty()) break;
             }
-        if (!cookie.empty()) {
+        balance::ServerRuntime* named = nullptr;
+        if (!cookie.empty())
             for (const auto& server : pool_->servers())
-                if (server->usable() && sticky_token(pool_->name(), server->name) == cookie) pinned_ = server.get();
-        }
-        set_sticky_cookie_ = pinned_ == nullptr;  // (re)issued whenever the request was not already pinned
+                if (sticky_token(pool_->name(), server->name) == cookie) named = server.get();
+        set_sticky_cookie_ = named == nullptr;  // (re)issued whenever the request was not already pinned
+        co_return balance::Affinity::to(Kind::cookie, named);
     }
+    co_return balance::Affinity{};
+}
+
+// What decide_retry() needs to know about the attempt that just failed on server_.
+RetryContext Session::retry_context(Failure failure, bool reused, std::uint32_t attempt, std::uint32_t stale_retries,
+                                    const balance::Affinity& affinity, std::string_view detail) const {
+    const ReplayQuestion q{failure, head_.method,         settings_.state_changing, body_streamed_, reused,
+                           settings_.retry_on_timeout, private_exchange_};
+    return {q,           attempt, settings_.retries, stale_retries, server_->name, detail,
+            affinity.binding() ? gis_.job_id : std::string_view{}};
+}
+
+// The request's server connection: the client's private one to server_, a new one for a request that starts
+// an NTLM/Negotiate handshake, or a pooled one (a new one when none fits). True when it was used before.
+bool Session::take_server_connection(bool auth_request) {
+    // A request that must not be replayed only gets a pooled connection that was idle very briefly, so a
+    // server closing its idle connection cannot race with it (HAProxy's "http-reuse safe" idea).
+    const bool replayable = replayable_on_stale_connection(head_.method, settings_.state_changing);
+    upstream_ = take_private(server_->id);
+    if (upstream_ && !still_open(*upstream_, *server_)) upstream_.reset();  // closed: a new handshake
+    if (upstream_) {
+        private_exchange_ = true;
+    } else if (!auth_request) {
+        upstream_ = worker_.upstreams().take_idle(
+            *server_, replayable ? net::Clock::duration::max() : std::chrono::seconds(2),
+            worker_.loop().deadlines().now());
+    }  // else a handshake message starts on a connection of its own: never a pooled one
+    // A pooled connection made before a reload switched the pool's TLS on or off does not fit any more.
+    if (upstream_ && upstream_->socket.tls() != (pool_->tls() != nullptr)) upstream_.reset();
+    const bool reused = upstream_ != nullptr;
+    if (!reused) {
+        upstream_ = std::make_unique<UpstreamConnection>(worker_.context());
+        upstream_->server_id = server_->id;
+    }
+    upstream_->server = server_;
+    return reused;
 }
 
 awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime& pool) {
@@ -351,168 +386,107 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
     }
     const std::size_t request_head_size = out_.size();
 
+    // Windows authentication binds the server connection: a request that starts or continues an NTLM/Negotiate
+    // handshake never takes a pooled connection, and a client with a private connection stays on it.
+    const bool auth_request = request_binds_connection(head_);
+    private_exchange_ = auth_request;
+    balance::Affinity affinity;
+    // Calling a coroutine allocates its frame: only requests that can be pinned pay for the call.
+    if (!gis_.job_id.empty() || pool_config.sticky == config::Sticky::cookie || !private_upstreams_.empty())
+        affinity = co_await choose_affinity();
+    else
+        set_sticky_cookie_ = false;
+
     balance::TriedSet tried;
     std::string last_failure;
     int last_failure_status = 502;  // 504 when the last server failed by not answering in time
-    int stale_retries = 0;
-    const int retries = static_cast<int>(settings_.retries);
-    // Calling a coroutine allocates its frame: only requests that can be pinned pay for the call.
-    if (!gis_.job_id.empty() || pool_config.sticky == config::Sticky::cookie) {
-        co_await choose_pinned_server();
-    } else {
-        pinned_ = nullptr;
-        pinned_is_job_ = false;
-        set_sticky_cookie_ = false;
-    }
-    // Windows authentication binds the server connection: a request that starts or continues an NTLM/Negotiate
-    // handshake, or a client that already has a private connection to one of this pool's servers, stays on it.
-    const bool auth_request = request_binds_connection(head_);
-    private_exchange_ = auth_request;
-    bool pinned_private = false;
-    if (!pinned_is_job_ && !private_upstreams_.empty()) {
-        if (balance::ServerRuntime* owner = private_server_in(*pool_)) {
-            pinned_ = owner;
-            pinned_private = true;
-            set_sticky_cookie_ = false;
+    std::uint32_t attempt = 0, stale_retries = 0;
+    for (;;) {
+        balance::Selection selected = balance::try_select(*pool_, affinity, tried, worker_.index());
+        if (selected.status == balance::AcquireStatus::queue_full)
+            selected = co_await balance::select(*pool_, affinity, tried, worker_.index());
+        if (selected.affinity_lost) {
+            // The sticky or private server left: balanced normally (a new cookie; a new handshake).
+            if (affinity.kind == balance::Affinity::Kind::connection) take_private(affinity.server->id).reset();
+            set_sticky_cookie_ = pool_config.sticky == config::Sticky::cookie;
+            affinity = {};
         }
-    }
-    for (int attempt = 0; attempt <= retries;) {
-        balance::AcquireResult acquired;
-        if (pinned_) {
-            // A draining server still serves its own jobs and the clients authenticated on it.
-            acquired = co_await pool_->acquire_server(pinned_, pinned_is_job_ || pinned_private);
-            if (acquired.status == balance::AcquireStatus::no_server && !pinned_is_job_) {
-                // The sticky or private server left: balance normally (a new cookie; a new handshake).
-                if (pinned_private) take_private(pinned_->id).reset();
-                pinned_private = false;
-                pinned_ = nullptr;
-                set_sticky_cookie_ = pool_config.sticky == config::Sticky::cookie;
-                continue;
-            }
-        } else {
-            // The common case (a free slot) without a coroutine frame; acquire() queues when all are busy.
-            acquired = pool_->try_acquire(worker_.index(), tried);
-            if (acquired.status == balance::AcquireStatus::queue_full)
-                acquired = co_await pool_->acquire(worker_.index(), tried);
-        }
-        switch (acquired.status) {
+        switch (selected.status) {
             case balance::AcquireStatus::granted: break;
             case balance::AcquireStatus::no_server:
-                if (pinned_is_job_) {
-                    set_error(503, "geoprocessing job " + std::string(gis_.job_id) + " belongs to server " +
-                                       pinned_->name + ", which is down");
-                    co_return co_await respond_error();
-                }
-                if (tried.size() == 0) set_error(503, "no server available in pool " + pool_->name());
-                else set_error(last_failure_status, "no server reachable: " + last_failure);
+                if (affinity.binding())
+                    set_error(503, job_owner_unavailable(gis_.job_id, affinity.server->name, "down"));
+                else if (tried.size() == 0)
+                    set_error(503, "no server available in pool " + pool_->name());
+                else
+                    set_error(last_failure_status, "no server reachable: " + last_failure);
                 co_return co_await respond_error();
             case balance::AcquireStatus::queue_full:
             case balance::AcquireStatus::queue_timeout: {
                 const auto secs = std::chrono::duration_cast<std::chrono::seconds>(pool_config.queue.timeout).count();
                 set_error(503,
-                          acquired.status == balance::AcquireStatus::queue_full
+                          selected.status == balance::AcquireStatus::queue_full
                               ? "all servers of pool " + pool_->name() + " are busy and the queue is full"
                               : "all servers of pool " + pool_->name() + " stayed busy for the queue timeout",
                           static_cast<int>(secs > 0 ? std::min<long long>(secs, 5) : 1));
                 co_return co_await respond_error();
             }
         }
-        server_ = acquired.server;
+        server_ = selected.server;
         log_server_ = server_->name;
 
-        // A request that must not be replayed only gets a pooled connection that was idle very briefly, so a
-        // server closing its idle connection cannot race with it (HAProxy's "http-reuse safe" idea).
-        const bool replayable = replayable_on_stale_connection(head_.method, settings_.state_changing);
-        upstream_ = take_private(server_->id);
-        if (upstream_ && !still_open(*upstream_, *server_)) upstream_.reset();  // closed: a new handshake
-        if (upstream_) {
-            private_exchange_ = true;
-        } else if (!auth_request) {
-            upstream_ = worker_.upstreams().take_idle(
-                *server_, replayable ? net::Clock::duration::max() : std::chrono::seconds(2),
-                worker_.loop().deadlines().now());
-        }  // else a handshake message starts on a connection of its own: never a pooled one
-        // A pooled connection made before a reload switched the pool's TLS on or off does not fit any more.
-        if (upstream_ && upstream_->socket.tls() != (pool_->tls() != nullptr)) upstream_.reset();
-        const bool reused = upstream_ != nullptr;
-        if (!reused) {
-            upstream_ = std::make_unique<UpstreamConnection>(worker_.context());
-            upstream_->server_id = server_->id;
-        }
-        upstream_->server = server_;
+        const bool reused = take_server_connection(auth_request);
+        RetryDecision decision;
+        bool connected = true;
         if (!reused) {
             deadline_.arm(settings_.connect, kConnect);
             const error_code ec = co_await connect_upstream(*upstream_, pool_->tls());
             const bool timed_out = deadline_.expired();
             deadline_.disarm();
             if (ec) {
-                last_failure = server_->name + ": " + (timed_out ? std::string("connect timeout") : ec.message());
-                last_failure_status = timed_out ? 504 : 502;
+                connected = false;
+                const std::string detail = timed_out ? std::string("connect timeout") : ec.message();
                 spdlog::warn("pool {}: server {} ({}) connect failed: {}", pool_->name(), server_->name,
-                             server_->address.to_string(), timed_out ? "timeout" : ec.message());
+                             server_->address.to_string(), detail);
                 // Refused or unreachable: nothing listens there. Take it out now rather than after `fall`
                 // checks (a timeout is "slow", not "dead", and is left to the checks).
                 if (!timed_out && runtime_->events) runtime_->events->server_refused(*server_, ec.message());
-                // Nothing was sent: may_replay() says next_server whatever the request.
-                tried.add(server_->id);
-                release_upstream(false);
-                ++attempt;
-                if (pinned_is_job_) {
-                    set_error(503, "geoprocessing job " + std::string(gis_.job_id) + " belongs to server " +
-                                       last_failure + " (unreachable)");
-                    co_return co_await respond_error();
-                }
-                pinned_ = nullptr;
-                if (attempt > retries) {
-                    set_error(timed_out ? 504 : 502, "no server reachable: " + last_failure);
-                    co_return co_await respond_error();
-                }
-                ++retries_;
-                continue;
+                decision = decide_retry(retry_context(timed_out ? Failure::connect_timeout : Failure::connect_failed,
+                                                      false, attempt, stale_retries, affinity, detail));
             }
         }
-
-        out_.resize(request_head_size);  // a retry resends the same head
-        const Attempt result = co_await attempt_exchange(reused);
-        switch (result) {
-            case Attempt::responded: co_return co_await relay_response();
-            case Attempt::retry_same:
-                release_upstream(false);
-                if (++stale_retries > 4) {
-                    set_error(502, "server keeps closing connections");
-                    co_return co_await respond_error();
-                }
-                continue;  // not counted: a stale pooled connection is not a server failure
-            case Attempt::retry_other:
-            case Attempt::retry_after_timeout:
-                last_failure_status = result == Attempt::retry_after_timeout ? 504 : 502;
-                last_failure = server_->name + (last_failure_status == 504 ? ": no answer within the server timeout"
-                                                                           : ": closed without answering");
-                tried.add(server_->id);
-                release_upstream(false);
-                ++attempt;
-                if (pinned_is_job_) {
-                    set_error(last_failure_status, "geoprocessing job's server " + last_failure);
-                    co_return co_await respond_error();
-                }
-                pinned_ = nullptr;
-                if (attempt > retries) {
-                    set_error(last_failure_status, "no server reachable: " + last_failure);
-                    co_return co_await respond_error();
-                }
-                ++retries_;
-                continue;
-            case Attempt::failed:
-                release_upstream(false);
-                co_return co_await respond_error();
-            case Attempt::client_gone:
+        if (connected) {
+            out_.resize(request_head_size);  // a retry resends the same head
+            const Attempt result = co_await attempt_exchange(reused);
+            if (result == Attempt::responded) co_return co_await relay_response();
+            if (result == Attempt::client_gone) {
                 release_upstream(false);
                 log_request(499);
                 co_return false;
+            }
+            if (result == Attempt::failed) {
+                release_upstream(false);
+                co_return co_await respond_error();
+            }
+            decision = decide_retry(retry_context(failure_, reused, attempt, stale_retries, affinity));
+        }
+        const std::uint32_t failed = server_->id;
+        release_upstream(false);
+        switch (decision.action) {
+            case RetryDecision::Action::retry_same: ++stale_retries; continue;  // not the server's failure
+            case RetryDecision::Action::retry_other:
+                tried.add(failed);
+                ++attempt;
+                ++retries_;
+                last_failure = std::move(decision.message);
+                last_failure_status = decision.status;
+                affinity = {};
+                continue;
+            case RetryDecision::Action::fail:
+                set_error(decision.status, std::move(decision.message));
+                co_return co_await respond_error();
         }
     }
-    set_error(last_failure_status, "no server reachable: " + last_failure);
-    co_return co_await respond_error();
 }
 
 // Sends the request (head and body) and waits for the response head.
@@ -535,9 +509,7 @@ awaitable<Session::Attempt> Session::attempt_exchange(bool reused) {
     co_await asio::async_write(upstream_->socket, first, ec_token(ec));
     deadline_.disarm();
     if (ec) {
-        const Attempt next = replay_or_fail(Failure::send_failed, reused);
-        if (next == Attempt::failed) set_error(502, "server failed while receiving the request");
-        co_return next;
+        co_return server_failed(Failure::send_failed);
     }
     if (!request_body_.done()) {
         const Attempt sent = co_await send_request_body();
@@ -654,34 +626,15 @@ awaitable<Session::Attempt> Session::read_response_head(bool reused) {
         const bool timed_out = deadline_.expired();
         deadline_.disarm();
         if (ec) {
-            if (timed_out) {
-                const Attempt next =
-                    received ? Attempt::failed : replay_or_fail(Failure::timed_out_without_answer, reused);
-                if (next == Attempt::failed) set_error(504, "server did not answer in time");
-                co_return next;
-            }
-            const Attempt next = received ? Attempt::failed : replay_or_fail(Failure::closed_without_answer, reused);
-            if (next == Attempt::failed)
-                set_error(502, received ? "server closed the connection in the middle of its response head"
-                                        : "server closed the connection without answering");
-            co_return next;
+            // Once any byte of a response arrived the server may have acted: never again (and no retry).
+            if (timed_out && received) set_error(504, "server did not answer in time");
+            else if (received) set_error(502, "server closed the connection in the middle of its response head");
+            else co_return server_failed(timed_out ? Failure::timed_out_without_answer : Failure::closed_without_answer);
+            co_return Attempt::failed;
         }
         up_end_ += n;
         received = received || n > 0;
     }
-}
-
-// The retry decision for a failed exchange, in Attempt terms (proxy/retry_policy.hpp decides).
-Session::Attempt Session::replay_or_fail(Failure failure, bool reused) const {
-    const ReplayQuestion q{failure,  head_.method,         settings_.state_changing, body_streamed_, reused,
-                           settings_.retry_on_timeout, private_exchange_};
-    switch (may_replay(q)) {
-        case Replay::same_server_new_connection: return Attempt::retry_same;
-        case Replay::next_server:
-            return failure == Failure::timed_out_without_answer ? Attempt::retry_after_timeout : Attempt::retry_other;
-        case Replay::no: break;
-    }
-    return Attempt::failed;
 }
 
 awaitable<bool> Session::relay_response() {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "balance/affinity.hpp"
 #include "balance/pool.hpp"
 #include "cache/store.hpp"
 #include "gis/classify.hpp"
@@ -46,12 +47,10 @@ private:
 
     // How one attempt to get a response from a server ended.
     enum class Attempt : std::uint8_t {
-        responded,        // a response head arrived (relay it)
-        retry_same,       // reused pooled connection was stale: try a fresh connection to the same server
-        retry_other,      // nothing reached the server or it closed without answering: next server
-        retry_after_timeout,  // a safe request the server did not answer within the server timeout: next server
-        failed,           // answered with an error response already chosen (error_)
-        client_gone,      // the client went away: nothing to answer
+        responded,      // a response head arrived (relay it)
+        server_failed,  // failure_ says how; decide_retry() says whether it goes again
+        failed,         // answered with an error response already chosen (error_), never retried
+        client_gone,    // the client went away: nothing to answer
     };
 
     static void on_deadline(void* self);
@@ -60,13 +59,19 @@ private:
     awaitable<bool> read_request_head(bool first);
     awaitable<bool> serve_request();
     awaitable<bool> forward(const RouteRuntime& route, balance::PoolRuntime& pool);
-    // Job affinity and stickiness: the server this request must (job) or should (cookie) go to.
-    awaitable<void> choose_pinned_server();
+    // Job affinity, private connections and stickiness: the server this request must or should go to.
+    awaitable<balance::Affinity> choose_affinity();
+    bool take_server_connection(bool auth_request);
+    RetryContext retry_context(Failure failure, bool reused, std::uint32_t attempt, std::uint32_t stale_retries,
+                               const balance::Affinity& affinity, std::string_view detail = {}) const;
     balance::PoolRuntime* pool_for(const RouteRuntime& route) const;
     awaitable<Attempt> attempt_exchange(bool reused);
     awaitable<Attempt> send_request_body();
     awaitable<Attempt> read_response_head(bool reused);
-    Attempt replay_or_fail(Failure failure, bool reused) const;
+    Attempt server_failed(Failure failure) {
+        failure_ = failure;
+        return Attempt::server_failed;
+    }
     awaitable<bool> relay_response();
     // Sends error_, set first with set_error(): GCC 12 destroys temporaries inside co_await expressions
     // twice, so no object with a destructor may be built in an awaited call's arguments.
@@ -124,8 +129,6 @@ private:
     http::RequestHead head_;
     http::NormalizedPath path_;
     gis::Classification gis_;                   // views into path_.forward
-    balance::ServerRuntime* pinned_ = nullptr;  // the server this request is tied to, if any
-    bool pinned_is_job_ = false;                // tied by a job id: no other server can answer it
     bool set_sticky_cookie_ = false;
     std::string capture_;                       // submitJob answer body, for the job id (bounded)
     std::string capture_encoding_;
@@ -160,6 +163,7 @@ private:
     std::string_view log_pool_;
     std::string_view log_server_;
     ErrorResponse error_;
+    Failure failure_ = Failure::closed_without_answer;  // how the last attempt failed (Attempt::server_failed)
 
     // Cache state of the current request (cache_ is null when the request does not use a cache).
     cache::Store* cache_ = nullptr;

@@ -3,15 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include "admin/auth.hpp"
+#include "balance/select.hpp"
 #include "net/listener.hpp"
+#include "proxy/retry_policy.hpp"
 #include "proxy/worker.hpp"
 
 namespace gisgate::proxy {
-
-namespace {
-
-
-}  // namespace
 
 TcpSession::TcpSession(Worker& worker, tcp::socket socket, std::string listener)
     : worker_(worker),
@@ -61,20 +58,21 @@ awaitable<void> TcpSession::serve() {
     log_connection();
 }
 
-// A slot on a server of the pool, then a connection to it; other servers on failure, up to `retries`.
+// A slot on a server of the pool (balance::select()), then a connection to it; other servers on failure, as
+// decide_retry() says (the same policy as the HTTP path: nothing was sent, so up to `retries` more servers).
 awaitable<bool> TcpSession::connect_server() {
     const auto& pool_config = pool_->config();
     balance::TriedSet tried;
-    const auto retries = static_cast<int>(pool_config.retries);
-    for (int attempt = 0; attempt <= retries;) {
-        const balance::AcquireResult acquired = co_await pool_->acquire(worker_.index(), tried);
-        switch (acquired.status) {
+    for (std::uint32_t attempt = 0;;) {
+        const balance::Selection selected =
+            co_await balance::select(*pool_, balance::Affinity{}, tried, worker_.index());
+        switch (selected.status) {
             case balance::AcquireStatus::granted: break;
             case balance::AcquireStatus::no_server: end_ = tried.size() ? "unreachable" : "no-server"; co_return false;
             case balance::AcquireStatus::queue_full: end_ = "queue-full"; co_return false;
             case balance::AcquireStatus::queue_timeout: end_ = "queue-timeout"; co_return false;
         }
-        server_ = acquired.server;
+        server_ = selected.server;
         log_server_ = server_->name;
         error_code ec = asio::error::host_not_found;
         deadline_.arm(pool_config.timeouts.connect, kConnect);
@@ -91,11 +89,20 @@ awaitable<bool> TcpSession::connect_server() {
             end_ = "closed";
             co_return true;
         }
+        const std::string detail = timed_out ? std::string("connect timeout") : ec.message();
         spdlog::warn("pool {}: server {} ({}) connect failed: {}", pool_->name(), server_->name,
-                     server_->address.to_string(), timed_out ? "timeout" : ec.message());
+                     server_->address.to_string(), detail);
         if (!timed_out && runtime_->events) runtime_->events->server_refused(*server_, ec.message());
+        RetryContext context;
+        context.replay.failure = timed_out ? Failure::connect_timeout : Failure::connect_failed;
+        context.attempt = attempt;
+        context.retries = pool_config.retries;
+        context.server = server_->name;
+        context.detail = detail;
+        const RetryDecision decision = decide_retry(context);
         tried.add(server_->id);
         release_server();
+        if (decision.action != RetryDecision::Action::retry_other) break;
         ++attempt;
     }
     end_ = "unreachable";

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "balance/pool.hpp"
+#include "balance/select.hpp"
 
 namespace gisgate::balance {
 namespace {
@@ -113,8 +114,8 @@ TEST(PoolQueue, WaiterGetsTheReleasedSlot) {
     ASSERT_EQ(first.status, AcquireStatus::granted);
 
     Loop loop;
-    std::optional<AcquireResult> waited;
-    asio::co_spawn(loop.context, [&]() -> awaitable<void> { waited = co_await pool->acquire(0, none); },
+    std::optional<Selection> waited;
+    asio::co_spawn(loop.context, [&]() -> awaitable<void> { waited = co_await select(*pool, Affinity{}, none, 0); },
                    asio::detached);
     loop.run_for(50ms);
     EXPECT_FALSE(waited.has_value());
@@ -136,7 +137,7 @@ TEST(PoolQueue, FullQueueRefusesAtOnceAndTimeoutRefusesLater) {
     Loop loop;
     std::vector<AcquireStatus> results;
     for (int i = 0; i < 2; ++i)
-        asio::co_spawn(loop.context, [&]() -> awaitable<void> { results.push_back((co_await pool->acquire(0, none)).status); },
+        asio::co_spawn(loop.context, [&]() -> awaitable<void> { results.push_back((co_await select(*pool, Affinity{}, none, 0)).status); },
                        asio::detached);
     loop.run_for(20ms);
     ASSERT_EQ(results.size(), 1u);
@@ -161,8 +162,8 @@ TEST(PoolQueue, AReloadedPoolSharesItsQueueWithTheOldOne) {
         pc, std::vector<std::shared_ptr<ServerRuntime>>{old_pool->servers()[0]}, 1, old_pool->wait_queue());
 
     Loop loop;
-    std::optional<AcquireResult> waited;
-    asio::co_spawn(loop.context, [&]() -> awaitable<void> { waited = co_await new_pool->acquire(0, none); },
+    std::optional<Selection> waited;
+    asio::co_spawn(loop.context, [&]() -> awaitable<void> { waited = co_await select(*new_pool, Affinity{}, none, 0); },
                    asio::detached);
     loop.run_for(50ms);
     ASSERT_FALSE(waited.has_value());
@@ -188,8 +189,8 @@ TEST(PoolQueue, AWaiterNeverGetsAServerItsRuntimeDoesNotHave) {
                                                   std::vector<std::shared_ptr<ServerRuntime>>{replacement}, 1,
                                                   old_pool->wait_queue());
     Loop loop;
-    std::optional<AcquireResult> waited;
-    asio::co_spawn(loop.context, [&]() -> awaitable<void> { waited = co_await new_pool->acquire(0, none); },
+    std::optional<Selection> waited;
+    asio::co_spawn(loop.context, [&]() -> awaitable<void> { waited = co_await select(*new_pool, Affinity{}, none, 0); },
                    asio::detached);
     loop.run_for(50ms);
     old_pool->release(in_flight.server);  // frees the OLD object: not for this waiter
@@ -210,7 +211,7 @@ TEST(PoolQueue, FifoOrderAcrossThreadsWithoutLosingSlots) {
         for (int i = 0; i < 200; ++i) {
             asio::co_spawn(context, [&, index]() -> awaitable<void> {
                 TriedSet none;
-                auto r = co_await pool->acquire(index, none);
+                auto r = co_await select(*pool, Affinity{}, none, index);
                 if (r.status != AcquireStatus::granted) co_return;
                 const auto now = r.server->active.load();
                 std::uint32_t p = peak.load();

@@ -1,6 +1,6 @@
 // Several listeners with their own policy, as in an ArcGIS Enterprise front: a public HTTPS listener that blocks
 // administration, an administrative listener open to an admin subnet only, and a private one for internal
-// callers. Also checks that examples/enterprise.yaml (the README's worked example) is a valid config.
+// callers. Also checks that examples/enterprise.yaml (the worked example in docs/tls-and-l4.md) is a valid config.
 #include <gtest/gtest.h>
 #include <fmt/format.h>
 

@@ -35,7 +35,7 @@ TEST_F(Policy, DeniedPathsAreRefusedInEveryEncoding) {
     EXPECT_EQ(http_get(a.port, "/arcgis/admin/?f=json").status, 200) << "the sim itself serves admin";
 }
 
-// The README's and the demo's config: deny_paths name the server's paths (/arcgis/admin) and the route
+// The example in docs/configuration.md and the demo's config: deny_paths name the server's paths (/arcgis/admin) and the route
 // `{prefix: /server, rewrite: /arcgis}` maps /server/... onto them. The deny rule holds on the rewritten path.
 TEST_F(Policy, DeniedPathsHoldThroughARewritingRoute) {
     for (const char* target : {"/server/admin", "/server/admin/machines", "/server/admin/?f=json", "/server/%61dmin/",

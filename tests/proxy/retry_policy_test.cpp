@@ -123,3 +123,76 @@ TEST(RetryPolicy, OnlyRequestsThatMayBeReplayedTakeAnyPooledConnection) {
 
 }  // namespace
 }  // namespace gisgate::proxy
+
+namespace gisgate::proxy {
+namespace {
+
+using Action = RetryDecision::Action;
+
+RetryContext context(Failure f, http::Method m, std::uint32_t attempt, std::uint32_t retries,
+                     std::string_view job = {}) {
+    RetryContext c;
+    c.replay.failure = f;
+    c.replay.method = m;
+    c.attempt = attempt;
+    c.retries = retries;
+    c.server = "a";
+    c.detail = f == Failure::connect_timeout ? "connect timeout" : "Connection refused";
+    c.job_id = job;
+    return c;
+}
+
+// decide_retry(): the retry budget, the job pin, stale connections, and what the client is told.
+TEST(DecideRetry, Table) {
+    struct Case {
+        RetryContext c;
+        Action action;
+        int status;
+        const char* message;  // substring; "" = none expected
+    };
+    RetryContext stale = context(Failure::closed_without_answer, http::Method::get, 0, 2);
+    stale.replay.reused = true;
+    RetryContext stale_again = stale;
+    stale_again.stale_retries = 4;
+    RetryContext bound = context(Failure::closed_without_answer, http::Method::get, 0, 2);
+    bound.replay.connection_bound = true;
+    const Case cases[] = {
+        {context(Failure::connect_failed, http::Method::post, 0, 2), Action::retry_other, 502, "a: Connection refused"},
+        {context(Failure::connect_failed, http::Method::post, 2, 2), Action::fail, 502,
+         "no server reachable: a: Connection refused"},
+        {context(Failure::connect_timeout, http::Method::get, 0, 0), Action::fail, 504,
+         "no server reachable: a: connect timeout"},
+        {context(Failure::connect_failed, http::Method::get, 0, 2, "j1"), Action::fail, 503,
+         "geoprocessing job j1 belongs to server a, which is unreachable"},
+        {context(Failure::closed_without_answer, http::Method::get, 0, 2), Action::retry_other, 502,
+         "a: closed without answering"},
+        {context(Failure::timed_out_without_answer, http::Method::get, 0, 2), Action::retry_other, 504,
+         "a: no answer within the server timeout"},
+        {context(Failure::timed_out_without_answer, http::Method::get, 1, 1), Action::fail, 504,
+         "no server reachable: a: no answer within the server timeout"},
+        {context(Failure::closed_without_answer, http::Method::get, 0, 2, "j1"), Action::fail, 502,
+         "geoprocessing job j1 belongs to server a, which is failing"},
+        {context(Failure::closed_without_answer, http::Method::post, 0, 2), Action::fail, 502,
+         "server closed the connection without answering"},
+        {context(Failure::timed_out_without_answer, http::Method::post, 0, 2), Action::fail, 504,
+         "server did not answer in time"},
+        {context(Failure::send_failed, http::Method::post, 0, 2), Action::retry_other, 502,
+         "a: failed while receiving the request"},
+        {stale, Action::retry_same, 0, ""},
+        {stale_again, Action::fail, 502, "server keeps closing connections"},
+        {bound, Action::fail, 502, "server closed the connection without answering"},
+    };
+    for (const Case& k : cases) {
+        const RetryDecision d = decide_retry(k.c);
+        const std::string what = "failure " + std::to_string(static_cast<int>(k.c.replay.failure)) + " attempt " +
+                                 std::to_string(k.c.attempt) + " job '" + std::string(k.c.job_id) + "'";
+        EXPECT_EQ(d.action, k.action) << what;
+        if (k.action != Action::retry_same) {
+            EXPECT_EQ(d.status, k.status) << what;
+        }
+        EXPECT_NE(d.message.find(k.message), std::string::npos) << what << ": " << d.message;
+    }
+}
+
+}  // namespace
+}  // namespace gisgate::proxy

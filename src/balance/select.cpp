@@ -1,0 +1,28 @@
+#include "balance/select.hpp"
+
+namespace gisgate::balance {
+
+Selection try_select(PoolRuntime& pool, const Affinity& affinity, const TriedSet& tried, unsigned worker) {
+    bool lost = false;
+    if (affinity.any()) {
+        if (may_serve(*affinity.server, affinity.pinned()) && pool.has_server(affinity.server)) {
+            if (pool.try_take(affinity.server)) return {AcquireStatus::granted, affinity.server, false};
+            return {AcquireStatus::queue_full, nullptr, false};  // wait for that server
+        }
+        if (affinity.binding()) return {AcquireStatus::no_server, nullptr, false};
+        lost = true;
+    }
+    const AcquireResult r = pool.try_acquire(worker, tried);
+    return {r.status, r.server, lost};
+}
+
+awaitable<Selection> select(PoolRuntime& pool, const Affinity& affinity, const TriedSet& tried, unsigned worker) {
+    const Selection now = try_select(pool, affinity, tried, worker);
+    if (now.status != AcquireStatus::queue_full) co_return now;
+    ServerRuntime* only = affinity.any() && !now.affinity_lost ? affinity.server : nullptr;
+    const TriedSet none;  // a request waiting for its one server has tried no other
+    const AcquireResult waited = co_await pool.wait_in_queue(only ? none : tried, only, worker);
+    co_return Selection{waited.status, waited.server, now.affinity_lost};
+}
+
+}  // namespace gisgate::balance

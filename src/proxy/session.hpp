@@ -22,6 +22,7 @@
 #include "proxy/retry_policy.hpp"
 #include "proxy/runtime.hpp"
 #include "proxy/upstream.hpp"
+#include "proxy/upstream_exchange.hpp"
 
 namespace gisgate::proxy {
 
@@ -43,6 +44,7 @@ public:
     void hold(ConnectionSlot slot) { slot_ = std::move(slot); }
 
 private:
+    static constexpr std::size_t kBlock = net::BufferPool::kBlockSize;
     enum Timeout : std::uint8_t { kNone, kHeader, kIdle, kClientIo, kConnect, kServer };
 
     // How one attempt to get a response from a server ended.
@@ -58,6 +60,14 @@ private:
     awaitable<void> serve_connection();
     awaitable<bool> read_request_head(bool first);
     awaitable<bool> serve_request();
+    // The phases before forwarding (session_request.cpp): each passes the request on, answers it (error_ set),
+    // or ends the connection.
+    enum class Phase : std::uint8_t { next, respond, close };
+    Phase begin_request();
+    Phase admit();
+    Phase classify();
+    Phase route_request();
+    bool is_denied(const http::NormalizedPath& path) const;
     awaitable<bool> forward(const RouteRuntime& route, balance::PoolRuntime& pool);
     // Job affinity, private connections and stickiness: the server this request must or should go to.
     awaitable<balance::Affinity> choose_affinity();
@@ -67,7 +77,7 @@ private:
     balance::PoolRuntime* pool_for(const RouteRuntime& route) const;
     awaitable<Attempt> attempt_exchange(bool reused);
     awaitable<Attempt> send_request_body();
-    awaitable<Attempt> read_response_head(bool reused);
+    awaitable<Attempt> read_response_head();
     Attempt server_failed(Failure failure) {
         failure_ = failure;
         return Attempt::server_failed;
@@ -179,17 +189,12 @@ private:
     // Server side of the current request.
     balance::PoolRuntime* pool_ = nullptr;
     balance::ServerRuntime* server_ = nullptr;  // holds a slot while set
-    std::unique_ptr<UpstreamConnection> upstream_;
+    UpstreamExchange exchange_;  // the server connection, its buffer and the response (upstream_exchange.hpp)
     // Server connections authenticated (or being authenticated) by NTLM/Negotiate for this client only: never
     // pooled, never used for anyone else, closed with this session. At most one per server, kMaxPrivate in all.
     std::vector<std::unique_ptr<UpstreamConnection>> private_upstreams_;
     static constexpr std::size_t kMaxPrivate = 8;
     bool private_exchange_ = false;  // the current request's server connection is (or becomes) private
-    net::BufferPool::Block up_buf_;
-    std::size_t up_begin_ = 0;
-    std::size_t up_end_ = 0;
-    http::ResponseHead response_;
-    BodyCursor response_body_;
     ConnectionSlot slot_;
 };
 

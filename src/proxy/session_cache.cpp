@@ -146,10 +146,10 @@ awaitable<bool> Session::serve_cached(const cache::Entry& entry) {
 bool Session::cache_on_response_head() {
     if (!cache_) return false;
     const std::int64_t now = unix_now();
-    if (cache_revalidating_ && response_.status == 304 && cache_stale_) {
+    if (cache_revalidating_ && exchange_.response.status == 304 && cache_stale_) {
         // The server confirmed our stale copy: it is fresh again for the lifetime the 304 states (or the
         // original one when the 304 states none).
-        http::ResponseHead as_ok = response_;
+        http::ResponseHead as_ok = exchange_.response;
         as_ok.status = 200;
         const cache::ResponsePolicy policy = cache::response_policy(as_ok, now);
         const std::int64_t lifetime =
@@ -168,30 +168,30 @@ bool Session::cache_on_response_head() {
         return true;
     }
     if (head_.method != http::Method::get) return false;
-    const cache::ResponsePolicy policy = cache::response_policy(response_, now);
+    const cache::ResponsePolicy policy = cache::response_policy(exchange_.response, now);
     if (!policy.storable) {
-        if (response_.status == 200) cache_->erase(cache_key_);  // the server no longer allows reuse
+        if (exchange_.response.status == 200) cache_->erase(cache_key_);  // the server no longer allows reuse
         return false;
     }
-    if (response_.framing == http::BodyFraming::content_length && response_.content_length > cache_->max_object())
+    if (exchange_.response.framing == http::BodyFraming::content_length && exchange_.response.content_length > cache_->max_object())
         return false;
-    if (response_.until_close) return false;  // no reliable end: a cut body would look complete
+    if (exchange_.response.until_close) return false;  // no reliable end: a cut body would look complete
     auto entry = std::make_shared<cache::Entry>();
     entry->key = cache_key_;
-    entry->status = response_.status;
-    entry->reason.assign(response_.reason);
-    for (const auto& h : response_.headers) {
-        if (!kept_header(h.name, response_.connection)) continue;
+    entry->status = exchange_.response.status;
+    entry->reason.assign(exchange_.response.reason);
+    for (const auto& h : exchange_.response.headers) {
+        if (!kept_header(h.name, exchange_.response.connection)) continue;
         entry->headers.append(h.name).append(": ").append(h.value).append("\r\n");
     }
     entry->etag.assign(policy.etag);
     entry->last_modified.assign(policy.last_modified);
     entry->stored_at = now;
     entry->fresh_until = now + policy.fresh_for;
-    if (response_.framing == http::BodyFraming::content_length)
-        entry->body.reserve(static_cast<std::size_t>(response_.content_length));
+    if (exchange_.response.framing == http::BodyFraming::content_length)
+        entry->body.reserve(static_cast<std::size_t>(exchange_.response.content_length));
     cache_pending_ = std::move(entry);
-    cache_body_chunked_ = response_.framing == http::BodyFraming::chunked;
+    cache_body_chunked_ = exchange_.response.framing == http::BodyFraming::chunked;
     cache_capturing_ = true;
     return false;
 }

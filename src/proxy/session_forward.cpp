@@ -1,0 +1,353 @@
+// Forwarding one request: its server (balance::select() with the request's affinity), its server connection
+// (private, pooled or new), the exchange (request head and body out, response head in: UpstreamExchange) and the
+// retry decision (decide_retry()) after a failed attempt.
+#include "proxy/session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "balance/select.hpp"
+#include "proxy/body_pace.hpp"
+#include "proxy/head_writer.hpp"
+#include "proxy/job_owner.hpp"
+#include "proxy/private_connection.hpp"
+#include "proxy/sticky.hpp"
+#include "proxy/worker.hpp"
+
+namespace gisgate::proxy {
+
+// The server this request must or should go to (balance/affinity.hpp): its geoprocessing job's (only that site
+// knows the job), the client's private NTLM/Negotiate connection's, or the sticky cookie's. Only chooses:
+// balance::select() decides whether that server can take the request.
+awaitable<balance::Affinity> Session::choose_affinity() {
+    using Kind = balance::Affinity::Kind;
+    set_sticky_cookie_ = false;
+    const auto& pool_config = pool_->config();
+    gis::JobTable* jobs = pool_config.job_affinity.enabled ? runtime_->job_table(pool_->name()) : nullptr;
+    if (jobs && !gis_.job_id.empty()) {
+        const std::optional<std::string> owner = jobs->owner(gis_.job_id);
+        balance::ServerRuntime* server = owner ? pool_->find_server(*owner) : nullptr;
+        if (!server) {
+            // Not in the table (gisgate restarted, or another node saw the submit): ask the sites.
+            const bool directory = gis_.operation.empty() || gis_.type.empty();
+            const std::string probe = directory ? forward_path_ : job_probe_path(gis_, forward_path_);
+            server = co_await find_job_owner(*pool_, probe, directory, pool_config.health.timeout);
+            if (server) jobs->record(gis_.job_id, server->name);
+        }
+        if (server) co_return balance::Affinity::to(Kind::job, server);
+    }
+    if (balance::ServerRuntime* mine = private_server_in(*pool_)) co_return balance::Affinity::to(Kind::connection, mine);
+    if (pool_config.sticky == config::Sticky::cookie) {
+        std::string_view cookie;
+        for (const auto& h : head_.headers)
+            if (iequals(h.name, "cookie")) {
+                cookie = cookie_value(h.value, pool_config.sticky_cookie);
+                if (!cookie.empty()) break;
+            }
+        balance::ServerRuntime* named = nullptr;
+        if (!cookie.empty())
+            for (const auto& server : pool_->servers())
+                if (sticky_token(pool_->name(), server->name) == cookie) named = server.get();
+        set_sticky_cookie_ = named == nullptr;  // (re)issued whenever the request was not already pinned
+        co_return balance::Affinity::to(Kind::cookie, named);
+    }
+    co_return balance::Affinity{};
+}
+
+// What decide_retry() needs to know about the attempt that just failed on server_.
+RetryContext Session::retry_context(Failure failure, bool reused, std::uint32_t attempt, std::uint32_t stale_retries,
+                                    const balance::Affinity& affinity, std::string_view detail) const {
+    const ReplayQuestion q{failure, head_.method,         settings_.state_changing, body_streamed_, reused,
+                           settings_.retry_on_timeout, private_exchange_};
+    return {q,           attempt, settings_.retries, stale_retries, server_->name, detail,
+            affinity.binding() ? gis_.job_id : std::string_view{}};
+}
+
+// The request's server connection: the client's private one to server_, a new one for a request that starts
+// an NTLM/Negotiate handshake, or a pooled one (a new one when none fits). True when it was used before.
+bool Session::take_server_connection(bool auth_request) {
+    // A request that must not be replayed only gets a pooled connection that was idle very briefly, so a
+    // server closing its idle connection cannot race with it (HAProxy's "http-reuse safe" idea).
+    const bool replayable = replayable_on_stale_connection(head_.method, settings_.state_changing);
+    exchange_.connection = take_private(server_->id);
+    if (exchange_.connection && !still_open(*exchange_.connection, *server_)) exchange_.connection.reset();  // closed: a new handshake
+    if (exchange_.connection) {
+        private_exchange_ = true;
+    } else if (!auth_request) {
+        exchange_.connection = worker_.upstreams().take_idle(
+            *server_, replayable ? net::Clock::duration::max() : std::chrono::seconds(2),
+            worker_.loop().deadlines().now());
+    }  // else a handshake message starts on a connection of its own: never a pooled one
+    // A pooled connection made before a reload switched the pool's TLS on or off does not fit any more.
+    if (exchange_.connection && exchange_.connection->socket.tls() != (pool_->tls() != nullptr)) exchange_.connection.reset();
+    const bool reused = exchange_.connection != nullptr;
+    if (!reused) {
+        exchange_.connection = std::make_unique<UpstreamConnection>(worker_.context());
+        exchange_.connection->server_id = server_->id;
+    }
+    exchange_.connection->server = server_;
+    return reused;
+}
+
+awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime& pool) {
+    pool_ = &pool;
+    log_pool_ = pool_->name();
+    const auto& pool_config = pool_->config();
+    // The route's overrides of the pool's timeouts and retries, and whether this request may ever be replayed.
+    const config::RouteConfig& rc = *route.config;
+    settings_ = {rc.connect_timeout.value_or(pool_config.timeouts.connect),
+                 rc.server_timeout.value_or(pool_config.timeouts.server), rc.retries.value_or(pool_config.retries),
+                 rc.retry_on_timeout, is_state_changing(gis_, path_.forward)};
+    RequestRewrite rewrite{forward_path_, route.config->host ? std::string_view(*route.config->host) : std::string_view{},
+                           client_ip_, client_.tls() ? "https" : "http"};
+    write_request_head(head_, rewrite, out_);
+    if (pool_config.cache) {
+        const CacheStep step = co_await cache_before_forward();
+        if (step.served) co_return step.keep;
+    }
+    const std::size_t request_head_size = out_.size();
+
+    // Windows authentication binds the server connection: a request that starts or continues an NTLM/Negotiate
+    // handshake never takes a pooled connection, and a client with a private connection stays on it.
+    const bool auth_request = request_binds_connection(head_);
+    private_exchange_ = auth_request;
+    balance::Affinity affinity;
+    // Calling a coroutine allocates its frame: only requests that can be pinned pay for the call.
+    if (!gis_.job_id.empty() || pool_config.sticky == config::Sticky::cookie || !private_upstreams_.empty())
+        affinity = co_await choose_affinity();
+    else
+        set_sticky_cookie_ = false;
+
+    balance::TriedSet tried;
+    std::string last_failure;
+    int last_failure_status = 502;  // 504 when the last server failed by not answering in time
+    std::uint32_t attempt = 0, stale_retries = 0;
+    for (;;) {
+        balance::Selection selected = balance::try_select(*pool_, affinity, tried, worker_.index());
+        if (selected.status == balance::AcquireStatus::queue_full)
+            selected = co_await balance::select(*pool_, affinity, tried, worker_.index());
+        if (selected.affinity_lost) {
+            // The sticky or private server left: balanced normally (a new cookie; a new handshake).
+            if (affinity.kind == balance::Affinity::Kind::connection) take_private(affinity.server->id).reset();
+            set_sticky_cookie_ = pool_config.sticky == config::Sticky::cookie;
+            affinity = {};
+        }
+        switch (selected.status) {
+            case balance::AcquireStatus::granted: break;
+            case balance::AcquireStatus::no_server:
+                if (affinity.binding())
+                    set_error(503, job_owner_unavailable(gis_.job_id, affinity.server->name, "down"));
+                else if (tried.size() == 0)
+                    set_error(503, "no server available in pool " + pool_->name());
+                else
+                    set_error(last_failure_status, "no server reachable: " + last_failure);
+                co_return co_await respond_error();
+            case balance::AcquireStatus::queue_full:
+            case balance::AcquireStatus::queue_timeout: {
+                const auto secs = std::chrono::duration_cast<std::chrono::seconds>(pool_config.queue.timeout).count();
+                set_error(503,
+                          selected.status == balance::AcquireStatus::queue_full
+                              ? "all servers of pool " + pool_->name() + " are busy and the queue is full"
+                              : "all servers of pool " + pool_->name() + " stayed busy for the queue timeout",
+                          static_cast<int>(secs > 0 ? std::min<long long>(secs, 5) : 1));
+                co_return co_await respond_error();
+            }
+        }
+        server_ = selected.server;
+        log_server_ = server_->name;
+
+        const bool reused = take_server_connection(auth_request);
+        RetryDecision decision;
+        bool connected = true;
+        if (!reused) {
+            deadline_.arm(settings_.connect, kConnect);
+            const error_code ec = co_await connect_upstream(*exchange_.connection, pool_->tls());
+            const bool timed_out = deadline_.expired();
+            deadline_.disarm();
+            if (ec) {
+                connected = false;
+                const std::string detail = timed_out ? std::string("connect timeout") : ec.message();
+                spdlog::warn("pool {}: server {} ({}) connect failed: {}", pool_->name(), server_->name,
+                             server_->address.to_string(), detail);
+                // Refused or unreachable: nothing listens there. Take it out now rather than after `fall`
+                // checks (a timeout is "slow", not "dead", and is left to the checks).
+                if (!timed_out && runtime_->events) runtime_->events->server_refused(*server_, ec.message());
+                decision = decide_retry(retry_context(timed_out ? Failure::connect_timeout : Failure::connect_failed,
+                                                      false, attempt, stale_retries, affinity, detail));
+            }
+        }
+        if (connected) {
+            out_.resize(request_head_size);  // a retry resends the same head
+            const Attempt result = co_await attempt_exchange(reused);
+            if (result == Attempt::responded) co_return co_await relay_response();
+            if (result == Attempt::client_gone) {
+                release_upstream(false);
+                log_request(499);
+                co_return false;
+            }
+            if (result == Attempt::failed) {
+                release_upstream(false);
+                co_return co_await respond_error();
+            }
+            decision = decide_retry(retry_context(failure_, reused, attempt, stale_retries, affinity));
+        }
+        const std::uint32_t failed = server_->id;
+        release_upstream(false);
+        switch (decision.action) {
+            case RetryDecision::Action::retry_same: ++stale_retries; continue;  // not the server's failure
+            case RetryDecision::Action::retry_other:
+                tried.add(failed);
+                ++attempt;
+                ++retries_;
+                last_failure = std::move(decision.message);
+                last_failure_status = decision.status;
+                affinity = {};
+                continue;
+            case RetryDecision::Action::fail:
+                set_error(decision.status, std::move(decision.message));
+                co_return co_await respond_error();
+        }
+    }
+}
+
+// Sends the request (head and body) and waits for the response head.
+awaitable<Session::Attempt> Session::attempt_exchange(bool reused) {
+    error_code ec;
+    // The client waits for "100 Continue" before sending its body; we give it ourselves once a server is
+    // connected (and strip Expect upstream) so a server that ignores Expect cannot deadlock the exchange.
+    if (head_.expect_continue && !request_body_.done() && !continue_sent_ && head_.version_minor == 1) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        deadline_.arm(runtime_->config.timeouts.idle, kClientIo);
+        co_await asio::async_write(client_, asio::buffer(kContinue), ec_token(ec));
+        deadline_.disarm();
+        if (ec) co_return Attempt::client_gone;
+        continue_sent_ = true;
+    }
+
+    const std::array<asio::const_buffer, 2> first{
+        asio::buffer(out_), asio::buffer(buf_.get() + begin_ + head_.head_size, body_in_buffer_)};
+    deadline_.arm(settings_.server, kServer);
+    co_await asio::async_write(exchange_.connection->socket, first, ec_token(ec));
+    deadline_.disarm();
+    if (ec) {
+        co_return server_failed(Failure::send_failed);
+    }
+    if (!request_body_.done()) {
+        const Attempt sent = co_await send_request_body();
+        if (sent != Attempt::responded) co_return sent;
+    }
+    co_return co_await read_response_head();
+}
+
+// Streams the rest of the request body from the client to the server through the client buffer.
+awaitable<Session::Attempt> Session::send_request_body() {
+    const auto server_timeout = settings_.server;
+    error_code ec;
+    body_streamed_ = true;
+    // Everything buffered after the head was body and has been sent; reuse the whole buffer.
+    begin_ = end_ = 0;
+    head_.headers.clear();  // views into the buffer we are about to overwrite
+    BodyPace pace;  // timeouts.body and body_min_rate: slow-POST defence
+    pace.start(runtime_->config.timeouts.body, runtime_->config.timeouts.body_min_rate);
+    while (!request_body_.done()) {
+        const auto wait = pace.next_wait();
+        if (wait <= net::Clock::duration::zero()) {
+            set_error(408, "request body arriving too slowly");
+            co_return Attempt::failed;
+        }
+        deadline_.arm(wait, kClientIo);
+        const auto read_started = net::Clock::now();
+        const std::size_t n = co_await client_.async_read_some(asio::buffer(buf_.get(), kBlock), ec_token(ec));
+        const bool timed_out = deadline_.expired();
+        deadline_.disarm();
+        pace.on_read(net::Clock::now() - read_started, n);
+        if (ec) {
+            if (timed_out) {
+                set_error(408, "request body not received in time");
+                co_return Attempt::failed;
+            }
+            client_closed_ = true;
+            co_return Attempt::client_gone;
+        }
+        end_ = n;
+        const std::size_t take = request_body_.take({buf_.get(), n});
+        if (request_body_.error()) {
+            set_error(request_body_.error_status(), request_body_.error());
+            co_return Attempt::failed;
+        }
+        deadline_.arm(server_timeout, kServer);
+        co_await asio::async_write(exchange_.connection->socket, asio::buffer(buf_.get(), take), ec_token(ec));
+        deadline_.disarm();
+        if (ec) {
+            set_error(502, "server failed while receiving the request");
+            co_return Attempt::failed;
+        }
+        begin_ = take;  // anything after the body is the next pipelined request
+        request_bytes_ += take;
+    }
+    body_in_buffer_ = 0;
+    co_return Attempt::responded;
+}
+
+awaitable<Session::Attempt> Session::read_response_head() {
+    const UpstreamExchange::HeadLimits limits{runtime_->config.limits.max_headers,
+                                              runtime_->config.limits.max_header_size};
+    const UpstreamExchange::HeadResult r =
+        co_await exchange_.read_head(worker_.loop().buffers(), deadline_, settings_.server, kServer, head_.method,
+                                     limits, pool_->name(), server_->name);
+    switch (r.kind) {
+        case UpstreamExchange::HeadResult::Kind::responded: co_return Attempt::responded;
+        case UpstreamExchange::HeadResult::Kind::server_failed: co_return server_failed(r.failure);
+        case UpstreamExchange::HeadResult::Kind::failed: break;
+    }
+    set_error(r.status, r.message);
+    co_return Attempt::failed;
+}
+
+void Session::release_upstream(bool reusable) {
+    if (exchange_.connection) {
+        if (reusable && private_exchange_) {
+            keep_private(std::move(exchange_.connection));
+        } else if (reusable) {
+            ++exchange_.connection->requests;
+            worker_.upstreams().put_idle(std::move(exchange_.connection), pool_->config().keepalive_per_server,
+                                         worker_.loop().deadlines().now());
+        } else {
+            error_code ec;
+            exchange_.connection->socket.close(ec);
+        }
+        exchange_.connection.reset();
+    }
+    exchange_.buf.reset();
+    exchange_.begin = exchange_.end = 0;
+    if (server_) {
+        pool_->release(server_);
+        server_ = nullptr;
+    }
+}
+
+balance::ServerRuntime* Session::private_server_in(const balance::PoolRuntime& pool) const {
+    for (const auto& connection : private_upstreams_)
+        for (const auto& server : pool.servers())
+            if (server->id == connection->server_id) return server.get();
+    return nullptr;
+}
+
+std::unique_ptr<UpstreamConnection> Session::take_private(std::uint32_t server_id) {
+    for (auto it = private_upstreams_.begin(); it != private_upstreams_.end(); ++it) {
+        if ((*it)->server_id != server_id) continue;
+        std::unique_ptr<UpstreamConnection> connection = std::move(*it);
+        private_upstreams_.erase(it);
+        return connection;
+    }
+    return nullptr;
+}
+
+void Session::keep_private(std::unique_ptr<UpstreamConnection> connection) {
+    ++connection->requests;
+    connection->server = nullptr;  // set again when taken (a reload may replace the server)
+    take_private(connection->server_id).reset();  // one per server: a second handshake replaces the first
+    if (private_upstreams_.size() == kMaxPrivate) private_upstreams_.erase(private_upstreams_.begin());
+    private_upstreams_.push_back(std::move(connection));
+}
+
+}  // namespace gisgate::proxy

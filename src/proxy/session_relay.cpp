@@ -1,0 +1,161 @@
+// Responding with the server's answer: the head (Location rewritten back to the public URL, the sticky cookie,
+// X-Cache) and the body streamed through the exchange's buffer, de-chunked for an HTTP/1.0 client; then the
+// server connection goes back to the pool, to the client's private connections, or is closed.
+#include "proxy/session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "health/check_response.hpp"
+#include "proxy/head_writer.hpp"
+#include "proxy/location_rewrite.hpp"
+#include "proxy/private_connection.hpp"
+#include "proxy/sticky.hpp"
+#include "proxy/worker.hpp"
+
+namespace gisgate::proxy {
+
+awaitable<bool> Session::relay_response() {
+    if (cache_tagged_ && cache_on_response_head()) {
+        // The server's 304 to our revalidation: nothing to relay, answer from the refreshed entry.
+        exchange_.begin += exchange_.response.head_size;
+        release_upstream(exchange_.response.keep_alive && !exchange_.response.until_close && request_body_.done() &&
+                         exchange_.begin == exchange_.end);
+        const std::shared_ptr<const cache::Entry> entry = cache_stale_;
+        co_return co_await serve_cached(*entry);
+    }
+    // The server asks for (or continues) an NTLM/Negotiate handshake: this connection is now this client's.
+    if (!private_exchange_ && response_binds_connection(exchange_.response)) private_exchange_ = true;
+    const auto server_timeout = settings_.server;
+    const auto client_timeout = runtime_->config.timeouts.idle;
+    const int status = exchange_.response.status;
+    exchange_.body.start(exchange_.response.framing, exchange_.response.content_length, exchange_.response.until_close);
+    // An HTTP/1.0 client cannot read the chunked coding (RFC 9112 §6.1): it gets the chunk data only, delimited
+    // by closing the connection, as NGINX and HAProxy do. (A compliant server does not send chunked to the
+    // HTTP/1.0 request gisgate forwards for such a client; this covers the ones that do.)
+    const bool dechunk = exchange_.response.framing == http::BodyFraming::chunked && head_.version_minor == 0;
+    dechunker_.reset();
+    const bool keep_client =
+        request_keep_alive_possible() && !exchange_.response.until_close && !client_closed_ && !dechunk;
+    // Redirects that point at the server's own host or context follow the public URL instead.
+    const config::RouteConfig* rc = route_ ? route_->config : nullptr;
+    std::string server_authority;
+    LocationRewrite location;
+    // Only a response that carries such a header pays for the server's address text (most do not).
+    const auto names_location = [&] {
+        for (const auto& h : exchange_.response.headers)
+            if (iequals(h.name, "location") || iequals(h.name, "content-location") || iequals(h.name, "refresh"))
+                return true;
+        return false;
+    };
+    const bool rewrite_location = rc && rc->rewrite_location && (rc->rewrite || rc->host) && names_location();
+    if (rewrite_location) {
+        server_authority = server_->address.to_string();
+        location = {rc->rewrite ? std::string_view(*rc->rewrite) : std::string_view{}, rc->prefix, server_authority,
+                    rc->host ? std::string_view(*rc->host) : std::string_view{}, head_.host,
+                    client_.tls() ? "https" : "http"};
+    }
+    write_response_head(exchange_.response, keep_client, head_.version_minor, out_, rewrite_location ? &location : nullptr,
+                        dechunk);
+    if (set_sticky_cookie_) {
+        // Before the blank line that ends the head.
+        out_.insert(out_.size() - 2, "Set-Cookie: " + pool_->config().sticky_cookie + "=" +
+                                         sticky_token(pool_->name(), server_->name) + "; Path=/; HttpOnly\r\n");
+    }
+    if (cache_tagged_) out_.insert(out_.size() - 2, "X-Cache: MISS\r\n");
+    const bool upstream_keep = exchange_.response.keep_alive && !exchange_.response.until_close;
+    // A submitJob answer names the new job: keep its body (small JSON) to learn which server owns the job.
+    gis::JobTable* jobs = pool_->config().job_affinity.enabled && gis_.submit_job && status == 200
+                              ? runtime_->job_table(pool_->name())
+                              : nullptr;
+    const bool chunked_body = exchange_.response.framing == http::BodyFraming::chunked;
+    capture_.clear();
+    capture_encoding_.clear();
+    if (jobs)
+        for (const auto& h : exchange_.response.headers)
+            if (iequals(h.name, "content-encoding")) capture_encoding_.assign(h.value);
+    constexpr std::size_t kMaxCapture = 256 * 1024;
+    auto capture = [&](const char* data, std::size_t n) {
+        if (jobs && capture_.size() + n <= kMaxCapture) capture_.append(data, n);
+        cache_capture(data, n);
+    };
+
+    // What of `n` raw body bytes at `data` goes to the client: the bytes, or their chunk data when dechunking.
+    auto client_bytes = [&](const char* data, std::size_t n) {
+        if (!dechunk) return asio::const_buffer(data, n);
+        dechunked_.clear();
+        dechunker_.feed({data, n}, &dechunked_);
+        return asio::const_buffer(dechunked_.data(), dechunked_.size());
+    };
+
+    exchange_.begin += exchange_.response.head_size;  // exchange_.response views are not used after this point
+    std::size_t take = exchange_.body.take({exchange_.buf.get() + exchange_.begin, exchange_.end - exchange_.begin});
+    capture(exchange_.buf.get() + exchange_.begin, take);
+    error_code ec;
+    const std::array<asio::const_buffer, 2> first{asio::buffer(out_), client_bytes(exchange_.buf.get() + exchange_.begin, take)};
+    deadline_.arm(client_timeout, kClientIo);
+    bytes_sent_ += co_await asio::async_write(client_, first, ec_token(ec));
+    deadline_.disarm();
+    exchange_.begin += take;
+    if (ec) {
+        release_upstream(false);
+        log_request(status);
+        co_return false;
+    }
+
+    while (!exchange_.body.done() && !exchange_.body.error()) {
+        if (exchange_.begin < exchange_.end) {
+            // Bytes beyond the body in the buffer while the body is not done cannot happen; guard anyway.
+            break;
+        }
+        deadline_.arm(server_timeout, kServer);
+        const std::size_t n =
+            co_await exchange_.connection->socket.async_read_some(asio::buffer(exchange_.buf.get(), kBlock), ec_token(ec));
+        deadline_.disarm();
+        if (ec) {
+            if (ec == asio::error::eof) exchange_.body.on_eof();
+            break;
+        }
+        exchange_.begin = 0;
+        exchange_.end = n;
+        take = exchange_.body.take({exchange_.buf.get(), n});
+        capture(exchange_.buf.get(), take);
+        deadline_.arm(client_timeout, kClientIo);
+        bytes_sent_ += co_await asio::async_write(client_, client_bytes(exchange_.buf.get(), take), ec_token(ec));
+        deadline_.disarm();
+        exchange_.begin = take;
+        if (ec) break;
+    }
+
+    const bool complete = exchange_.body.done() && !ec;
+    cache_on_response_end(complete);
+    if (jobs && complete) {
+        const std::string body = chunked_body ? health::dechunk(capture_, kMaxCapture) : capture_;
+        if (const auto job = gis::job_id_from_submit_response(body, capture_encoding_)) {
+            jobs->record(*job, server_->name);
+            spdlog::debug("pool {}: job {} submitted to server {}", pool_->name(), *job, server_->name);
+        }
+    }
+    if (!complete && !exchange_.body.done()) {
+        spdlog::warn("pool {}: response from server {} cut short ({})", pool_->name(), server_->name,
+                     exchange_.body.error() ? exchange_.body.error() : ec.message());
+    }
+    // Reuse the server connection only for a cleanly ended exchange with nothing unexpected left over: bytes
+    // past the end of the response (more than Content-Length, or anything after a body-less answer) are
+    // never read as the next response.
+    if (complete && exchange_.begin != exchange_.end)
+        spdlog::warn("pool {}: server {} sent {} bytes after its complete response: connection closed, bytes dropped",
+                     pool_->name(), server_->name, exchange_.end - exchange_.begin);
+    release_upstream(complete && upstream_keep && request_body_.done() && exchange_.begin == exchange_.end);
+    log_request(status);
+    if (!exchange_.body.done() || ec) co_return false;
+    finish_request_in_buffer();
+    co_return keep_client;
+}
+
+// Advances the client buffer past the finished request; what remains is the next pipelined request.
+void Session::finish_request_in_buffer() {
+    if (!body_streamed_) begin_ += head_.head_size + body_in_buffer_;
+    if (begin_ >= end_) begin_ = end_ = 0;
+}
+
+}  // namespace gisgate::proxy

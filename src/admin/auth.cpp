@@ -6,19 +6,6 @@
 
 namespace gisgate::admin {
 
-bool client_allowed(const std::vector<config::Cidr>& allow, const boost::asio::ip::address& client) {
-    if (client.is_v4()) {
-        const auto bytes = client.to_v4().to_bytes();
-        for (const auto& cidr : allow)
-            if (cidr.contains(bytes.data(), bytes.size())) return true;
-        return false;
-    }
-    const auto bytes = client.to_v6().to_bytes();  // Cidr itself treats ::ffff:a.b.c.d as a.b.c.d
-    for (const auto& cidr : allow)
-        if (cidr.contains(bytes.data(), bytes.size())) return true;
-    return false;
-}
-
 bool is_write_method(std::string_view method) {
     return method != "GET" && method != "HEAD";
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/cidr.hpp"
+#include "net/client_allow.hpp"
 
 namespace gisgate::admin {
 
@@ -18,9 +19,7 @@ struct AccessRules {
     std::vector<config::Cidr> allow;
 };
 
-// True when `client` is inside one of `allow` (an IPv4-mapped IPv6 address counts as IPv4).
-// An empty list allows nobody, as in the config file.
-bool client_allowed(const std::vector<config::Cidr>& allow, const boost::asio::ip::address& client);
+using net::client_allowed;  // the admin API's `allow` is tested like a listener's
 
 // Methods that change state and so need the token. Everything but GET and HEAD: a method the router does not
 // know is refused for lack of a token before it can learn which paths exist.

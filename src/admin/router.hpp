@@ -60,7 +60,8 @@ std::optional<std::vector<std::string>> split_path(std::string_view target);
 // Decodes %XX escapes ('+' stays '+': this is a path, not a form). nullopt on a malformed escape.
 std::optional<std::string> percent_decode(std::string_view text);
 
-// The /api/v1 endpoints over `api` (which must outlive the returned handlers).
+// The /api/v1 endpoints and /metrics over `api` (which must outlive the returned handlers): the table in
+// api_routes.cpp, one handler per endpoint (api_handlers.hpp).
 std::vector<Route> api_v1_routes(ControlApi& api);
 
 }  // namespace gisgate::admin

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "config/names.hpp"
+
 namespace gisgate::config {
 
 const char* to_string(AlertType type) {
@@ -86,13 +88,6 @@ void read_webhook(const Reader& r, const Field& field, WebhookConfig& hook) {
     if (const Field* f = map.find("timeout")) hook.timeout = bounded_duration(r, *f, 1ms, 10min);
 }
 
-bool valid_rule_name(std::string_view name) {
-    return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-               c == '_' || c == '-';
-    });
-}
-
 AlertRule read_rule(const Reader& r, const YAML::Node& node, std::vector<std::pair<std::string, SourceLoc>>& names,
                     std::vector<AlertPoolRef>& pool_refs) {
     const MapFields map(r, r.item(node, "rule"), "alert rule",
@@ -100,9 +95,7 @@ AlertRule read_rule(const Reader& r, const YAML::Node& node, std::vector<std::pa
     AlertRule rule;
     const Field& name = map.require("name");
     rule.name = r.string(name);
-    if (!valid_rule_name(rule.name))
-        r.fail(r.loc(name), fmt::format("alert rule name '{}' may only contain letters, digits, '.', '_' and '-'",
-                                        rule.name));
+    if (!valid_name(rule.name)) r.fail(r.loc(name), fmt::format("alert rule name '{}' {}", rule.name, kNameRule));
     for (const auto& [seen, at] : names)
         if (seen == rule.name)
             r.fail(r.loc(name), fmt::format("duplicate alert rule name '{}' (first defined at {}:{})", rule.name,

@@ -2,6 +2,7 @@
 // The output must load again to the same Config (tests round-trip it), so it only uses the loader's keys.
 #include <yaml-cpp/yaml.h>
 
+#include "config/enum_names.hpp"
 #include "config/loader.hpp"
 #include "config/observability_loader.hpp"
 #include "config/tls.hpp"
@@ -11,14 +12,6 @@ namespace gisgate::config {
 namespace {
 
 const std::string kRedacted = "REDACTED";
-
-const char* to_string(BalanceAlgorithm balance) {
-    switch (balance) {
-        case BalanceAlgorithm::least_conn: return "least_conn";
-        case BalanceAlgorithm::round_robin: break;
-    }
-    return "round_robin";
-}
 
 // Free-form strings such as `access_log: off` or `token: 123` load back fine here, where every value is read as
 // text, but a generic YAML 1.1 reader would see a boolean or a number. Quote those so the output means the same
@@ -95,7 +88,8 @@ void emit_listener(YAML::Emitter& out, const ListenerConfig& listener) {
         return;
     }
     out << YAML::Key << "deny_paths" << YAML::Value << YAML::Flow << listener.deny_paths;
-    out << YAML::Key << "path_escapes" << YAML::Value << (listener.keep_path_escapes ? "keep" : "reject");
+    out << YAML::Key << "path_escapes" << YAML::Value
+        << std::string(name_of(kPathEscapesNames, listener.keep_path_escapes));
     emit_cidrs(out, "allow", listener.allow);
     if (listener.tls) emit_listener_tls(out, *listener.tls);
     out << YAML::Key << "routes" << YAML::Value << YAML::BeginSeq;
@@ -142,7 +136,7 @@ void emit_pool_tls(YAML::Emitter& out, const UpstreamTlsConfig& tls) {
 void emit_pool(YAML::Emitter& out, const PoolConfig& pool) {
     out << YAML::BeginMap;
     out << YAML::Key << "name" << YAML::Value << Text{pool.name};
-    out << YAML::Key << "balance" << YAML::Value << to_string(pool.balance);
+    out << YAML::Key << "balance" << YAML::Value << std::string(name_of(kBalanceNames, pool.balance));
     out << YAML::Key << "max_active_per_server" << YAML::Value << pool.max_active_per_server;
     out << YAML::Key << "queue" << YAML::Value << YAML::Flow << YAML::BeginMap;
     out << YAML::Key << "max" << YAML::Value << pool.queue.max;
@@ -164,7 +158,7 @@ void emit_pool(YAML::Emitter& out, const PoolConfig& pool) {
     out << YAML::Key << "rise" << YAML::Value << pool.health.rise;
     out << YAML::Key << "expect_status" << YAML::Value << pool.health.expect_status;
     out << YAML::Key << "expect_body" << YAML::Value << Text{pool.health.expect_body};
-    out << YAML::Key << "type" << YAML::Value << (pool.health.type == HealthCheckType::tcp ? "tcp" : "http");
+    out << YAML::Key << "type" << YAML::Value << std::string(name_of(kHealthTypeNames, pool.health.type));
     out << YAML::EndMap;
     out << YAML::Key << "job_affinity" << YAML::Value << pool.job_affinity.enabled;
     out << YAML::Key << "job_table" << YAML::Value << YAML::BeginMap;
@@ -172,13 +166,13 @@ void emit_pool(YAML::Emitter& out, const PoolConfig& pool) {
     out << YAML::Key << "max_age" << YAML::Value << format_duration(pool.job_affinity.max_age);
     out << YAML::EndMap;
     out << YAML::Key << "expect_identical" << YAML::Value << pool.expect_identical;
-    out << YAML::Key << "on_drift" << YAML::Value << (pool.on_drift == OnDrift::drain ? "drain" : "warn");
+    out << YAML::Key << "on_drift" << YAML::Value << std::string(name_of(kOnDriftNames, pool.on_drift));
     out << YAML::Key << "drift_check_every" << YAML::Value << format_duration(pool.drift_check_every);
     if (pool.discover_every.count() > 0) {
         out << YAML::Key << "discover" << YAML::Value << YAML::Flow << YAML::BeginMap;
         out << YAML::Key << "every" << YAML::Value << format_duration(pool.discover_every) << YAML::EndMap;
     }
-    out << YAML::Key << "sticky" << YAML::Value << (pool.sticky == Sticky::cookie ? "cookie" : "none");
+    out << YAML::Key << "sticky" << YAML::Value << std::string(name_of(kStickyNames, pool.sticky));
     out << YAML::Key << "sticky_cookie" << YAML::Value << Text{pool.sticky_cookie};
     if (pool.cache) {
         out << YAML::Key << "cache" << YAML::Value << YAML::BeginMap;

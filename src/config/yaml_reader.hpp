@@ -10,6 +10,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "config/enum_names.hpp"
 #include "config/loader.hpp"
 
 namespace gisgate::config::detail {
@@ -33,6 +34,14 @@ public:
 
     // Scalars. `field.name` appears in messages ("'weight' must be ...").
     std::string scalar(const Field& field, std::string_view expected) const;  // "must be <expected>, got a map"
+    // A value named in `table` (config/enum_names.hpp); else "<prefix>'<key>' must be a or b, got 'x'".
+    template <class T, std::size_t N>
+    T choice(const Field& field, const Named<T> (&table)[N], std::string_view prefix = {}) const {
+        const std::string text = string(field);
+        if (const auto value = value_of(table, text)) return *value;
+        fail(loc(field), std::string(prefix) + "'" + std::string(field.name) + "' must be " + choices_of(table) +
+                             ", got '" + text + "'");
+    }
     std::string string(const Field& field) const;
     std::uint64_t integer(const Field& field, std::uint64_t min, std::uint64_t max) const;
     bool boolean(const Field& field) const;

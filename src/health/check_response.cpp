@@ -49,13 +49,13 @@ ResponseCollector::Status ResponseCollector::take_body() {
         if (r.status == http::ChunkedScanner::Status::error)
             return fail(std::string("bad chunked body: ") + (r.error ? r.error : "invalid framing"));
         if (r.status == http::ChunkedScanner::Status::done) {
-            body_ = dechunk(bytes.substr(0, scanned_ + r.consumed), max_body_);
+            body_ = http::dechunk(bytes.substr(0, scanned_ + r.consumed), max_body_);
             truncated_ = scanner_.payload_bytes() > max_body_;
             return status_ = Status::complete;
         }
         scanned_ = bytes.size();
         if (scanner_.payload_bytes() >= max_body_) {  // enough to judge; the rest is not read
-            body_ = dechunk(bytes, max_body_);
+            body_ = http::dechunk(bytes, max_body_);
             truncated_ = true;  // at least the cap, and the last chunk is still to come
             return status_ = Status::complete;
         }
@@ -81,33 +81,6 @@ ResponseCollector::Status ResponseCollector::end_of_stream() {
     if (!until_close_) return fail("connection closed before the end of the body");
     body_ = std::string_view(raw_).substr(head_size_, max_body_);
     return status_ = Status::complete;
-}
-
-std::string dechunk(std::string_view raw, std::size_t limit) {
-    std::string out;
-    std::size_t p = 0;
-    while (p < raw.size() && out.size() < limit) {
-        std::uint64_t size = 0;
-        bool digits = false;
-        for (; p < raw.size(); ++p) {
-            const char c = raw[p];
-            int v;
-            if (c >= '0' && c <= '9') v = c - '0';
-            else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-            else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-            else break;
-            size = size * 16 + static_cast<std::uint64_t>(v);  // the scanner caps the digits
-            digits = true;
-        }
-        if (!digits) break;
-        const std::size_t lf = raw.find('\n', p);  // skips extensions and the CR
-        if (lf == std::string_view::npos || size == 0) break;
-        p = lf + 1;
-        const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(size, raw.size() - p));
-        out.append(raw.substr(p, std::min(take, limit - out.size())));
-        p += take + 2;  // data, CRLF
-    }
-    return out;
 }
 
 std::string judge(const ResponseCollector& response, const config::HealthConfig& health) {

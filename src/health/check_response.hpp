@@ -67,7 +67,4 @@ private:
 // e.g. "status 500, expected 200" or "body does not contain '\"success\"'".
 std::string judge(const ResponseCollector& response, const config::HealthConfig& health);
 
-// Decodes a chunked body already validated by http::ChunkedScanner, up to `limit` payload bytes.
-std::string dechunk(std::string_view raw, std::size_t limit);
-
 }  // namespace gisgate::health

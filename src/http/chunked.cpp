@@ -261,4 +261,12 @@ ChunkedScanner::Result ChunkedScanner::feed(std::string_view data, std::string* 
     return r;
 }
 
+std::string dechunk(std::string_view raw, std::size_t limit) {
+    ChunkedScanner scanner;
+    std::string data;
+    scanner.feed(raw, &data);
+    if (data.size() > limit) data.resize(limit);
+    return data;
+}
+
 }  // namespace gisgate::http

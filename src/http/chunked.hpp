@@ -71,4 +71,8 @@ private:
     std::uint8_t trailer_name_length_ = 0;
 };
 
+// The chunk data of a chunked body, up to `limit` bytes (for a health check's or a submitJob answer's body):
+// what ChunkedScanner::feed() finds, so malformed or cut-off framing gives the data before the fault.
+std::string dechunk(std::string_view raw, std::size_t limit);
+
 }  // namespace gisgate::http

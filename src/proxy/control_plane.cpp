@@ -1,13 +1,14 @@
-// ProxyServer as admin::ControlApi: status, server states, adding/removing servers, reload. All on the
-// control thread; changes reach the workers as a new Runtime snapshot (never by editing shared state), except
-// the admin state of a server, which is one atomic every worker reads.
-#include <fmt/chrono.h>
-#include <fmt/format.h>
+// ProxyServer as admin::ControlApi, the changes: server states, adding/removing servers, reload (the reads are
+// in observability_api.cpp). All on the control thread; changes reach the workers as a new Runtime snapshot
+// (never by editing shared state), except the admin state of a server, which is one atomic every worker reads.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
+#include "admin/json_reply.hpp"
 #include "config/loader.hpp"
+#include "config/names.hpp"
+#include "proxy/observer_json.hpp"
 #include "proxy/server.hpp"
 
 namespace gisgate::proxy {
@@ -16,80 +17,13 @@ using nlohmann::json;
 
 namespace {
 
-admin::ApiResult error(int status, const std::string& message) {
-    return {status, json{{"error", {{"code", status}, {"message", message}}}}};
-}
-
-json time_json(std::chrono::system_clock::time_point t) {
-    if (t.time_since_epoch().count() == 0) return nullptr;
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
-    return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(t)), ms);
-}
-
-json server_json(const balance::ServerRuntime& s, const config::PoolConfig& pool) {
-    return {{"name", s.name},
-            {"address", s.address.to_string()},
-            {"weight", s.weight},
-            {"backup", s.backup},
-            {"state", balance::to_string(s.state())},
-            {"admin_state", balance::to_string(s.admin.load())},
-            {"healthy", s.healthy.load()},
-            {"active", s.active.load()},
-            {"requests_total", s.requests_total.load()},
-            {"health",
-             {{"enabled", pool.health.enabled},
-              {"consecutive_successes", s.health.consecutive_successes},
-              {"consecutive_failures", s.health.consecutive_failures},
-              {"last_check", time_json(s.health.last_check)},
-              {"last_latency_ms", s.health.last_latency.count()},
-              {"last_error", s.health.last_error},
-              {"checks", s.health.checks},
-              {"transitions", s.health.transitions}}}};
-}
-
-bool valid_name(const std::string& name) {
-    return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-    });
-}
+admin::ApiResult error(int status, const std::string& message) { return {status, admin::error_body(status, message)}; }
 
 }  // namespace
 
 balance::ServerRuntime* ProxyServer::find_server(const std::string& pool, const std::string& server) const {
     const balance::PoolRuntime* p = runtime_->find_pool(pool);
     return p ? p->find_server(server) : nullptr;
-}
-
-json ProxyServer::status() {
-    json pools = json::array();
-    for (const auto& pool : runtime_->pools) {
-        json servers = json::array();
-        for (const auto& s : pool->servers()) servers.push_back(server_json(*s, pool->config()));
-        json drift = json::object();
-        const auto& report = drift_.report();
-        if (auto it = report.find(pool->name()); it != report.end())
-            for (const auto& [server, differences] : it->second) drift[server] = differences;
-        const gis::JobTable* jobs = runtime_->job_table(pool->name());
-        pools.push_back({{"name", pool->name()},
-                         {"job_affinity", pool->config().job_affinity.enabled},
-                         {"job_table_size", jobs ? jobs->size() : 0},
-                         {"expect_identical", pool->config().expect_identical},
-                         {"drift", drift},
-                         {"balance", pool->config().balance == config::BalanceAlgorithm::least_conn ? "least_conn"
-                                                                                                   : "round_robin"},
-                         {"max_active_per_server", pool->config().max_active_per_server},
-                         {"queued", pool->queued()},
-                         {"queue_rejections", pool->queue_rejections()},
-                         {"servers", servers}});
-    }
-    std::size_t connections = 0;
-    for (const auto& w : workers_) connections += w->open_sessions();
-    return {{"pools", pools},
-            {"workers", workers_.size()},
-            {"connections", connections},
-            {"config_file", config_path_},
-            {"reloads", reloads_},
-            {"generation", runtime_->generation}};
 }
 
 admin::ApiResult ProxyServer::set_server_state(const std::string& pool, const std::string& server,
@@ -103,7 +37,7 @@ admin::ApiResult ProxyServer::set_server_state(const std::string& pool, const st
     else return error(400, "state must be ready, drain or maint, got '" + state + "'");
     const auto before = s->admin.exchange(next);
     if (before != next) spdlog::info("pool {}: server {} set to {} (was {})", pool, server, state, balance::to_string(before));
-    return {200, server_json(*s, runtime_->find_pool(pool)->config())};
+    return {200, server_status_json(*s, runtime_->find_pool(pool)->config())};
 }
 
 admin::ApiResult ProxyServer::add_server(const std::string& pool, const json& body) {
@@ -111,7 +45,7 @@ admin::ApiResult ProxyServer::add_server(const std::string& pool, const json& bo
     if (!pc) return error(404, "no pool " + pool);
     if (!body.is_object()) return error(400, "body must be a JSON object");
     config::ServerConfig server;
-    if (!body.contains("name") || !body["name"].is_string() || !valid_name(body["name"].get<std::string>()))
+    if (!body.contains("name") || !body["name"].is_string() || !config::valid_name(body["name"].get<std::string>()))
         return error(400, "'name' must be a string of letters, digits, '.', '_' or '-'");
     server.name = body["name"].get<std::string>();
     if (!body.contains("address") || !body["address"].is_string()) return error(400, "'address' must be host:port");
@@ -139,7 +73,7 @@ admin::ApiResult ProxyServer::add_server(const std::string& pool, const json& bo
         return error(400, e.what());
     }
     spdlog::info("pool {}: server {} ({}) added through the admin API", pool, server.name, server.address.to_string());
-    return {201, server_json(*find_server(pool, server.name), runtime_->find_pool(pool)->config())};
+    return {201, server_status_json(*find_server(pool, server.name), runtime_->find_pool(pool)->config())};
 }
 
 admin::ApiResult ProxyServer::remove_server(const std::string& pool, const std::string& server) {

@@ -7,7 +7,7 @@
 #include <array>
 #include <cstring>
 
-#include "admin/auth.hpp"
+#include "net/client_allow.hpp"
 #include "net/listener.hpp"
 #include "proxy/worker.hpp"
 
@@ -54,7 +54,7 @@ awaitable<void> Session::serve_connection() {
     {
         const ListenerRuntime* listener = worker_.runtime()->find_listener(listener_name_);
         if (!listener) co_return;
-        allowed_ = admin::client_allowed(listener->config->allow, peer.address());
+        allowed_ = net::client_allowed(listener->config->allow, peer.address());
         if (listener->tls) {
             const bool ready = co_await start_tls(*listener);
             if (!ready) co_return;

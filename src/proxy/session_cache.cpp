@@ -7,7 +7,7 @@
 #include <ctime>
 
 #include "cache/policy.hpp"
-#include "health/check_response.hpp"
+#include "http/chunked.hpp"
 #include "proxy/head_writer.hpp"
 #include "proxy/session.hpp"
 #include "proxy/worker.hpp"
@@ -210,7 +210,7 @@ void Session::cache_on_response_end(bool complete) {
     if (!cache_capturing_) return;
     cache_capturing_ = false;
     if (complete) {
-        if (cache_body_chunked_) cache_pending_->body = health::dechunk(cache_pending_->body, cache_->max_object());
+        if (cache_body_chunked_) cache_pending_->body = http::dechunk(cache_pending_->body, cache_->max_object());
         cache_->insert(std::move(cache_pending_));
     }
     cache_pending_.reset();

@@ -5,7 +5,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "health/check_response.hpp"
 #include "proxy/head_writer.hpp"
 #include "proxy/location_rewrite.hpp"
 #include "proxy/private_connection.hpp"
@@ -129,7 +128,7 @@ awaitable<bool> Session::relay_response() {
     const bool complete = exchange_.body.done() && !ec;
     cache_on_response_end(complete);
     if (jobs && complete) {
-        const std::string body = chunked_body ? health::dechunk(capture_, kMaxCapture) : capture_;
+        const std::string body = chunked_body ? http::dechunk(capture_, kMaxCapture) : capture_;
         if (const auto job = gis::job_id_from_submit_response(body, capture_encoding_)) {
             jobs->record(*job, server_->name);
             spdlog::debug("pool {}: job {} submitted to server {}", pool_->name(), *job, server_->name);

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "admin/auth.hpp"
+#include "net/client_allow.hpp"
 #include "balance/select.hpp"
 #include "net/listener.hpp"
 #include "proxy/retry_policy.hpp"
@@ -45,7 +45,7 @@ awaitable<void> TcpSession::serve() {
     if (!listener_ || listener_->config->mode != config::ListenerMode::tcp || !listener_->pool) co_return;
     pool_ = listener_->pool;
     net::tune_socket(client_);
-    if (!admin::client_allowed(listener_->config->allow, peer.address())) {
+    if (!net::client_allowed(listener_->config->allow, peer.address())) {
         end_ = "denied";
     } else {
         const bool connected = co_await connect_server();

@@ -124,12 +124,6 @@ TEST(CheckResponse, JudgeReasons) {
     EXPECT_EQ(judge(r, expecting(500, "\"success\"")), "body does not contain '\"success\"'");
 }
 
-TEST(CheckResponse, Dechunk) {
-    EXPECT_EQ(dechunk("3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n", 100), "abcde");
-    EXPECT_EQ(dechunk("3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n", 4), "abcd");
-    EXPECT_EQ(dechunk("A\r\n0123", 100), "0123");  // truncated input: what is there
-}
-
 TEST(Probe, RequestText) {
     config::HealthConfig h;
     balance::ServerRuntime s;

@@ -34,6 +34,13 @@ Outcome scan_in_steps(std::string_view body, std::size_t step) {
     return {Status::need_more, pos};
 }
 
+// The chunk data alone, bounded, and what there is of a cut-off body (health checks, submitJob answers).
+TEST(Chunked, Dechunk) {
+    EXPECT_EQ(dechunk("3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n", 100), "abcde");
+    EXPECT_EQ(dechunk("3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n", 4), "abcd");
+    EXPECT_EQ(dechunk("A\r\n0123", 100), "0123");  // truncated input: what is there
+}
+
 TEST(Chunked, SimpleBody) {
     const std::string_view body = "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n";
     ChunkedScanner s;

@@ -1,0 +1,30 @@
+// One handler per admin API endpoint, registered in the table of api_routes.cpp. A handler checks the request's
+// body and query (so ControlApi only ever sees well-formed input) and passes ControlApi's result through as it
+// is. Grouped by resource: api_reads.cpp, api_servers.cpp, api_actions.cpp.
+#pragma once
+
+#include "admin/control_api.hpp"
+#include "admin/router.hpp"
+
+namespace gisgate::admin {
+
+using ApiHandler = Reply (*)(ControlApi& api, const RouteRequest& request);
+
+inline Reply from_result(const ApiResult& result) { return json_reply(result.status, result.body); }
+
+// Reads (api_reads.cpp).
+Reply get_status(ControlApi& api, const RouteRequest& request);
+Reply get_services(ControlApi& api, const RouteRequest& request);
+Reply get_alerts(ControlApi& api, const RouteRequest& request);
+Reply get_metrics(ControlApi& api, const RouteRequest& request);
+
+// A pool's servers (api_servers.cpp).
+Reply put_server_state(ControlApi& api, const RouteRequest& request);
+Reply post_server(ControlApi& api, const RouteRequest& request);
+Reply delete_server(ControlApi& api, const RouteRequest& request);
+
+// The whole proxy (api_actions.cpp).
+Reply post_reload(ControlApi& api, const RouteRequest& request);
+Reply delete_cache(ControlApi& api, const RouteRequest& request);
+
+}  // namespace gisgate::admin

@@ -1,0 +1,30 @@
+// Exposition as JSON, for the admin API (shapes in admin/control_api.hpp): the status of pools and servers
+// (/api/v1/status, and the replies to server changes), the per-service window figures (/api/v1/services) and
+// the alerts (/api/v1/alerts). Built on the control thread from what the other jobs keep; nothing is kept here.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+
+#include "balance/pool.hpp"
+#include "gis/drift.hpp"
+#include "gis/job_table.hpp"
+#include "metrics/alerts.hpp"
+#include "metrics/collector.hpp"
+#include "proxy/stats_window.hpp"
+
+namespace gisgate::proxy {
+
+nlohmann::json server_status_json(const balance::ServerRuntime& server, const config::PoolConfig& pool);
+// `jobs`: the pool's job table, null without job affinity.
+nlohmann::json pool_status_json(const balance::PoolRuntime& pool, const gis::DriftReport& drift,
+                                const gis::JobTable* jobs);
+
+// `totals` refreshed just before.
+nlohmann::json services_json(const metrics::Collector& totals, const StatsWindow& window,
+                             const config::MetricsConfig& config, std::int64_t now_second);
+
+nlohmann::json alert_event_json(const metrics::AlertEvent& event);
+nlohmann::json alerts_json(const metrics::AlertEngine& engine);
+
+}  // namespace gisgate::proxy

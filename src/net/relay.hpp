@@ -5,10 +5,10 @@
 // direction keeps going until its own end, so a client that half-closes still gets the whole answer.
 //
 // Two implementations: splice(2) through a pipe (the bytes never reach user space) and a plain read/write loop
-// through a 64 KiB block. splice is the faster one and the default: it is faster and uses less CPU per byte in
-// bench/micro_tcp_relay.cpp (`./bench_micro --benchmark_filter=Relay`; figures in bench/results/history.md,
-// "Layer-4 relay: splice against read/write"), and it holds no 64 KiB blocks for idle connections. The copy relay is the fallback when no
-// pipe can be created.
+// through a 64 KiB block. splice is the default: faster and cheaper in CPU per byte in bench/micro_tcp_relay.cpp
+// (`./bench_micro --benchmark_filter=Relay`; figures in bench/results/history.md, "Layer-4 relay: splice against
+// read/write"), and it holds no 64 KiB blocks for idle connections. The copy relay is the fallback when no pipe
+// can be created.
 #pragma once
 
 #include <cstdint>

@@ -1,0 +1,78 @@
+#include "proxy/carry_over.hpp"
+
+#include <atomic>
+
+#include "net/listener.hpp"
+
+namespace gisgate::proxy {
+
+namespace {
+std::atomic<std::uint32_t> next_server_id{1};
+}  // namespace
+
+std::shared_ptr<ConnectionLimiter> CarryOver::connections() const {
+    return previous_ ? previous_->connections : std::make_shared<ConnectionLimiter>();
+}
+
+std::shared_ptr<balance::ServerRuntime> CarryOver::previous_server(std::string_view pool, std::string_view name) const {
+    const balance::PoolRuntime* p = previous_ ? previous_->find_pool(pool) : nullptr;
+    if (!p) return nullptr;
+    for (const auto& s : p->servers())
+        if (s->name == name) return s;
+    return nullptr;
+}
+
+std::shared_ptr<balance::ServerRuntime> CarryOver::server(const config::PoolConfig& pool,
+                                                          const config::ServerConfig& sc) const {
+    auto old = previous_server(pool.name, sc.name);
+    if (old && old->address.host == sc.address.host && old->address.port == sc.address.port &&
+        old->weight == sc.weight && old->backup == sc.backup)
+        return old;  // unchanged: the same object, with its counters and states
+    auto s = std::make_shared<balance::ServerRuntime>();
+    s->id = next_server_id.fetch_add(1);
+    s->name = sc.name;
+    s->pool_name = pool.name;
+    s->address = sc.address;
+    s->endpoints = net::resolve(sc.address);
+    s->weight = sc.weight;
+    s->backup = sc.backup;
+    if (old) {  // changed settings: a new object, but an administrator's drain/maint and health stay
+        s->admin.store(old->admin.load());
+        s->healthy.store(old->healthy.load());
+        s->health = old->health;
+    }
+    return s;
+}
+
+std::shared_ptr<balance::WaitQueue> CarryOver::queue(std::string_view pool) const {
+    const balance::PoolRuntime* p = previous_ ? previous_->find_pool(pool) : nullptr;
+    return p ? p->wait_queue() : nullptr;
+}
+
+std::shared_ptr<gis::JobTable> CarryOver::job_table(const config::PoolConfig& pool) const {
+    if (previous_) {
+        const auto it = previous_->job_tables.find(pool.name);
+        if (it != previous_->job_tables.end()) {
+            it->second->set_limits(pool.job_affinity);
+            return it->second;
+        }
+    }
+    return std::make_shared<gis::JobTable>(pool.job_affinity);
+}
+
+std::shared_ptr<PoolCache> CarryOver::cache(const config::PoolConfig& pool, unsigned workers) const {
+    const std::uint64_t share = pool.cache->memory / workers;
+    if (previous_) {
+        const auto it = previous_->caches.find(pool.name);
+        if (it != previous_->caches.end() && it->second->per_worker.size() == workers) {
+            for (auto& store : it->second->per_worker) store->set_limits(share, pool.cache->max_object);
+            return it->second;
+        }
+    }
+    auto cache = std::make_shared<PoolCache>();
+    for (unsigned w = 0; w < workers; ++w)
+        cache->per_worker.push_back(std::make_unique<cache::Store>(share, pool.cache->max_object));
+    return cache;
+}
+
+}  // namespace gisgate::proxy

@@ -12,7 +12,8 @@ class ServerEvents {
 public:
     virtual ~ServerEvents() = default;
     // A connection to `server` was refused or reset before any response: nothing is listening, so the server
-    // is taken out at once (the vendor's high-availability load-balancing guide, health-check settings: dead is not slow) and needs `rise` good checks to come back.
+    // is taken out at once (the vendor's high-availability load-balancing guide, health-check settings: dead is
+    // not slow) and needs `rise` good checks to come back.
     virtual void server_refused(ServerRuntime& server, std::string_view reason) = 0;
 };
 

@@ -19,10 +19,15 @@ Selection try_select(PoolRuntime& pool, const Affinity& affinity, const TriedSet
 awaitable<Selection> select(PoolRuntime& pool, const Affinity& affinity, const TriedSet& tried, unsigned worker) {
     const Selection now = try_select(pool, affinity, tried, worker);
     if (now.status != AcquireStatus::queue_full) co_return now;
-    ServerRuntime* only = affinity.any() && !now.affinity_lost ? affinity.server : nullptr;
+    co_return co_await wait_for_slot(pool, affinity, tried, worker, now);
+}
+
+awaitable<Selection> wait_for_slot(PoolRuntime& pool, const Affinity& affinity, const TriedSet& tried,
+                                   unsigned worker, Selection first) {
+    ServerRuntime* only = affinity.any() && !first.affinity_lost ? affinity.server : nullptr;
     const TriedSet none;  // a request waiting for its one server has tried no other
     const AcquireResult waited = co_await pool.wait_in_queue(only ? none : tried, only, worker);
-    co_return Selection{waited.status, waited.server, now.affinity_lost};
+    co_return Selection{waited.status, waited.server, first.affinity_lost};
 }
 
 }  // namespace gisgate::balance

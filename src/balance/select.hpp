@@ -21,4 +21,9 @@ Selection try_select(PoolRuntime& pool, const Affinity& affinity, const TriedSet
 // The whole decision, waiting in the queue when needed (queue_full / queue_timeout when it is full / too slow).
 awaitable<Selection> select(PoolRuntime& pool, const Affinity& affinity, const TriedSet& tried, unsigned worker);
 
+// The waiting part alone, after try_select() said queue_full (`first` is what it said): a caller that tried
+// first does not pick again before it queues.
+awaitable<Selection> wait_for_slot(PoolRuntime& pool, const Affinity& affinity, const TriedSet& tried,
+                                   unsigned worker, Selection first);
+
 }  // namespace gisgate::balance

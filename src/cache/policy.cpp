@@ -73,20 +73,8 @@ bool path_matches_any(const config::CacheConfig& config, std::string_view path) 
     return false;
 }
 
-bool query_has_token(std::string_view query) {
-    while (!query.empty()) {
-        const auto amp = query.find('&');
-        std::string_view pair = query.substr(0, amp);
-        const std::string_view name = pair.substr(0, pair.find('='));
-        // As the server reads the name: any case, percent-encoded or not ("TOKEN", "%74oken").
-        if (iequals(name, "token") || (name.find('%') != std::string_view::npos &&
-                                       http::decoded_param_name(name) == "token"))
-            return true;
-        if (amp == std::string_view::npos) break;
-        query.remove_prefix(amp + 1);
-    }
-    return false;
-}
+// As the server reads the name: any case, percent-encoded or not ("TOKEN", "%74oken").
+bool query_has_token(std::string_view query) { return http::query_param(query, "token").has_value(); }
 
 RequestUse request_use(const http::RequestHead& head, const config::CacheConfig& config) {
     if (head.method != http::Method::get && head.method != http::Method::head) return RequestUse::bypass;

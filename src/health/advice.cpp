@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <cctype>
 #include <chrono>
+#include <optional>
 #include <string_view>
+
+#include "http/redact.hpp"
+#include "util/ascii.hpp"
 
 namespace gisgate::health {
 namespace {
@@ -61,18 +64,8 @@ std::string describe(const config::PoolConfig& pool) {
 bool asks_for_json(std::string_view path) {
     const std::size_t q = path.find('?');
     if (q == std::string_view::npos) return false;
-    std::string_view query = path.substr(q + 1);
-    while (!query.empty()) {
-        const std::size_t amp = query.find('&');
-        const std::string_view pair = query.substr(0, amp);
-        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-        const std::size_t eq = pair.find('=');
-        if (eq != 1 || (pair[0] != 'f' && pair[0] != 'F')) continue;
-        std::string value(pair.substr(2));
-        for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        return value == "json" || value == "pjson";
-    }
-    return false;
+    const std::optional<std::string_view> f = http::query_param(path.substr(q + 1), "f");
+    return f && (util::iequals(*f, "json") || util::iequals(*f, "pjson"));
 }
 
 void warn_about(const config::PoolConfig& pool, std::vector<std::string>& warnings) {

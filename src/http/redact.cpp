@@ -25,6 +25,22 @@ std::string decoded_param_name(std::string_view name) {
     return out;
 }
 
+std::optional<std::string_view> query_param(std::string_view query, std::string_view lower_name) {
+    while (!query.empty()) {
+        const std::size_t amp = query.find('&');
+        const std::string_view param = query.substr(0, amp);
+        const std::size_t eq = param.find('=');
+        const std::string_view name = param.substr(0, eq);
+        // Most names need no decoding: compare them as they are, without building a string.
+        const bool encoded = name.find_first_of("%+") != std::string_view::npos;
+        if (encoded ? decoded_param_name(name) == lower_name : util::iequals(name, lower_name))
+            return eq == std::string_view::npos ? std::string_view{} : param.substr(eq + 1);
+        if (amp == std::string_view::npos) break;
+        query.remove_prefix(amp + 1);
+    }
+    return std::nullopt;
+}
+
 namespace {
 
 bool is_secret(std::string_view raw_name, const std::vector<std::string>& extra) {

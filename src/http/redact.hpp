@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,5 +21,9 @@ void redact_target(std::string_view target, const std::vector<std::string>& extr
 
 // A query parameter name as a server reads it: '+' is a space, %XX decoded, ASCII lower-cased.
 std::string decoded_param_name(std::string_view raw_name);
+
+// The raw value of the first parameter of `query` (the part after '?') whose name, as a server reads it, is
+// `lower_name` ("TOKEN" and "%74oken" are "token"); an empty value for a name without '='; nullopt when none.
+std::optional<std::string_view> query_param(std::string_view query, std::string_view lower_name);
 
 }  // namespace gisgate::http

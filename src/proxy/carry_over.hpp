@@ -20,7 +20,8 @@ public:
 
     // The server as `sc` describes it: the previous object itself when nothing that shapes it changed (same
     // address, weight, backup), else a new one (a new id) that keeps the old one's admin state and health.
-    std::shared_ptr<balance::ServerRuntime> server(const config::PoolConfig& pool, const config::ServerConfig& sc) const;
+    std::shared_ptr<balance::ServerRuntime> server(const config::PoolConfig& pool,
+                                                   const config::ServerConfig& sc) const;
     // The pool's queue, so a slot released by a request of the old runtime wakes one queued on the new.
     std::shared_ptr<balance::WaitQueue> queue(std::string_view pool) const;
     // The pool's job table (a reload forgets no job), with the new limits.

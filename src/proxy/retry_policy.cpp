@@ -22,18 +22,13 @@ constexpr std::array<std::string_view, 9> kEditOperations = {
 }  // namespace
 
 Replay may_replay(const ReplayQuestion& q) {
+    const bool sent = q.failure != Failure::connect_failed && q.failure != Failure::connect_timeout;
+    // A private (NTLM/Negotiate) connection's request would lose its handshake or its user anywhere else.
+    if (sent && q.connection_bound) return Replay::no;
     switch (q.failure) {
         case Failure::connect_failed:
         case Failure::connect_timeout:
             return Replay::next_server;  // nothing was sent
-        default:
-            if (q.connection_bound) return Replay::no;
-            break;
-    }
-    switch (q.failure) {
-        case Failure::connect_failed:
-        case Failure::connect_timeout:
-            return Replay::next_server;
         case Failure::send_failed:
             // Part of the request may have been read. Only a request that is harmless twice goes again; on
             // a pooled connection the likely cause is the server having closed it while idle.

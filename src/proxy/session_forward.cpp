@@ -35,7 +35,8 @@ awaitable<balance::Affinity> Session::choose_affinity() {
         }
         if (server) co_return balance::Affinity::to(Kind::job, server);
     }
-    if (balance::ServerRuntime* mine = private_server_in(*pool_)) co_return balance::Affinity::to(Kind::connection, mine);
+    if (balance::ServerRuntime* mine = private_server_in(*pool_))
+        co_return balance::Affinity::to(Kind::connection, mine);
     if (pool_config.sticky == config::Sticky::cookie) {
         std::string_view cookie;
         for (const auto& h : head_.headers)
@@ -68,23 +69,24 @@ bool Session::take_server_connection(bool auth_request) {
     // A request that must not be replayed only gets a pooled connection that was idle very briefly, so a
     // server closing its idle connection cannot race with it (HAProxy's "http-reuse safe" idea).
     const bool replayable = replayable_on_stale_connection(head_.method, settings_.state_changing);
-    exchange_.connection = take_private(server_->id);
-    if (exchange_.connection && !still_open(*exchange_.connection, *server_)) exchange_.connection.reset();  // closed: a new handshake
-    if (exchange_.connection) {
+    auto& connection = exchange_.connection;
+    connection = take_private(server_->id);
+    if (connection && !still_open(*connection, *server_)) connection.reset();  // closed: a new handshake
+    if (connection) {
         private_exchange_ = true;
     } else if (!auth_request) {
-        exchange_.connection = worker_.upstreams().take_idle(
+        connection = worker_.upstreams().take_idle(
             *server_, replayable ? net::Clock::duration::max() : std::chrono::seconds(2),
             worker_.loop().deadlines().now());
     }  // else a handshake message starts on a connection of its own: never a pooled one
     // A pooled connection made before a reload switched the pool's TLS on or off does not fit any more.
-    if (exchange_.connection && exchange_.connection->socket.tls() != (pool_->tls() != nullptr)) exchange_.connection.reset();
-    const bool reused = exchange_.connection != nullptr;
+    if (connection && connection->socket.tls() != (pool_->tls() != nullptr)) connection.reset();
+    const bool reused = connection != nullptr;
     if (!reused) {
-        exchange_.connection = std::make_unique<UpstreamConnection>(worker_.context());
-        exchange_.connection->server_id = server_->id;
+        connection = std::make_unique<UpstreamConnection>(worker_.context());
+        connection->server_id = server_->id;
     }
-    exchange_.connection->server = server_;
+    connection->server = server_;
     return reused;
 }
 
@@ -124,7 +126,7 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
     for (;;) {
         balance::Selection selected = balance::try_select(*pool_, affinity, tried, worker_.index());
         if (selected.status == balance::AcquireStatus::queue_full)
-            selected = co_await balance::select(*pool_, affinity, tried, worker_.index());
+            selected = co_await balance::wait_for_slot(*pool_, affinity, tried, worker_.index(), selected);
         if (selected.affinity_lost) {
             // The sticky or private server left: balanced normally (a new cookie; a new handshake).
             if (affinity.kind == balance::Affinity::Kind::connection) take_private(affinity.server->id).reset();

@@ -53,8 +53,8 @@ awaitable<bool> Session::relay_response() {
                     rc->host ? std::string_view(*rc->host) : std::string_view{}, head_.host,
                     client_.tls() ? "https" : "http"};
     }
-    write_response_head(exchange_.response, keep_client, head_.version_minor, out_, rewrite_location ? &location : nullptr,
-                        dechunk);
+    write_response_head(exchange_.response, keep_client, head_.version_minor, out_,
+                        rewrite_location ? &location : nullptr, dechunk);
     if (set_sticky_cookie_) {
         // Before the blank line that ends the head.
         out_.insert(out_.size() - 2, "Set-Cookie: " + pool_->config().sticky_cookie + "=" +
@@ -86,11 +86,12 @@ awaitable<bool> Session::relay_response() {
         return asio::const_buffer(dechunked_.data(), dechunked_.size());
     };
 
-    exchange_.begin += exchange_.response.head_size;  // exchange_.response views are not used after this point
-    std::size_t take = exchange_.body.take({exchange_.buf.get() + exchange_.begin, exchange_.end - exchange_.begin});
-    capture(exchange_.buf.get() + exchange_.begin, take);
+    exchange_.begin += exchange_.response.head_size;  // the response head's views are not used after this point
+    const char* body_start = exchange_.buf.get() + exchange_.begin;
+    std::size_t take = exchange_.body.take(exchange_.buffered());
+    capture(body_start, take);
     error_code ec;
-    const std::array<asio::const_buffer, 2> first{asio::buffer(out_), client_bytes(exchange_.buf.get() + exchange_.begin, take)};
+    const std::array<asio::const_buffer, 2> first{asio::buffer(out_), client_bytes(body_start, take)};
     deadline_.arm(client_timeout, kClientIo);
     bytes_sent_ += co_await asio::async_write(client_, first, ec_token(ec));
     deadline_.disarm();
@@ -107,8 +108,8 @@ awaitable<bool> Session::relay_response() {
             break;
         }
         deadline_.arm(server_timeout, kServer);
-        const std::size_t n =
-            co_await exchange_.connection->socket.async_read_some(asio::buffer(exchange_.buf.get(), kBlock), ec_token(ec));
+        const std::size_t n = co_await exchange_.connection->socket.async_read_some(
+            asio::buffer(exchange_.buf.get(), kBlock), ec_token(ec));
         deadline_.disarm();
         if (ec) {
             if (ec == asio::error::eof) exchange_.body.on_eof();

@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "net/client_allow.hpp"
 #include "balance/select.hpp"
+#include "net/client_allow.hpp"
 #include "net/listener.hpp"
 #include "proxy/retry_policy.hpp"
 #include "proxy/worker.hpp"

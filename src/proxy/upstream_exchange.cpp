@@ -30,7 +30,8 @@ awaitable<UpstreamExchange::HeadResult> UpstreamExchange::read_head(net::BufferP
             if (r.status == http::ParseStatus::complete) {
                 if (response.status < 100 || response.status >= 200) co_return HeadResult{Kind::responded};
                 if (response.status == 101)
-                    co_return HeadResult{Kind::failed, {}, 502, "server switched protocols, which gisgate does not relay"};
+                    co_return HeadResult{Kind::failed, {}, 502,
+                                         "server switched protocols, which gisgate does not relay"};
                 begin += response.head_size;  // interim response: the client got 100 Continue from us already
                 interim_bytes += response.head_size;
                 if (++interim > kMaxInterim || interim_bytes > limits.max_interim_bytes) {
@@ -59,7 +60,8 @@ awaitable<UpstreamExchange::HeadResult> UpstreamExchange::read_head(net::BufferP
             // Once any byte of a response arrived the server may have acted: never again (and no retry).
             if (timed_out && received) co_return HeadResult{Kind::failed, {}, 504, "server did not answer in time"};
             if (received)
-                co_return HeadResult{Kind::failed, {}, 502, "server closed the connection in the middle of its response head"};
+                co_return HeadResult{Kind::failed, {}, 502,
+                                     "server closed the connection in the middle of its response head"};
             co_return HeadResult{Kind::server_failed,
                                  timed_out ? Failure::timed_out_without_answer : Failure::closed_without_answer};
         }

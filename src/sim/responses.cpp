@@ -8,13 +8,20 @@ namespace gisgate::sim {
 
 using util::html_escape;
 
+namespace {
+// The JSON pretty-printed inside a minimal page, as the Services Directory shows a resource.
+Reply json_page(const std::string& title, const nlohmann::json& body) {
+    return html_reply(title, "<pre>" + html_escape(body.dump(2)) + "</pre>");
+}
+}  // namespace
+
 Reply json_reply(const nlohmann::json& body, const Params& params, unsigned status) {
     std::string f = to_lower(param(params, "f", "json"));
     Reply r;
     r.status = status;
     r.compressible = true;
     if (f == "html") {
-        r = html_reply("ArcGIS REST Services Directory", "<pre>" + html_escape(body.dump(2)) + "</pre>");
+        r = json_page("ArcGIS REST Services Directory", body);
         r.status = status;
         return r;
     }
@@ -26,8 +33,7 @@ Reply json_reply(const nlohmann::json& body, const Params& params, unsigned stat
 
 Reply page_reply(const nlohmann::json& body, const Params& params, const std::string& title) {
     const std::string f = to_lower(param(params, "f", "html"));
-    if (f == "json" || f == "pjson") return json_reply(body, params);
-    return html_reply(title, "<pre>" + html_escape(body.dump(2)) + "</pre>");
+    return f == "json" || f == "pjson" ? json_reply(body, params) : json_page(title, body);
 }
 
 Reply arcgis_error(int code, const std::string& message, unsigned http_status,

@@ -5,7 +5,7 @@ import re
 import statistics
 from collections import defaultdict
 
-PEER_ORDER = ["direct", "haproxy", "nginx", "gisgate"]
+PEER_ORDER = ["direct", "haproxy", "nginx", "gisgate", "gisgate-base"]
 SCEN_TITLE = {"small": "small JSON (~1 KB, GET /arcgis/rest/info, wrk -c64)",
               "big": "10 MB body (GET /big.bin, wrk -c8)"}
 
@@ -22,7 +22,7 @@ def f(x, fmt):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("runs"); ap.add_argument("idle"); ap.add_argument("micro")
-    for k in ["date", "nproc", "cpu", "haproxy", "nginx", "wrk", "gisgate", "binary",
+    for k in ["date", "nproc", "cpu", "haproxy", "nginx", "wrk", "gisgate", "binary", "base",
               "duration", "rounds", "idle_n", "quick"]:
         ap.add_argument("--" + k.replace("idle_n", "idle"), dest=k, default="")
     a = ap.parse_args()
@@ -53,6 +53,8 @@ def main():
     p(f"- date: {a.date}")
     p(f"- machine: nproc={a.nproc}, {a.cpu}")
     p(f"- gisgate: commit {a.gisgate} (binary `{a.binary}`)")
+    if a.base:
+        p(f"- gisgate-base: {a.base}, the same configuration on its own port, in the same interleaved rounds")
     p(f"- haproxy {a.haproxy}, nginx {a.nginx}, wrk {a.wrk}")
     p(f"- load: `wrk -t2 --latency -d{a.duration}s`, {a.rounds} interleaved round(s) "
       f"(haproxy, nginx, gisgate, haproxy, …); values are medians over rounds"
@@ -90,6 +92,14 @@ def main():
             if base and (w, sc, "gisgate") in runs:
                 g = med([r["rps"] for r in runs[(w, sc, "gisgate")]])
                 p(f"gisgate/haproxy req/s: **{g / base:.2f}**")
+                p("")
+            if (w, sc, "gisgate") in runs and (w, sc, "gisgate-base") in runs:
+                g = med([r["rps"] for r in runs[(w, sc, "gisgate")]])
+                b = med([r["rps"] for r in runs[(w, sc, "gisgate-base")]])
+                gc = med([r["cpu"] for r in runs[(w, sc, "gisgate")]])
+                bc = med([r["cpu"] for r in runs[(w, sc, "gisgate-base")]])
+                cpu = f", CPU {gc / bc:.2f}×" if gc and bc else ""
+                p(f"gisgate/gisgate-base req/s: **{g / b:.2f}**{cpu}")
                 p("")
 
     idle = []

@@ -23,9 +23,9 @@ bool Store::insert(std::shared_ptr<Entry> entry) {
     lru_.push_front(std::move(entry));
     index_.emplace(lru_.front()->key, lru_.begin());
     used_ += charge;
-    stats_.stored.fetch_add(1, std::memory_order_relaxed);
-    stats_.entries.store(index_.size(), std::memory_order_relaxed);
-    stats_.bytes.store(used_, std::memory_order_relaxed);
+    stats_->stored.fetch_add(1, std::memory_order_relaxed);
+    stats_->entries.store(index_.size(), std::memory_order_relaxed);
+    stats_->bytes.store(used_, std::memory_order_relaxed);
     return true;
 }
 
@@ -53,14 +53,14 @@ std::size_t Store::purge_prefix(std::string_view prefix) {
         }
         it = next;
     }
-    stats_.purged.fetch_add(n, std::memory_order_relaxed);
+    stats_->purged.fetch_add(n, std::memory_order_relaxed);
     return n;
 }
 
 void Store::evict_to(std::uint64_t limit) {
     while (used_ > limit && !lru_.empty()) {
         remove(std::prev(lru_.end()));
-        stats_.evictions.fetch_add(1, std::memory_order_relaxed);
+        stats_->evictions.fetch_add(1, std::memory_order_relaxed);
     }
 }
 
@@ -68,8 +68,8 @@ void Store::remove(Lru::iterator it) {
     used_ -= (*it)->charge();
     index_.erase((*it)->key);
     lru_.erase(it);  // a request still sending the entry holds its own reference
-    stats_.entries.store(index_.size(), std::memory_order_relaxed);
-    stats_.bytes.store(used_, std::memory_order_relaxed);
+    stats_->entries.store(index_.size(), std::memory_order_relaxed);
+    stats_->bytes.store(used_, std::memory_order_relaxed);
 }
 
 bool Store::begin_fetch(std::string_view key) {

@@ -4,7 +4,8 @@
 // Each worker owns its own Store (a pool's `memory` split evenly), touched only by that worker's thread, so a
 // lookup takes no lock. The price is that a tile may be fetched once per worker; for a CPU-bound GIS site that
 // is a handful of requests per tile, against a lock on every request of every worker otherwise. Counters are
-// relaxed atomics so the control thread can read them for /metrics.
+// relaxed atomics so the control thread can read them for /metrics. The worker owns its stores
+// (proxy/worker_caches.hpp), so they outlive reloads without being carried from one runtime to the next.
 #pragma once
 
 #include <atomic>
@@ -79,8 +80,10 @@ public:
     // Waits until the fetch of `key` ends or `timeout` passes (then the caller goes to the server itself).
     awaitable<void> wait_for_fetch(std::string_view key, std::chrono::milliseconds timeout);
 
-    StoreStats& stats() { return stats_; }
-    const StoreStats& stats() const { return stats_; }
+    StoreStats& stats() { return *stats_; }
+    const StoreStats& stats() const { return *stats_; }
+    // The counters, for a reader on another thread that may outlive the store (the control thread's /metrics).
+    std::shared_ptr<const StoreStats> shared_stats() const { return stats_; }
 
 private:
     struct Hash {
@@ -101,7 +104,7 @@ private:
     Lru lru_;  // front = most recently used
     std::unordered_map<std::string, Lru::iterator, Hash, Eq> index_;
     std::unordered_map<std::string, std::vector<asio::steady_timer*>, Hash, Eq> fetching_;
-    StoreStats stats_;
+    std::shared_ptr<StoreStats> stats_ = std::make_shared<StoreStats>();
 };
 
 }  // namespace gisgate::cache

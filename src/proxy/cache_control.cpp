@@ -1,6 +1,6 @@
 // The control plane's view of the response caches: purging (DELETE /api/v1/cache) and their /metrics
-// families. A Store belongs to its worker's thread, so a purge runs there (posted) and the control thread
-// waits for every worker's count; counters are atomics and are read directly.
+// families. A Store belongs to its worker's thread (proxy/worker_caches.hpp), so a purge runs there (posted)
+// and the control thread waits for every worker's count; counters are atomics, published by each worker.
 #include <fmt/format.h>
 
 #include <future>
@@ -10,10 +10,9 @@
 namespace gisgate::proxy {
 
 admin::ApiResult ProxyServer::purge_cache(const std::string& prefix, const std::string& pool) {
-    std::vector<std::shared_ptr<PoolCache>> caches;
-    for (const auto& [name, cache] : runtime_->caches)
-        if (pool.empty() || name == pool) caches.push_back(cache);
-    if (caches.empty()) {
+    bool any = false;
+    for (const auto& p : runtime_->config.pools) any = any || (p.cache && (pool.empty() || p.name == pool));
+    if (!any) {
         const std::string message =
             pool.empty() ? "no pool has a cache" : fmt::format("pool '{}' has no cache", pool);
         return {404, {{"error", {{"code", 404}, {"message", message}}}}};
@@ -24,11 +23,8 @@ admin::ApiResult ProxyServer::purge_cache(const std::string& prefix, const std::
         auto result = done->get_future();
         // The lambda owns what it touches: if a worker were ever too slow, the control thread gives up
         // waiting but nothing dangles.
-        asio::post(workers_[w]->context(), [caches, prefix, w, done] {
-            std::size_t n = 0;
-            for (const auto& cache : caches)
-                if (w < cache->per_worker.size()) n += cache->per_worker[w]->purge_prefix(prefix);
-            done->set_value(n);
+        asio::post(workers_[w]->context(), [worker = workers_[w].get(), pool, prefix, done] {
+            done->set_value(worker->caches().purge(pool, prefix));
         });
         if (result.wait_for(std::chrono::seconds(5)) != std::future_status::ready)
             return {503, {{"error", {{"code", 503}, {"message", "a worker did not answer the purge in time"}}}}};
@@ -38,7 +34,12 @@ admin::ApiResult ProxyServer::purge_cache(const std::string& prefix, const std::
 }
 
 void ProxyServer::cache_metrics(std::string& out) const {
-    if (runtime_->caches.empty()) return;
+    std::vector<std::shared_ptr<const WorkerCaches::Counters>> counters;
+    for (const auto& w : workers_) counters.push_back(w->caches().counters());
+    std::vector<std::string_view> pools;  // in configuration order
+    for (const auto& p : runtime_->config.pools)
+        if (p.cache) pools.push_back(p.name);
+    if (pools.empty()) return;
     struct Family {
         const char* name;
         const char* type;
@@ -62,10 +63,11 @@ void ProxyServer::cache_metrics(std::string& out) const {
     for (const auto& family : kFamilies) {
         fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", family.name, family.help,
                        family.name, family.type);
-        for (const auto& [pool, cache] : runtime_->caches) {
+        for (const std::string_view pool : pools) {
             std::uint64_t total = 0;
-            for (const auto& store : cache->per_worker)
-                total += (store->stats().*family.counter).load(std::memory_order_relaxed);
+            for (const auto& worker : counters)
+                for (const auto& [name, stats] : *worker)
+                    if (name == pool) total += ((*stats).*family.counter).load(std::memory_order_relaxed);
             fmt::format_to(std::back_inserter(out), "{}{{pool=\"{}\"}} {}\n", family.name, pool, total);
         }
     }

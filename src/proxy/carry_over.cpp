@@ -60,19 +60,4 @@ std::shared_ptr<gis::JobTable> CarryOver::job_table(const config::PoolConfig& po
     return std::make_shared<gis::JobTable>(pool.job_affinity);
 }
 
-std::shared_ptr<PoolCache> CarryOver::cache(const config::PoolConfig& pool, unsigned workers) const {
-    const std::uint64_t share = pool.cache->memory / workers;
-    if (previous_) {
-        const auto it = previous_->caches.find(pool.name);
-        if (it != previous_->caches.end() && it->second->per_worker.size() == workers) {
-            for (auto& store : it->second->per_worker) store->set_limits(share, pool.cache->max_object);
-            return it->second;
-        }
-    }
-    auto cache = std::make_shared<PoolCache>();
-    for (unsigned w = 0; w < workers; ++w)
-        cache->per_worker.push_back(std::make_unique<cache::Store>(share, pool.cache->max_object));
-    return cache;
-}
-
 }  // namespace gisgate::proxy

@@ -1,7 +1,8 @@
 // What a reload (or a runtime change through the admin API) keeps from the runtime it replaces, looked up in one
 // place by pool and server name: the server objects (in-flight counts, health, drain/maint), each pool's wait
-// queue, job table and response cache, the connection counts and the generation. build_runtime() asks this and
-// nothing else about the previous runtime.
+// queue and job table, the connection counts and the generation. build_runtime() asks this and
+// nothing else about the previous runtime. Response caches are not carried: each worker owns its stores
+// (worker_caches.hpp), which outlive every runtime.
 #pragma once
 
 #include <memory>
@@ -26,8 +27,6 @@ public:
     std::shared_ptr<balance::WaitQueue> queue(std::string_view pool) const;
     // The pool's job table (a reload forgets no job), with the new limits.
     std::shared_ptr<gis::JobTable> job_table(const config::PoolConfig& pool) const;
-    // The pool's cache with the new limits, when it has one per worker for the same number of workers.
-    std::shared_ptr<PoolCache> cache(const config::PoolConfig& pool, unsigned workers) const;
 
 private:
     std::shared_ptr<balance::ServerRuntime> previous_server(std::string_view pool, std::string_view name) const;

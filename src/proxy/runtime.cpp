@@ -26,12 +26,6 @@ gis::JobTable* Runtime::job_table(std::string_view pool) const {
     return it == job_tables.end() ? nullptr : it->second.get();
 }
 
-cache::Store* Runtime::cache_store(std::string_view pool, unsigned worker) const {
-    auto it = caches.find(pool);
-    if (it == caches.end() || worker >= it->second->per_worker.size()) return nullptr;
-    return it->second->per_worker[worker].get();
-}
-
 balance::PoolRuntime* Runtime::find_pool(std::string_view name) const {
     for (const auto& p : pools)
         if (p->name() == name) return p.get();
@@ -63,7 +57,6 @@ std::shared_ptr<const Runtime> build_runtime(config::Config config, const Runtim
                                                                    carried.queue(pool_config.name)));
         if (pool_config.tls.enabled) rt->pools.back()->set_tls(net::TlsClient::build(pool_config.tls));
         rt->job_tables.emplace(pool_config.name, carried.job_table(pool_config));
-        if (pool_config.cache) rt->caches.emplace(pool_config.name, carried.cache(pool_config, workers));
     }
 
     for (const auto& lc : rt->config.listeners) {

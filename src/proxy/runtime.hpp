@@ -9,7 +9,6 @@
 
 #include "balance/events.hpp"
 #include "balance/pool.hpp"
-#include "cache/store.hpp"
 #include "config/config.hpp"
 #include "gis/classify.hpp"
 #include "gis/discovery.hpp"
@@ -36,11 +35,6 @@ struct ListenerRuntime {
     const RouteRuntime* route_for(std::string_view path, const gis::Classification& gis) const;
 };
 
-// A pool's response cache: one Store per worker, each with memory / workers bytes (see cache/store.hpp).
-struct PoolCache {
-    std::vector<std::unique_ptr<cache::Store>> per_worker;
-};
-
 struct Runtime {
     config::Config config;
     std::vector<std::shared_ptr<balance::PoolRuntime>> pools;
@@ -49,8 +43,6 @@ struct Runtime {
     const gis::DiscoveryMonitor* discovery = nullptr;  // service → pools, for `discover` routes; may be null
     // Job id → server, per pool name; shared with the previous runtime so a reload forgets no job.
     std::map<std::string, std::shared_ptr<gis::JobTable>, std::less<>> job_tables;
-    // Pool name → its cache, for pools with `cache:`; shared with the previous runtime so a reload keeps it.
-    std::map<std::string, std::shared_ptr<PoolCache>, std::less<>> caches;
     std::uint64_t generation = 0;            // 0 for the first runtime, +1 per reload or runtime change
     // Open client connections in total and per address (limits.max_connections*); shared across reloads.
     std::shared_ptr<ConnectionLimiter> connections;
@@ -58,7 +50,6 @@ struct Runtime {
     balance::PoolRuntime* find_pool(std::string_view name) const;
     const ListenerRuntime* find_listener(std::string_view name) const;
     gis::JobTable* job_table(std::string_view pool) const;
-    cache::Store* cache_store(std::string_view pool, unsigned worker) const;
 };
 
 // Builds a runtime; resolves server addresses (throws std::runtime_error when one does not resolve).

@@ -22,7 +22,7 @@ Session::Session(Worker& worker, tcp::socket socket, std::string listener)
 }
 
 Session::~Session() {
-    cache_finish();
+    cache_.finish();
     release_upstream(false);
     worker_.detach(this);
 }

@@ -18,7 +18,9 @@
 #include "net/buffer_pool.hpp"
 #include "net/deadline.hpp"
 #include "proxy/body_cursor.hpp"
+#include "proxy/cache_lookup.hpp"
 #include "proxy/error_response.hpp"
+#include "proxy/job_capture.hpp"
 #include "proxy/retry_policy.hpp"
 #include "proxy/runtime.hpp"
 #include "proxy/upstream.hpp"
@@ -93,20 +95,14 @@ private:
     awaitable<bool> start_tls(const ListenerRuntime& listener);
     awaitable<void> close_notify();
 
-    // Response cache (session_cache.cpp). Before forwarding: answer from the cache (true in `served`, with
-    // the keep-alive verdict in the result) or prepare the miss (coalescing, revalidation headers in out_).
+    // Response cache (session_cache.cpp): answer from the cache (true in `served`, with the keep-alive verdict)
+    // or go on to the server, with cache_ prepared for the miss (coalescing, revalidation headers in out_).
     struct CacheStep {
         bool served = false;
         bool keep = false;
     };
     awaitable<CacheStep> cache_before_forward();
     awaitable<bool> serve_cached(const cache::Entry& entry);
-    // The response head arrived: tag it, and start keeping a storable one. True when it was the server's 304
-    // to our own revalidation and the (refreshed) entry should be served instead.
-    bool cache_on_response_head();
-    void cache_capture(const char* data, std::size_t n);
-    void cache_on_response_end(bool complete);
-    void cache_finish();  // end of request: wakes requests waiting for this one's fetch
 
     void build_forward_path(const RouteRuntime& route);
     bool request_keep_alive_possible() const;
@@ -140,8 +136,6 @@ private:
     http::NormalizedPath path_;
     gis::Classification gis_;                   // views into path_.forward
     bool set_sticky_cookie_ = false;
-    std::string capture_;                       // submitJob answer body, for the job id (bounded)
-    std::string capture_encoding_;
     std::string forward_path_;
     const RouteRuntime* route_ = nullptr;  // the current request's route (set once it has one)
     http::ChunkedScanner dechunker_;       // a chunked answer to an HTTP/1.0 client: its chunk data only
@@ -175,16 +169,8 @@ private:
     ErrorResponse error_;
     Failure failure_ = Failure::closed_without_answer;  // how the last attempt failed (Attempt::server_failed)
 
-    // Cache state of the current request (cache_ is null when the request does not use a cache).
-    cache::Store* cache_ = nullptr;
-    std::string cache_key_;
-    bool cache_tagged_ = false;      // answer carries X-Cache (the path is a cached one)
-    bool cache_fetcher_ = false;     // this request fetches cache_key_ for waiting ones
-    bool cache_revalidating_ = false;  // our own If-None-Match / If-Modified-Since went to the server
-    bool cache_capturing_ = false;
-    std::shared_ptr<const cache::Entry> cache_stale_;
-    std::shared_ptr<cache::Entry> cache_pending_;  // the response being kept, filled while it is relayed
-    bool cache_body_chunked_ = false;
+    CacheLookup cache_;  // the current request's part in its pool's response cache (cache_lookup.hpp)
+    JobCapture job_capture_;  // a submitJob answer's job id, for job affinity (job_capture.hpp)
 
     // Server side of the current request.
     balance::PoolRuntime* pool_ = nullptr;

@@ -14,12 +14,12 @@
 namespace gisgate::proxy {
 
 awaitable<bool> Session::relay_response() {
-    if (cache_tagged_ && cache_on_response_head()) {
+    if (cache_.tagged() && cache_.on_response_head(exchange_.response, head_.method)) {
         // The server's 304 to our revalidation: nothing to relay, answer from the refreshed entry.
         exchange_.begin += exchange_.response.head_size;
         release_upstream(exchange_.response.keep_alive && !exchange_.response.until_close && request_body_.done() &&
                          exchange_.begin == exchange_.end);
-        const std::shared_ptr<const cache::Entry> entry = cache_stale_;
+        const std::shared_ptr<const cache::Entry> entry = cache_.refreshed();
         co_return co_await serve_cached(*entry);
     }
     // The server asks for (or continues) an NTLM/Negotiate handshake: this connection is now this client's.
@@ -60,22 +60,16 @@ awaitable<bool> Session::relay_response() {
         out_.insert(out_.size() - 2, "Set-Cookie: " + pool_->config().sticky_cookie + "=" +
                                          sticky_token(pool_->name(), server_->name) + "; Path=/; HttpOnly\r\n");
     }
-    if (cache_tagged_) out_.insert(out_.size() - 2, "X-Cache: MISS\r\n");
+    if (cache_.tagged()) out_.insert(out_.size() - 2, "X-Cache: MISS\r\n");
     const bool upstream_keep = exchange_.response.keep_alive && !exchange_.response.until_close;
-    // A submitJob answer names the new job: keep its body (small JSON) to learn which server owns the job.
-    gis::JobTable* jobs = pool_->config().job_affinity.enabled && gis_.submit_job && status == 200
-                              ? runtime_->job_table(pool_->name())
-                              : nullptr;
-    const bool chunked_body = exchange_.response.framing == http::BodyFraming::chunked;
-    capture_.clear();
-    capture_encoding_.clear();
-    if (jobs)
-        for (const auto& h : exchange_.response.headers)
-            if (iequals(h.name, "content-encoding")) capture_encoding_.assign(h.value);
-    constexpr std::size_t kMaxCapture = 256 * 1024;
+    // A submitJob answer names the new job: its body tells which server owns the job.
+    job_capture_.begin(pool_->config().job_affinity.enabled && gis_.submit_job && status == 200
+                           ? runtime_->job_table(pool_->name())
+                           : nullptr,
+                       exchange_.response);
     auto capture = [&](const char* data, std::size_t n) {
-        if (jobs && capture_.size() + n <= kMaxCapture) capture_.append(data, n);
-        cache_capture(data, n);
+        job_capture_.append(data, n);
+        cache_.capture(data, n);
     };
 
     // What of `n` raw body bytes at `data` goes to the client: the bytes, or their chunk data when dechunking.
@@ -127,14 +121,10 @@ awaitable<bool> Session::relay_response() {
     }
 
     const bool complete = exchange_.body.done() && !ec;
-    cache_on_response_end(complete);
-    if (jobs && complete) {
-        const std::string body = chunked_body ? http::dechunk(capture_, kMaxCapture) : capture_;
-        if (const auto job = gis::job_id_from_submit_response(body, capture_encoding_)) {
-            jobs->record(*job, server_->name);
+    cache_.on_response_end(complete);
+    if (job_capture_.active())
+        if (const auto job = job_capture_.end(complete, server_->name))
             spdlog::debug("pool {}: job {} submitted to server {}", pool_->name(), *job, server_->name);
-        }
-    }
     if (!complete && !exchange_.body.done()) {
         spdlog::warn("pool {}: response from server {} cut short ({})", pool_->name(), server_->name,
                      exchange_.body.error() ? exchange_.body.error() : ec.message());

@@ -54,7 +54,7 @@ awaitable<bool> Session::serve_request() {
         }
     }
     const bool keep = co_await forward(*route_, *pool_);
-    cache_finish();
+    cache_.finish();
     co_return keep;
 }
 

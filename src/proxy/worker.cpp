@@ -20,7 +20,9 @@ Worker::Worker(unsigned index, int access_log_fd, std::shared_ptr<const Runtime>
       upstreams_(loop_.context()),
       access_log_(access_log_fd),
       stats_(services),
-      runtime_(std::move(runtime)) {
+      runtime_(std::move(runtime)),
+      caches_(runtime_->config.workers) {
+    caches_.sync(*runtime_);
     loop_.on_tick([this] {
         access_log_.flush();
         upstreams_.close_idle_older_than(loop_.deadlines().now(), kUpstreamIdleMax);
@@ -35,6 +37,11 @@ Worker::~Worker() {
     acceptors_.clear();
     upstreams_.close_all();
     loop_.destroy();
+}
+
+void Worker::set_runtime(std::shared_ptr<const Runtime> runtime) {
+    runtime_ = std::move(runtime);
+    caches_.sync(*runtime_);
 }
 
 void Worker::add_acceptor(tcp::acceptor acceptor, const std::string& listener) {

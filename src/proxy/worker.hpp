@@ -1,5 +1,6 @@
 // A proxy worker: one event loop thread with everything a request needs locally — its acceptors, its client
-// sessions, its pool of upstream connections, its access log buffer and its copy of the runtime snapshot.
+// sessions, its pool of upstream connections, its response caches, its access log buffer and its copy of the
+// runtime snapshot.
 #pragma once
 
 #include <atomic>
@@ -12,6 +13,7 @@
 #include "proxy/access_log.hpp"
 #include "proxy/runtime.hpp"
 #include "proxy/upstream.hpp"
+#include "proxy/worker_caches.hpp"
 
 namespace gisgate::proxy {
 
@@ -36,7 +38,10 @@ public:
     // Loop thread only. Sessions take a reference per request, so a new snapshot applies to the next request
     // and in-flight ones finish on the old settings.
     const std::shared_ptr<const Runtime>& runtime() const { return runtime_; }
-    void set_runtime(std::shared_ptr<const Runtime> runtime) { runtime_ = std::move(runtime); }
+    void set_runtime(std::shared_ptr<const Runtime> runtime);
+    // This worker's response caches (loop thread; their counters from any thread).
+    WorkerCaches& caches() { return caches_; }
+    const WorkerCaches& caches() const { return caches_; }
 
     // Loop thread only. Starts accepting on `acceptor` (bound and listening) for the listener named `listener`.
     void add_acceptor(tcp::acceptor acceptor, const std::string& listener);
@@ -70,6 +75,7 @@ private:
     AccessLog access_log_;
     metrics::WorkerStats stats_;
     std::shared_ptr<const Runtime> runtime_;
+    WorkerCaches caches_;
     std::vector<std::shared_ptr<Acceptor>> acceptors_;
     std::unordered_set<Session*> sessions_;
     std::atomic<std::size_t> session_count_{0};

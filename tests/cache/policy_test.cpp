@@ -6,28 +6,13 @@
 
 #include "http/request_head.hpp"
 #include "http/response_head.hpp"
+#include "support/parsed_heads.hpp"
 
 namespace gisgate::cache {
 namespace {
 
-// Parsed heads keep views into their text, so the text lives beside them.
-struct Request {
-    std::string text;
-    http::RequestHead head;
-    explicit Request(std::string t) : text(std::move(t)) {
-        const auto r = http::parse_request_head(text, http::Limits{}, head);
-        EXPECT_EQ(r.status, http::ParseStatus::complete) << text;
-    }
-};
-
-struct Response {
-    std::string text;
-    http::ResponseHead head;
-    explicit Response(std::string t) : text(std::move(t)) {
-        const auto r = http::parse_response_head(text, http::Method::get, 65536, 100, head);
-        EXPECT_EQ(r.status, http::ParseStatus::complete) << text;
-    }
-};
+using testing::ParsedRequest;
+using testing::ParsedResponse;
 
 config::CacheConfig tiles() {
     config::CacheConfig c;
@@ -49,20 +34,20 @@ TEST(CacheGlob, StarMatchesAcrossSegmentsAndIgnoresCase) {
 }
 
 TEST(CacheRequest, PlainTileGetMayUseTheCache) {
-    Request r("GET /arcgis/rest/services/W/MapServer/tile/1/0/0 HTTP/1.1\r\nHost: x\r\n\r\n");
+    ParsedRequest r("GET /arcgis/rest/services/W/MapServer/tile/1/0/0 HTTP/1.1\r\nHost: x\r\n\r\n");
     EXPECT_EQ(request_use(r.head, tiles()), RequestUse::lookup);
-    Request h("HEAD /t HTTP/1.1\r\nHost: x\r\n\r\n");
+    ParsedRequest h("HEAD /t HTTP/1.1\r\nHost: x\r\n\r\n");
     EXPECT_EQ(request_use(h.head, tiles()), RequestUse::lookup);
 }
 
 TEST(CacheRequest, CredentialsAndUnsafeMethodsBypassUnlessAllowed) {
-    Request post("POST /t HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+    ParsedRequest post("POST /t HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
     EXPECT_EQ(request_use(post.head, tiles()), RequestUse::bypass);
-    Request auth("GET /t HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer abc\r\n\r\n");
+    ParsedRequest auth("GET /t HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer abc\r\n\r\n");
     EXPECT_EQ(request_use(auth.head, tiles()), RequestUse::bypass);
-    Request token("GET /t?f=image&TOKEN=abc HTTP/1.1\r\nHost: x\r\n\r\n");
+    ParsedRequest token("GET /t?f=image&TOKEN=abc HTTP/1.1\r\nHost: x\r\n\r\n");
     EXPECT_EQ(request_use(token.head, tiles()), RequestUse::bypass);
-    Request not_token("GET /t?tokenish=1&f=json HTTP/1.1\r\nHost: x\r\n\r\n");
+    ParsedRequest not_token("GET /t?tokenish=1&f=json HTTP/1.1\r\nHost: x\r\n\r\n");
     EXPECT_EQ(request_use(not_token.head, tiles()), RequestUse::lookup);
 
     auto open = tiles();
@@ -87,7 +72,7 @@ TEST(CacheRequest, EveryCredentialFormBypasses) {
              "GET /t HTTP/1.1\r\nHost: x\r\nCookie: ESRI_AOPC=1\r\n\r\n",
              "GET /t HTTP/1.1\r\nHost: x\r\nCookie: a=1\r\nCookie: AGS_ROLES=x\r\n\r\n",
          }) {
-        Request r(raw);
+        ParsedRequest r(raw);
         EXPECT_EQ(request_use(r.head, tiles()), RequestUse::bypass) << raw;
         auto open = tiles();
         open.allow_authorized = true;
@@ -95,28 +80,28 @@ TEST(CacheRequest, EveryCredentialFormBypasses) {
         EXPECT_EQ(request_use(r.head, open), RequestUse::lookup) << raw << " with allow_authorized/allow_token";
     }
     // Other cookies are not credentials, unless `bypass_cookies: all`.
-    Request theme("GET /t HTTP/1.1\r\nHost: x\r\nCookie: theme=dark; lang=en\r\n\r\n");
+    ParsedRequest theme("GET /t HTTP/1.1\r\nHost: x\r\nCookie: theme=dark; lang=en\r\n\r\n");
     EXPECT_EQ(request_use(theme.head, tiles()), RequestUse::lookup);
     auto all = tiles();
     all.bypass_all_cookies = true;
     EXPECT_EQ(request_use(theme.head, all), RequestUse::bypass);
     auto custom = tiles();
     custom.bypass_cookies = {"sso_session"};
-    Request sso("GET /t HTTP/1.1\r\nHost: x\r\nCookie: SSO_SESSION=1\r\n\r\n");
+    ParsedRequest sso("GET /t HTTP/1.1\r\nHost: x\r\nCookie: SSO_SESSION=1\r\n\r\n");
     EXPECT_EQ(request_use(sso.head, custom), RequestUse::bypass);
 }
 
 TEST(CacheRequest, NoCacheReloadsAndNoStoreBypasses) {
-    Request reload("GET /t HTTP/1.1\r\nHost: x\r\nCache-Control: max-age=0, no-cache\r\n\r\n");
+    ParsedRequest reload("GET /t HTTP/1.1\r\nHost: x\r\nCache-Control: max-age=0, no-cache\r\n\r\n");
     EXPECT_EQ(request_use(reload.head, tiles()), RequestUse::reload);
-    Request pragma("GET /t HTTP/1.1\r\nHost: x\r\nPragma: no-cache\r\n\r\n");
+    ParsedRequest pragma("GET /t HTTP/1.1\r\nHost: x\r\nPragma: no-cache\r\n\r\n");
     EXPECT_EQ(request_use(pragma.head, tiles()), RequestUse::reload);
-    Request no_store("GET /t HTTP/1.1\r\nHost: x\r\nCache-Control: no-store\r\n\r\n");
+    ParsedRequest no_store("GET /t HTTP/1.1\r\nHost: x\r\nCache-Control: no-store\r\n\r\n");
     EXPECT_EQ(request_use(no_store.head, tiles()), RequestUse::bypass);
 }
 
 TEST(CacheResponse, MaxAgeAndEtagMakeAStorableTile) {
-    Response r("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nETag: \"abc\"\r\nCache-Control: max-age=86400\r\n"
+    ParsedResponse r("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nETag: \"abc\"\r\nCache-Control: max-age=86400\r\n"
                "Content-Length: 3\r\n\r\n");
     const auto p = response_policy(r.head, kNow);
     EXPECT_TRUE(p.storable);
@@ -125,19 +110,19 @@ TEST(CacheResponse, MaxAgeAndEtagMakeAStorableTile) {
 }
 
 TEST(CacheResponse, SMaxAgeWinsAndAgeIsSubtracted) {
-    Response r("HTTP/1.1 200 OK\r\nCache-Control: max-age=10, s-maxage=600\r\nAge: 100\r\nContent-Length: 0\r\n\r\n");
+    ParsedResponse r("HTTP/1.1 200 OK\r\nCache-Control: max-age=10, s-maxage=600\r\nAge: 100\r\nContent-Length: 0\r\n\r\n");
     const auto p = response_policy(r.head, kNow);
     EXPECT_TRUE(p.storable);
     EXPECT_EQ(p.fresh_for, 500);
 }
 
 TEST(CacheResponse, ExpiresRelativeToDate) {
-    Response r("HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nExpires: Sun, 06 Nov 1994 09:49:37 GMT\r\n"
+    ParsedResponse r("HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nExpires: Sun, 06 Nov 1994 09:49:37 GMT\r\n"
                "Content-Length: 0\r\n\r\n");
     const auto p = response_policy(r.head, kNow);
     EXPECT_TRUE(p.storable);
     EXPECT_EQ(p.fresh_for, 3600);
-    Response bad("HTTP/1.1 200 OK\r\nExpires: 0\r\nContent-Length: 0\r\n\r\n");
+    ParsedResponse bad("HTTP/1.1 200 OK\r\nExpires: 0\r\nContent-Length: 0\r\n\r\n");
     EXPECT_FALSE(response_policy(bad.head, kNow).storable) << "an invalid Expires means already expired";
 }
 
@@ -150,20 +135,20 @@ TEST(CacheResponse, PrivateNoStoreCookiesVaryAndErrorsAreNeverStored) {
              "HTTP/1.1 500 Oops\r\nCache-Control: max-age=60\r\nContent-Length: 0\r\n\r\n",
              "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",  // nothing says it may be reused
          }) {
-        Response r(head);
+        ParsedResponse r(head);
         EXPECT_FALSE(response_policy(r.head, kNow).storable) << head;
     }
 }
 
 TEST(CacheResponse, NoCacheWithValidatorIsKeptButAlwaysRevalidated) {
-    Response r("HTTP/1.1 200 OK\r\nCache-Control: no-cache\r\nETag: W/\"v1\"\r\nContent-Length: 0\r\n\r\n");
+    ParsedResponse r("HTTP/1.1 200 OK\r\nCache-Control: no-cache\r\nETag: W/\"v1\"\r\nContent-Length: 0\r\n\r\n");
     const auto p = response_policy(r.head, kNow);
     EXPECT_TRUE(p.storable);
     EXPECT_EQ(p.fresh_for, 0);
 }
 
 TEST(CacheResponse, VaryAcceptEncodingIsAVariant) {
-    Response r("HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nVary: Accept-Encoding\r\nContent-Length: 0\r\n\r\n");
+    ParsedResponse r("HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nVary: Accept-Encoding\r\nContent-Length: 0\r\n\r\n");
     const auto p = response_policy(r.head, kNow);
     EXPECT_TRUE(p.storable);
     EXPECT_TRUE(p.gzip_variant);
@@ -180,24 +165,24 @@ TEST(CacheDates, ParseAndFormatRoundTrip) {
 }
 
 TEST(CacheConditional, IfNoneMatchAndIfModifiedSince) {
-    Request inm("GET /t HTTP/1.1\r\nHost: x\r\nIf-None-Match: \"x\", W/\"abc\"\r\n\r\n");
+    ParsedRequest inm("GET /t HTTP/1.1\r\nHost: x\r\nIf-None-Match: \"x\", W/\"abc\"\r\n\r\n");
     EXPECT_TRUE(not_modified(inm.head, "\"abc\"", ""));
     EXPECT_FALSE(not_modified(inm.head, "\"abd\"", ""));
-    Request star("GET /t HTTP/1.1\r\nHost: x\r\nIf-None-Match: *\r\n\r\n");
+    ParsedRequest star("GET /t HTTP/1.1\r\nHost: x\r\nIf-None-Match: *\r\n\r\n");
     EXPECT_TRUE(not_modified(star.head, "\"q\"", ""));
-    Request ims("GET /t HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n");
+    ParsedRequest ims("GET /t HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n");
     EXPECT_TRUE(not_modified(ims.head, "", "Sun, 06 Nov 1994 08:00:00 GMT"));
     EXPECT_FALSE(not_modified(ims.head, "", "Sun, 06 Nov 1994 09:00:00 GMT"));
-    Request none("GET /t HTTP/1.1\r\nHost: x\r\n\r\n");
+    ParsedRequest none("GET /t HTTP/1.1\r\nHost: x\r\n\r\n");
     EXPECT_FALSE(not_modified(none.head, "\"abc\"", "Sun, 06 Nov 1994 08:00:00 GMT"));
 }
 
 TEST(CacheConditional, AcceptsGzip) {
-    Request yes("GET /t HTTP/1.1\r\nHost: x\r\nAccept-Encoding: br, gzip;q=0.8\r\n\r\n");
+    ParsedRequest yes("GET /t HTTP/1.1\r\nHost: x\r\nAccept-Encoding: br, gzip;q=0.8\r\n\r\n");
     EXPECT_TRUE(accepts_gzip(yes.head));
-    Request refused("GET /t HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip;q=0, br\r\n\r\n");
+    ParsedRequest refused("GET /t HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip;q=0, br\r\n\r\n");
     EXPECT_FALSE(accepts_gzip(refused.head));
-    Request none("GET /t HTTP/1.1\r\nHost: x\r\n\r\n");
+    ParsedRequest none("GET /t HTTP/1.1\r\nHost: x\r\n\r\n");
     EXPECT_FALSE(accepts_gzip(none.head));
 }
 

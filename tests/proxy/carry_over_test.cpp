@@ -40,18 +40,13 @@ TEST(CarryOver, UnchangedServersAreTheSameObjectsAndChangedOnesKeepTheirStates) 
     EXPECT_EQ(second->connections, first->connections);
 }
 
-TEST(CarryOver, QueuesJobTablesAndCachesAreShared) {
+TEST(CarryOver, QueuesAndJobTablesAreShared) {
     const auto first = build_runtime(carry_config("address: 127.0.0.1:6082"));
     first->job_tables.at("gis")->record("j1", "a");
     const auto second = build_runtime(carry_config("address: 127.0.0.1:6082"), first.get());
     EXPECT_EQ(second->pools[0]->wait_queue(), first->pools[0]->wait_queue());
     EXPECT_EQ(second->job_tables.at("gis"), first->job_tables.at("gis"));
     EXPECT_EQ(second->job_tables.at("gis")->owner("j1"), std::optional<std::string>("a"));
-    EXPECT_EQ(second->caches.at("gis"), first->caches.at("gis"));
-    // Another number of workers: the per-worker stores cannot be kept.
-    const auto third = build_runtime(carry_config("address: 127.0.0.1:6082", 3), second.get());
-    EXPECT_NE(third->caches.at("gis"), second->caches.at("gis"));
-    EXPECT_EQ(third->caches.at("gis")->per_worker.size(), 3u);
 }
 
 TEST(CarryOver, WithoutAPreviousRuntimeEverythingIsNew) {

@@ -39,6 +39,9 @@ struct Timeouts {
     // spent waiting on the client counts, not time gisgate waits for the server to take the bytes.
     Duration body{std::chrono::seconds(30)};
     std::uint32_t body_min_rate = 500;
+    // An upgraded connection (WebSocket: stream services, GeoEvent, Notebook Server) is closed after this long
+    // without a byte in either direction. Stream services push often; an hour of silence is a dead subscriber.
+    Duration tunnel{std::chrono::hours(1)};
 };
 
 struct QueueConfig {
@@ -190,6 +193,8 @@ struct LimitsConfig {
     // connection gets a 503 and is closed at once; connections already open are not affected.
     std::uint32_t max_connections = 10000;
     std::uint32_t max_connections_per_ip = 0;
+    // WebSocket tunnels open at once over all listeners (0 = unlimited); an upgrade beyond it gets a 503.
+    std::uint32_t max_tunnels = 10000;
 };
 
 enum class ListenerMode { http, tcp };

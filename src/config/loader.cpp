@@ -165,12 +165,13 @@ void Loader::read_redact_params(const Field& field) {
 }
 
 void Loader::read_timeouts(const Field& field) {
-    const MapFields map(r_, field, "timeouts", {"connect", "header", "idle", "server", "body", "body_min_rate"});
+    const MapFields map(r_, field, "timeouts", {"connect", "header", "idle", "server", "body", "body_min_rate", "tunnel"});
     if (const Field* f = map.find("connect")) config_.timeouts.connect = r_.positive_duration(*f);
     if (const Field* f = map.find("header")) config_.timeouts.header = r_.positive_duration(*f);
     if (const Field* f = map.find("idle")) config_.timeouts.idle = r_.positive_duration(*f);
     if (const Field* f = map.find("server")) config_.timeouts.server = r_.positive_duration(*f);
     if (const Field* f = map.find("body")) config_.timeouts.body = r_.positive_duration(*f);
+    if (const Field* f = map.find("tunnel")) config_.timeouts.tunnel = r_.positive_duration(*f);
     if (const Field* f = map.find("body_min_rate")) {
         config_.timeouts.body_min_rate = static_cast<std::uint32_t>(r_.size(*f, 0, kU32Max));
     }
@@ -179,7 +180,7 @@ void Loader::read_timeouts(const Field& field) {
 void Loader::read_limits(const Field& field) {
     const MapFields map(r_, field, "limits",
                         {"max_request_line", "max_header_size", "max_headers", "max_request_body",
-                         "max_connections", "max_connections_per_ip"});
+                         "max_connections", "max_connections_per_ip", "max_tunnels"});
     auto& limits = config_.limits;
     if (const Field* f = map.find("max_request_line")) {
         limits.max_request_line = static_cast<std::uint32_t>(r_.size(*f, 1, kU32Max));
@@ -196,6 +197,9 @@ void Loader::read_limits(const Field& field) {
     }
     if (const Field* f = map.find("max_connections")) {
         limits.max_connections = static_cast<std::uint32_t>(r_.integer(*f, 0, kMaxConnections));
+    }
+    if (const Field* f = map.find("max_tunnels")) {
+        limits.max_tunnels = static_cast<std::uint32_t>(r_.integer(*f, 0, kMaxConnections));
     }
     if (const Field* f = map.find("max_connections_per_ip")) {
         limits.max_connections_per_ip = static_cast<std::uint32_t>(r_.integer(*f, 0, kMaxConnections));

@@ -221,6 +221,7 @@ std::string to_yaml(const Config& config, bool redact_secrets) {
     out << YAML::Key << "server" << YAML::Value << format_duration(config.timeouts.server);
     out << YAML::Key << "body" << YAML::Value << format_duration(config.timeouts.body);
     out << YAML::Key << "body_min_rate" << YAML::Value << config.timeouts.body_min_rate;
+    out << YAML::Key << "tunnel" << YAML::Value << format_duration(config.timeouts.tunnel);
     out << YAML::EndMap;
 
     // Sizes as plain byte counts: exact, and parse_size reads a bare number as bytes.
@@ -231,6 +232,7 @@ std::string to_yaml(const Config& config, bool redact_secrets) {
     out << YAML::Key << "max_request_body" << YAML::Value << config.limits.max_request_body;
     out << YAML::Key << "max_connections" << YAML::Value << config.limits.max_connections;
     out << YAML::Key << "max_connections_per_ip" << YAML::Value << config.limits.max_connections_per_ip;
+    out << YAML::Key << "max_tunnels" << YAML::Value << config.limits.max_tunnels;
     out << YAML::EndMap;
 
     out << YAML::Key << "access_log" << YAML::Value << Text{config.access_log};

@@ -69,7 +69,17 @@ bool parse_listing(const json& doc, const std::string& folder, std::vector<std::
 }
 
 std::string description_hash(const json& doc) {
-    const std::string text = doc.dump();
+    // A stream service names the machine that serves its WebSocket (streamUrls): identical sites differ there
+    // by design, so it is left out of the comparison.
+    const auto stream_urls = doc.is_object() ? doc.find("streamUrls") : doc.end();
+    std::string text;
+    if (stream_urls == doc.end()) {
+        text = doc.dump();
+    } else {
+        json copy = doc;
+        copy.erase("streamUrls");
+        text = copy.dump();
+    }
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int size = 0;
     if (EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr) != 1) return {};

@@ -23,7 +23,8 @@ bool parse_listing(const nlohmann::json& doc, const std::string& folder, std::ve
                    std::vector<CatalogEntry>& services, std::string& error);
 
 // Hex SHA-256 of the canonical form of a description: nlohmann's objects are key-sorted, so dump() gives the
-// same text for the same content whatever the server's key order and whitespace.
+// same text for the same content whatever the server's key order and whitespace. Fields that name the serving
+// machine (a stream service's `streamUrls`) are left out.
 std::string description_hash(const nlohmann::json& doc);
 
 // "Maps/Streets" → "Maps/Streets" with each segment percent-encoded where needed (spaces and the like).

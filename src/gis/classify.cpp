@@ -175,6 +175,13 @@ Classification classify(std::string_view path) {
             if (iequals(segs.next(), "arcgisjobs")) classify_job_directory(segs, c);
             return c;
         }
+    } else if (iequals(second, "ws")) {
+        // Stream services' WebSocket URLs: /<ctx>/ws/services/<name>/StreamServer/subscribe.
+        if (iequals(segs.next(), "services")) {
+            c.kind = TrafficKind::service;
+            classify_services(segs, c);
+            return c;
+        }
     } else if (iequals(second, "admin") || iequals(second, "manager")) {
         c.kind = TrafficKind::admin;
         return c;

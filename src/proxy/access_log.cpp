@@ -32,8 +32,8 @@ void AccessLog::record_connection(const ConnectionRecord& r) {
         time_second_ = second;
         time_text_ = fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", fmt::gmtime(static_cast<std::time_t>(second)));
     }
-    fmt::format_to(std::back_inserter(buffer_), "{} {} {} \"TCP\" {} {}/{} {} {} {:.1f}ms\n", time_text_, r.client_ip,
-                   r.listener, r.end, r.pool.empty() ? "-" : r.pool, r.server.empty() ? "-" : r.server,
+    fmt::format_to(std::back_inserter(buffer_), "{} {} {} \"{}\" {} {}/{} {} {} {:.1f}ms\n", time_text_, r.client_ip,
+                   r.listener, r.protocol, r.end, r.pool.empty() ? "-" : r.pool, r.server.empty() ? "-" : r.server,
                    r.bytes_to_client, r.bytes_to_server, r.duration_ms);
     if (buffer_.size() >= kFlushAt) flush();
 }

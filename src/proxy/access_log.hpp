@@ -33,6 +33,7 @@ struct ConnectionRecord {
     std::uint64_t bytes_to_client = 0;
     std::uint64_t bytes_to_server = 0;
     double duration_ms = 0;
+    std::string_view protocol = "TCP";  // "TCP" (mode: tcp) or "WebSocket" (a tunnel after a 101)
 };
 
 class AccessLog {

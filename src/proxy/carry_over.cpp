@@ -14,6 +14,10 @@ std::shared_ptr<ConnectionLimiter> CarryOver::connections() const {
     return previous_ ? previous_->connections : std::make_shared<ConnectionLimiter>();
 }
 
+std::shared_ptr<Tunnels> CarryOver::tunnels() const {
+    return previous_ ? previous_->tunnels : std::make_shared<Tunnels>();
+}
+
 std::shared_ptr<balance::ServerRuntime> CarryOver::previous_server(std::string_view pool, std::string_view name) const {
     const balance::PoolRuntime* p = previous_ ? previous_->find_pool(pool) : nullptr;
     if (!p) return nullptr;

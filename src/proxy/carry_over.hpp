@@ -1,6 +1,6 @@
 // What a reload (or a runtime change through the admin API) keeps from the runtime it replaces, looked up in one
 // place by pool and server name: the server objects (in-flight counts, health, drain/maint), each pool's wait
-// queue and job table, the connection counts and the generation. build_runtime() asks this and
+// queue and job table, the connection and tunnel counts and the generation. build_runtime() asks this and
 // nothing else about the previous runtime. Response caches are not carried: each worker owns its stores
 // (worker_caches.hpp), which outlive every runtime.
 #pragma once
@@ -18,6 +18,7 @@ public:
 
     std::uint64_t generation() const { return previous_ ? previous_->generation + 1 : 0; }
     std::shared_ptr<ConnectionLimiter> connections() const;
+    std::shared_ptr<Tunnels> tunnels() const;
 
     // The server as `sc` describes it: the previous object itself when nothing that shapes it changed (same
     // address, weight, backup), else a new one (a new id) that keeps the old one's admin state and health.

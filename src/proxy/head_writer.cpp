@@ -3,21 +3,11 @@
 #include <array>
 #include <charconv>
 
+#include "http/upgrade.hpp"
+
 namespace gisgate::proxy {
 
 namespace {
-
-// Does the comma-separated token list `list` contain `token` (case-insensitive)?
-bool list_contains(std::string_view list, std::string_view token) {
-    while (!list.empty()) {
-        const auto comma = list.find(',');
-        const std::string_view item = util::trim_ows(list.substr(0, comma));
-        if (iequals(item, token)) return true;
-        if (comma == std::string_view::npos) break;
-        list.remove_prefix(comma + 1);
-    }
-    return false;
-}
 
 void append_header(std::string& out, std::string_view name, std::string_view value) {
     out.append(name).append(": ").append(value).append("\r\n");
@@ -40,7 +30,7 @@ bool is_hop_by_hop(std::string_view name, std::string_view connection_value) {
         case 16: if (iequals(name, "proxy-connection")) return true; break;
         default: break;
     }
-    return !connection_value.empty() && list_contains(connection_value, name);
+    return !connection_value.empty() && http::list_contains(connection_value, name);
 }
 
 void write_request_head(const http::RequestHead& head, const RequestRewrite& rewrite, std::string& out) {
@@ -113,8 +103,18 @@ void write_request_head(const http::RequestHead& head, const RequestRewrite& rew
     out.append(rewrite.client_ip).append("\r\n");
     append_header(out, "X-Forwarded-Proto", rewrite.scheme);
     if (!head.host.empty()) append_header(out, "X-Forwarded-Host", head.host);
-    if (head.version_minor == 0) out.append("Connection: keep-alive\r\n");
+    // A WebSocket handshake keeps its upgrade (hop-by-hop, so rebuilt here rather than copied).
+    if (rewrite.websocket) out.append("Connection: Upgrade\r\nUpgrade: websocket\r\n");
+    else if (head.version_minor == 0) out.append("Connection: keep-alive\r\n");
     out.append("\r\n");
+}
+
+void write_upgrade_response_head(const http::ResponseHead& head, std::string& out) {
+    out.clear();
+    out.append("HTTP/1.1 101 ").append(head.reason).append("\r\n");
+    for (const auto& h : head.headers)
+        if (!is_hop_by_hop(h.name, head.connection)) append_header(out, h.name, h.value);
+    out.append("Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
 }
 
 void write_response_head(const http::ResponseHead& head, bool keep_alive, int client_version_minor,

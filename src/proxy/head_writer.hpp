@@ -18,6 +18,7 @@ struct RequestRewrite {
     std::string_view host_override;   // non-empty: send this Host instead of the client's
     std::string_view client_ip;       // appended to X-Forwarded-For
     std::string_view scheme;          // X-Forwarded-Proto
+    bool websocket = false;           // a WebSocket handshake: Connection/Upgrade are sent on
 };
 
 void write_request_head(const http::RequestHead& head, const RequestRewrite& rewrite, std::string& out);
@@ -27,6 +28,10 @@ void write_request_head(const http::RequestHead& head, const RequestRewrite& rew
 // `dechunked`: the body is sent without its chunked coding (to an HTTP/1.0 client), so no Transfer-Encoding.
 void write_response_head(const http::ResponseHead& head, bool keep_alive, int client_version_minor,
                          std::string& out, const LocationRewrite* location = nullptr, bool dechunked = false);
+
+// A server's 101 to a WebSocket handshake, for the client: its end-to-end fields (Sec-WebSocket-Accept,
+// -Protocol, -Extensions) and the upgrade itself.
+void write_upgrade_response_head(const http::ResponseHead& head, std::string& out);
 
 // True for the hop-by-hop fields a proxy must not forward (RFC 9110 §7.6.1), plus fields named in the
 // message's own Connection header.

@@ -88,6 +88,18 @@ std::string ProxyServer::metrics() {
     for (const auto& w : workers_) connections += w->open_sessions();
     family(out, "gisgate_client_connections", "gauge", "open client connections");
     fmt::format_to(std::back_inserter(out), "gisgate_client_connections {}\n", connections);
+    const Tunnels& tunnels = *runtime_->tunnels;
+    family(out, "gisgate_tunnels_open", "gauge", "WebSocket tunnels open (and handshakes under way)");
+    fmt::format_to(std::back_inserter(out), "gisgate_tunnels_open {}\n", tunnels.open());
+    family(out, "gisgate_tunnels_opened_total", "counter", "WebSocket handshakes a server accepted");
+    fmt::format_to(std::back_inserter(out), "gisgate_tunnels_opened_total {}\n", tunnels.opened_total());
+    family(out, "gisgate_tunnels_refused_total", "counter", "WebSocket handshakes refused by limits.max_tunnels");
+    fmt::format_to(std::back_inserter(out), "gisgate_tunnels_refused_total {}\n", tunnels.refused());
+    family(out, "gisgate_tunnel_bytes_total", "counter", "bytes relayed through WebSocket tunnels");
+    fmt::format_to(std::back_inserter(out), "gisgate_tunnel_bytes_total{{direction=\"to_client\"}} {}\n",
+                   tunnels.bytes_to_client.load(std::memory_order_relaxed));
+    fmt::format_to(std::back_inserter(out), "gisgate_tunnel_bytes_total{{direction=\"to_server\"}} {}\n",
+                   tunnels.bytes_to_server.load(std::memory_order_relaxed));
     family(out, "gisgate_config_reloads_total", "counter", "successful config reloads");
     fmt::format_to(std::back_inserter(out), "gisgate_config_reloads_total {}\n", reloads_);
     cache_metrics(out);

@@ -14,6 +14,7 @@ nlohmann::json ProxyServer::status() {
     return {{"pools", pools},
             {"workers", workers_.size()},
             {"connections", connections},
+            {"tunnels", tunnels_json(*runtime_->tunnels, runtime_->config.limits.max_tunnels)},
             {"config_file", config_path_},
             {"reloads", reloads_},
             {"generation", runtime_->generation}};

@@ -142,4 +142,13 @@ json alerts_json(const metrics::AlertEngine& engine) {
     return {{"active", std::move(active)}, {"recent", std::move(recent)}};
 }
 
+nlohmann::json tunnels_json(const Tunnels& tunnels, std::uint32_t max) {
+    return {{"open", tunnels.open()},
+            {"opened_total", tunnels.opened_total()},
+            {"refused_total", tunnels.refused()},
+            {"max", max},
+            {"bytes_to_client", tunnels.bytes_to_client.load(std::memory_order_relaxed)},
+            {"bytes_to_server", tunnels.bytes_to_server.load(std::memory_order_relaxed)}};
+}
+
 }  // namespace gisgate::proxy

@@ -12,6 +12,7 @@
 #include "metrics/alerts.hpp"
 #include "metrics/collector.hpp"
 #include "proxy/stats_window.hpp"
+#include "proxy/tunnels.hpp"
 
 namespace gisgate::proxy {
 
@@ -23,6 +24,9 @@ nlohmann::json pool_status_json(const balance::PoolRuntime& pool, const gis::Dri
 // `totals` refreshed just before.
 nlohmann::json services_json(const metrics::Collector& totals, const StatsWindow& window,
                              const config::MetricsConfig& config, std::int64_t now_second);
+
+// WebSocket tunnels: {"open", "opened_total", "refused_total", "max", "bytes_to_client", "bytes_to_server"}.
+nlohmann::json tunnels_json(const Tunnels& tunnels, std::uint32_t max);
 
 nlohmann::json alert_event_json(const metrics::AlertEvent& event);
 nlohmann::json alerts_json(const metrics::AlertEngine& engine);

@@ -48,6 +48,7 @@ std::shared_ptr<const Runtime> build_runtime(config::Config config, const Runtim
     rt->discovery = discovery;
     rt->generation = carried.generation();
     rt->connections = carried.connections();
+    rt->tunnels = carried.tunnels();
     const unsigned workers = std::max(1u, rt->config.workers);
 
     for (const auto& pool_config : rt->config.pools) {

@@ -16,6 +16,7 @@
 #include "http/request_head.hpp"
 #include "net/tls_context.hpp"
 #include "proxy/connection_limits.hpp"
+#include "proxy/tunnels.hpp"
 
 namespace gisgate::proxy {
 
@@ -46,6 +47,8 @@ struct Runtime {
     std::uint64_t generation = 0;            // 0 for the first runtime, +1 per reload or runtime change
     // Open client connections in total and per address (limits.max_connections*); shared across reloads.
     std::shared_ptr<ConnectionLimiter> connections;
+    // WebSocket tunnels open (limits.max_tunnels) and their counters; shared across reloads.
+    std::shared_ptr<Tunnels> tunnels;
 
     balance::PoolRuntime* find_pool(std::string_view name) const;
     const ListenerRuntime* find_listener(std::string_view name) const;

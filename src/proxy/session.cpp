@@ -35,9 +35,13 @@ void Session::on_deadline(void* self) {
 }
 
 void Session::close_if_idle() {
+    error_code ec;
     if (idle_) {
-        error_code ec;
         client_.cancel(ec);
+    } else if (tunnel_ && !going_away_ && exchange_.connection) {
+        // The server → client pump stops, tells the client (close frame 1001) and ends the tunnel.
+        going_away_ = true;
+        exchange_.connection->socket.cancel(ec);
     }
 }
 

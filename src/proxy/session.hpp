@@ -13,10 +13,12 @@
 #include "cache/store.hpp"
 #include "gis/classify.hpp"
 #include "http/path.hpp"
+#include "http/websocket_frames.hpp"
 #include "http/request_head.hpp"
 #include "http/response_head.hpp"
 #include "net/buffer_pool.hpp"
 #include "net/deadline.hpp"
+#include "net/relay.hpp"
 #include "proxy/body_cursor.hpp"
 #include "proxy/cache_lookup.hpp"
 #include "proxy/error_response.hpp"
@@ -47,7 +49,7 @@ public:
 
 private:
     static constexpr std::size_t kBlock = net::BufferPool::kBlockSize;
-    enum Timeout : std::uint8_t { kNone, kHeader, kIdle, kClientIo, kConnect, kServer };
+    enum Timeout : std::uint8_t { kNone, kHeader, kIdle, kClientIo, kConnect, kServer, kTunnel };
 
     // How one attempt to get a response from a server ended.
     enum class Attempt : std::uint8_t {
@@ -85,6 +87,11 @@ private:
         return Attempt::server_failed;
     }
     awaitable<bool> relay_response();
+    // WebSocket (session_tunnel.cpp): after the server's 101, the connection is a tunnel until either side ends.
+    awaitable<bool> tunnel();
+    awaitable<void> pump_to_client(char* buffer, http::FrameBoundary& frames, net::RelayProgress& progress,
+                                   Tunnels& tunnels);
+    void stop_tunnel();
     // Sends error_, set first with set_error(): GCC 12 destroys temporaries inside co_await expressions
     // twice, so no object with a destructor may be built in an awaited call's arguments.
     awaitable<bool> respond_error();
@@ -159,6 +166,10 @@ private:
     bool continue_sent_ = false;
     bool allowed_ = false;
     bool idle_ = false;
+    bool websocket_ = false;   // the current request is a WebSocket handshake (http/upgrade.hpp)
+    bool tunnel_ = false;      // the connection is a WebSocket tunnel now
+    bool going_away_ = false;  // shutting down: the tunnel ends after a close frame to the client
+    TunnelSlot tunnel_slot_;   // the handshake's place under limits.max_tunnels
     bool client_closed_ = false;
     net::Clock::time_point started_{};
     std::uint64_t bytes_sent_ = 0;

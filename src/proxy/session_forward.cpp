@@ -100,9 +100,16 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
                  rc.server_timeout.value_or(pool_config.timeouts.server), rc.retries.value_or(pool_config.retries),
                  rc.retry_on_timeout, is_state_changing(gis_, path_.forward)};
     RequestRewrite rewrite{forward_path_, route.config->host ? std::string_view(*route.config->host) : std::string_view{},
-                           client_ip_, client_.tls() ? "https" : "http"};
+                           client_ip_, client_.tls() ? "https" : "http", websocket_};
     write_request_head(head_, rewrite, out_);
-    if (pool_config.cache) {
+    exchange_.websocket = websocket_;
+    if (websocket_) {
+        tunnel_slot_ = runtime_->tunnels->reserve(runtime_->config.limits.max_tunnels);
+        if (!tunnel_slot_) {
+            set_error(503, "too many WebSocket connections open (limits.max_tunnels)", 5);
+            co_return co_await respond_error();
+        }
+    } else if (pool_config.cache) {
         const CacheStep step = co_await cache_before_forward();
         if (step.served) co_return step.keep;
     }

@@ -14,6 +14,7 @@
 namespace gisgate::proxy {
 
 awaitable<bool> Session::relay_response() {
+    if (exchange_.response.status == 101) co_return co_await tunnel();  // read_head() accepted the upgrade
     if (cache_.tagged() && cache_.on_response_head(exchange_.response, head_.method)) {
         // The server's 304 to our revalidation: nothing to relay, answer from the refreshed entry.
         exchange_.begin += exchange_.response.head_size;

@@ -6,7 +6,10 @@
 // log_request() logs.
 #include "proxy/session.hpp"
 
+#include <fmt/format.h>
+
 #include "http/redact.hpp"
+#include "http/upgrade.hpp"
 #include "proxy/worker.hpp"
 
 namespace gisgate::proxy {
@@ -55,6 +58,7 @@ awaitable<bool> Session::serve_request() {
     }
     const bool keep = co_await forward(*route_, *pool_);
     cache_.finish();
+    tunnel_slot_.release();  // a handshake the server did not accept
     co_return keep;
 }
 
@@ -102,6 +106,21 @@ Session::Phase Session::admit() {
     if (head_.method == http::Method::connect) {
         head_.keep_alive = false;  // what follows a CONNECT would be tunnel bytes, not a request
         set_error(405, "CONNECT is not supported");
+        return Phase::respond;
+    }
+    // Upgrades: WebSocket is tunnelled after the server's 101; h2c is ignored (the request is served over
+    // HTTP/1.1, as RFC 9113 §3.1 lets a server do); anything else is refused, never relayed blindly.
+    const http::UpgradeRequest upgrade = http::upgrade_requested(head_);
+    websocket_ = upgrade.kind == http::Upgrade::websocket;
+    if (upgrade.kind == http::Upgrade::invalid) {
+        head_.keep_alive = false;
+        set_error(400, "malformed WebSocket handshake: it needs GET over HTTP/1.1, no body, a Sec-WebSocket-Key "
+                       "and Sec-WebSocket-Version: 13");
+        return Phase::respond;
+    }
+    if (upgrade.kind == http::Upgrade::other) {
+        set_error(501, fmt::format("Upgrade to '{}' is not supported: gisgate relays WebSocket only",
+                                   upgrade.protocol.substr(0, 64)));
         return Phase::respond;
     }
     return Phase::next;

@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "http/upgrade.hpp"
+
 namespace gisgate::proxy {
 
 awaitable<UpstreamExchange::HeadResult> UpstreamExchange::read_head(net::BufferPool& buffers, net::Deadline& deadline,
@@ -29,9 +31,13 @@ awaitable<UpstreamExchange::HeadResult> UpstreamExchange::read_head(net::BufferP
             }
             if (r.status == http::ParseStatus::complete) {
                 if (response.status < 100 || response.status >= 200) co_return HeadResult{Kind::responded};
-                if (response.status == 101)
+                if (response.status == 101) {
+                    // Only the upgrade the client asked for and gisgate relays (WebSocket) is a final answer.
+                    if (websocket && http::accepts_websocket(response)) co_return HeadResult{Kind::responded};
                     co_return HeadResult{Kind::failed, {}, 502,
-                                         "server switched protocols, which gisgate does not relay"};
+                                         websocket ? "server answered the WebSocket handshake with a malformed 101"
+                                                   : "server switched protocols without being asked to"};
+                }
                 begin += response.head_size;  // interim response: the client got 100 Continue from us already
                 interim_bytes += response.head_size;
                 if (++interim > kMaxInterim || interim_bytes > limits.max_interim_bytes) {

@@ -23,6 +23,7 @@ struct UpstreamExchange {
     std::size_t end = 0;
     http::ResponseHead response;
     BodyCursor body;
+    bool websocket = false;  // the request is a WebSocket handshake: a 101 accepting it is its final answer
 
     // How waiting for the response head ended.
     struct HeadResult {
@@ -43,7 +44,8 @@ struct UpstreamExchange {
     };
 
     // Reads until a final response head is parsed. Interim (1xx) heads are skipped, at most kMaxInterim of them
-    // and `limits.max_interim_bytes` in all; 101 is refused. `deadline` (armed with `timeout` and `kind` around
+    // and `limits.max_interim_bytes` in all; a 101 is final when it accepts the WebSocket handshake `websocket`
+    // says was sent, and refused otherwise. `deadline` (armed with `timeout` and `kind` around
     // each read) must cancel `connection`'s socket when it fires. `pool`/`server` name the server in logs.
     awaitable<HeadResult> read_head(net::BufferPool& buffers, net::Deadline& deadline, net::Clock::duration timeout,
                                     std::uint8_t kind, http::Method method, HeadLimits limits, std::string_view pool,

@@ -194,7 +194,7 @@ const GpTask* Service::find_task(const std::string& task) const {
 
 Catalog Catalog::builtin() {
     Catalog c;
-    c.folders = {"Maps", "Geocode", "Utilities", "Analysis"};
+    c.folders = {"Maps", "Geocode", "Utilities", "Analysis", "Streams"};
     c.services.push_back(make("", "SampleWorldCities", "MapServer", {"Cities", "Continent", "World"}));
     c.services.push_back(make("Maps", "Streets", "MapServer", {"Roads", "Labels"}));
     c.services.push_back(make("Maps", "Parcels", "FeatureServer", {"Parcels"}));
@@ -205,6 +205,7 @@ Catalog Catalog::builtin() {
              {GpTask{"ExportWebMap", false, {"Web_Map_as_JSON", "Format", "Layout_Template"}, "Output_File"}}));
     c.services.push_back(make("Analysis", "Buffer", "GPServer", {},
                               {GpTask{"BufferPoints", true, {"Input_Features", "Distance"}, "Output_File"}}));
+    c.services.push_back(make("Streams", "Vehicles", "StreamServer"));
     return c;
 }
 

@@ -8,9 +8,11 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <vector>
 
 #include "sim/handlers.hpp"
+#include "sim/stream_session.hpp"
 
 namespace gisgate::sim {
 
@@ -181,6 +183,15 @@ asio::awaitable<void> hang(Connection& conn, Io& io) {
 }  // namespace
 
 void Connection::close() {
+    if (on_close) {
+        auto hook = std::exchange(on_close, nullptr);
+        hook();
+        return;
+    }
+    abort();
+}
+
+void Connection::abort() {
     beast::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream.close();
@@ -250,16 +261,20 @@ asio::awaitable<void> serve_on(Site& site, Connection& connection, Io& io) {
         }
         const auto& msg = parser.get();
         SimRequest req = make_request(msg);
+        // A WebSocket upgrade to a StreamServer's subscribe URL becomes a subscription (stream_session.hpp). It is
+        // not work for a service instance and lives as long as the subscriber: no permit, not counted as active.
+        const Service* stream_service =
+            !control && beast::websocket::is_upgrade(msg) ? stream_subscribe_target(site, req.segments) : nullptr;
         Reply reply;
         AsyncSemaphore::Permit permit;  // held until the response is written, like a busy service instance
-        const bool counted = !control && !is_healthcheck_path(path);
+        const bool counted = !control && !is_healthcheck_path(path) && !stream_service;
         if (counted) site.start_handling();
         if (fault.mode == FaultMode::error) {
             reply = site.options.role == SimRole::portal && is_portal_healthcheck_path(path)
                         ? portal_unavailable()
                         : arcgis_error(500, "Simulated failure (fault mode 'error')", 500);
         } else {
-            if (!control && !is_healthcheck_path(path)) {
+            if (counted) {
                 // Initialised directly from co_await, so no temporary Permit (see the GCC 12 note above).
                 AsyncSemaphore::Permit acquired = co_await site.instances.acquire();
                 if (!acquired) {
@@ -284,6 +299,13 @@ asio::awaitable<void> serve_on(Site& site, Connection& connection, Io& io) {
             }
             if (refused) {
                 reply = std::move(*refused);
+            } else if (stream_service) {
+                if (auto interval = stream_interval(site, req)) {
+                    StreamSubscription subscription{stream_service, *interval, gated ? conn->auth.user : std::string()};
+                    co_await serve_stream(site, *conn, io, msg, subscription);
+                    co_return;  // the connection ends with the subscription
+                }
+                reply = arcgis_error(400, "Invalid interval_ms", 400, {"interval_ms must be a number of milliseconds"});
             } else {
                 try {
                     reply = route(site, req);

@@ -10,6 +10,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <functional>
 #include <memory>
 
 #include "sim/iwa.hpp"
@@ -22,11 +23,16 @@ struct Connection {
         : stream(std::move(socket)), timer(stream.get_executor()) {}
 
     boost::beast::tcp_stream stream;
-    boost::asio::steady_timer timer;  // the delay of the slow fault
+    boost::asio::steady_timer timer;  // the delay of the slow fault; a WebSocket's close grace period
     ConnectionAuth auth;              // --auth ntlm: this connection's handshake and user
+    // Set while the connection is a StreamServer WebSocket (stream_session.cpp): close() runs it instead of
+    // abort(), once, so the subscriber gets a close frame. It must make the session end soon by itself.
+    std::function<void()> on_close;
 
-    // Aborts whatever the connection waits on. Call on the connection's strand.
+    // Ends the connection: on_close if set (once), else abort(). Call on the connection's strand.
     void close();
+    // Aborts whatever the connection waits on: closes the socket, cancels the timer.
+    void abort();
 };
 
 // Serves requests until the client leaves, an error, a fault that ends the connection, or close().

@@ -2,7 +2,10 @@
 // none blocks (the waiting a real site does is modelled in the connection: instance limit and faults).
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -43,6 +46,19 @@ Reply handle_map_server(Site& site, const Service& svc, const SimRequest& req, S
 Reply handle_feature_server(Site& site, const Service& svc, const SimRequest& req, Segments rest);
 Reply handle_geocode_server(Site& site, const Service& svc, const SimRequest& req, Segments rest);
 Reply handle_gp_server(Site& site, const Service& svc, const SimRequest& req, Segments rest);
+// stream_server.cpp: StreamServer description; `subscribe` without a WebSocket upgrade is a 400 (an upgrade is
+// taken over by the connection, stream_session.hpp).
+Reply handle_stream_server(Site& site, const Service& svc, const SimRequest& req, Segments rest);
+// /arcgis/ws/...: `rest` is what follows /arcgis/ws; only subscribe URLs exist there (400 without an upgrade).
+Reply handle_ws(Site& site, const SimRequest& req, Segments rest);
+// The StreamServer whose subscribe URL the path is (/arcgis/rest/services/<name>/StreamServer/subscribe or
+// /arcgis/ws/services/<name>/StreamServer/subscribe), or nullptr.
+const Service* stream_subscribe_target(const Site& site, const std::vector<std::string>& segments);
+// A subscription's pace: `interval_ms` clamped to [1 ms, 1 h], or the site's stream_interval; nullopt when
+// interval_ms is not a number.
+std::optional<std::chrono::milliseconds> stream_interval(const Site& site, const SimRequest& req);
+// Message `seq` (1, 2, ...) of subscriber `subscriber`: an Esri point feature as JSON text.
+std::string stream_feature(const Service& svc, std::uint64_t subscriber, std::uint64_t seq);
 
 // feature_layers.cpp: layers shared by MapServer and FeatureServer.
 nlohmann::json layer_json(const Service& svc, std::size_t layer);

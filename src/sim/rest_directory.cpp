@@ -70,6 +70,8 @@ Reply services(Site& site, const SimRequest& req, Segments rest) {
             return handle_geocode_server(site, *svc, req, sub);
         if (type == "GPServer")
             return handle_gp_server(site, *svc, req, sub);
+        if (type == "StreamServer")
+            return handle_stream_server(site, *svc, req, sub);
         return generic_service(*svc, req, sub);
     }
     if (rest.size() == 1) {

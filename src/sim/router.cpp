@@ -46,6 +46,8 @@ Reply route(Site& site, const SimRequest& req) {
         return handle_admin(site, req, rest.subspan(1));
     if (iequals(rest[0], "manager"))
         return handle_manager(site, req, rest.subspan(1));
+    if (iequals(rest[0], "ws"))  // StreamServer WebSocket URLs, as GeoEvent Server publishes them
+        return handle_ws(site, req, rest.subspan(1));
     return text_reply(404, "Not Found\n");
 }
 

@@ -25,6 +25,9 @@ struct SimOptions {
     unsigned threads = 0;                   // event-loop threads; 0 = min(2, cores)
     std::chrono::milliseconds job_duration{2000};  // async GP job: submitted → succeeded
     std::chrono::milliseconds tile_max_age{std::chrono::hours(24)};
+    // StreamServer subscriptions (WebSocket): one feature message per subscriber this often, unless the
+    // subscribe request asks for another pace with `interval_ms`.
+    std::chrono::milliseconds stream_interval{1000};
     // JSON answers at least this large are gzipped for clients that accept it (smaller ones are not worth
     // it); 0 compresses everything, which tests use to exercise compressed submitJob answers.
     std::size_t gzip_min_bytes = 256;

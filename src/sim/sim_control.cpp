@@ -2,7 +2,7 @@
 //   GET  /sim/fault              -> {"mode":"ok","delay_ms":1000}
 //   POST /sim/fault {"mode":"slow","delay_ms":500}   (or ?mode=slow&delay_ms=500)
 //   GET  /sim/stats              -> {"site":..,"requests":N,"active":N,"max_active":N,"queued":N,
-//                                    "connections":N,"jobs":N,"instances":N}
+//                                    "connections":N,"jobs":N,"instances":N,"subscribers":N}
 //   ANY  /sim/echo               -> {"method":..,"target":..,"headers":{lower-case name: value},"body":..}
 #include <cctype>
 #include <charconv>
@@ -79,7 +79,8 @@ Reply handle_sim_control(Site& site, const SimRequest& req, Segments rest) {
         json body = {{"site", site.options.name},         {"requests", site.requests.load()},
                      {"active", site.instances.active()}, {"queued", site.instances.queued()},
                      {"max_active", site.peak_handling.load()}, {"connections", site.connections.load()},
-                     {"jobs", site.jobs.size()},          {"instances", site.instances.limit()}};
+                     {"jobs", site.jobs.size()},          {"instances", site.instances.limit()},
+                     {"subscribers", site.subscribers.load()}};
         return json_reply(body, Params{});
     }
     if (rest.size() == 1 && rest[0] == "echo") {

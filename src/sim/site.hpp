@@ -24,6 +24,9 @@ struct Site {
     AsyncSemaphore instances;                // the CPU-bound service instances
     std::atomic<std::uint64_t> requests{0};  // requests read, excluding /sim/*
     std::atomic<std::uint64_t> connections{0};  // connections accepted (tests check keep-alive reuse)
+    // StreamServer WebSocket subscribers: open now, and ever accepted (the next one's number).
+    std::atomic<unsigned> subscribers{0};
+    std::atomic<std::uint64_t> subscriptions{0};
     // Requests between "read" and "reply ready" (queued for an instance or executing), and their peak: what a
     // balancer in front really sent at once. It stops before the reply is written, because a client may send
     // its next request as soon as it has the whole answer, before this site's write completion has run.

@@ -61,14 +61,15 @@ admin:
 TEST(ConfigErrors, UnknownKeyInTimeouts) {
     EXPECT_TRUE(fails_at(R"(
 timeouts: { connect: 1s, read: 2s }
-)", 1, 26, "unknown key 'read' in timeouts (expected one of: connect, header, idle, server, body, body_min_rate)"));
+)", 1, 26, "unknown key 'read' in timeouts (expected one of: connect, header, idle, server, body, body_min_rate, "
+                "tunnel)"));
 }
 
 TEST(ConfigErrors, UnknownKeyInLimits) {
     EXPECT_TRUE(fails_at(R"(
 limits:
   max_header: 1KB
-)", 2, 3, "unknown key 'max_header' in limits (expected one of: max_request_line, max_header_size, max_headers, max_request_body, max_connections, max_connections_per_ip)"));
+)", 2, 3, "unknown key 'max_header' in limits (expected one of: max_request_line, max_header_size, max_headers, max_request_body, max_connections, max_connections_per_ip, max_tunnels)"));
 }
 
 TEST(ConfigErrors, UnknownKeyInListener) {

@@ -230,6 +230,10 @@ TEST(CatalogJson, HashIsCanonical) {
     const json c = json::parse(R"({"b": 1, "a": {"y": [2, 1], "x": "s"}})");
     EXPECT_EQ(description_hash(a), description_hash(b));
     EXPECT_NE(description_hash(a), description_hash(c));
+    // A stream service's WebSocket URLs name each site's own machine: not a difference between sites.
+    const json stream_a = json::parse(R"({"geometryType":"esriGeometryPoint","streamUrls":[{"urls":["ws://a:1/x"]}]})");
+    const json stream_b = json::parse(R"({"geometryType":"esriGeometryPoint","streamUrls":[{"urls":["ws://b:2/x"]}]})");
+    EXPECT_EQ(description_hash(stream_a), description_hash(stream_b));
     // SHA-256 of "{}".
     EXPECT_EQ(description_hash(json::object()), "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
 }

@@ -128,6 +128,17 @@ TEST(Classify, Geocode) {
     });
 }
 
+TEST(Classify, StreamServicesOnTheRestAndWebSocketPaths) {
+    expect_all({
+        {"/arcgis/rest/services/Streams/Vehicles/StreamServer", S, "arcgis", "Streams", "Vehicles", "StreamServer",
+         ""},
+        {"/arcgis/ws/services/Streams/Vehicles/StreamServer/subscribe", S, "arcgis", "Streams", "Vehicles",
+         "StreamServer", "subscribe"},
+        {"/server/ws/services/Trucks/StreamServer/subscribe", S, "server", "", "Trucks", "StreamServer",
+         "subscribe"},
+    });
+}
+
 TEST(Classify, GeoprocessingTasksAndJobs) {
     const std::string job = kJob;
     expect_all({

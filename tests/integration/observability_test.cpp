@@ -201,7 +201,9 @@ pools:
     health: {{ enabled: false }}
     max_active_per_server: 1
     queue: {{ max: 0 }}
-    timeouts: {{ server: 2s }}
+    # The hung request below stays in flight this long: wide enough that polling /metrics on a loaded
+    # machine sees it (2s was missed once in a full -j2 run).
+    timeouts: {{ server: 6s }}
     servers: [{{ name: s, address: 127.0.0.1:{} }}]
 )",
                                          kAdmin, fast.port, slow.port);

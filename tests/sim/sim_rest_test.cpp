@@ -53,7 +53,7 @@ TEST_F(SimTest, InfoDescribesTheSite) {
 TEST_F(SimTest, RootListsFoldersAndRootServices) {
     json root = get_json("/arcgis/rest/services?f=json");
     EXPECT_TRUE(root["currentVersion"].is_number());
-    EXPECT_EQ(root["folders"], json({"Maps", "Geocode", "Utilities", "Analysis"}));
+    EXPECT_EQ(root["folders"], json({"Maps", "Geocode", "Utilities", "Analysis", "Streams"}));
     EXPECT_EQ(root["services"], json::parse(R"([{"name":"SampleWorldCities","type":"MapServer"}])"));
     EXPECT_EQ(get_json("/arcgis/rest/services/?f=json"), root);
 }

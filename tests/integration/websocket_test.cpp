@@ -1,0 +1,222 @@
+// WebSocket through layer 7: stream service subscriptions (the sim's Streams/Vehicles StreamServer) through
+// gisgate over ws and wss, sites going away, deny_paths/allow on upgrades, the tunnel limit, refused upgrades,
+// a subscriber that stops reading, and the close frame on shutdown.
+#include <gtest/gtest.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <sys/resource.h>
+
+#include <csignal>
+#include <map>
+
+#include "integration/proxy_fixture.hpp"
+#include "support/ws_client.hpp"
+#include "tls/certificates.hpp"
+
+namespace gisgate::test {
+namespace {
+
+constexpr const char* kSubscribe = "/arcgis/ws/services/Streams/Vehicles/StreamServer/subscribe";
+
+std::string subscribe_target(int interval_ms) { return fmt::format("{}?interval_ms={}", kSubscribe, interval_ms); }
+
+void raise_fd_limit() {  // 1,000 subscribers: their sockets here, twice that in gisgate, half in each sim
+    rlimit rl{};
+    ::getrlimit(RLIMIT_NOFILE, &rl);
+    rl.rlim_cur = rl.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+std::string handshake(const std::string& target, const std::string& extra = "") {
+    return "GET " + target + " HTTP/1.1\r\nHost: gis\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" + extra + "\r\n";
+}
+
+void expect_every_message(const std::vector<WsSubscription>& subs, int messages, std::map<std::string, int>& sites) {
+    int complete = 0;
+    bool reported = false;
+    for (const auto& s : subs) {
+        sites[s.site]++;
+        if (s.status == 101 && s.error.empty() && s.intact && s.in_order() &&
+            static_cast<int>(s.seqs.size()) == messages) {
+            ++complete;
+        } else if (!reported) {
+            reported = true;
+            ADD_FAILURE() << "first incomplete subscriber: status " << s.status << ", " << s.seqs.size()
+                          << " messages, in order " << s.in_order() << ", error '" << s.error << "'";
+        }
+    }
+    EXPECT_EQ(complete, static_cast<int>(subs.size()));
+}
+
+TEST(WebSocket, AThousandSubscribersGetEveryMessageInOrderOverWs) {
+    raise_fd_limit();
+    Sim a = start_sim("a"), b = start_sim("b");
+    ASSERT_NE(a.port, 0);
+    ASSERT_NE(b.port, 0);
+    Proxy proxy = start_proxy(basic_config({&a, &b}));
+    ASSERT_NE(proxy.port, 0);
+    const auto subs = subscribe_all(proxy.port, subscribe_target(20), 1000, {.messages = 15, .timeout = 120s});
+    std::map<std::string, int> sites;
+    expect_every_message(subs, 15, sites);
+    // Round robin per handshake (the fixture's own readiness requests may shift the split by one or two).
+    EXPECT_NEAR(sites["a"], 500, 5);
+    EXPECT_NEAR(sites["b"], 500, 5);
+}
+
+TEST(WebSocket, AThousandSubscribersGetEveryMessageInOrderOverWss) {
+    raise_fd_limit();
+    Sim a = start_sim("a", {"--tls-self-signed"}), b = start_sim("b", {"--tls-self-signed"});
+    ASSERT_NE(a.port, 0);
+    ASSERT_NE(b.port, 0);
+    const tls::PemPair pair = tls::make_self_signed("127.0.0.1");
+    const std::string cert = write_temp_file("certs/ws.pem", pair.cert), key = write_temp_file("certs/ws.key", pair.key);
+    // wss to gisgate, wss again to the sites: both sides of the tunnel are TLS.
+    Proxy proxy = start_proxy(basic_config({&a, &b}, "    tls: { verify: false }\n",
+                                           fmt::format("    tls: {{ cert: {}, key: {} }}\n", cert, key)));
+    ASSERT_NE(proxy.port, 0);
+    const auto subs =
+        subscribe_all(proxy.port, subscribe_target(20), 1000, {.tls = true, .messages = 10, .timeout = 180s});
+    std::map<std::string, int> sites;
+    expect_every_message(subs, 10, sites);
+    EXPECT_EQ(sites["a"] + sites["b"], 1000);
+}
+
+TEST(WebSocket, KillingASiteClosesItsTunnelsAndAReconnectLandsOnTheOther) {
+    Sim a = start_sim("a"), b = start_sim("b");
+    ASSERT_NE(a.port, 0);
+    ASSERT_NE(b.port, 0);
+    Proxy proxy = start_proxy(basic_config({&a, &b}, "", "", kAdmin));
+    ASSERT_NE(proxy.port, 0);
+    std::thread killer([&] {
+        // Subscribers run until the other side ends them (or the run's 6 s); site a goes away under them.
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        a.process->signal(SIGKILL);
+    });
+    const auto subs = subscribe_all(proxy.port, subscribe_target(10), 20, {.messages = 0, .timeout = 6s});
+    killer.join();
+    int on_a = 0;
+    for (const auto& s : subs) {
+        EXPECT_TRUE(s.in_order());
+        EXPECT_GT(s.seqs.size(), 5u);
+        if (s.site != "a") {
+            EXPECT_LT(s.ended_ms, 0) << "b's subscribers were not disturbed: " << s.error;
+            continue;
+        }
+        ++on_a;
+        EXPECT_GE(s.ended_ms, 0) << "a subscriber of the killed site saw its tunnel end";
+        EXPECT_LT(s.ended_ms, 4000) << "promptly, not at the end of the run";
+    }
+    EXPECT_NEAR(on_a, 10, 2) << "round robin put about half on each site";
+    // A reconnect lands on the site that is left.
+    const auto again = subscribe_all(proxy.port, subscribe_target(10), 4, {.messages = 5, .timeout = 20s});
+    for (const auto& s : again) {
+        EXPECT_EQ(s.status, 101) << s.error;
+        EXPECT_EQ(s.site, "b");
+        EXPECT_TRUE(s.in_order());
+    }
+}
+
+TEST(WebSocket, DenyPathsAndAllowApplyToUpgrades) {
+    Sim a = start_sim("a");
+    ASSERT_NE(a.port, 0);
+    Proxy proxy = start_proxy(basic_config({&a}, "", "    deny_paths: [/arcgis/ws/services/Secret]\n"));
+    ASSERT_NE(proxy.port, 0);
+    HttpClient denied(proxy.port);
+    denied.send_raw(handshake("/arcgis/ws/services/Secret/StreamServer/subscribe"));
+    EXPECT_EQ(denied.read_response().status, 403);
+    const auto allowed = subscribe_all(proxy.port, subscribe_target(5), 1, {.messages = 3});
+    EXPECT_EQ(allowed[0].status, 101) << allowed[0].error;
+
+    Proxy closed = start_proxy(basic_config({&a}, "", "    allow: [10.0.0.0/8]\n"));
+    ASSERT_NE(closed.port, 0);
+    HttpClient outsider(closed.port);
+    outsider.send_raw(handshake(kSubscribe));
+    EXPECT_EQ(outsider.read_response().status, 403);
+}
+
+TEST(WebSocket, BadOrUnsupportedUpgradesAreAnsweredNeverTunnelled) {
+    Sim a = start_sim("a");
+    ASSERT_NE(a.port, 0);
+    Proxy proxy = start_proxy(basic_config({&a}, "", "", "limits: { max_tunnels: 2 }\n"));
+    ASSERT_NE(proxy.port, 0);
+    HttpClient other(proxy.port);
+    other.send_raw("GET /arcgis/rest/info HTTP/1.1\r\nHost: g\r\nUpgrade: TLS/1.2\r\nConnection: Upgrade\r\n\r\n");
+    const auto refused = other.read_response();
+    EXPECT_EQ(refused.status, 501);
+    EXPECT_NE(refused.body.find("TLS/1.2"), std::string::npos);
+    HttpClient h2c(proxy.port);
+    h2c.send_raw("GET /arcgis/rest/info?f=json HTTP/1.1\r\nHost: g\r\nUpgrade: h2c\r\n"
+                 "Connection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n");
+    EXPECT_EQ(h2c.read_response().status, 200) << "h2c is ignored: answered over HTTP/1.1";
+    HttpClient no_key(proxy.port);
+    no_key.send_raw("GET " + std::string(kSubscribe) +
+                    " HTTP/1.1\r\nHost: g\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+    EXPECT_EQ(no_key.read_response().status, 400);
+    // A server that answers the handshake with an error: relayed as an answer, the connection stays HTTP.
+    HttpClient wrong_path(proxy.port);
+    wrong_path.send_raw(handshake("/arcgis/ws/services/NoSuch/StreamServer/subscribe"));
+    EXPECT_EQ(wrong_path.read_response().status, 404);
+
+    // limits.max_tunnels: 2 open, the third handshake gets a 503 with Retry-After.
+    HttpClient first(proxy.port), second(proxy.port), third(proxy.port);
+    first.send_raw(handshake(subscribe_target(1000)));
+    EXPECT_EQ(first.read_response().status, 101);
+    second.send_raw(handshake(subscribe_target(1000)));
+    EXPECT_EQ(second.read_response().status, 101);
+    third.send_raw(handshake(subscribe_target(1000)));
+    const auto full = third.read_response();
+    EXPECT_EQ(full.status, 503);
+    EXPECT_FALSE(full.header("Retry-After").empty());
+    first.close();
+    // The slot comes back when a tunnel ends.
+    EXPECT_TRUE(eventually([&] {
+        HttpClient again(proxy.port);
+        again.send_raw(handshake(subscribe_target(1000)));
+        return again.read_response().status == 101;
+    }));
+}
+
+TEST(WebSocket, ASubscriberThatStopsReadingCostsBoundedMemoryAndLosesNothing) {
+    Sim a = start_sim("a");
+    ASSERT_NE(a.port, 0);
+    Proxy proxy = start_proxy(basic_config({&a}));
+    ASSERT_NE(proxy.port, 0);
+    const long rss_before = proc_status_kib(proxy.process->pid(), "VmRSS");
+    // A raw client that completes the handshake and then reads nothing while the site pushes every 1 ms.
+    HttpClient stalled(proxy.port);
+    stalled.send_raw(handshake(subscribe_target(1)));
+    ASSERT_EQ(stalled.read_response().status, 101);
+    const auto reader = subscribe_all(proxy.port, subscribe_target(1), 1, {.messages = 2000, .timeout = 60s});
+    ASSERT_EQ(reader[0].seqs.size(), 2000u) << "meanwhile another subscriber got 2,000 messages: " << reader[0].error;
+    EXPECT_TRUE(reader[0].in_order());
+    const long rss_after = proc_status_kib(proxy.process->pid(), "VmRSS");
+    EXPECT_LT(rss_after - rss_before, 8 * 1024) << "gisgate holds at most a buffer per direction for it";
+    // The stalled subscription is still open at the site, which waits for it (its seq resumes, see the sim's own
+    // tests), rather than gisgate reading on and buffering.
+    const auto stats = nlohmann::json::parse(http_get(a.port, "/sim/stats").body);
+    EXPECT_EQ(stats["subscribers"], 1);
+}
+
+TEST(WebSocket, ShutdownSendsGoingAwayToSubscribers) {
+    Sim a = start_sim("a");
+    ASSERT_NE(a.port, 0);
+    Proxy proxy = start_proxy(basic_config({&a}));
+    ASSERT_NE(proxy.port, 0);
+    std::thread stopper([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        proxy.process->signal(SIGTERM);
+    });
+    const auto subs = subscribe_all(proxy.port, subscribe_target(10), 5, {.messages = 0, .timeout = 20s});
+    stopper.join();
+    for (const auto& s : subs) {
+        EXPECT_EQ(s.status, 101);
+        EXPECT_EQ(s.close_code, 1001) << "going away; ended with: " << s.error;
+        EXPECT_TRUE(s.in_order());
+        EXPECT_GT(s.seqs.size(), 3u);
+    }
+    EXPECT_EQ(proxy.process->wait_exit(std::chrono::seconds(10)), 0) << "and exits well within shutdown_grace";
+}
+
+}  // namespace
+}  // namespace gisgate::test

@@ -63,6 +63,8 @@ enum class HealthCheckType { http, tcp };
 
 // Active health checks. Defaults are the vendor guide's recommendations (check every 30 s, 5 s timeout,
 // 5 failures to take a server out, 3 successes to bring it back).
+enum class SendProxy { off, v1, v2 };  // PROXY protocol header gisgate sends on its server connections
+
 struct HealthConfig {
     bool enabled = true;
     std::string path = "/arcgis/rest/info/healthcheck";
@@ -73,6 +75,10 @@ struct HealthConfig {
     int expect_status = 200;
     std::string expect_body;         // optional substring the body must contain (e.g. "\"success\"")
     HealthCheckType type = HealthCheckType::http;  // `type: tcp`: a connect is the whole check
+    // `send_proxy: true`: checks start their connections with a PROXY header too, for servers that require
+    // one on every connection: the pool's `send_proxy` version, v1 when the pool sends none (set by the loader).
+    bool send_proxy = false;
+    SendProxy proxy_version = SendProxy::off;
 };
 
 // Asynchronous geoprocessing job affinity: jobId → the server that answered submitJob.
@@ -142,6 +148,9 @@ struct PoolConfig {
     Timeouts timeouts;                        // connect/server from the pool, else the top-level ones
     std::uint32_t keepalive_per_server = 64;  // idle pooled connections kept per server per worker
     std::uint32_t retries = 2;                // further servers tried when one fails before answering
+    // Each server connection starts with a PROXY header naming the client (http and tcp paths), for servers
+    // (or another balancer) that read the client address from it.
+    SendProxy send_proxy = SendProxy::off;
     HealthConfig health;
     JobAffinityConfig job_affinity;
     // Active-active sites must publish the same services: compare their catalogs every `drift_check_every`.
@@ -211,6 +220,13 @@ struct ListenerConfig {
     // sites that need them; deny_paths then match them the way the server may read them).
     bool keep_path_escapes = false;
     std::vector<Cidr> allow;              // client CIDRs; empty list in config = allow nobody; default all
+    // `proxy_protocol: { accept: true, from: [CIDRs] }`: connections from these addresses (a balancer in
+    // front) must start with a PROXY v1/v2 header, whose source address is then the client's everywhere
+    // (allow, limits, X-Forwarded-For, logs). Connections from elsewhere must not send one. Empty: off.
+    std::vector<Cidr> proxy_protocol_from;
+    // Peers whose X-Forwarded-For chain (and X-Forwarded-Proto/-Host) is kept and appended to; from anyone
+    // else those headers are replaced by what gisgate saw.
+    std::vector<Cidr> trusted_proxies;
     std::vector<RouteConfig> routes;
     SourceLoc loc;
 };

@@ -22,6 +22,8 @@ inline constexpr Named<BalanceAlgorithm> kBalanceNames[] = {{BalanceAlgorithm::r
 inline constexpr Named<ListenerMode> kListenerModeNames[] = {{ListenerMode::http, "http"}, {ListenerMode::tcp, "tcp"}};
 inline constexpr Named<OnDrift> kOnDriftNames[] = {{OnDrift::warn, "warn"}, {OnDrift::drain, "drain"}};
 inline constexpr Named<Sticky> kStickyNames[] = {{Sticky::cookie, "cookie"}, {Sticky::none, "none"}};
+inline constexpr Named<SendProxy> kSendProxyNames[] = {{SendProxy::off, "off"}, {SendProxy::v1, "v1"},
+                                                      {SendProxy::v2, "v2"}};
 inline constexpr Named<HealthCheckType> kHealthTypeNames[] = {{HealthCheckType::http, "http"},
                                                               {HealthCheckType::tcp, "tcp"}};
 // Settings that are a yes/no in the structs but words in the file.

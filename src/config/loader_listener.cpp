@@ -12,7 +12,7 @@ namespace gisgate::config::detail {
 void Loader::read_listener(const YAML::Node& node) {
     const MapFields map(r_, r_.item(node, "listener"), "listener",
                         {"name", "bind", "deny_paths", "allow", "routes", "mode", "pool", "idle_timeout", "tls",
-                         "path_escapes"});
+                         "path_escapes", "proxy_protocol", "trusted_proxies"});
     ListenerConfig listener;
     listener.loc = map.loc();
     listener.name = read_name(map, "listener", listener_names_);
@@ -30,6 +30,17 @@ void Loader::read_listener(const YAML::Node& node) {
     } else {
         listener.allow = {*Cidr::parse("0.0.0.0/0"), *Cidr::parse("::/0")};
     }
+    if (const Field* f = map.find("proxy_protocol")) {
+        const MapFields pp(r_, *f, "proxy_protocol", {"accept", "from"});
+        const bool accept = pp.find("accept") ? r_.boolean(*pp.find("accept")) : true;
+        if (accept) {
+            // Whom to believe must be said: a header from anyone would let any client pick its own address.
+            const Field& from = pp.require("from");
+            listener.proxy_protocol_from = r_.cidrs(from);
+            if (listener.proxy_protocol_from.empty())
+                r_.fail(r_.loc(from), "'proxy_protocol.from' lists the balancers allowed to send a PROXY header");
+        }
+    }
     if (listener.mode == ListenerMode::tcp) {
         read_tcp_listener(map, listener);
     } else {
@@ -44,6 +55,7 @@ void Loader::read_listener(const YAML::Node& node) {
         // A listener without routes could only answer 404; that is a mistake, not a configuration.
         if (listener.routes.empty()) r_.fail(r_.loc(routes), "listener needs at least one route");
         if (const Field* f = map.find("tls")) listener.tls = detail::read_listener_tls(r_, *f);
+        if (const Field* f = map.find("trusted_proxies")) listener.trusted_proxies = r_.cidrs(*f);
     }
 
     binds_.push_back({fmt::format("listener '{}'", listener.name), listener.bind, r_.loc(bind)});
@@ -59,6 +71,7 @@ void Loader::read_tcp_listener(const MapFields& map, ListenerConfig& listener) {
         {"routes", "a 'mode: tcp' listener relays every connection to its 'pool'; it has no routes"},
         {"deny_paths", "a 'mode: tcp' listener does not read paths; 'deny_paths' needs mode: http"},
         {"path_escapes", "a 'mode: tcp' listener does not read paths; 'path_escapes' needs mode: http"},
+        {"trusted_proxies", "a 'mode: tcp' listener does not read headers; 'trusted_proxies' needs mode: http"},
         {"tls", "a 'mode: tcp' listener relays TLS as it is (the servers terminate it); 'tls' needs mode: http"},
     };
     for (const auto& [key, why] : http_only)

@@ -13,7 +13,8 @@ void Loader::read_pool(const YAML::Node& node) {
     const MapFields map(r_, r_.item(node, "pool"), "pool",
                         {"name", "balance", "max_active_per_server", "queue", "timeouts", "keepalive_per_server",
                          "retries", "health", "job_affinity", "job_table", "expect_identical", "on_drift",
-                         "drift_check_every", "discover", "sticky", "sticky_cookie", "cache", "servers", "tls"});
+                         "drift_check_every", "discover", "sticky", "sticky_cookie", "cache", "servers", "tls",
+                         "send_proxy"});
     PoolConfig pool;
     pool.loc = map.loc();
     pool.name = read_name(map, "pool", pool_names_);
@@ -28,7 +29,10 @@ void Loader::read_pool(const YAML::Node& node) {
         pool.keepalive_per_server = static_cast<std::uint32_t>(r_.integer(*f, 0, kU32Max));
     }
     if (const Field* f = map.find("retries")) pool.retries = static_cast<std::uint32_t>(r_.integer(*f, 0, 7));
+    if (const Field* f = map.find("send_proxy")) pool.send_proxy = r_.choice(*f, kSendProxyNames);
     if (const Field* f = map.find("health")) read_health(*f, pool.health);
+    if (pool.health.send_proxy)
+        pool.health.proxy_version = pool.send_proxy == SendProxy::v2 ? SendProxy::v2 : SendProxy::v1;
     if (const Field* f = map.find("job_affinity")) pool.job_affinity.enabled = r_.boolean(*f);
     if (const Field* f = map.find("job_table")) {
         const MapFields table(r_, *f, "job_table", {"max", "max_age"});
@@ -112,7 +116,7 @@ void Loader::read_queue(const Field& field, QueueConfig& queue) {
 void Loader::read_health(const Field& field, HealthConfig& health) {
     const MapFields map(r_, field, "health",
                         {"enabled", "path", "interval", "timeout", "fall", "rise", "expect_status", "expect_body",
-                         "type"});
+                         "type", "send_proxy"});
     if (const Field* f = map.find("enabled")) health.enabled = r_.boolean(*f);
     if (const Field* f = map.find("path")) {
         health.path = r_.string(*f);
@@ -129,6 +133,7 @@ void Loader::read_health(const Field& field, HealthConfig& health) {
     if (const Field* f = map.find("expect_status")) health.expect_status = static_cast<int>(r_.integer(*f, 100, 599));
     if (const Field* f = map.find("expect_body")) health.expect_body = r_.string(*f);
     if (const Field* f = map.find("type")) health.type = r_.choice(*f, kHealthTypeNames, "health ");
+    if (const Field* f = map.find("send_proxy")) health.send_proxy = r_.boolean(*f);
 }
 
 Loader::PoolTimeoutOverride Loader::read_pool_timeouts(const Field& field, const char* what) {

@@ -75,6 +75,14 @@ void emit_listener_tls(YAML::Emitter& out, const ListenerTlsConfig& tls) {
     out << YAML::EndMap;
 }
 
+void emit_proxy_protocol(YAML::Emitter& out, const ListenerConfig& listener) {
+    if (listener.proxy_protocol_from.empty()) return;
+    out << YAML::Key << "proxy_protocol" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "accept" << YAML::Value << true;
+    emit_cidrs(out, "from", listener.proxy_protocol_from);
+    out << YAML::EndMap;
+}
+
 void emit_listener(YAML::Emitter& out, const ListenerConfig& listener) {
     out << YAML::BeginMap;
     out << YAML::Key << "name" << YAML::Value << Text{listener.name};
@@ -84,6 +92,7 @@ void emit_listener(YAML::Emitter& out, const ListenerConfig& listener) {
         out << YAML::Key << "pool" << YAML::Value << Text{listener.pool};
         out << YAML::Key << "idle_timeout" << YAML::Value << format_duration(listener.idle_timeout);
         emit_cidrs(out, "allow", listener.allow);
+        emit_proxy_protocol(out, listener);
         out << YAML::EndMap;
         return;
     }
@@ -91,6 +100,8 @@ void emit_listener(YAML::Emitter& out, const ListenerConfig& listener) {
     out << YAML::Key << "path_escapes" << YAML::Value
         << std::string(name_of(kPathEscapesNames, listener.keep_path_escapes));
     emit_cidrs(out, "allow", listener.allow);
+    emit_proxy_protocol(out, listener);
+    if (!listener.trusted_proxies.empty()) emit_cidrs(out, "trusted_proxies", listener.trusted_proxies);
     if (listener.tls) emit_listener_tls(out, *listener.tls);
     out << YAML::Key << "routes" << YAML::Value << YAML::BeginSeq;
     for (const auto& route : listener.routes) {
@@ -149,6 +160,7 @@ void emit_pool(YAML::Emitter& out, const PoolConfig& pool) {
     out << YAML::EndMap;
     out << YAML::Key << "keepalive_per_server" << YAML::Value << pool.keepalive_per_server;
     out << YAML::Key << "retries" << YAML::Value << pool.retries;
+    out << YAML::Key << "send_proxy" << YAML::Value << std::string(name_of(kSendProxyNames, pool.send_proxy));
     out << YAML::Key << "health" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "enabled" << YAML::Value << pool.health.enabled;
     out << YAML::Key << "path" << YAML::Value << Text{pool.health.path};
@@ -159,6 +171,7 @@ void emit_pool(YAML::Emitter& out, const PoolConfig& pool) {
     out << YAML::Key << "expect_status" << YAML::Value << pool.health.expect_status;
     out << YAML::Key << "expect_body" << YAML::Value << Text{pool.health.expect_body};
     out << YAML::Key << "type" << YAML::Value << std::string(name_of(kHealthTypeNames, pool.health.type));
+    out << YAML::Key << "send_proxy" << YAML::Value << pool.health.send_proxy;
     out << YAML::EndMap;
     out << YAML::Key << "job_affinity" << YAML::Value << pool.job_affinity.enabled;
     out << YAML::Key << "job_table" << YAML::Value << YAML::BeginMap;

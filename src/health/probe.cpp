@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "health/check_response.hpp"
+#include "net/proxy_protocol.hpp"
 
 namespace gisgate::health {
 
@@ -61,6 +62,17 @@ awaitable<bool> Probe::connect(const std::vector<tcp::endpoint>& endpoints) {
         error_code ignored;
         socket_.close(ignored);
         co_await socket_.socket().async_connect(endpoint, asio::redirect_error(use_awaitable, ec));
+        if (!ec && send_proxy_ != config::SendProxy::off) {
+            // The check's own connection, as HAProxy's check-send-proxy announces it.
+            std::string header;
+            const tcp::endpoint local = socket_.socket().local_endpoint(ec);
+            if (!ec) {
+                if (send_proxy_ == config::SendProxy::v2) net::write_proxy_v2(local, endpoint, header);
+                else net::write_proxy_v1(local, endpoint, header);
+                co_await asio::async_write(socket_.socket(), asio::buffer(header),
+                                           asio::redirect_error(use_awaitable, ec));
+            }
+        }
         if (!ec) co_return true;
     }
     const Outcome outcome = !timed_out_ && means_dead(ec) ? Outcome::dead : Outcome::failure;
@@ -146,6 +158,7 @@ awaitable<void> Probe::run(const balance::ServerRuntime& server, const config::H
     request_ = request_text(health, server);
     tls_host_ = server.address.host;
     connect_only_ = health.type == config::HealthCheckType::tcp;
+    send_proxy_ = health.proxy_version;
     const bool complete = co_await exchange(server.endpoints, health.timeout, ResponseCollector::kMaxBody);
     if (complete && connect_only_) {
         finish(Outcome::success, std::string());

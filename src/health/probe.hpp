@@ -67,6 +67,7 @@ private:
     std::shared_ptr<const net::TlsClient> tls_;
     std::string tls_host_;      // the server's configured host: SNI and the name verified
     bool connect_only_ = false;  // `type: tcp` check: connecting is the whole check
+    config::SendProxy send_proxy_ = config::SendProxy::off;  // a PROXY header first (health.send_proxy)
     std::uint64_t attempt_ = 0;  // a deadline handler acts only on the check it was armed for
     bool timed_out_ = false;
     bool cancelled_ = false;

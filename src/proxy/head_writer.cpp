@@ -44,6 +44,7 @@ void write_request_head(const http::RequestHead& head, const RequestRewrite& rew
     std::array<std::string_view, 8> forwarded_for{};
     std::size_t forwarded_for_count = 0;
     bool length_written = false;
+    bool proto_kept = false, host_kept = false;  // a trusted proxy's own X-Forwarded-Proto / -Host
     for (const auto& h : head.headers) {
         if (is_hop_by_hop(h.name, head.connection)) continue;
         switch (h.name.size()) {
@@ -68,16 +69,24 @@ void write_request_head(const http::RequestHead& head, const RequestRewrite& rew
                 break;
             case 15:
                 if (iequals(h.name, "x-forwarded-for")) {
+                    if (!rewrite.trusted_forwarded) continue;  // anyone could claim any chain
                     if (forwarded_for_count < forwarded_for.size()) forwarded_for[forwarded_for_count] = h.value;
                     ++forwarded_for_count;
                     continue;
                 }
                 break;
             case 16:
-                if (iequals(h.name, "x-forwarded-host")) continue;
+                if (iequals(h.name, "x-forwarded-host")) {
+                    if (!rewrite.trusted_forwarded || host_kept) continue;
+                    host_kept = true;
+                }
                 break;
             case 17:
-                if (iequals(h.name, "x-forwarded-proto")) continue;
+                if (iequals(h.name, "x-forwarded-proto")) {
+                    if (!rewrite.trusted_forwarded || proto_kept) continue;
+                    proto_kept = true;
+                    break;
+                }
                 // The parser let through only "chunked", possibly with empty list elements or split over
                 // fields: send the one plain form.
                 if (iequals(h.name, "transfer-encoding")) {
@@ -101,8 +110,8 @@ void write_request_head(const http::RequestHead& head, const RequestRewrite& rew
             if (h.name.size() == 15 && iequals(h.name, "x-forwarded-for")) out.append(h.value).append(", ");
     }
     out.append(rewrite.client_ip).append("\r\n");
-    append_header(out, "X-Forwarded-Proto", rewrite.scheme);
-    if (!head.host.empty()) append_header(out, "X-Forwarded-Host", head.host);
+    if (!proto_kept) append_header(out, "X-Forwarded-Proto", rewrite.scheme);
+    if (!host_kept && !head.host.empty()) append_header(out, "X-Forwarded-Host", head.host);
     // A WebSocket handshake keeps its upgrade (hop-by-hop, so rebuilt here rather than copied).
     if (rewrite.websocket) out.append("Connection: Upgrade\r\nUpgrade: websocket\r\n");
     else if (head.version_minor == 0) out.append("Connection: keep-alive\r\n");

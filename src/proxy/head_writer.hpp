@@ -19,6 +19,9 @@ struct RequestRewrite {
     std::string_view client_ip;       // appended to X-Forwarded-For
     std::string_view scheme;          // X-Forwarded-Proto
     bool websocket = false;           // a WebSocket handshake: Connection/Upgrade are sent on
+    // The client is one of the listener's trusted_proxies: its X-Forwarded-For chain is kept (and appended to),
+    // its X-Forwarded-Proto and -Host are kept. Otherwise they are replaced by what gisgate saw.
+    bool trusted_forwarded = false;
 };
 
 void write_request_head(const http::RequestHead& head, const RequestRewrite& rewrite, std::string& out);

@@ -2,6 +2,8 @@
 // (session_request.cpp, session_forward.cpp, session_relay.cpp, session_cache.cpp), closing cleanly.
 #include "proxy/session.hpp"
 
+#include "proxy/client_origin.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -52,13 +54,24 @@ awaitable<void> Session::run(std::unique_ptr<Session> self) {
 awaitable<void> Session::serve_connection() {
     net::tune_socket(client_.socket());
     error_code ec;
-    const auto peer = client_.remote_endpoint(ec);
-    if (ec) co_return;
-    client_ip_ = peer.address().to_string();
     {
-        const ListenerRuntime* listener = worker_.runtime()->find_listener(listener_name_);
+        const std::shared_ptr<const Runtime> runtime = worker_.runtime();
+        const ListenerRuntime* listener = runtime->find_listener(listener_name_);
         if (!listener) co_return;
-        allowed_ = net::client_allowed(listener->config->allow, peer.address());
+        const config::ListenerConfig& lc = *listener->config;
+        // The client as the balancer in front announces it (PROXY protocol), else the peer: within the first
+        // request head's time, so a silent connection cannot hold a PROXY listener's slot longer than any other.
+        const std::optional<ClientOrigin> origin = co_await read_client_origin(
+            client_.socket(), lc, deadline_, runtime->config.timeouts.header, kHeader);
+        if (!origin) co_return;
+        origin_ = *origin;
+        if (origin_.proxied &&
+            !admit_proxied_client(*runtime->connections, runtime->config.limits, origin_.client.address(), slot_))
+            co_return;
+        client_ip_ = origin_.client.address().to_string();
+        allowed_ = net::client_allowed(lc.allow, origin_.client.address());
+        trusted_forwarded_ = !lc.trusted_proxies.empty() && net::client_allowed(lc.trusted_proxies,
+                                                                                origin_.client.address());
         if (listener->tls) {
             const bool ready = co_await start_tls(*listener);
             if (!ready) co_return;

@@ -21,6 +21,7 @@
 #include "net/relay.hpp"
 #include "proxy/body_cursor.hpp"
 #include "proxy/cache_lookup.hpp"
+#include "proxy/client_origin.hpp"
 #include "proxy/error_response.hpp"
 #include "proxy/job_capture.hpp"
 #include "proxy/retry_policy.hpp"
@@ -160,6 +161,9 @@ private:
     std::string log_method_;
     std::string log_target_;
     std::string client_ip_;
+    ClientOrigin origin_;             // the client (PROXY protocol aware) and where it connected to
+    bool trusted_forwarded_ = false;  // the client is a trusted proxy: its X-Forwarded-* headers are kept
+    std::string proxy_header_;        // what send_proxy writes on a new server connection (built once)
     BodyCursor request_body_;
     std::size_t body_in_buffer_ = 0;    // request body bytes sitting in buf_ right after the head
     bool body_streamed_ = false;        // body bytes beyond the first buffer were relayed: no replay possible
@@ -192,6 +196,7 @@ private:
     std::vector<std::unique_ptr<UpstreamConnection>> private_upstreams_;
     static constexpr std::size_t kMaxPrivate = 8;
     bool private_exchange_ = false;  // the current request's server connection is (or becomes) private
+    bool proxied_exchange_ = false;  // ... or is kept for this client because a PROXY header names it
     ConnectionSlot slot_;
 };
 

@@ -64,7 +64,8 @@ RetryContext Session::retry_context(Failure failure, bool reused, std::uint32_t 
 }
 
 // The request's server connection: the client's private one to server_, a new one for a request that starts
-// an NTLM/Negotiate handshake, or a pooled one (a new one when none fits). True when it was used before.
+// an NTLM/Negotiate handshake or to a send_proxy pool (its connections name one client), or a pooled one (a
+// new one when none fits). True when it was used before.
 bool Session::take_server_connection(bool auth_request) {
     // A request that must not be replayed only gets a pooled connection that was idle very briefly, so a
     // server closing its idle connection cannot race with it (HAProxy's "http-reuse safe" idea).
@@ -73,8 +74,8 @@ bool Session::take_server_connection(bool auth_request) {
     connection = take_private(server_->id);
     if (connection && !still_open(*connection, *server_)) connection.reset();  // closed: a new handshake
     if (connection) {
-        private_exchange_ = true;
-    } else if (!auth_request) {
+        private_exchange_ = connection->identity_bound;
+    } else if (!auth_request && !proxied_exchange_) {
         connection = worker_.upstreams().take_idle(
             *server_, replayable ? net::Clock::duration::max() : std::chrono::seconds(2),
             worker_.loop().deadlines().now());
@@ -100,7 +101,7 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
                  rc.server_timeout.value_or(pool_config.timeouts.server), rc.retries.value_or(pool_config.retries),
                  rc.retry_on_timeout, is_state_changing(gis_, path_.forward)};
     RequestRewrite rewrite{forward_path_, route.config->host ? std::string_view(*route.config->host) : std::string_view{},
-                           client_ip_, client_.tls() ? "https" : "http", websocket_};
+                           client_ip_, client_.tls() ? "https" : "http", websocket_, trusted_forwarded_};
     write_request_head(head_, rewrite, out_);
     exchange_.websocket = websocket_;
     if (websocket_) {
@@ -119,6 +120,9 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
     // handshake never takes a pooled connection, and a client with a private connection stays on it.
     const bool auth_request = request_binds_connection(head_);
     private_exchange_ = auth_request;
+    // send_proxy: every server connection starts with a header naming this client, so it is never shared.
+    proxied_exchange_ = pool_config.send_proxy != config::SendProxy::off;
+    if (proxied_exchange_) proxy_header_ = proxy_header_for(pool_config.send_proxy, origin_);
     balance::Affinity affinity;
     // Calling a coroutine allocates its frame: only requests that can be pinned pay for the call.
     if (!gis_.job_id.empty() || pool_config.sticky == config::Sticky::cookie || !private_upstreams_.empty())
@@ -169,7 +173,8 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
         bool connected = true;
         if (!reused) {
             deadline_.arm(settings_.connect, kConnect);
-            const error_code ec = co_await connect_upstream(*exchange_.connection, pool_->tls());
+            const std::string_view proxy_header = proxied_exchange_ ? std::string_view(proxy_header_) : std::string_view();
+            const error_code ec = co_await connect_upstream(*exchange_.connection, pool_->tls(), proxy_header);
             const bool timed_out = deadline_.expired();
             deadline_.disarm();
             if (ec) {
@@ -314,7 +319,8 @@ awaitable<Session::Attempt> Session::read_response_head() {
 
 void Session::release_upstream(bool reusable) {
     if (exchange_.connection) {
-        if (reusable && private_exchange_) {
+        if (reusable && (private_exchange_ || proxied_exchange_)) {
+            exchange_.connection->identity_bound = private_exchange_;
             keep_private(std::move(exchange_.connection));
         } else if (reusable) {
             ++exchange_.connection->requests;
@@ -336,7 +342,8 @@ void Session::release_upstream(bool reusable) {
 
 balance::ServerRuntime* Session::private_server_in(const balance::PoolRuntime& pool) const {
     for (const auto& connection : private_upstreams_)
-        for (const auto& server : pool.servers())
+        if (connection->identity_bound)
+            for (const auto& server : pool.servers())
             if (server->id == connection->server_id) return server.get();
     return nullptr;
 }

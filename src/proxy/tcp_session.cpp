@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "balance/select.hpp"
+#include "proxy/client_origin.hpp"
 #include "net/client_allow.hpp"
 #include "net/listener.hpp"
 #include "proxy/retry_policy.hpp"
@@ -36,16 +37,22 @@ awaitable<void> TcpSession::run(std::unique_ptr<TcpSession> self) { co_await sel
 
 awaitable<void> TcpSession::serve() {
     started_ = net::Clock::now();
-    error_code ec;
-    const auto peer = client_.remote_endpoint(ec);
-    if (ec) co_return;
-    client_ip_ = peer.address().to_string();
     runtime_ = worker_.runtime();
     listener_ = runtime_->find_listener(listener_name_);
     if (!listener_ || listener_->config->mode != config::ListenerMode::tcp || !listener_->pool) co_return;
     pool_ = listener_->pool;
     net::tune_socket(client_);
-    if (!net::client_allowed(listener_->config->allow, peer.address())) {
+    // The client as a balancer in front announces it (PROXY protocol), else the peer; bounded like an HTTP
+    // listener's first request head.
+    const std::optional<ClientOrigin> origin = co_await read_client_origin(
+        client_, *listener_->config, deadline_, runtime_->config.timeouts.header, kIdle);
+    if (!origin) co_return;
+    origin_ = *origin;
+    client_ip_ = origin_.client.address().to_string();
+    if (origin_.proxied &&
+        !admit_proxied_client(*runtime_->connections, runtime_->config.limits, origin_.client.address(), slot_)) {
+        end_ = "limit";
+    } else if (!net::client_allowed(listener_->config->allow, origin_.client.address())) {
         end_ = "denied";
     } else {
         const bool connected = co_await connect_server();
@@ -84,6 +91,13 @@ awaitable<bool> TcpSession::connect_server() {
         }
         const bool timed_out = deadline_.expired();
         deadline_.disarm();
+        if (!ec && pool_config.send_proxy != config::SendProxy::off) {
+            // Before the client's first byte: it names this connection's client to the server.
+            const std::string header = proxy_header_for(pool_config.send_proxy, origin_);
+            deadline_.arm(pool_config.timeouts.connect, kConnect);
+            co_await asio::async_write(upstream_, asio::buffer(header), ec_token(ec));
+            deadline_.disarm();
+        }
         if (!ec) {
             net::tune_socket(upstream_);
             end_ = "closed";

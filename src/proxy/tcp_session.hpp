@@ -15,6 +15,7 @@
 #include "net/buffer_pool.hpp"
 #include "net/deadline.hpp"
 #include "net/relay.hpp"
+#include "proxy/client_origin.hpp"
 #include "proxy/runtime.hpp"
 
 namespace gisgate::proxy {
@@ -57,6 +58,7 @@ private:
     balance::PoolRuntime* pool_ = nullptr;
     balance::ServerRuntime* server_ = nullptr;  // holds a slot while set
     std::string client_ip_;
+    ClientOrigin origin_;  // the client (PROXY protocol aware) and where it connected to
     std::string_view log_server_;  // the last server tried (owned by runtime_)
     net::RelayProgress to_server_;
     net::RelayProgress to_client_;

@@ -71,13 +71,18 @@ std::size_t UpstreamPool::idle_count() const {
 }
 
 awaitable<error_code> connect_upstream(UpstreamConnection& connection,
-                                       const std::shared_ptr<const net::TlsClient>& tls) {
+                                       const std::shared_ptr<const net::TlsClient>& tls, std::string_view proxy_header) {
     error_code ec = asio::error::host_not_found;
     for (const auto& endpoint : connection.server->endpoints) {
         if (connection.socket.is_open()) connection.socket.close(ec);
         co_await connection.socket.socket().async_connect(endpoint, asio::redirect_error(use_awaitable, ec));
         if (!ec) {
             net::tune_socket(connection.socket.socket());
+            if (!proxy_header.empty()) {  // before anything else, TLS included (it names the TCP connection)
+                co_await asio::async_write(connection.socket.socket(), asio::buffer(proxy_header),
+                                           asio::redirect_error(use_awaitable, ec));
+                if (ec) co_return ec;
+            }
             if (tls) {
                 if (!connection.socket.start_tls(tls, connection.server->address.host)) {
                     co_return asio::error::invalid_argument;

@@ -21,6 +21,9 @@ struct UpstreamConnection {
     balance::ServerRuntime* server = nullptr;  // set while in use (the request's runtime keeps it alive)
     net::Clock::time_point idle_since{};
     std::uint32_t requests = 0;  // served on this connection
+    // Kept for one client connection only: bound to its user (NTLM/Negotiate), or opened with a PROXY header
+    // naming it (a pool's send_proxy). Only an identity-bound one pins the client to its server.
+    bool identity_bound = false;
 };
 
 // The check every reuse of a kept connection pays (pooled or private): the server has sent nothing since its
@@ -52,7 +55,9 @@ private:
 // Opens a connection to one of `connection.server`'s endpoints, with a TLS handshake when `tls` is set. The
 // caller's deadline bounds the attempt (it cancels the socket when it fires). `tls` is a reference to an object
 // that outlives the call (no default: a temporary in a co_await expression is destroyed twice by GCC 12).
+// `proxy_header` (a pool's send_proxy) is written first, before the TLS handshake: it names the TCP connection.
 awaitable<error_code> connect_upstream(UpstreamConnection& connection,
-                                       const std::shared_ptr<const net::TlsClient>& tls);
+                                       const std::shared_ptr<const net::TlsClient>& tls,
+                                       std::string_view proxy_header = {});
 
 }  // namespace gisgate::proxy

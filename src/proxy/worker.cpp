@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "net/client_allow.hpp"
 #include "net/listener.hpp"
 #include "proxy/session.hpp"
 #include "proxy/tcp_session.hpp"
@@ -79,7 +80,16 @@ awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
         const ListenerRuntime* listener = runtime_->find_listener(acceptor->listener);
         const bool plain_http =
             listener && listener->config->mode == config::ListenerMode::http && !listener->config->tls;
-        if (!admit_or_refuse(*runtime_->connections, runtime_->config.limits, socket, slot, plain_http)) continue;
+        // A balancer sending PROXY headers carries many clients on its address: the per-address limit is applied
+        // to the client it announces, once the header is read (proxy/client_origin.hpp).
+        config::LimitsConfig limits = runtime_->config.limits;
+        if (listener && !listener->config->proxy_protocol_from.empty()) {
+            error_code peer_ec;
+            const auto peer = socket.remote_endpoint(peer_ec);
+            if (!peer_ec && net::client_allowed(listener->config->proxy_protocol_from, peer.address()))
+                limits.max_connections_per_ip = 0;
+        }
+        if (!admit_or_refuse(*runtime_->connections, limits, socket, slot, plain_http)) continue;
         if (listener && listener->config->mode == config::ListenerMode::tcp) {
             auto session = std::make_unique<TcpSession>(*this, std::move(socket), acceptor->listener);
             session->hold(std::move(slot));

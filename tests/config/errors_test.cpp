@@ -79,7 +79,7 @@ listeners:
     bind: 127.0.0.1:8080
     deny: [/arcgis/admin]
 )", 4, 5, "unknown key 'deny' in listener (expected one of: name, bind, deny_paths, allow, routes, mode, pool, "
-                "idle_timeout, tls, path_escapes)"));
+                "idle_timeout, tls, path_escapes, proxy_protocol, trusted_proxies)"));
 }
 
 TEST(ConfigErrors, UnknownKeyInRoute) {
@@ -103,7 +103,7 @@ pools:
 )", 3, 5,
                          "unknown key 'algorithm' in pool (expected one of: name, balance, max_active_per_server, "
                          "queue, timeouts, keepalive_per_server, retries, health, job_affinity, job_table, expect_identical, "
-                         "on_drift, drift_check_every, discover, sticky, sticky_cookie, cache, servers, tls)"));
+                         "on_drift, drift_check_every, discover, sticky, sticky_cookie, cache, servers, tls, send_proxy)"));
 }
 
 TEST(ConfigErrors, UnknownKeyInQueue) {

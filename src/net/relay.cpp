@@ -15,11 +15,6 @@ constexpr std::size_t kPipeBytes = 64 * 1024;  // the default pipe capacity (16 
 
 error_code last_error() { return error_code(errno, asio::error::get_system_category()); }
 
-void moved(RelayProgress& progress, std::size_t n) {
-    progress.bytes += n;
-    if (progress.idle) progress.idle->arm(progress.idle_timeout, progress.idle_kind);
-}
-
 // `from` sent FIN: pass it on, so the other side sees the end of this direction while the other one goes on.
 error_code end_of_stream(tcp::socket& to) {
     error_code ignored;
@@ -76,7 +71,7 @@ awaitable<error_code> relay_splice(tcp::socket& from, tcp::socket& to, Pipe& pip
                                        SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
             if (m > 0) {
                 left -= static_cast<std::size_t>(m);
-                moved(progress, static_cast<std::size_t>(m));
+                progress.moved(static_cast<std::size_t>(m));
                 continue;
             }
             if (m < 0 && errno == EINTR) continue;
@@ -84,19 +79,6 @@ awaitable<error_code> relay_splice(tcp::socket& from, tcp::socket& to, Pipe& pip
             co_await to.async_wait(tcp::socket::wait_write, ec_token(ec));
             if (ec) co_return ec;
         }
-    }
-}
-
-awaitable<error_code> relay_copy(tcp::socket& from, tcp::socket& to, char* buffer, std::size_t size,
-                                 RelayProgress& progress) {
-    error_code ec;
-    for (;;) {
-        const std::size_t n = co_await from.async_read_some(asio::buffer(buffer, size), ec_token(ec));
-        if (ec == asio::error::eof) co_return end_of_stream(to);
-        if (ec) co_return ec;
-        co_await asio::async_write(to, asio::buffer(buffer, n), ec_token(ec));
-        if (ec) co_return ec;
-        moved(progress, n);
     }
 }
 

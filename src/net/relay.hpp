@@ -11,6 +11,7 @@
 // can be created.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #include "net/asio.hpp"
@@ -40,13 +41,37 @@ struct RelayProgress {
     Deadline* idle = nullptr;
     Clock::duration idle_timeout{};
     std::uint8_t idle_kind = 0;
+    std::atomic<std::uint64_t>* total = nullptr;  // optional counter shared with readers on other threads
+
+    // `n` more bytes went through: counted, and the idle deadline re-armed.
+    void moved(std::size_t n) {
+        bytes += n;
+        if (total) total->fetch_add(n, std::memory_order_relaxed);
+        if (idle) idle->arm(idle_timeout, idle_kind);
+    }
 };
 
 // Both return eof when `from` ended cleanly (and `to` was shut down for writing), otherwise the error that
 // stopped the relay (operation_aborted when the sockets were cancelled). Both sockets must be open; the
 // splice relay sets them non-blocking.
 awaitable<error_code> relay_splice(tcp::socket& from, tcp::socket& to, Pipe& pipe, RelayProgress& progress);
-awaitable<error_code> relay_copy(tcp::socket& from, tcp::socket& to, char* buffer, std::size_t size,
-                                 RelayProgress& progress);
+// The copy relay works on any pair of streams with a TCP socket underneath (tcp::socket, net::Stream with TLS).
+template <class From, class To>
+awaitable<error_code> relay_copy(From& from, To& to, char* buffer, std::size_t size, RelayProgress& progress) {
+    error_code ec;
+    for (;;) {
+        const std::size_t n = co_await from.async_read_some(asio::buffer(buffer, size), ec_token(ec));
+        if (ec == asio::error::eof) {
+            // `from` sent FIN: pass it on, so the other side sees the end of this direction.
+            error_code ignored;
+            to.lowest_layer().shutdown(tcp::socket::shutdown_send, ignored);
+            co_return ec;
+        }
+        if (ec) co_return ec;
+        co_await asio::async_write(to, asio::buffer(buffer, n), ec_token(ec));
+        if (ec) co_return ec;
+        progress.moved(n);
+    }
+}
 
 }  // namespace gisgate::net

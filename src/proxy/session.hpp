@@ -90,8 +90,7 @@ private:
     awaitable<bool> relay_response();
     // WebSocket (session_tunnel.cpp): after the server's 101, the connection is a tunnel until either side ends.
     awaitable<bool> tunnel();
-    awaitable<void> pump_to_client(char* buffer, http::FrameBoundary& frames, net::RelayProgress& progress,
-                                   Tunnels& tunnels);
+    awaitable<void> pump_to_client(char* buffer, http::FrameBoundary& frames, net::RelayProgress& progress);
     void stop_tunnel();
     // Sends error_, set first with set_error(): GCC 12 destroys temporaries inside co_await expressions
     // twice, so no object with a destructor may be built in an awaited call's arguments.

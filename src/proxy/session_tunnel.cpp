@@ -26,21 +26,6 @@ bool ended_cleanly(const error_code& ec) {
     return ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
 }
 
-// Client → server through a user-space buffer (TLS on either side, or no pipe to splice through).
-awaitable<error_code> copy_to_server(net::Stream& from, net::Stream& to, char* buffer, std::size_t size,
-                                     net::RelayProgress& progress, std::atomic<std::uint64_t>& total) {
-    error_code ec;
-    for (;;) {
-        const std::size_t n = co_await from.async_read_some(asio::buffer(buffer, size), ec_token(ec));
-        if (ec) co_return ec;
-        co_await asio::async_write(to, asio::buffer(buffer, n), ec_token(ec));
-        if (ec) co_return ec;
-        progress.bytes += n;
-        total.fetch_add(n, std::memory_order_relaxed);
-        progress.idle->arm(progress.idle_timeout, progress.idle_kind);
-    }
-}
-
 }  // namespace
 
 awaitable<bool> Session::tunnel() {
@@ -92,12 +77,14 @@ awaitable<bool> Session::tunnel() {
             p->idle_timeout = runtime_->config.timeouts.tunnel;
             p->idle_kind = kTunnel;
         }
+        to_client.total = &tunnels.bytes_to_client;
+        to_server.total = &tunnels.bytes_to_server;
         deadline_.arm(runtime_->config.timeouts.tunnel, kTunnel);
         auto buffer = std::make_unique<char[]>(kTunnelBuffer);
         const auto executor = co_await asio::this_coro::executor;
         bool to_client_running = true;
         asio::steady_timer other_done(executor);
-        asio::co_spawn(executor, pump_to_client(buffer.get(), frames, to_client, tunnels),
+        asio::co_spawn(executor, pump_to_client(buffer.get(), frames, to_client),
                        [&](const std::exception_ptr&) {
                            to_client_running = false;
                            other_done.cancel();
@@ -109,12 +96,11 @@ awaitable<bool> Session::tunnel() {
         error_code up;
         if (splice) {
             up = co_await net::relay_splice(client_.socket(), server.socket(), pipe, to_server);
-            tunnels.bytes_to_server.fetch_add(to_server.bytes, std::memory_order_relaxed);
         } else {
             upload = std::make_unique<char[]>(kTunnelBuffer);
-            up = co_await copy_to_server(client_, server, upload.get(), kTunnelBuffer, to_server,
-                                         tunnels.bytes_to_server);
-            if (ended_cleanly(up)) server.socket().shutdown(tcp::socket::shutdown_send, ec);
+            up = co_await net::relay_copy(client_, server, upload.get(), kTunnelBuffer, to_server);
+            // A TLS client that closed without close_notify ended too: pass the end on as relay_copy does for FIN.
+            if (up == asio::ssl::error::stream_truncated) server.socket().shutdown(tcp::socket::shutdown_send, ec);
         }
         // An error ends both directions; on shutdown the other pump ends them after its close frame.
         if (!going_away_ && (!ended_cleanly(up) || deadline_.expired())) stop_tunnel();
@@ -143,8 +129,7 @@ awaitable<bool> Session::tunnel() {
 }
 
 // Server → client, frame-aware: see the top of this file.
-awaitable<void> Session::pump_to_client(char* buffer, http::FrameBoundary& frames, net::RelayProgress& progress,
-                                        Tunnels& tunnels) {
+awaitable<void> Session::pump_to_client(char* buffer, http::FrameBoundary& frames, net::RelayProgress& progress) {
     net::Stream& server = exchange_.connection->socket;
     error_code ec;
     while (!going_away_) {
@@ -153,9 +138,7 @@ awaitable<void> Session::pump_to_client(char* buffer, http::FrameBoundary& frame
         co_await asio::async_write(client_, asio::buffer(buffer, n), ec_token(ec));
         if (ec) break;
         frames.feed(buffer, n);
-        progress.bytes += n;
-        tunnels.bytes_to_client.fetch_add(n, std::memory_order_relaxed);
-        progress.idle->arm(progress.idle_timeout, progress.idle_kind);
+        progress.moved(n);
     }
     if (going_away_ && frames.at_boundary()) {
         // Between two of the server's frames: the client hears why the connection ends (RFC 6455 §7.4.1), and
@@ -165,7 +148,7 @@ awaitable<void> Session::pump_to_client(char* buffer, http::FrameBoundary& frame
         error_code write_ec;
         co_await asio::async_write(client_, asio::buffer(kGoingAway), ec_token(write_ec));
         if (!write_ec) {
-            progress.bytes += kGoingAway.size();
+            progress.bytes += kGoingAway.size();  // not moved(): the 1 s deadline above must stay
             error_code ignored;
             client_.socket().shutdown(tcp::socket::shutdown_send, ignored);
             co_return;  // the other pump ends when the client closes, or when the deadline fires

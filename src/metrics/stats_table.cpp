@@ -130,11 +130,13 @@ StatsSlot* WorkerStats::service_slot(const RequestRecord& r) {
     return other_services_;
 }
 
-void WorkerStats::record(const RequestRecord& r) {
-    service_slot(r)->counters.record(r.status, r.micros, r.bytes_in, r.bytes_out, r.retries);
+StatsSlot* WorkerStats::record(const RequestRecord& r) {
+    StatsSlot* service = service_slot(r);
+    service->counters.record(r.status, r.micros, r.bytes_in, r.bytes_out, r.retries);
     StatsSlot* server = servers_.find(Kind::other, r.pool, r.server, {});
     if (!server) server = servers_.add(Kind::other, r.pool, r.server, {});
     server->counters.record(r.status, r.micros, r.bytes_in, r.bytes_out, r.retries);
+    return service;
 }
 
 }  // namespace gisgate::metrics

@@ -129,8 +129,9 @@ public:
 
     explicit WorkerStats(ServiceRegistry& registry) : registry_(registry) {}
 
-    // Worker thread only. Allocates only when a key is seen for the first time.
-    void record(const RequestRecord& r);
+    // Worker thread only. Allocates only when a key is seen for the first time. Returns the service's slot
+    // (slots live as long as these stats), e.g. to count a WebSocket tunnel's open and close on it.
+    StatsSlot* record(const RequestRecord& r);
 
     const StatsTable& services() const noexcept { return services_; }  // any thread
     const StatsTable& servers() const noexcept { return servers_; }    // any thread

@@ -14,6 +14,9 @@ void TrafficCounters::add_to(TrafficTotals& into) const noexcept {
     into.bytes_in += bytes_in_.load(std::memory_order_relaxed);
     into.bytes_out += bytes_out_.load(std::memory_order_relaxed);
     into.retries += retries_.load(std::memory_order_relaxed);
+    // Closed first: read after `opened`, a tunnel opening meanwhile would show as closed but not opened.
+    into.tunnels_closed += tunnels_closed_.load(std::memory_order_relaxed);
+    into.tunnels_opened += tunnels_opened_.load(std::memory_order_relaxed);
     latency_.add_to(into.latency);
 }
 
@@ -22,6 +25,8 @@ void TrafficTotals::merge(const TrafficTotals& other) noexcept {
     bytes_in += other.bytes_in;
     bytes_out += other.bytes_out;
     retries += other.retries;
+    tunnels_opened += other.tunnels_opened;
+    tunnels_closed += other.tunnels_closed;
     latency.merge(other.latency);
 }
 
@@ -43,6 +48,8 @@ void TrafficTotals::subtract(const TrafficTotals& earlier) noexcept {
     bytes_in = minus(bytes_in, earlier.bytes_in);
     bytes_out = minus(bytes_out, earlier.bytes_out);
     retries = minus(retries, earlier.retries);
+    tunnels_opened = minus(tunnels_opened, earlier.tunnels_opened);
+    tunnels_closed = minus(tunnels_closed, earlier.tunnels_closed);
     latency.subtract(earlier.latency);
 }
 

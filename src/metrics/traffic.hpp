@@ -34,6 +34,10 @@ public:
         if (retries) bump(retries_, retries);
         latency_.record(micros);
     }
+    // A WebSocket tunnel of this key opened (after its 101 was recorded) or closed: open = opened - closed,
+    // both cumulative like everything else here, so merging and subtracting snapshots stay plain sums.
+    void tunnel_opened() noexcept { bump(tunnels_opened_, 1); }
+    void tunnel_closed() noexcept { bump(tunnels_closed_, 1); }
     // Any thread: adds the current values to `into`.
     void add_to(TrafficTotals& into) const noexcept;
 
@@ -45,6 +49,8 @@ private:
     std::atomic<std::uint64_t> bytes_in_{0};
     std::atomic<std::uint64_t> bytes_out_{0};
     std::atomic<std::uint64_t> retries_{0};
+    std::atomic<std::uint64_t> tunnels_opened_{0};
+    std::atomic<std::uint64_t> tunnels_closed_{0};
     WorkerHistogram latency_;
 };
 
@@ -55,7 +61,11 @@ struct TrafficTotals {
     std::uint64_t bytes_in = 0;
     std::uint64_t bytes_out = 0;
     std::uint64_t retries = 0;
+    std::uint64_t tunnels_opened = 0;
+    std::uint64_t tunnels_closed = 0;
     LatencyHistogram latency;
+    // Open now (cumulative totals only; a subtracted snapshot's difference is not a count of tunnels).
+    std::uint64_t tunnels_open() const noexcept { return tunnels_opened > tunnels_closed ? tunnels_opened - tunnels_closed : 0; }
 
     std::uint64_t requests() const noexcept {
         std::uint64_t n = 0;

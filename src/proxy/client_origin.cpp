@@ -49,11 +49,11 @@ awaitable<std::optional<ClientOrigin>> read_client_origin(tcp::socket& socket, c
 }
 
 bool admit_proxied_client(ConnectionLimiter& limiter, const config::LimitsConfig& limits,
-                          const asio::ip::address& client, ConnectionSlot& slot) {
+                          const asio::ip::address& client, tcp::socket& socket, ConnectionSlot& slot,
+                          bool plain_http) {
     if (limits.max_connections_per_ip == 0) return true;
     slot.release();
-    return limiter.admit(client, limits.max_connections, limits.max_connections_per_ip, slot) ==
-           ConnectionLimiter::Verdict::admitted;
+    return admit_as_or_refuse(limiter, limits, client, socket, slot, plain_http);
 }
 
 std::string proxy_header_for(config::SendProxy version, const ClientOrigin& origin) {

@@ -29,9 +29,11 @@ awaitable<std::optional<ClientOrigin>> read_client_origin(tcp::socket& socket, c
                                                           std::uint8_t kind);
 
 // A proxied connection was admitted at accept under the balancer's address without the per-address limit;
-// this counts it under the client's address instead. False: over `limits.max_connections_per_ip`.
+// this counts it under the client's address instead. False: over `limits.max_connections_per_ip`, and the
+// connection was refused as at accept (admit_or_refuse: a 503 on a plaintext HTTP listener, else closed).
 bool admit_proxied_client(ConnectionLimiter& limiter, const config::LimitsConfig& limits,
-                          const asio::ip::address& client, ConnectionSlot& slot);
+                          const asio::ip::address& client, tcp::socket& socket, ConnectionSlot& slot,
+                          bool plain_http);
 
 // The PROXY header gisgate sends a server for this client (a pool's `send_proxy`); empty when off.
 std::string proxy_header_for(config::SendProxy version, const ClientOrigin& origin);

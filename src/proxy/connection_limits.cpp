@@ -120,6 +120,11 @@ bool admit_or_refuse(ConnectionLimiter& limiter, const config::LimitsConfig& lim
         }
         client = peer.address();
     }
+    return admit_as_or_refuse(limiter, limits, client, socket, slot, plain_http);
+}
+
+bool admit_as_or_refuse(ConnectionLimiter& limiter, const config::LimitsConfig& limits,
+                        const asio::ip::address& client, tcp::socket& socket, ConnectionSlot& slot, bool plain_http) {
     const auto verdict = limiter.admit(client, limits.max_connections, limits.max_connections_per_ip, slot);
     if (verdict == ConnectionLimiter::Verdict::admitted) return true;
     refuse_connection(socket, verdict, plain_http);

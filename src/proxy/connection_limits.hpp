@@ -79,6 +79,10 @@ private:
 bool admit_or_refuse(ConnectionLimiter& limiter, const config::LimitsConfig& limits, tcp::socket& socket,
                      ConnectionSlot& slot, bool plain_http);
 
+// The same for a connection counted under `client` (the address a PROXY header announced), not its peer's.
+bool admit_as_or_refuse(ConnectionLimiter& limiter, const config::LimitsConfig& limits,
+                        const asio::ip::address& client, tcp::socket& socket, ConnectionSlot& slot, bool plain_http);
+
 // Answers a refused connection without reading from it: on a plaintext HTTP listener a fixed 503 written with
 // one non-blocking send, then the socket is closed. A TLS client would read plaintext bytes as a broken
 // handshake, and a layer-4 client's protocol is unknown, so those are only closed (finishing a handshake for

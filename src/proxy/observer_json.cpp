@@ -19,8 +19,8 @@ double micros_to_ms(std::uint64_t micros) { return static_cast<double>(micros) /
 
 // One row of /api/v1/services.
 json service_row(const std::string& service, const std::string& type, const std::string& kind,
-                 std::uint64_t requests_total, std::uint64_t errors_total, const metrics::TrafficTotals& window,
-                 double window_seconds, double slow_ms) {
+                 std::uint64_t requests_total, std::uint64_t errors_total, std::uint64_t tunnels_open,
+                 const metrics::TrafficTotals& window, double window_seconds, double slow_ms) {
     const metrics::LatencyHistogram& h = window.latency;
     const bool any = h.count() > 0;
     const auto pct = [&](double p) { return any ? micros_to_ms(h.percentile(p)) : 0.0; };
@@ -42,7 +42,8 @@ json service_row(const std::string& service, const std::string& type, const std:
             {"p95_ms", p95},
             {"p99_ms", pct(99)},
             {"max_ms", any ? std::max(micros_to_ms(h.max_micros()), avg) : 0.0},
-            {"slow", p95 > slow_ms}};
+            {"slow", p95 > slow_ms},
+            {"tunnels_open", tunnels_open}};
 }
 
 // Slowest first, then the busiest, then by name: the services worth a look on top.
@@ -105,22 +106,24 @@ json services_json(const metrics::Collector& totals, const StatsWindow& window, 
 
     json rows = json::array();
     metrics::TrafficTotals total_window;
-    std::uint64_t total_requests = 0, total_errors = 0;
+    std::uint64_t total_requests = 0, total_errors = 0, total_tunnels = 0;
     const auto& services = totals.services();
     for (std::size_t id = 0; id < services.size(); ++id) {
         const auto& e = services[id];
         static const metrics::TrafficTotals quiet;  // no request in the window: no slot in the sums
         const metrics::TrafficTotals& w = id < sums.size() ? sums[id] : quiet;
         rows.push_back(service_row(e.key.joined(), e.key.c, metrics::to_string(e.key.kind), e.totals.requests(),
-                                   e.totals.errors(), w, seconds, slow_ms));
+                                   e.totals.errors(), e.totals.tunnels_open(), w, seconds, slow_ms));
         total_window.merge(w);
         total_requests += e.totals.requests();
         total_errors += e.totals.errors();
+        total_tunnels += e.totals.tunnels_open();
     }
     std::sort(rows.begin(), rows.end(), slower_first);
     return {{"window_seconds", span},
             {"services", std::move(rows)},
-            {"total", service_row("total", "", "total", total_requests, total_errors, total_window, seconds, slow_ms)}};
+            {"total", service_row("total", "", "total", total_requests, total_errors, total_tunnels, total_window, seconds,
+                                  slow_ms)}};
 }
 
 json alert_event_json(const metrics::AlertEvent& e) {

@@ -98,6 +98,12 @@ void append_service_families(std::string& out, const RequestMetricsSources& from
     for (const auto& e : services)
         metrics::prometheus::histogram(out, "gisgate_service_request_duration_seconds", service_labels(e.key),
                                        e.totals.latency);
+    // Only services that ever had a tunnel (stream services): a zero series per map service is noise.
+    family(out, "gisgate_service_tunnels_open", "gauge", "WebSocket tunnels open per GIS service (stream services)");
+    for (const auto& e : services)
+        if (e.totals.tunnels_opened != 0)
+            fmt::format_to(std::back_inserter(out), "gisgate_service_tunnels_open{{{}}} {}\n", service_labels(e.key),
+                           e.totals.tunnels_open());
     family(out, "gisgate_services_tracked", "gauge",
            "GIS services with statistics of their own (metrics.max_services)");
     fmt::format_to(std::back_inserter(out), "gisgate_services_tracked {}\n", from.services_tracked);

@@ -66,7 +66,8 @@ awaitable<void> Session::serve_connection() {
         if (!origin) co_return;
         origin_ = *origin;
         if (origin_.proxied &&
-            !admit_proxied_client(*runtime->connections, runtime->config.limits, origin_.client.address(), slot_))
+            !admit_proxied_client(*runtime->connections, runtime->config.limits, origin_.client.address(),
+                                  client_.socket(), slot_, !listener->tls))
             co_return;
         client_ip_ = origin_.client.address().to_string();
         allowed_ = net::client_allowed(lc.allow, origin_.client.address());

@@ -29,6 +29,10 @@
 #include "proxy/upstream.hpp"
 #include "proxy/upstream_exchange.hpp"
 
+namespace gisgate::metrics {
+class StatsSlot;
+}
+
 namespace gisgate::proxy {
 
 class Worker;
@@ -121,7 +125,8 @@ private:
     std::unique_ptr<UpstreamConnection> take_private(std::uint32_t server_id);
     void keep_private(std::unique_ptr<UpstreamConnection> connection);
     std::string_view client_data() const { return {buf_.get() + begin_, end_ - begin_}; }
-    void log_request(int status);
+    // Records the request in the statistics and the access log; returns its service's statistics slot.
+    metrics::StatsSlot* log_request(int status);
 
     Worker& worker_;
     net::Stream client_;  // TLS on a `tls` listener

@@ -206,9 +206,9 @@ awaitable<bool> Session::respond_error() {
     co_return false;
 }
 
-void Session::log_request(int status) {
+metrics::StatsSlot* Session::log_request(int status) {
     const auto elapsed = net::Clock::now() - started_;
-    worker_.stats().record({static_cast<metrics::Kind>(gis_.kind), gis_.folder, gis_.service, gis_.type, log_pool_,
+    metrics::StatsSlot* service = worker_.stats().record({static_cast<metrics::Kind>(gis_.kind), gis_.folder, gis_.service, gis_.type, log_pool_,
                             log_server_, status,
                             static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()),
                             request_bytes_, bytes_sent_, retries_});
@@ -226,6 +226,7 @@ void Session::log_request(int status) {
     retries_ = 0;
     request_bytes_ = 0;
     bytes_sent_ = 0;
+    return service;
 }
 
 }  // namespace gisgate::proxy

@@ -55,7 +55,10 @@ awaitable<bool> Session::tunnel() {
     bytes_sent_ += co_await asio::async_write(client_, first, ec_token(ec));
     deadline_.disarm();
     to_client.bytes = early.size();
-    log_request(101);  // the handshake: its latency is what the service's statistics see
+    // The handshake: its latency is what the service's statistics see; the service counts the tunnel as open
+    // until it ends (on this worker: the slot is this worker's).
+    metrics::StatsSlot* service = log_request(101);
+    service->counters.tunnel_opened();
     // Bytes the client sent after its handshake (it may not wait for the 101) go to the server first.
     const std::string_view pending = client_data().substr(head_.head_size);
     if (!ec && !pending.empty()) {
@@ -120,6 +123,7 @@ awaitable<bool> Session::tunnel() {
                                std::chrono::duration<double, std::milli>(net::Clock::now() - started).count(),
                                "WebSocket"});
     }
+    service->counters.tunnel_closed();
     error_code ignored;
     server.close(ignored);
     exchange_.connection.reset();

@@ -50,7 +50,8 @@ awaitable<void> TcpSession::serve() {
     origin_ = *origin;
     client_ip_ = origin_.client.address().to_string();
     if (origin_.proxied &&
-        !admit_proxied_client(*runtime_->connections, runtime_->config.limits, origin_.client.address(), slot_)) {
+        !admit_proxied_client(*runtime_->connections, runtime_->config.limits, origin_.client.address(), client_,
+                              slot_, false)) {
         end_ = "limit";
     } else if (!net::client_allowed(listener_->config->allow, origin_.client.address())) {
         end_ = "denied";

@@ -12,18 +12,6 @@
 namespace gisgate::test {
 namespace {
 
-int unused_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);  // nothing listens there now
-    return ntohs(addr.sin_port);
-}
-
 void expect_json_error(const HttpResponse& r, int status) {
     EXPECT_EQ(r.status, status);
     EXPECT_EQ(r.header("Content-Type"), "application/json");

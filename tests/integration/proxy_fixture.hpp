@@ -41,6 +41,9 @@ std::string basic_config(const std::vector<Sim*>& sims, const std::string& pool_
 // lines of the pool) and `top_keys` (top-level lines) as in basic_config.
 std::string single_origin_config(int port, const std::string& pool_keys = "", const std::string& top_keys = "");
 
+// A loopback port nothing listens on now (for a dead server, or a peer such as haproxy that needs a fixed port).
+int unused_port();
+
 // POST /sim/fault to a sim directly.
 void set_fault(const Sim& sim, const std::string& mode, int delay_ms = 0);
 

@@ -177,6 +177,44 @@ TEST(WebSocket, BadOrUnsupportedUpgradesAreAnsweredNeverTunnelled) {
     }));
 }
 
+// The status API's `tunnels`, /metrics and the per-service row count tunnels as they open and close.
+TEST(WebSocket, TunnelsAreCountedInTheStatusApiMetricsAndPerService) {
+    Sim a = start_sim("a");
+    ASSERT_NE(a.port, 0);
+    Proxy proxy = start_proxy(basic_config({&a}, "", "", kAdmin));
+    ASSERT_NE(proxy.port, 0);
+    const int admin = proxy.process->wait_for_port("admin");
+    ASSERT_NE(admin, 0);
+    std::vector<std::unique_ptr<HttpClient>> held;
+    for (int i = 0; i < 3; ++i) {
+        held.push_back(std::make_unique<HttpClient>(proxy.port));
+        held.back()->send_raw(handshake(subscribe_target(50)));
+        ASSERT_EQ(held.back()->read_response().status, 101);
+    }
+    const auto status = [&] { return nlohmann::json::parse(http_get(admin, "/api/v1/status").body); };
+    const auto stream_row = [&] {
+        const auto services = nlohmann::json::parse(http_get(admin, "/api/v1/services").body);
+        for (const auto& row : services["services"])
+            if (row["service"] == "Streams/Vehicles" && row["type"] == "StreamServer") return row;
+        return nlohmann::json();
+    };
+    const auto metrics_have = [&](const std::string& line) {
+        return http_get(admin, "/metrics").body.find(line) != std::string::npos;
+    };
+    EXPECT_EQ(status()["tunnels"]["open"], 3);
+    EXPECT_EQ(status()["tunnels"]["opened_total"], 3);
+    EXPECT_TRUE(eventually([&] { return stream_row().value("tunnels_open", -1) == 3; })) << stream_row();
+    EXPECT_TRUE(metrics_have(
+        "gisgate_service_tunnels_open{service=\"Streams/Vehicles\",type=\"StreamServer\",kind=\"service\"} 3"));
+    EXPECT_TRUE(metrics_have("gisgate_tunnels_open 3"));
+    // The site's messages flow: the byte counter towards clients moves.
+    EXPECT_TRUE(eventually([&] { return status()["tunnels"]["bytes_to_client"].get<long>() > 0; }));
+    held.pop_back();
+    EXPECT_TRUE(eventually([&] { return status()["tunnels"]["open"] == 2 && stream_row().value("tunnels_open", -1) == 2; }));
+    EXPECT_EQ(status()["tunnels"]["opened_total"], 3);
+    EXPECT_EQ(stream_row()["requests_total"], 3) << "each handshake is one request (101)";
+}
+
 TEST(WebSocket, ASubscriberThatStopsReadingCostsBoundedMemoryAndLosesNothing) {
     Sim a = start_sim("a");
     ASSERT_NE(a.port, 0);

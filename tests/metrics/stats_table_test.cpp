@@ -209,6 +209,28 @@ TEST(WorkerStats, ServerRowsArePerPoolAndServerIncludingAnswersWithoutAServer) {
     EXPECT_EQ(c.servers()[2].totals.by_class[3], 1u);
 }
 
+TEST(WorkerStats, TunnelsOpenPerServiceAreOpenedMinusClosedAcrossWorkers) {
+    ServiceRegistry registry(200);
+    WorkerStats w1(registry), w2(registry);
+    // Each handshake is a 101 request; record() hands back the service's slot for the tunnel's open and close.
+    StatsSlot* s1 = w1.record(service_request("Streams", "Vehicles", "StreamServer", 101));
+    StatsSlot* s2 = w2.record(service_request("Streams", "Vehicles", "StreamServer", 101));
+    StatsSlot* s3 = w2.record(service_request("Streams", "Vehicles", "StreamServer", 101));
+    EXPECT_EQ(s2, s3);
+    s1->counters.tunnel_opened();
+    s2->counters.tunnel_opened();
+    s3->counters.tunnel_opened();
+    s3->counters.tunnel_closed();
+    w1.record(service_request("", "Roads", "MapServer"));
+    const auto rows = merged_services({&w1, &w2});
+    const Row* stream = find(rows, "Streams/Vehicles", "StreamServer");
+    ASSERT_NE(stream, nullptr);
+    EXPECT_EQ(stream->totals.tunnels_open(), 2u);
+    EXPECT_EQ(stream->totals.tunnels_opened, 3u);
+    EXPECT_EQ(stream->totals.by_class[0], 3u);  // the handshakes, as 1xx answers
+    EXPECT_EQ(find(rows, "Roads", "MapServer")->totals.tunnels_open(), 0u);
+}
+
 TEST(WorkerStats, AReaderWalkingTheTablesWhileAWorkerAddsKeysSeesExactTotalsAfterwards) {
     ServiceRegistry registry(1000);
     WorkerStats w(registry);

@@ -44,7 +44,25 @@ bool icontains(const std::string& haystack, const std::string& needle) {
     return h.find(n) != std::string::npos;
 }
 
-int connect_to(const std::string& host, int port, std::chrono::milliseconds timeout) {
+bool bind_source(int fd, int family, const std::string& source) {
+    sockaddr_storage addr{};
+    socklen_t len = 0;
+    if (family == AF_INET) {
+        auto* v4 = reinterpret_cast<sockaddr_in*>(&addr);
+        v4->sin_family = AF_INET;
+        if (inet_pton(AF_INET, source.c_str(), &v4->sin_addr) != 1) return false;
+        len = sizeof *v4;
+    } else {
+        auto* v6 = reinterpret_cast<sockaddr_in6*>(&addr);
+        v6->sin6_family = AF_INET6;
+        if (inet_pton(AF_INET6, source.c_str(), &v6->sin6_addr) != 1) return false;
+        len = sizeof *v6;
+    }
+    return ::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0;
+}
+
+// `source`: the local address to connect from (any 127.0.0.0/8 address on loopback), empty = the kernel's choice.
+int connect_to(const std::string& host, int port, std::chrono::milliseconds timeout, const std::string& source) {
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_NUMERICSERV;
@@ -56,6 +74,11 @@ int connect_to(const std::string& host, int port, std::chrono::milliseconds time
         fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
         if (fd < 0)
             continue;
+        if (!source.empty() && !bind_source(fd, ai->ai_family, source)) {
+            ::close(fd);
+            fd = -1;
+            continue;
+        }
         int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
         if (rc < 0 && errno == EINPROGRESS) {
             pollfd p{fd, POLLOUT, 0};
@@ -93,8 +116,8 @@ std::string HttpResponse::header(const std::string& name) const {
     return it == headers.end() ? "" : it->second;
 }
 
-HttpClient::HttpClient(int port, const std::string& host) : port_(port), host_(host) {
-    fd_ = connect_to(host, port, std::chrono::seconds(5));
+HttpClient::HttpClient(int port, const std::string& host, const std::string& source) : port_(port), host_(host) {
+    fd_ = connect_to(host, port, std::chrono::seconds(5), source);
 }
 
 HttpClient::~HttpClient() {
@@ -113,6 +136,10 @@ int HttpClient::local_port() const {
     if (addr.ss_family == AF_INET6)
         return ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
     return 0;
+}
+
+void HttpClient::shutdown_write() {
+    if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
 }
 
 void HttpClient::close() {

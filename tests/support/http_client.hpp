@@ -26,7 +26,8 @@ struct HttpResponse {
 
 class HttpClient {
 public:
-    explicit HttpClient(int port, const std::string& host = "127.0.0.1");
+    // `source`: connect from this local address (e.g. "127.0.0.2"; any of 127.0.0.0/8 works on loopback).
+    explicit HttpClient(int port, const std::string& host = "127.0.0.1", const std::string& source = "");
     ~HttpClient();
     HttpClient(const HttpClient&) = delete;
     HttpClient& operator=(const HttpClient&) = delete;
@@ -37,6 +38,7 @@ public:
     bool peer_closed() const { return eof_; }
     int local_port() const;  // to tell connections apart in tests
     void send_raw(const std::string& bytes);
+    void shutdown_write();  // half-close: the peer reads the end of what was sent
     // Reads one response. `head_request` = the request was HEAD (no body). `max_body` stops reading into
     // memory beyond that many bytes (the rest is read and discarded; body_bytes counts all).
     // An interim 1xx response (e.g. 100 Continue) is returned as a response of its own: call again for the

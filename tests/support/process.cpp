@@ -34,6 +34,11 @@ int decode_status(int status) {
 }  // namespace
 
 std::unique_ptr<ChildProcess> ChildProcess::start(const std::vector<std::string>& args) {
+    return start_program(GISGATE_BINARY, args);
+}
+
+std::unique_ptr<ChildProcess> ChildProcess::start_program(const std::string& program,
+                                                          const std::vector<std::string>& args) {
     auto child = std::unique_ptr<ChildProcess>(new ChildProcess());
     child->log_path_ =
         temp_dir() + "/child-" + std::to_string(getpid()) + "-" + std::to_string(g_log_counter.fetch_add(1)) + ".log";
@@ -44,7 +49,7 @@ std::unique_ptr<ChildProcess> ChildProcess::start(const std::vector<std::string>
         throw std::runtime_error("cannot create " + child->log_path_ + ": " + std::strerror(errno));
     int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     std::vector<std::string> argv_storage;
-    argv_storage.push_back(GISGATE_BINARY);
+    argv_storage.push_back(program);
     argv_storage.insert(argv_storage.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& a : argv_storage) argv.push_back(a.data());
@@ -72,7 +77,7 @@ std::unique_ptr<ChildProcess> ChildProcess::start(const std::vector<std::string>
         sigprocmask(SIG_SETMASK, &none, nullptr);
         ::signal(SIGPIPE, SIG_DFL);
         execv(argv[0], argv.data());
-        const char msg[] = "exec of gisgate binary failed\n";
+        const char msg[] = "exec of the child's program failed\n";
         ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
         (void)ignored;
         _exit(127);

@@ -20,6 +20,8 @@ public:
     // The child is killed when the *thread* that started it exits (PR_SET_PDEATHSIG), so start children
     // from a thread that outlives them, such as the test's main thread.
     static std::unique_ptr<ChildProcess> start(const std::vector<std::string>& args);
+    // Another program (a peer such as haproxy), by path, captured and reaped the same way.
+    static std::unique_ptr<ChildProcess> start_program(const std::string& program, const std::vector<std::string>& args);
     ~ChildProcess();  // SIGKILL + reap if still running
 
     pid_t pid() const { return pid_; }

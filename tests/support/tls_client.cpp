@@ -84,6 +84,12 @@ TlsClient::TlsClient(int port, TlsClientOptions options, const std::string& host
     }
     int one = 1;
     setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (!options.preamble.empty() &&
+        ::send(fd_, options.preamble.data(), options.preamble.size(), MSG_NOSIGNAL) !=
+            static_cast<ssize_t>(options.preamble.size())) {
+        error_ = std::string("preamble: ") + std::strerror(errno);
+        return;
+    }
 
     ctx_ = SSL_CTX_new(TLS_client_method());
     SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);

@@ -19,6 +19,7 @@ struct TlsClientOptions {
     std::string ca_pem = {};             // when set, the server's chain must verify against it...
     std::string verify_name = {};        // ...and carry this host name or IP address
     int max_version = 0;                 // e.g. TLS1_2_VERSION; 0 = the library's highest
+    std::string preamble = {};           // bytes sent in clear before the handshake (a PROXY protocol header)
 };
 
 class TlsClient {

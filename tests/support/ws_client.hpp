@@ -24,9 +24,11 @@ struct WsOptions {
     bool tls = false;          // wss (certificates not verified)
     int messages = 10;         // read this many, then close cleanly; 0 = read until the other side ends
     std::chrono::milliseconds timeout{30000};  // for the whole run
+    int max_opening = 64;      // subscriptions in their handshakes at once (the others wait their turn)
 };
 
-// Opens `count` subscriptions to ws(s)://127.0.0.1:`port``target` at once and runs them to the end.
+// Opens `count` subscriptions to ws(s)://127.0.0.1:`port``target` (`max_opening` handshakes at a time, each
+// subscription staying open while it reads) and runs them to the end.
 std::vector<WsSubscription> subscribe_all(int port, const std::string& target, int count, const WsOptions& options);
 
 }  // namespace gisgate::test

@@ -204,6 +204,11 @@ struct LimitsConfig {
     std::uint32_t max_connections_per_ip = 0;
     // WebSocket tunnels open at once over all listeners (0 = unlimited); an upgrade beyond it gets a 503.
     std::uint32_t max_tunnels = 10000;
+    // HTTP/2: streams open at once per connection (SETTINGS_MAX_CONCURRENT_STREAMS), and streams per
+    // connection before a graceful GOAWAY (0 = no limit). A request's header list is bounded by
+    // max_header_size, as an HTTP/1.1 head is.
+    std::uint32_t max_concurrent_streams = 100;
+    std::uint32_t max_requests_per_connection = 0;
 };
 
 enum class ListenerMode { http, tcp };
@@ -215,6 +220,8 @@ struct ListenerConfig {
     std::string pool;                         // tcp mode: the pool connections are balanced over
     Duration idle_timeout{std::chrono::hours(1)};  // tcp mode: no byte either way for this long → close
     std::optional<ListenerTlsConfig> tls;     // http mode: terminate TLS on this listener
+    bool http2 = true;   // a TLS listener offers ALPN h2 (then http/1.1); `http2: false` offers http/1.1 only
+    bool h2c = false;    // a plaintext listener also takes HTTP/2 with prior knowledge (the client's preface)
     std::vector<std::string> deny_paths;  // lower-cased normalised prefixes → 403
     // `path_escapes: keep`: forward %2F, %5C, '\', "..;" and %25xx as sent instead of answering 400 (for
     // sites that need them; deny_paths then match them the way the server may read them).

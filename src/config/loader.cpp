@@ -180,7 +180,8 @@ void Loader::read_timeouts(const Field& field) {
 void Loader::read_limits(const Field& field) {
     const MapFields map(r_, field, "limits",
                         {"max_request_line", "max_header_size", "max_headers", "max_request_body",
-                         "max_connections", "max_connections_per_ip", "max_tunnels"});
+                         "max_connections", "max_connections_per_ip", "max_tunnels", "max_concurrent_streams",
+                         "max_requests_per_connection"});
     auto& limits = config_.limits;
     if (const Field* f = map.find("max_request_line")) {
         limits.max_request_line = static_cast<std::uint32_t>(r_.size(*f, 1, kU32Max));
@@ -200,6 +201,12 @@ void Loader::read_limits(const Field& field) {
     }
     if (const Field* f = map.find("max_tunnels")) {
         limits.max_tunnels = static_cast<std::uint32_t>(r_.integer(*f, 0, kMaxConnections));
+    }
+    if (const Field* f = map.find("max_concurrent_streams")) {
+        limits.max_concurrent_streams = static_cast<std::uint32_t>(r_.integer(*f, 1, 10000));
+    }
+    if (const Field* f = map.find("max_requests_per_connection")) {
+        limits.max_requests_per_connection = static_cast<std::uint32_t>(r_.integer(*f, 0, kU32Max));
     }
     if (const Field* f = map.find("max_connections_per_ip")) {
         limits.max_connections_per_ip = static_cast<std::uint32_t>(r_.integer(*f, 0, kMaxConnections));

@@ -12,7 +12,7 @@ namespace gisgate::config::detail {
 void Loader::read_listener(const YAML::Node& node) {
     const MapFields map(r_, r_.item(node, "listener"), "listener",
                         {"name", "bind", "deny_paths", "allow", "routes", "mode", "pool", "idle_timeout", "tls",
-                         "path_escapes", "proxy_protocol", "trusted_proxies"});
+                         "path_escapes", "proxy_protocol", "trusted_proxies", "http2", "h2c"});
     ListenerConfig listener;
     listener.loc = map.loc();
     listener.name = read_name(map, "listener", listener_names_);
@@ -55,6 +55,17 @@ void Loader::read_listener(const YAML::Node& node) {
         // A listener without routes could only answer 404; that is a mistake, not a configuration.
         if (listener.routes.empty()) r_.fail(r_.loc(routes), "listener needs at least one route");
         if (const Field* f = map.find("tls")) listener.tls = detail::read_listener_tls(r_, *f);
+        if (const Field* f = map.find("http2")) {
+            listener.http2 = r_.boolean(*f);
+            if (!listener.tls)
+                r_.fail(r_.loc(f->key), "'http2' is negotiated in the TLS handshake (ALPN) and needs 'tls'; a "
+                                        "plaintext listener takes HTTP/2 with 'h2c: true'");
+        }
+        if (const Field* f = map.find("h2c")) {
+            listener.h2c = r_.boolean(*f);
+            if (listener.tls && listener.h2c)
+                r_.fail(r_.loc(f->key), "'h2c' is HTTP/2 over plaintext; a TLS listener offers HTTP/2 with 'http2'");
+        }
         if (const Field* f = map.find("trusted_proxies")) listener.trusted_proxies = r_.cidrs(*f);
     }
 
@@ -73,6 +84,8 @@ void Loader::read_tcp_listener(const MapFields& map, ListenerConfig& listener) {
         {"path_escapes", "a 'mode: tcp' listener does not read paths; 'path_escapes' needs mode: http"},
         {"trusted_proxies", "a 'mode: tcp' listener does not read headers; 'trusted_proxies' needs mode: http"},
         {"tls", "a 'mode: tcp' listener relays TLS as it is (the servers terminate it); 'tls' needs mode: http"},
+        {"http2", "a 'mode: tcp' listener relays bytes as they are; 'http2' needs mode: http"},
+        {"h2c", "a 'mode: tcp' listener relays bytes as they are; 'h2c' needs mode: http"},
     };
     for (const auto& [key, why] : http_only)
         if (const Field* f = map.find(key)) r_.fail(r_.loc(f->key), why);

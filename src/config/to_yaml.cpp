@@ -102,7 +102,12 @@ void emit_listener(YAML::Emitter& out, const ListenerConfig& listener) {
     emit_cidrs(out, "allow", listener.allow);
     emit_proxy_protocol(out, listener);
     if (!listener.trusted_proxies.empty()) emit_cidrs(out, "trusted_proxies", listener.trusted_proxies);
-    if (listener.tls) emit_listener_tls(out, *listener.tls);
+    if (listener.tls) {
+        emit_listener_tls(out, *listener.tls);
+        out << YAML::Key << "http2" << YAML::Value << listener.http2;
+    } else {
+        out << YAML::Key << "h2c" << YAML::Value << listener.h2c;
+    }
     out << YAML::Key << "routes" << YAML::Value << YAML::BeginSeq;
     for (const auto& route : listener.routes) {
         out << YAML::Flow << YAML::BeginMap;
@@ -246,6 +251,8 @@ std::string to_yaml(const Config& config, bool redact_secrets) {
     out << YAML::Key << "max_connections" << YAML::Value << config.limits.max_connections;
     out << YAML::Key << "max_connections_per_ip" << YAML::Value << config.limits.max_connections_per_ip;
     out << YAML::Key << "max_tunnels" << YAML::Value << config.limits.max_tunnels;
+    out << YAML::Key << "max_concurrent_streams" << YAML::Value << config.limits.max_concurrent_streams;
+    out << YAML::Key << "max_requests_per_connection" << YAML::Value << config.limits.max_requests_per_connection;
     out << YAML::EndMap;
 
     out << YAML::Key << "access_log" << YAML::Value << Text{config.access_log};

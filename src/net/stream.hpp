@@ -5,6 +5,9 @@
 // more). Under callgrind, the code that changed for plain connections (session, stream) costs about 10
 // instructions per proxied request.
 //
+// A third kind: one HTTP/2 stream (h2/stream_channel.hpp), the "connection" the request pipeline serves for it.
+// Its operations go to the channel; socket() is then an unopened socket that must not be used (plain_socket()).
+//
 // It is an AsyncReadStream/AsyncWriteStream, so asio::async_write works on it; the socket operations the proxy
 // uses (wait, cancel, shutdown, close) go to the TCP socket underneath, which also aborts TLS operations.
 #pragma once
@@ -15,6 +18,7 @@
 #include <memory>
 #include <string_view>
 
+#include "h2/stream_channel.hpp"
 #include "net/asio.hpp"
 #include "net/tls_context.hpp"
 
@@ -29,6 +33,8 @@ public:
     explicit Stream(asio::io_context& context) : socket_(context) {}
     explicit Stream(const asio::any_io_executor& executor) : socket_(executor) {}
     explicit Stream(tcp::socket socket) : socket_(std::move(socket)) {}
+    explicit Stream(std::shared_ptr<h2::StreamChannel> channel)
+        : socket_(channel->get_executor()), channel_(std::move(channel)) {}
     Stream(const Stream&) = delete;  // the TLS layer refers to socket_
     Stream& operator=(const Stream&) = delete;
 
@@ -37,6 +43,11 @@ public:
     executor_type get_executor() { return socket_.get_executor(); }
 
     bool tls() const { return tls_ != nullptr; }
+    bool channel() const { return channel_ != nullptr; }
+    // A plain TCP socket underneath and nothing else: what splice() and direct socket reads may use.
+    bool plain_socket() const { return !tls_ && !channel_; }
+    // The client reached gisgate over TLS (directly, or as an HTTP/2 stream of a TLS connection).
+    bool secure() const { return tls_ != nullptr || (channel_ && channel_->secure()); }
     // Starts a TLS server session on the accepted socket; call async_handshake(server) next.
     void start_tls(std::shared_ptr<const TlsServer> server) {
         tls_ = std::make_unique<TlsLayer>(socket_, server->context());
@@ -74,12 +85,14 @@ public:
     // the choice is one branch with no extra initiation layer or handler move.
     template <class Buffers, class Token>
     auto async_read_some(const Buffers& buffers, Token&& token) {
+        if (channel_) return channel_->async_read_some(buffers, std::forward<Token>(token));
         if (tls_) return tls_->async_read_some(buffers, std::forward<Token>(token));
         return socket_.async_read_some(buffers, std::forward<Token>(token));
     }
 
     template <class Buffers, class Token>
     auto async_write_some(const Buffers& buffers, Token&& token) {
+        if (channel_) return channel_->async_write_some(buffers, std::forward<Token>(token));
         if (tls_) return tls_->async_write_some(buffers, std::forward<Token>(token));
         return socket_.async_write_some(buffers, std::forward<Token>(token));
     }
@@ -100,16 +113,27 @@ public:
     auto async_wait(tcp::socket::wait_type what, Token&& token) {
         return socket_.async_wait(what, std::forward<Token>(token));
     }
-    void cancel(error_code& ec) { socket_.cancel(ec); }
-    void close(error_code& ec) { socket_.close(ec); }
-    void shutdown(tcp::socket::shutdown_type what, error_code& ec) { socket_.shutdown(what, ec); }
-    bool is_open() const { return socket_.is_open(); }
+    void cancel(error_code& ec) {
+        if (channel_) return channel_->cancel();
+        socket_.cancel(ec);
+    }
+    void close(error_code& ec) {
+        if (channel_) return channel_->close();
+        socket_.close(ec);
+    }
+    // On an HTTP/2 stream, any shutdown ends the stream's response (its pipeline is done with it).
+    void shutdown(tcp::socket::shutdown_type what, error_code& ec) {
+        if (channel_) return channel_->close();
+        socket_.shutdown(what, ec);
+    }
+    bool is_open() const { return channel_ ? !channel_->closed() : socket_.is_open(); }
     tcp::endpoint remote_endpoint(error_code& ec) const { return socket_.remote_endpoint(ec); }
     tcp::socket::native_handle_type native_handle() { return socket_.native_handle(); }
 
 private:
     tcp::socket socket_;
     std::unique_ptr<TlsLayer> tls_;
+    std::shared_ptr<h2::StreamChannel> channel_;
     std::shared_ptr<const void> keep_;  // the context's owner, alive as long as this session
 };
 

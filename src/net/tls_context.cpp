@@ -17,6 +17,8 @@ namespace gisgate::net {
 namespace {
 
 constexpr unsigned char kAlpnHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+// The server's preference: h2 whenever the client offers it.
+constexpr unsigned char kAlpnH2Http11[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
 
 bool is_ip_literal(std::string_view host) {
     const std::string text(host);
@@ -45,9 +47,11 @@ void apply_common(ssl::context& context, config::TlsVersion min_version, const s
 }
 
 int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned inlen,
-                void*) {
+                void* arg) {
     unsigned char* chosen = nullptr;
-    if (SSL_select_next_proto(&chosen, outlen, kAlpnHttp11, sizeof kAlpnHttp11, in, inlen) ==
+    const bool h2 = arg != nullptr;
+    if (SSL_select_next_proto(&chosen, outlen, h2 ? kAlpnH2Http11 : kAlpnHttp11,
+                              h2 ? sizeof kAlpnH2Http11 : sizeof kAlpnHttp11, in, inlen) ==
         OPENSSL_NPN_NEGOTIATED) {
         *out = chosen;
         return SSL_TLSEXT_ERR_OK;
@@ -79,7 +83,8 @@ std::shared_ptr<const tls::PemPair> self_signed_for(const std::string& host, con
 TlsServer::~TlsServer() = default;
 
 std::shared_ptr<const TlsServer> TlsServer::build(const config::ListenerTlsConfig& config,
-                                                  const config::Endpoint& bind, const std::string& listener) {
+                                                  const config::Endpoint& bind, const std::string& listener,
+                                                  bool http2) {
     std::shared_ptr<TlsServer> server(new TlsServer());
     struct Material {
         std::string cert;
@@ -102,7 +107,9 @@ std::shared_ptr<const TlsServer> TlsServer::build(const config::ListenerTlsConfi
         if (ec) throw std::runtime_error("listener " + listener + ": certificate: " + ec.message());
         context->use_private_key(asio::buffer(m.key), ssl::context::pem, ec);
         if (ec) throw std::runtime_error("listener " + listener + ": private key: " + ec.message());
-        SSL_CTX_set_alpn_select_cb(context->native_handle(), select_alpn, nullptr);
+        // The callback's argument only says whether h2 is offered (any non-null pointer).
+        SSL_CTX_set_alpn_select_cb(context->native_handle(), select_alpn,
+                                   http2 ? const_cast<unsigned char*>(kAlpnH2Http11) : nullptr);
         if (m.is_default) server->default_ = i;
         server->entries_.push_back({m.names, std::move(context)});
     }

@@ -3,7 +3,8 @@
 //
 //   TlsServer: a listener's certificates. One OpenSSL context per certificate; connections start on the default
 //              one, and the SNI callback switches to the certificate whose names match the client's server name.
-//              TLS 1.2+ (configurable 1.3), the configured ciphers, ALPN http/1.1.
+//              TLS 1.2+ (configurable 1.3), the configured ciphers, ALPN h2 (when the
+//              listener has http2) and http/1.1.
 //   TlsClient: a pool's settings for connections to its servers: verification against a CA file (or the system
 //              store) and the server's name, or none (`verify: false`, for GIS servers' self-signed certificates);
 //              SNI per server.
@@ -28,8 +29,10 @@ public:
     // Throws std::runtime_error when OpenSSL refuses the (already validated) material. A listener without
     // certificates gets a self-signed one for its bind host, generated once per process and host (logged with a
     // warning: clients do not trust it).
+    // `http2`: ALPN offers h2 before http/1.1.
     static std::shared_ptr<const TlsServer> build(const config::ListenerTlsConfig& config,
-                                                  const config::Endpoint& bind, const std::string& listener);
+                                                  const config::Endpoint& bind, const std::string& listener,
+                                                  bool http2 = false);
     ~TlsServer();
     TlsServer(const TlsServer&) = delete;
     TlsServer& operator=(const TlsServer&) = delete;

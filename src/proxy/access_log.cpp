@@ -18,8 +18,9 @@ void AccessLog::record(const AccessRecord& r) {
     }
     constexpr std::size_t kMaxTarget = 1024;
     std::string_view target = r.target.substr(0, kMaxTarget);
-    fmt::format_to(std::back_inserter(buffer_), "{} {} {} \"{} {} HTTP/1.{}\" {} {}/{} {} {:.1f}ms\n", time_text_,
-                   r.client_ip, r.listener, r.method, target, r.version_minor, r.status,
+    const std::string_view protocol = r.http2 ? "HTTP/2.0" : r.version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
+    fmt::format_to(std::back_inserter(buffer_), "{} {} {} \"{} {} {}\" {} {}/{} {} {:.1f}ms\n", time_text_,
+                   r.client_ip, r.listener, r.method, target, protocol, r.status,
                    r.pool.empty() ? "-" : r.pool, r.server.empty() ? "-" : r.server, r.bytes_sent, r.duration_ms);
     if (buffer_.size() >= kFlushAt) flush();
 }

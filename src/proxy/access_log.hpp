@@ -21,6 +21,7 @@ struct AccessRecord {
     std::string_view server;
     std::uint64_t bytes_sent = 0;
     double duration_ms = 0;
+    bool http2 = false;       // a stream of an HTTP/2 connection ("HTTP/2.0" in the line)
 };
 
 // One layer-4 connection (`mode: tcp` listener), logged when it ends.

@@ -69,7 +69,7 @@ std::shared_ptr<const Runtime> build_runtime(config::Config config, const Runtim
         lr.limits.max_header_size = std::min(rt->config.limits.max_header_size, block);
         lr.limits.max_request_line = std::min(rt->config.limits.max_request_line, lr.limits.max_header_size);
         lr.limits.max_headers = rt->config.limits.max_headers;
-        if (lc.tls) lr.tls = net::TlsServer::build(*lc.tls, lc.bind, lc.name);
+        if (lc.tls) lr.tls = net::TlsServer::build(*lc.tls, lc.bind, lc.name, lc.http2);
         if (lc.mode == config::ListenerMode::tcp) lr.pool = rt->find_pool(lc.pool);
         rt->listeners.push_back(std::move(lr));
     }

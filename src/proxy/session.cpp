@@ -9,6 +9,7 @@
 #include <array>
 #include <cstring>
 
+#include "h2/connection.hpp"
 #include "net/client_allow.hpp"
 #include "net/listener.hpp"
 #include "proxy/worker.hpp"
@@ -23,7 +24,19 @@ Session::Session(Worker& worker, tcp::socket socket, std::string listener)
     worker_.attach(this);
 }
 
+Session::Session(Worker& worker, std::shared_ptr<h2::StreamChannel> stream, std::string listener,
+                 const ClientOrigin& origin)
+    : worker_(worker),
+      client_(std::move(stream)),
+      listener_name_(std::move(listener)),
+      deadline_(worker.loop().deadlines(), &Session::on_deadline, this),
+      origin_(origin) {
+    worker_.attach(this);
+}
+
 Session::~Session() {
+    error_code ec;
+    if (client_.channel()) client_.close(ec);  // a stream whose pipeline ended early is reset, never left open
     cache_.finish();
     release_upstream(false);
     worker_.detach(this);
@@ -38,7 +51,9 @@ void Session::on_deadline(void* self) {
 
 void Session::close_if_idle() {
     error_code ec;
-    if (idle_) {
+    if (h2_) {
+        h2_->shutdown();  // GOAWAY: the streams in flight finish (their own sessions), no new ones start
+    } else if (idle_) {
         client_.cancel(ec);
     } else if (tunnel_ && !going_away_ && exchange_.connection) {
         // The server → client pump stops, tells the client (close frame 1001) and ends the tunnel.
@@ -52,8 +67,18 @@ awaitable<void> Session::run(std::unique_ptr<Session> self) {
 }
 
 awaitable<void> Session::serve_connection() {
-    net::tune_socket(client_.socket());
     error_code ec;
+    if (client_.channel()) {  // one HTTP/2 stream: its connection did the accepting
+        const std::shared_ptr<const Runtime> runtime = worker_.runtime();
+        const ListenerRuntime* listener = runtime->find_listener(listener_name_);
+        if (!listener) co_return;
+        take_client(*listener->config);
+        protocol_ = Protocol::http2;
+        co_await serve_requests();
+        co_return;
+    }
+    net::tune_socket(client_.socket());
+    bool h2 = false;
     {
         const std::shared_ptr<const Runtime> runtime = worker_.runtime();
         const ListenerRuntime* listener = runtime->find_listener(listener_name_);
@@ -69,24 +94,40 @@ awaitable<void> Session::serve_connection() {
             !admit_proxied_client(*runtime->connections, runtime->config.limits, origin_.client.address(),
                                   client_.socket(), slot_, !listener->tls))
             co_return;
-        client_ip_ = origin_.client.address().to_string();
-        allowed_ = net::client_allowed(lc.allow, origin_.client.address());
-        trusted_forwarded_ = !lc.trusted_proxies.empty() && net::client_allowed(lc.trusted_proxies,
-                                                                                origin_.client.address());
+        take_client(lc);
         if (listener->tls) {
             const bool ready = co_await start_tls(*listener);
             if (!ready) co_return;
+            h2 = lc.http2 && client_.alpn() == "h2";
+        } else if (lc.h2c) {
+            h2 = co_await h2c_preface_follows(runtime->config.timeouts.header);
         }
     }
+    if (h2) co_await serve_h2();
+    else co_await serve_requests();
+    if (client_.tls() && !client_closed_) co_await close_notify();
+    client_.shutdown(tcp::socket::shutdown_both, ec);
+    client_.close(ec);
+}
 
+// The client's address as everything downstream sees it: allow, trusted X-Forwarded-*, logs.
+void Session::take_client(const config::ListenerConfig& lc) {
+    client_ip_ = origin_.client.address().to_string();
+    allowed_ = net::client_allowed(lc.allow, origin_.client.address());
+    trusted_forwarded_ = !lc.trusted_proxies.empty() && net::client_allowed(lc.trusted_proxies,
+                                                                            origin_.client.address());
+}
+
+awaitable<void> Session::serve_requests() {
     for (bool first = true;; first = false) {
         if (!co_await read_request_head(first)) break;
         if (!co_await serve_request()) break;
         if (worker_.draining()) break;
     }
-    if (client_.tls() && !client_closed_) co_await close_notify();
-    client_.shutdown(tcp::socket::shutdown_both, ec);
-    client_.close(ec);
+    if (client_.channel()) {
+        error_code ec;
+        client_.close(ec);
+    }
 }
 
 // Reads until one complete request head is in the buffer. False: close the connection (EOF, timeout, or an
@@ -114,7 +155,7 @@ awaitable<bool> Session::read_request_head(bool first) {
         buf_ = worker_.loop().buffers().acquire();
         std::memcpy(buf_.get(), idle_bytes_.data(), got);
         end_ = got;
-        if (got == idle_bytes_.size() && !client_.tls()) {
+        if (got == idle_bytes_.size() && client_.plain_socket()) {
             // More than the idle buffer holds: take what has already arrived in one go, as a first read into
             // a block did, so the first checks (framing errors in the first body bytes, before any server is
             // contacted) see all of it. available() > 0 means the read cannot block.
@@ -183,6 +224,10 @@ awaitable<bool> Session::read_request_head(bool first) {
 // before the client reads it. Shut down our side, then read and discard for a short while.
 awaitable<void> Session::lingering_close() {
     error_code ec;
+    if (client_.channel()) {  // an HTTP/2 stream: the connection reads on; the stream just ends
+        client_.close(ec);
+        co_return;
+    }
     if (client_.tls()) co_await close_notify();
     client_.shutdown(tcp::socket::shutdown_send, ec);
     if (ec) co_return;

@@ -32,6 +32,10 @@
 namespace gisgate::metrics {
 class StatsSlot;
 }
+namespace gisgate::h2 {
+class Connection;
+class StreamChannel;
+}
 
 namespace gisgate::proxy {
 
@@ -40,6 +44,9 @@ class Worker;
 class Session {
 public:
     Session(Worker& worker, tcp::socket socket, std::string listener);
+    // One HTTP/2 stream of a connection another session accepted (session_h2.cpp) from `origin`.
+    Session(Worker& worker, std::shared_ptr<h2::StreamChannel> stream, std::string listener,
+            const ClientOrigin& origin);
     ~Session();
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
@@ -67,6 +74,11 @@ private:
     static void on_deadline(void* self);
 
     awaitable<void> serve_connection();
+    void take_client(const config::ListenerConfig& listener);
+    awaitable<void> serve_requests();  // HTTP/1.1 requests until the connection (or the HTTP/2 stream) ends
+    // HTTP/2 (session_h2.cpp): the connection's streams each get a session of their own.
+    awaitable<void> serve_h2();
+    awaitable<bool> h2c_preface_follows(net::Clock::duration timeout);
     awaitable<bool> read_request_head(bool first);
     awaitable<bool> serve_request();
     // The phases before forwarding (session_request.cpp): each passes the request on, answers it (error_ set),
@@ -202,6 +214,9 @@ private:
     bool private_exchange_ = false;  // the current request's server connection is (or becomes) private
     bool proxied_exchange_ = false;  // ... or is kept for this client because a PROXY header names it
     ConnectionSlot slot_;
+    enum class Protocol : std::uint8_t { http1, http2 };
+    Protocol protocol_ = Protocol::http1;  // what the client speaks (an HTTP/2 stream's session: http2)
+    h2::Connection* h2_ = nullptr;         // while this session serves an HTTP/2 connection
 };
 
 }  // namespace gisgate::proxy

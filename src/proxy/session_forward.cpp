@@ -101,7 +101,7 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
                  rc.server_timeout.value_or(pool_config.timeouts.server), rc.retries.value_or(pool_config.retries),
                  rc.retry_on_timeout, is_state_changing(gis_, path_.forward)};
     RequestRewrite rewrite{forward_path_, route.config->host ? std::string_view(*route.config->host) : std::string_view{},
-                           client_ip_, client_.tls() ? "https" : "http", websocket_, trusted_forwarded_};
+                           client_ip_, client_.secure() ? "https" : "http", websocket_, trusted_forwarded_};
     write_request_head(head_, rewrite, out_);
     exchange_.websocket = websocket_;
     if (websocket_) {

@@ -52,7 +52,7 @@ awaitable<bool> Session::relay_response() {
         server_authority = server_->address.to_string();
         location = {rc->rewrite ? std::string_view(*rc->rewrite) : std::string_view{}, rc->prefix, server_authority,
                     rc->host ? std::string_view(*rc->host) : std::string_view{}, head_.host,
-                    client_.tls() ? "https" : "http"};
+                    client_.secure() ? "https" : "http"};
     }
     write_response_head(exchange_.response, keep_client, head_.version_minor, out_,
                         rewrite_location ? &location : nullptr, dechunk);

@@ -95,7 +95,7 @@ awaitable<bool> Session::tunnel() {
         // Client → server, in this coroutine.
         net::Pipe pipe;
         std::unique_ptr<char[]> upload;
-        const bool splice = !client_.tls() && !server.tls() && pipe.open();
+        const bool splice = client_.plain_socket() && !server.tls() && pipe.open();
         error_code up;
         if (splice) {
             up = co_await net::relay_splice(client_.socket(), server.socket(), pipe, to_server);

@@ -69,7 +69,28 @@ TEST(ConfigErrors, UnknownKeyInLimits) {
     EXPECT_TRUE(fails_at(R"(
 limits:
   max_header: 1KB
-)", 2, 3, "unknown key 'max_header' in limits (expected one of: max_request_line, max_header_size, max_headers, max_request_body, max_connections, max_connections_per_ip, max_tunnels)"));
+)", 2, 3, "unknown key 'max_header' in limits (expected one of: max_request_line, max_header_size, max_headers, max_request_body, max_connections, max_connections_per_ip, max_tunnels, max_concurrent_streams, max_requests_per_connection)"));
+}
+
+TEST(ConfigErrors, Http2NeedsTlsAndH2cNeedsPlaintext) {
+    EXPECT_TRUE(fails_at(R"(
+listeners:
+  - name: public
+    bind: 127.0.0.1:8080
+    http2: true
+    routes: [{ prefix: /, pool: p }]
+pools: [{ name: p, servers: [{ name: s, address: 127.0.0.1:6080 }] }]
+)", 4, 5, "'http2' is negotiated in the TLS handshake (ALPN) and needs 'tls'; a plaintext listener takes HTTP/2 "
+                "with 'h2c: true'"));
+    EXPECT_TRUE(fails_at(R"(
+listeners:
+  - name: public
+    bind: 127.0.0.1:8443
+    tls: {}
+    h2c: true
+    routes: [{ prefix: /, pool: p }]
+pools: [{ name: p, servers: [{ name: s, address: 127.0.0.1:6080 }] }]
+)", 5, 5, "'h2c' is HTTP/2 over plaintext; a TLS listener offers HTTP/2 with 'http2'"));
 }
 
 TEST(ConfigErrors, UnknownKeyInListener) {
@@ -79,7 +100,7 @@ listeners:
     bind: 127.0.0.1:8080
     deny: [/arcgis/admin]
 )", 4, 5, "unknown key 'deny' in listener (expected one of: name, bind, deny_paths, allow, routes, mode, pool, "
-                "idle_timeout, tls, path_escapes, proxy_protocol, trusted_proxies)"));
+                "idle_timeout, tls, path_escapes, proxy_protocol, trusted_proxies, http2, h2c)"));
 }
 
 TEST(ConfigErrors, UnknownKeyInRoute) {

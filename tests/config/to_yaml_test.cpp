@@ -144,7 +144,7 @@ pools: [{ name: p, servers: [{ name: s, address: 127.0.0.1:6080 }] }]
                                  "body_min_rate: 500, tunnel: 1h}",
                                  "limits: {max_request_line: 32768, max_header_size: 65536, max_headers: 100, "
                                  "max_request_body: 4294967296, max_connections: 10000, max_connections_per_ip: 0, "
-                                 "max_tunnels: 10000}",
+                                 "max_tunnels: 10000, max_concurrent_streams: 100, max_requests_per_connection: 0}",
                                  "access_log: stdout", "log_level: info", "shutdown_grace: 30s",
                                  "allow: [0.0.0.0/0, ::/0]", "balance: round_robin", "max_active_per_server: 0",
                                  "queue: {max: 500, timeout: 30s}", "keepalive_per_server: 64",

@@ -39,8 +39,11 @@ TEST(Tls, HttpsClientToHttpsSitesThroughTheProxy) {
     Proxy proxy = start_proxy(basic_config({&a, &b}, "    tls: { verify: false }\n", listener_tls(proxy_cert)));
     ASSERT_NE(proxy.port, 0);
 
-    // The client verifies gisgate's certificate for 127.0.0.1, and gets http/1.1 through ALPN.
-    TlsClient client(proxy.port, {.alpn = {"h2", "http/1.1"}, .ca_pem = proxy_cert.pem, .verify_name = "127.0.0.1"});
+    // The client verifies gisgate's certificate for 127.0.0.1. ALPN: h2 when offered (http2.md), else http/1.1.
+    TlsClient h2(proxy.port, {.alpn = {"h2", "http/1.1"}, .ca_pem = proxy_cert.pem, .verify_name = "127.0.0.1"});
+    ASSERT_TRUE(h2.connected()) << h2.error();
+    EXPECT_EQ(h2.alpn(), "h2");
+    TlsClient client(proxy.port, {.alpn = {"http/1.1"}, .ca_pem = proxy_cert.pem, .verify_name = "127.0.0.1"});
     ASSERT_TRUE(client.connected()) << client.error();
     EXPECT_EQ(client.alpn(), "http/1.1");
     EXPECT_EQ(client.peer_certificate_pem(), proxy_cert.pem);

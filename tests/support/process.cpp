@@ -191,4 +191,14 @@ Sim start_sim(const std::string& name, const std::vector<std::string>& extra, in
     return sim;
 }
 
+ProgramResult run_program(const std::string& program, const std::vector<std::string>& args,
+                          std::chrono::milliseconds timeout) {
+    auto child = ChildProcess::start_program(program, args);
+    ProgramResult result;
+    const auto status = child->wait_exit(timeout);
+    if (status) result.exit = *status;
+    result.output = child->output();
+    return result;
+}
+
 }  // namespace gisgate::test

@@ -43,6 +43,14 @@ private:
     std::optional<int> exit_status_;
 };
 
+// A program run to its end: its exit status (-1: killed at the timeout) and its stdout+stderr.
+struct ProgramResult {
+    int exit = -1;
+    std::string output;
+};
+ProgramResult run_program(const std::string& program, const std::vector<std::string>& args,
+                          std::chrono::milliseconds timeout = 60s);
+
 // A started sim site: process + port.
 struct Sim {
     std::unique_ptr<ChildProcess> process;

@@ -1,0 +1,389 @@
+#include "h2/connection.hpp"
+
+#include <nghttp2/nghttp2.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "proxy/error_response.hpp"
+
+namespace gisgate::h2 {
+
+namespace {
+
+// Rapid Reset and control-frame floods: a connection starts with kResetBudget tokens and regains
+// kResetRefillPerSecond a second. A reset costs one, a PRIORITY or PING frame 1/20. A browser cancelling tiles
+// while a map pans resets a few dozen streams a second; an attack resets thousands.
+constexpr double kResetBudget = 400;
+constexpr double kResetRefillPerSecond = 100;
+constexpr double kControlFrameCost = 0.05;
+// CONTINUATION frames per header block (nghttp2 1.61 chose 8 for the same CVE; 1.52 has no bound).
+constexpr std::uint32_t kMaxContinuations = 16;
+// The connection-level receive window: request body bytes of all streams buffered at most.
+constexpr std::int32_t kConnectionWindow = 8 * 1024 * 1024;
+constexpr std::size_t kReadSize = 16 * 1024;
+constexpr std::size_t kWriteBatch = 64 * 1024;
+// A closing connection gets this long to send its last frames (GOAWAY) to a peer that may not read.
+constexpr std::chrono::seconds kClosingGrace{2};
+
+Connection* connection_of(void* user) { return static_cast<Connection*>(user); }
+
+}  // namespace
+
+// nghttp2's callbacks, as static functions with access to the connection.
+struct Connection::Callbacks {
+    static int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+        Connection& c = *connection_of(user);
+        if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST)
+            c.pending_[frame->hd.stream_id] = Pending{};
+        return 0;
+    }
+
+    static int on_begin_frame(nghttp2_session* session, const nghttp2_frame_hd* hd, void* user) {
+        Connection& c = *connection_of(user);
+        if (hd->type == NGHTTP2_CONTINUATION) {
+            auto it = c.pending_.find(hd->stream_id);
+            if (it != c.pending_.end() && ++it->second.continuations > kMaxContinuations) {
+                spdlog::debug("h2: CONTINUATION flood: connection closed");
+                nghttp2_session_terminate_session(session, NGHTTP2_ENHANCE_YOUR_CALM);
+                return NGHTTP2_ERR_CALLBACK_FAILURE;
+            }
+        }
+        return 0;
+    }
+
+    static int on_header(nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* name, std::size_t namelen,
+                         const std::uint8_t* value, std::size_t valuelen, std::uint8_t, void* user) {
+        Connection& c = *connection_of(user);
+        if (frame->hd.type != NGHTTP2_HEADERS) return 0;
+        auto it = c.pending_.find(frame->hd.stream_id);
+        if (it == c.pending_.end()) return 0;  // trailers: not relayed (see on_frame_recv)
+        Pending& p = it->second;
+        if (p.too_large) return 0;
+        p.fields.size += namelen + valuelen + 32;
+        if (p.fields.size > c.settings_.max_header_list_size) {
+            // Decoding goes on (HPACK state is shared by the connection) but nothing more is kept: an HPACK
+            // bomb costs its decoding time, never memory. The stream gets a 431.
+            p.too_large = true;
+            p.fields = {};
+            return 0;
+        }
+        const std::string_view n(reinterpret_cast<const char*>(name), namelen);
+        std::string v(reinterpret_cast<const char*>(value), valuelen);
+        if (!n.empty() && n.front() == ':') {
+            if (n == ":method") p.fields.method = std::move(v);
+            else if (n == ":scheme") p.fields.scheme = std::move(v);
+            else if (n == ":authority") p.fields.authority = std::move(v);
+            else if (n == ":path") p.fields.path = std::move(v);
+            else if (n == ":protocol") p.fields.protocol = std::move(v);
+            return 0;
+        }
+        p.fields.fields.push_back({std::string(n), std::move(v)});
+        return 0;
+    }
+
+    static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+        Connection& c = *connection_of(user);
+        const std::int32_t id = frame->hd.stream_id;
+        const bool end_stream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+        switch (frame->hd.type) {
+            case NGHTTP2_HEADERS:
+                if (frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+                    c.start_stream(id, end_stream);
+                } else if (end_stream) {
+                    if (auto it = c.streams_by_id_.find(id); it != c.streams_by_id_.end())
+                        it->second->on_end_of_request({});  // trailers end the request; they are not relayed
+                }
+                break;
+            case NGHTTP2_DATA:
+                if (end_stream)
+                    if (auto it = c.streams_by_id_.find(id); it != c.streams_by_id_.end())
+                        it->second->on_end_of_request({});
+                break;
+            case NGHTTP2_RST_STREAM:
+                if (!c.spend_reset_budget(1)) return NGHTTP2_ERR_CALLBACK_FAILURE;
+                break;
+            case NGHTTP2_PRIORITY:
+            case NGHTTP2_PING:
+                if (!c.spend_reset_budget(kControlFrameCost)) return NGHTTP2_ERR_CALLBACK_FAILURE;
+                break;
+            default: break;
+        }
+        return 0;
+    }
+
+    static int on_data_chunk(nghttp2_session*, std::uint8_t, std::int32_t id, const std::uint8_t* data,
+                             std::size_t len, void* user) {
+        Connection& c = *connection_of(user);
+        if (auto it = c.streams_by_id_.find(id); it != c.streams_by_id_.end()) it->second->on_data(data, len);
+        else if (c.session_) nghttp2_session_consume(c.session_, id, len);  // a stream answered already
+        return 0;
+    }
+
+    static int on_stream_close(nghttp2_session*, std::int32_t id, std::uint32_t, void* user) {
+        Connection& c = *connection_of(user);
+        c.pending_.erase(id);
+        if (auto it = c.streams_by_id_.find(id); it != c.streams_by_id_.end()) {
+            it->second->on_reset();  // closed before the pipeline finished with it: nothing more goes either way
+            c.streams_by_id_.erase(it);
+        }
+        if (c.streams_by_id_.empty() && !c.ended_) c.arm_idle();
+        return 0;
+    }
+
+    static ssize_t read_body(nghttp2_session*, std::int32_t, std::uint8_t* buf, std::size_t length,
+                             std::uint32_t* flags, nghttp2_data_source* source, void*) {
+        auto* channel = static_cast<StreamChannel*>(source->ptr);
+        bool eof = false, deferred = false;
+        const std::size_t n = channel->read_response_body(buf, length, eof, deferred);
+        if (eof) *flags |= NGHTTP2_DATA_FLAG_EOF;
+        if (deferred) return NGHTTP2_ERR_DEFERRED;
+        return static_cast<ssize_t>(n);
+    }
+};
+
+Connection::Connection(net::Stream& socket, Settings settings, StreamHandler on_stream)
+    : socket_(socket),
+      settings_(settings),
+      on_stream_(std::move(on_stream)),
+      wake_(socket.get_executor()),
+      idle_(socket.get_executor()),
+      reset_tokens_(kResetBudget),
+      reset_refilled_(std::chrono::steady_clock::now()) {
+    nghttp2_session_callbacks* cbs = nullptr;
+    nghttp2_session_callbacks_new(&cbs);
+    nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, &Callbacks::on_begin_headers);
+    nghttp2_session_callbacks_set_on_begin_frame_callback(cbs, &Callbacks::on_begin_frame);
+    nghttp2_session_callbacks_set_on_header_callback(cbs, &Callbacks::on_header);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, &Callbacks::on_frame_recv);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, &Callbacks::on_data_chunk);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cbs, &Callbacks::on_stream_close);
+    nghttp2_option* options = nullptr;
+    nghttp2_option_new(&options);
+    // Request DATA is acknowledged as the pipeline reads it (StreamChannel), not as it arrives.
+    nghttp2_option_set_no_auto_window_update(options, 1);
+    // Queued SETTINGS/PING ACKs for a peer that does not read them: nghttp2 fails the session beyond this.
+    nghttp2_option_set_max_outbound_ack(options, 1000);
+    nghttp2_option_set_max_settings(options, 32);
+    nghttp2_session_server_new2(&session_, cbs, this, options);
+    nghttp2_option_del(options);
+    nghttp2_session_callbacks_del(cbs);
+
+    const nghttp2_settings_entry entries[] = {
+        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, settings_.max_concurrent_streams},
+        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, settings_.initial_window},
+        {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, settings_.max_header_list_size},
+    };
+    nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, entries, std::size(entries));
+    nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kConnectionWindow);
+}
+
+Connection::~Connection() {
+    end();
+    nghttp2_session_del(session_);
+}
+
+awaitable<void> Connection::run(std::string_view preread) {
+    const auto executor = co_await asio::this_coro::executor;
+    bool writer_running = true;
+    asio::steady_timer writer_done(executor);
+    asio::co_spawn(executor, write_loop(), [&](const std::exception_ptr&) {
+        writer_running = false;
+        writer_done.cancel();
+    });
+    arm_idle();
+    bool healthy = true;
+    if (!preread.empty())
+        healthy = nghttp2_session_mem_recv(session_, reinterpret_cast<const std::uint8_t*>(preread.data()),
+                                           preread.size()) >= 0;
+    auto buffer = std::make_unique<std::uint8_t[]>(kReadSize);
+    error_code ec;
+    while (healthy && !ended_ && !closing_) {
+        wake();
+        const std::size_t n = co_await socket_.async_read_some(asio::buffer(buffer.get(), kReadSize), ec_token(ec));
+        if (ec || ended_) break;
+        const ssize_t rv = nghttp2_session_mem_recv(session_, buffer.get(), n);
+        if (rv < 0) {
+            spdlog::debug("h2: connection closed: {}", nghttp2_strerror(static_cast<int>(rv)));
+            healthy = false;
+        }
+    }
+    // The writer sends what is queued (a GOAWAY) and ends the connection; bounded for a peer that stops reading.
+    if (!ended_) begin_closing();
+    while (writer_running) {
+        writer_done.expires_at(asio::steady_timer::time_point::max());
+        co_await writer_done.async_wait(ec_token(ec));
+    }
+    end();
+}
+
+awaitable<void> Connection::write_loop() {
+    error_code ec;
+    while (!ended_) {
+        if (!flush_to_buffer()) break;
+        if (write_buf_.empty()) {
+            const bool alive = nghttp2_session_want_read(session_) || nghttp2_session_want_write(session_);
+            if (!alive || closing_) break;
+            wake_.expires_at(asio::steady_timer::time_point::max());
+            co_await wake_.async_wait(ec_token(ec));
+            continue;
+        }
+        co_await asio::async_write(socket_, asio::buffer(write_buf_), ec_token(ec));
+        write_buf_.clear();
+        if (ec) break;
+    }
+    end();
+}
+
+bool Connection::flush_to_buffer() {
+    while (write_buf_.size() < kWriteBatch) {
+        const std::uint8_t* data = nullptr;
+        const ssize_t n = nghttp2_session_mem_send(session_, &data);
+        if (n < 0) return false;
+        if (n == 0) break;
+        write_buf_.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+void Connection::wake() { wake_.cancel(); }
+
+void Connection::arm_idle() {
+    if (!streams_by_id_.empty() || ended_) return;
+    idle_.expires_after(settings_.idle_timeout);
+    idle_.async_wait([this](const error_code& ec) {
+        if (!ec && streams_by_id_.empty() && !ended_) shutdown();
+    });
+}
+
+void Connection::shutdown() {
+    if (going_away_ || ended_) return;
+    going_away_ = true;
+    // No new stream beyond the last one seen; those in flight finish, then nghttp2 wants neither read nor write.
+    nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(session_),
+                          NGHTTP2_NO_ERROR, nullptr, 0);
+    wake();
+}
+
+void Connection::begin_closing() {
+    if (closing_ || ended_) return;
+    closing_ = true;
+    wake();
+    idle_.expires_after(kClosingGrace);
+    idle_.async_wait([this](const error_code& ec) {
+        if (!ec) end();
+    });
+}
+
+void Connection::end() {
+    if (ended_) return;
+    ended_ = true;
+    auto streams = std::move(streams_by_id_);
+    streams_by_id_.clear();
+    for (auto& [id, channel] : streams) channel->detach();
+    pending_.clear();
+    error_code ignored;
+    wake_.cancel();
+    idle_.cancel();
+    socket_.cancel(ignored);
+}
+
+bool Connection::spend_reset_budget(double cost) {
+    const auto now = std::chrono::steady_clock::now();
+    const double seconds = std::chrono::duration<double>(now - reset_refilled_).count();
+    reset_refilled_ = now;
+    reset_tokens_ = std::min(kResetBudget, reset_tokens_ + seconds * kResetRefillPerSecond) - cost;
+    if (reset_tokens_ >= 0) return true;
+    spdlog::warn("h2: a client reset streams or sent control frames faster than the budget allows (Rapid Reset): "
+                 "connection closed with ENHANCE_YOUR_CALM");
+    nghttp2_session_terminate_session(session_, NGHTTP2_ENHANCE_YOUR_CALM);
+    return false;
+}
+
+void Connection::start_stream(std::int32_t id, bool end_stream) {
+    auto it = pending_.find(id);
+    if (it == pending_.end()) return;
+    Pending pending = std::move(it->second);
+    pending_.erase(it);
+    idle_.cancel();
+    ++streams_;
+    if (settings_.max_requests_per_connection != 0 && streams_ >= settings_.max_requests_per_connection)
+        shutdown();  // this one is served; the client opens a new connection for more
+
+    std::string head;
+    RequestHeadResult r;
+    if (pending.too_large) {
+        r.status = 431;
+        r.error = "request header fields larger than limits.max_header_size";
+    } else {
+        r = write_http1_request(pending.fields, !end_stream, head);
+    }
+    const http::Method method = http::method_from(pending.fields.method);
+    auto channel = std::make_shared<StreamChannel>(*this, id, socket_.get_executor(), std::move(head), r.chunked,
+                                                   method, settings_.secure);
+    streams_by_id_[id] = channel;
+    if (!r.ok) {
+        // Answered here, through the same translation as a pipeline's answer.
+        std::string response;
+        proxy::write_error_response({r.status, r.error}, true, method == http::Method::head, response);
+        channel->answer_locally(response);
+        return;
+    }
+    if (end_stream) channel->on_end_of_request({});
+    on_stream_(std::move(channel));
+}
+
+void Connection::consume(std::int32_t id, std::size_t bytes) {
+    if (ended_) return;
+    nghttp2_session_consume(session_, id, bytes);
+    wake();
+}
+
+void Connection::resume(std::int32_t id) {
+    if (ended_) return;
+    nghttp2_session_resume_data(session_, id);
+    wake();
+}
+
+void Connection::reset(std::int32_t id, std::uint32_t error_code) {
+    if (ended_) return;
+    nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, error_code);
+    wake();
+}
+
+bool Connection::submit_head(std::int32_t id, const http::ResponseHead& head, bool final, bool has_body) {
+    if (ended_) return false;
+    const std::string status = std::to_string(head.status);
+    std::vector<std::string> names;
+    names.reserve(head.headers.size());
+    std::vector<nghttp2_nv> nva;
+    nva.reserve(head.headers.size() + 1);
+    const auto add = [&](std::string_view name, std::string_view value) {
+        nva.push_back({reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
+                       reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
+                       NGHTTP2_NV_FLAG_NONE});
+    };
+    add(":status", status);
+    for (const auto& h : head.headers) {
+        if (!response_field_allowed(h.name)) continue;
+        names.push_back(lower(h.name));
+        add(names.back(), h.value);
+    }
+    int rv = 0;
+    if (!final) {
+        rv = nghttp2_submit_headers(session_, NGHTTP2_FLAG_NONE, id, nullptr, nva.data(), nva.size(), nullptr);
+    } else {
+        auto it = streams_by_id_.find(id);
+        if (it == streams_by_id_.end()) return false;
+        nghttp2_data_provider provider{};
+        provider.source.ptr = it->second.get();
+        provider.read_callback = &Callbacks::read_body;
+        rv = nghttp2_submit_response(session_, id, nva.data(), nva.size(), has_body ? &provider : nullptr);
+    }
+    wake();
+    return rv == 0;
+}
+
+}  // namespace gisgate::h2

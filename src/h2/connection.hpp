@@ -1,0 +1,100 @@
+// One HTTP/2 client connection (after ALPN h2, or an h2c prior-knowledge preface), served with libnghttp2:
+// framing, HPACK, flow control and the protocol's state machine are nghttp2's; this class moves bytes between
+// the socket and nghttp2, turns each request stream into a StreamChannel handed to the request pipeline
+// (`on_stream`), and enforces the limits that protect the process:
+//   - max_concurrent_streams (SETTINGS, enforced by nghttp2), max_requests_per_connection (then GOAWAY);
+//   - the header list of a request is bounded (limits.max_header_size; HPACK bombs stop there), and so is the
+//     number of CONTINUATION frames per header block (the 2024 CONTINUATION flood);
+//   - Rapid Reset (CVE-2023-44487): streams the client resets draw on a budget refilled over time; when it
+//     runs out, GOAWAY ENHANCE_YOUR_CALM. A stream reset before its pipeline started never reaches a server;
+//   - SETTINGS/PING floods: nghttp2's bound on queued ACKs (max_outbound_ack), and GOAWAY when the peer does
+//     not read them; a flood of PRIORITY or empty WINDOW_UPDATE frames spends the same reset budget;
+//   - idle: no open stream for timeouts.idle → GOAWAY; no progress at all on a stream with pending output
+//     (a window held at 0) for timeouts.idle → that stream is reset.
+// Graceful end (drain, reload, SIGTERM): GOAWAY with the last stream id; streams in flight finish.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "h2/stream_channel.hpp"
+#include "h2/translation.hpp"
+#include "http/response_head.hpp"
+#include "net/asio.hpp"
+#include "net/stream.hpp"
+
+struct nghttp2_session;
+
+namespace gisgate::h2 {
+
+struct Settings {
+    std::uint32_t max_concurrent_streams = 100;
+    std::uint32_t max_header_list_size = 64 * 1024;   // decoded size of a request's header list
+    std::uint32_t max_requests_per_connection = 0;    // 0 = unlimited
+    std::uint32_t initial_window = 256 * 1024;        // per stream: request body bytes buffered at most
+    std::chrono::milliseconds idle_timeout{60000};
+    bool secure = true;                                // TLS (h2) or cleartext (h2c)
+};
+
+// Called for each request stream once its headers are complete: start the pipeline on it.
+using StreamHandler = std::function<void(std::shared_ptr<StreamChannel>)>;
+
+class Connection {
+public:
+    Connection(net::Stream& socket, Settings settings, StreamHandler on_stream);
+    ~Connection();
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    // Serves the connection until it ends. `preread`: bytes already read from the socket (the h2c preface).
+    awaitable<void> run(std::string_view preread = {});
+    // Graceful end: GOAWAY now, the connection closes once the streams in flight have finished.
+    void shutdown();
+    std::uint64_t streams_served() const { return streams_; }
+    std::chrono::milliseconds idle_timeout() const { return settings_.idle_timeout; }
+
+    // From the streams.
+    void consume(std::int32_t id, std::size_t bytes);
+    void resume(std::int32_t id);
+    void reset(std::int32_t id, std::uint32_t error_code);
+    bool submit_head(std::int32_t id, const http::ResponseHead& head, bool final, bool has_body);
+    void wake();  // output is waiting
+
+private:
+    struct Callbacks;
+    struct Pending {  // a request stream while its headers arrive
+        RequestFields fields;
+        std::uint32_t continuations = 0;
+        bool too_large = false;
+    };
+    awaitable<void> write_loop();
+    bool flush_to_buffer();  // nghttp2 output into write_buf_; false on a fatal error
+    void arm_idle();         // no stream open: GOAWAY after settings_.idle_timeout
+    void begin_closing();    // reading is over: send what is queued, within kClosingGrace
+    void end();              // the connection is over: every stream fails, both loops stop
+    bool spend_reset_budget(double cost);
+    void start_stream(std::int32_t id, bool end_stream);
+
+    net::Stream& socket_;
+    Settings settings_;
+    StreamHandler on_stream_;
+    nghttp2_session* session_ = nullptr;
+    std::unordered_map<std::int32_t, Pending> pending_;
+    std::unordered_map<std::int32_t, std::shared_ptr<StreamChannel>> streams_by_id_;
+    std::string write_buf_;
+    asio::steady_timer wake_;
+    asio::steady_timer idle_;
+    bool closing_ = false;
+    bool ended_ = false;
+    bool going_away_ = false;
+    std::uint64_t streams_ = 0;
+    // Rapid Reset budget: tokens, refilled by kResetRefillPerSecond up to kResetBudget.
+    double reset_tokens_;
+    std::chrono::steady_clock::time_point reset_refilled_;
+};
+
+}  // namespace gisgate::h2

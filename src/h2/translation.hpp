@@ -1,0 +1,53 @@
+// HTTP/2 ↔ HTTP/1.1 message translation (RFC 9113 §8.2-8.3), pure functions over strings. An HTTP/2 stream
+// runs through the same request pipeline as an HTTP/1.1 request (proxy::Session), and the servers behind speak
+// HTTP/1.1: the stream's request is written as an HTTP/1.1 head the pipeline parses, and the pipeline's
+// HTTP/1.1 response head is turned back into HTTP/2 fields. Apache's mod_http2 does the same with its
+// secondary connections. The cost is one head written and parsed per request (about a microsecond); what it
+// buys is that every rule of the pipeline (allow, deny, route, classification, cache, throttle, retries, job
+// affinity, statistics, logs) applies to HTTP/2 exactly as it does to HTTP/1.1, with no second implementation.
+//
+// libnghttp2 has already validated what it passes on (its HTTP messaging checks: pseudo-headers present, once
+// and first; lower-case names; no connection-specific fields; TE only "trailers"; content-length agreeing with
+// the DATA frames). The checks here are the ones the translation itself needs.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace gisgate::h2 {
+
+struct Field {
+    std::string name;  // lower-case, as HTTP/2 requires
+    std::string value;
+};
+
+// One stream's request as its HEADERS frames carried it.
+struct RequestFields {
+    std::string method, scheme, authority, path, protocol;  // pseudo-headers (:protocol: extended CONNECT)
+    std::vector<Field> fields;                             // the rest, in order
+    std::size_t size = 0;   // RFC 9113 §6.5.2 size of the list so far (name + value + 32 per field)
+};
+
+struct RequestHeadResult {
+    bool ok = false;
+    int status = 0;             // when not ok: the answer (400 malformed, 405 CONNECT)
+    const char* error = nullptr;
+    bool chunked = false;       // the body is sent with the chunked coding (a body of unknown length)
+};
+
+// Writes the HTTP/1.1 request head for `request` into `out`. `body_follows`: the HEADERS frame did not end the
+// stream. A body without content-length is sent chunked (the pipeline then streams it like any chunked body);
+// Host is :authority (a host field is dropped when :authority is present); cookie fields are joined with "; "
+// (§8.2.3).
+RequestHeadResult write_http1_request(const RequestFields& request, bool body_follows, std::string& out);
+
+// Whether a response field may be sent on HTTP/2: not a connection-specific one (§8.2.2: Connection,
+// Keep-Alive, Proxy-Connection, Transfer-Encoding, Upgrade). `name` in any case.
+bool response_field_allowed(std::string_view name);
+
+// ASCII lower-case copy (HTTP/2 field names must be lower-case).
+std::string lower(std::string_view name);
+
+}  // namespace gisgate::h2

@@ -1,0 +1,92 @@
+// HTTP/2 → HTTP/1.1 request heads for the pipeline, and which response fields may go back on HTTP/2.
+#include "h2/translation.hpp"
+
+#include <gtest/gtest.h>
+
+#include "http/request_head.hpp"
+
+namespace gisgate::h2 {
+namespace {
+
+RequestFields get(std::string path, std::vector<Field> fields = {}) {
+    RequestFields r;
+    r.method = "GET";
+    r.scheme = "https";
+    r.authority = "gis.example.com";
+    r.path = std::move(path);
+    r.fields = std::move(fields);
+    return r;
+}
+
+TEST(H2Translation, ARequestBecomesAnHttp11HeadThePipelineParses) {
+    std::string head;
+    const auto r = write_http1_request(
+        get("/arcgis/rest/services?f=json", {{"accept", "application/json"}, {"user-agent", "t"}}), false, head);
+    ASSERT_TRUE(r.ok);
+    EXPECT_FALSE(r.chunked);
+    EXPECT_EQ(head, "GET /arcgis/rest/services?f=json HTTP/1.1\r\nHost: gis.example.com\r\naccept: application/json\r\n"
+                    "user-agent: t\r\n\r\n");
+    http::RequestHead parsed;
+    ASSERT_EQ(http::parse_request_head(head, {}, parsed).status, http::ParseStatus::complete);
+    EXPECT_EQ(parsed.host, "gis.example.com");
+    EXPECT_EQ(parsed.framing, http::BodyFraming::none);
+}
+
+TEST(H2Translation, CookiesAreJoinedAndAuthorityWinsOverHost) {
+    std::string head;
+    ASSERT_TRUE(write_http1_request(get("/", {{"cookie", "a=1"}, {"host", "other"}, {"cookie", "b=2"}}), false, head).ok);
+    EXPECT_NE(head.find("cookie: a=1; b=2\r\n"), std::string::npos);
+    EXPECT_EQ(head.find("other"), std::string::npos);
+    // Without :authority, host is the Host.
+    RequestFields no_authority = get("/", {{"host", "h.example"}});
+    no_authority.authority.clear();
+    ASSERT_TRUE(write_http1_request(no_authority, false, head).ok);
+    EXPECT_NE(head.find("host: h.example\r\n"), std::string::npos);
+    no_authority.fields.clear();
+    EXPECT_EQ(write_http1_request(no_authority, false, head).status, 400);
+}
+
+TEST(H2Translation, ABodyOfUnknownLengthIsChunkedAKnownOneKeepsItsLength) {
+    RequestFields post = get("/upload");
+    post.method = "POST";
+    std::string head;
+    auto r = write_http1_request(post, true, head);
+    ASSERT_TRUE(r.ok);
+    EXPECT_TRUE(r.chunked);
+    EXPECT_NE(head.find("transfer-encoding: chunked\r\n"), std::string::npos);
+    post.fields.push_back({"content-length", "12"});
+    r = write_http1_request(post, true, head);
+    EXPECT_FALSE(r.chunked);
+    EXPECT_EQ(head.find("transfer-encoding"), std::string::npos);
+    http::RequestHead parsed;
+    ASSERT_EQ(http::parse_request_head(head, {}, parsed).status, http::ParseStatus::complete);
+    EXPECT_EQ(parsed.content_length, 12u);
+}
+
+TEST(H2Translation, WhatHttp11CannotCarryIsRefused) {
+    std::string head;
+    RequestFields connect = get("/");
+    connect.method = "CONNECT";
+    EXPECT_EQ(write_http1_request(connect, false, head).status, 405);
+    EXPECT_EQ(write_http1_request(get("relative"), false, head).status, 400);
+    EXPECT_EQ(write_http1_request(get("/a b"), false, head).status, 400);
+    EXPECT_EQ(write_http1_request(get("/", {{"x", "a\r\nInjected: 1"}}), false, head).status, 400);
+    RequestFields no_scheme = get("/");
+    no_scheme.scheme.clear();
+    EXPECT_EQ(write_http1_request(no_scheme, false, head).status, 400);
+    // te and connection-specific fields never reach the server.
+    ASSERT_TRUE(write_http1_request(get("/", {{"te", "trailers"}, {"keep-alive", "1"}}), false, head).ok);
+    EXPECT_EQ(head.find("te:"), std::string::npos);
+    EXPECT_EQ(head.find("keep-alive"), std::string::npos);
+}
+
+TEST(H2Translation, ConnectionSpecificResponseFieldsAreDropped) {
+    for (const char* name : {"Connection", "keep-alive", "Proxy-Connection", "Transfer-Encoding", "upgrade"})
+        EXPECT_FALSE(response_field_allowed(name)) << name;
+    for (const char* name : {"Content-Type", "content-length", "ETag", "Set-Cookie", "X-Gisgate-Sim-Site"})
+        EXPECT_TRUE(response_field_allowed(name)) << name;
+    EXPECT_EQ(lower("X-Gisgate-Sim-Site"), "x-gisgate-sim-site");
+}
+
+}  // namespace
+}  // namespace gisgate::h2

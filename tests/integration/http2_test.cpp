@@ -1,0 +1,229 @@
+// HTTP/2 on gisgate's listeners, checked with real clients: curl (libcurl's HTTP/2 is nghttp2's client),
+// nghttp (many streams on one connection) and raw-frame attacks (h2_attack.py). The servers behind stay
+// HTTP/1.1 sims.
+#include <gtest/gtest.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "integration/proxy_fixture.hpp"
+#include "tls/certificates.hpp"
+
+namespace gisgate::test {
+namespace {
+
+constexpr const char* kTile = "/arcgis/rest/services/SampleWorldCities/MapServer/tile/3/2/1";
+
+std::string tls_listener_keys(const std::string& extra = "") {
+    static const tls::PemPair pair = tls::make_self_signed("127.0.0.1");
+    const std::string cert = write_temp_file("h2/cert.pem", pair.cert), key = write_temp_file("h2/key.pem", pair.key);
+    return fmt::format("    tls: {{ cert: {}, key: {} }}\n", cert, key) + extra;
+}
+
+struct Curl {
+    int exit = -1;
+    std::string body;
+    std::string version;  // %{http_version}: "2", "1.1"
+    int status = 0;
+    long download = 0;
+};
+
+// curl with `args`, body to a file, what -w reports on stdout.
+Curl curl(const std::vector<std::string>& args) {
+    static int counter = 0;
+    const std::string body_path = temp_dir() + "/h2-body-" + std::to_string(counter++);
+    std::vector<std::string> all = {"-sS", "-k", "-o", body_path, "-w", "\n@@%{http_version} %{http_code} %{size_download}@@\n"};
+    all.insert(all.end(), args.begin(), args.end());
+    const ProgramResult r = run_program("/usr/bin/curl", all);
+    Curl out;
+    out.exit = r.exit;
+    std::smatch m;
+    static const std::regex kReport("@@(\\S+) (\\d+) (\\d+)@@");
+    if (std::regex_search(r.output, m, kReport)) {
+        out.version = m[1];
+        out.status = std::stoi(m[2]);
+        out.download = std::stol(m[3]);
+    }
+    std::ifstream in(body_path, std::ios::binary);
+    out.body.assign(std::istreambuf_iterator<char>(in), {});
+    return out;
+}
+
+std::string url(int port, const std::string& path, bool tls = true) {
+    return fmt::format("{}://127.0.0.1:{}{}", tls ? "https" : "http", port, path);
+}
+
+TEST(Http2, CurlGetsHttp2OverTlsThroughTheSamePipeline) {
+    Sim a = start_sim("a");
+    ASSERT_NE(a.port, 0);
+    Proxy proxy = start_proxy(basic_config({&a}, "", tls_listener_keys()));
+    ASSERT_NE(proxy.port, 0);
+    const Curl info = curl({"--http2", url(proxy.port, "/arcgis/rest/info?f=json")});
+    EXPECT_EQ(info.exit, 0);
+    EXPECT_EQ(info.version, "2");
+    EXPECT_EQ(info.status, 200);
+    EXPECT_TRUE(nlohmann::json::parse(info.body, nullptr, false).is_object()) << info.body;
+    // What the server received: an HTTP/1.1 request with the client's address and scheme.
+    const Curl echo = curl({"--http2", "-H", "Cookie: a=1", "-H", "Cookie: b=2", url(proxy.port, "/sim/echo?x=1")});
+    ASSERT_EQ(echo.status, 200);
+    const auto doc = nlohmann::json::parse(echo.body);
+    EXPECT_EQ(doc["headers"]["x-forwarded-proto"], "https");
+    EXPECT_EQ(doc["headers"]["x-forwarded-for"], "127.0.0.1");
+    EXPECT_EQ(doc["headers"]["host"], fmt::format("127.0.0.1:{}", proxy.port));
+    EXPECT_EQ(doc["headers"]["cookie"], "a=1; b=2");
+    EXPECT_EQ(doc["target"], "/sim/echo?x=1");
+    // Policy applies as to HTTP/1.1: no route → 404 with the JSON error body; the access log says HTTP/2.0.
+    const Curl missing = curl({"--http2", url(proxy.port, "/nowhere")});
+    EXPECT_EQ(missing.status, 404);
+    EXPECT_NE(missing.body.find("\"code\":404"), std::string::npos) << missing.body;
+    EXPECT_TRUE(proxy.process->wait_for_output("\"GET /arcgis/rest/info?f=json HTTP/2.0\" 200"));
+}
+
+TEST(Http2, Http2FalseOffersOnlyHttp11AndH2cNeedsItsOwnSwitch) {
+    Sim a = start_sim("a");
+    ASSERT_NE(a.port, 0);
+    Proxy off = start_proxy(basic_config({&a}, "", tls_listener_keys("    http2: false\n")));
+    ASSERT_NE(off.port, 0);
+    EXPECT_EQ(curl({"--http2", url(off.port, "/arcgis/rest/info?f=json")}).version, "1.1");
+    // A plaintext listener: HTTP/1.1 only unless h2c is on; with it, prior knowledge and HTTP/1.1 both work.
+    Proxy plain = start_proxy(basic_config({&a}, "", "    h2c: true\n"));
+    ASSERT_NE(plain.port, 0);
+    const Curl h2c = curl({"--http2-prior-knowledge", url(plain.port, "/arcgis/rest/info?f=json", false)});
+    EXPECT_EQ(h2c.version, "2");
+    EXPECT_EQ(h2c.status, 200);
+    EXPECT_EQ(curl({url(plain.port, "/arcgis/rest/info?f=json", false)}).version, "1.1");
+    const Curl echo = curl({"--http2-prior-knowledge", url(plain.port, "/sim/echo", false)});
+    EXPECT_EQ(nlohmann::json::parse(echo.body)["headers"]["x-forwarded-proto"], "http");
+}
+
+TEST(Http2, NghttpRunsAHundredStreamsOnOneConnection) {
+    Sim a = start_sim("a"), b = start_sim("b");
+    ASSERT_NE(a.port, 0);
+    ASSERT_NE(b.port, 0);
+    Proxy proxy = start_proxy(basic_config({&a, &b}, "", tls_listener_keys()));
+    ASSERT_NE(proxy.port, 0);
+    const ProgramResult r = run_program("/usr/bin/nghttp", {"-nv", "-m", "100", url(proxy.port, kTile)});
+    EXPECT_EQ(r.exit, 0) << r.output.substr(0, 2000);
+    std::size_t ok = 0;
+    for (std::size_t at = r.output.find(":status: 200"); at != std::string::npos;
+         at = r.output.find(":status: 200", at + 1))
+        ++ok;
+    EXPECT_EQ(ok, 100u);
+    // One TCP connection from nghttp, balanced per request over both sites.
+    const auto site_requests = [](const Sim& s) {
+        return nlohmann::json::parse(http_get(s.port, "/sim/stats").body)["requests"].get<int>();
+    };
+    EXPECT_GT(site_requests(a), 30);
+    EXPECT_GT(site_requests(b), 30);
+}
+
+TEST(Http2, LargeBodiesBothWaysHeadAnd304) {
+    Sim a = start_sim("a");
+    ASSERT_NE(a.port, 0);
+    Proxy proxy = start_proxy(basic_config({&a}, "", tls_listener_keys()));
+    ASSERT_NE(proxy.port, 0);
+    // A 2048² export: a chunked answer from the server, DATA frames to the client, same bytes as direct.
+    const std::string exp = "/arcgis/rest/services/SampleWorldCities/MapServer/export?bbox=-180,-90,180,90&size=2048,2048&f=image";
+    const Curl direct = curl({url(a.port, exp, false)});
+    const Curl via = curl({"--http2", url(proxy.port, exp)});
+    EXPECT_EQ(via.version, "2");
+    EXPECT_EQ(via.status, 200);
+    EXPECT_GT(via.download, 1'000'000);
+    EXPECT_EQ(via.download, direct.download);
+    // A 3 MB upload of unknown length (chunked to the server) and one with content-length.
+    const std::string upload = write_temp_file("h2/upload.bin", std::string(3 * 1024 * 1024, 'u'));
+    for (const bool chunked : {true, false}) {
+        std::vector<std::string> args = {"--http2", "--data-binary", "@" + upload, url(proxy.port, "/sim/echo")};
+        if (chunked) args.insert(args.begin(), {"-H", "Transfer-Encoding: chunked"});
+        const Curl echo = curl(args);
+        ASSERT_EQ(echo.status, 200) << chunked;
+        const auto doc = nlohmann::json::parse(echo.body);
+        EXPECT_EQ(doc["body"].get<std::string>().size(), 3u * 1024 * 1024) << chunked;
+        EXPECT_EQ(doc["method"], "POST");
+    }
+    // HEAD: headers, no body; a conditional GET: 304.
+    const Curl head = curl({"--http2", "-I", url(proxy.port, kTile)});
+    EXPECT_EQ(head.status, 200);
+    const auto etag_at = head.body.find("etag: ");
+    ASSERT_NE(etag_at, std::string::npos) << head.body;
+    const std::string etag = head.body.substr(etag_at + 6, head.body.find('\r', etag_at) - etag_at - 6);
+    const Curl not_modified = curl({"--http2", "-H", "If-None-Match: " + etag, url(proxy.port, kTile)});
+    EXPECT_EQ(not_modified.status, 304);
+    EXPECT_EQ(not_modified.download, 0);
+}
+
+// Attacks on one connection: it ends (GOAWAY where the attack leaves room for one), gisgate stays up and
+// keeps answering others, and a reset flood never reaches the servers beyond the budget.
+TEST(Http2, RapidResetContinuationAndPingFloodsEndOnlyTheAttackingConnection) {
+    Sim a = start_sim("a");
+    ASSERT_NE(a.port, 0);
+    Proxy proxy = start_proxy(basic_config({&a}, "", tls_listener_keys()));
+    ASSERT_NE(proxy.port, 0);
+    const std::string script = std::string(GISGATE_SOURCE_DIR) + "/tests/integration/h2_attack.py";
+    const auto attack = [&](const char* mode) {
+        const ProgramResult r = run_program("/usr/bin/python3", {script, mode, std::to_string(proxy.port)}, 90s);
+        EXPECT_EQ(r.exit, 0) << mode << ": " << r.output;
+        const auto doc = nlohmann::json::parse(r.output.substr(r.output.find('{')), nullptr, false);
+        EXPECT_TRUE(doc.is_object()) << r.output;
+        return doc;
+    };
+    const int before = nlohmann::json::parse(http_get(a.port, "/sim/stats").body)["requests"].get<int>();
+    const auto reset = attack("rapid_reset");
+    EXPECT_EQ(reset["goaway"], 11) << "ENHANCE_YOUR_CALM: " << reset;
+    EXPECT_TRUE(reset["closed"].get<bool>());
+    const int reached = nlohmann::json::parse(http_get(a.port, "/sim/stats").body)["requests"].get<int>() - before;
+    EXPECT_LE(reached, 600) << "of 10,000 reset requests, at most the reset budget (400) plus those in flight";
+
+    const auto continuation = attack("continuation");
+    EXPECT_TRUE(continuation["closed"].get<bool>()) << continuation;
+    EXPECT_LT(continuation["sent"].get<int>(), 10000) << "the connection ended before the flood did";
+
+    const auto pings = attack("ping_flood");
+    EXPECT_TRUE(pings["closed"].get<bool>()) << pings;
+
+    // Meanwhile (and afterwards) an ordinary client is served.
+    const Curl ok = curl({"--http2", url(proxy.port, "/arcgis/rest/info?f=json")});
+    EXPECT_EQ(ok.status, 200);
+    EXPECT_EQ(ok.version, "2");
+}
+
+TEST(Http2, AnHpackBombGets431AndTheConnectionGoesOn) {
+    Sim a = start_sim("a");
+    ASSERT_NE(a.port, 0);
+    Proxy proxy = start_proxy(basic_config({&a}, "", tls_listener_keys()));
+    ASSERT_NE(proxy.port, 0);
+    const std::string script = std::string(GISGATE_SOURCE_DIR) + "/tests/integration/h2_attack.py";
+    const long rss_before = proc_status_kib(proxy.process->pid(), "VmRSS");
+    const ProgramResult r = run_program("/usr/bin/python3", {script, "hpack_bomb", std::to_string(proxy.port)}, 60s);
+    ASSERT_EQ(r.exit, 0) << r.output;
+    const auto doc = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+    EXPECT_EQ(doc["statuses"]["1"], 200) << doc;  // 4 KB of headers: within limits.max_header_size
+    EXPECT_EQ(doc["statuses"]["3"], 431) << doc;  // ~4 MB once decoded: refused, never kept
+    EXPECT_LT(proc_status_kib(proxy.process->pid(), "VmRSS") - rss_before, 4 * 1024);
+}
+
+TEST(Http2, SigtermLetsTheStreamInFlightFinish) {
+    Sim a = start_sim("a");
+    ASSERT_NE(a.port, 0);
+    Proxy proxy = start_proxy(basic_config({&a}, "", tls_listener_keys()));
+    ASSERT_NE(proxy.port, 0);
+    set_fault(a, "slow", 1500);
+    // Headers to stdout (-D -): curl 7.88 leaves out its -w report once a GOAWAY arrived.
+    auto client = ChildProcess::start_program(
+        "/usr/bin/curl", {"-sk", "--http2", "-D", "-", url(proxy.port, "/arcgis/rest/info?f=json")});
+    // Once the request is at the site, gisgate is told to stop.
+    ASSERT_TRUE(eventually([&] {
+        return nlohmann::json::parse(http_get(a.port, "/sim/stats").body)["active"].get<int>() == 1;
+    }));
+    proxy.process->signal(SIGTERM);
+    EXPECT_EQ(client->wait_exit(20s), 0);
+    EXPECT_NE(client->output().find("HTTP/2 200"), std::string::npos) << client->output();
+    EXPECT_NE(client->output().find("\"currentVersion\""), std::string::npos) << client->output();
+    EXPECT_TRUE(proxy.process->wait_exit(20s).has_value());
+}
+
+}  // namespace
+}  // namespace gisgate::test

@@ -96,5 +96,37 @@ TEST(BrowserDashboardContract, RendersServicesAndAlertsFromTheDocumentedShapes) 
     EXPECT_NE(run.output.find("all checks passed"), std::string::npos) << run.output;
 }
 
+// HTTP/2 with Chromium and Node's http2 client (h2.spec.mjs) through a TLS listener in front of two sims.
+TEST(BrowserHttp2, ChromiumLoadsAHundredTilesOverH2AndNodeStreamsOnOneSession) {
+    Sim a = start_sim("a"), b = start_sim("b");
+    ASSERT_NE(a.port, 0);
+    ASSERT_NE(b.port, 0);
+    const std::string cert = temp_dir() + "/h2-browser.pem", key = temp_dir() + "/h2-browser.key";
+    {
+        const ProgramResult made = run_program("/usr/bin/openssl",
+                                               {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                                                "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1"});
+        ASSERT_EQ(made.exit, 0) << made.output;
+    }
+    Proxy proxy = start_proxy(basic_config({&a, &b}, "", "    tls: { cert: " + cert + ", key: " + key + " }\n"));
+    ASSERT_NE(proxy.port, 0);
+    const std::string dir = std::string(GISGATE_SOURCE_DIR) + "/tests/browser";
+    for (const char* mode : {"chromium", "node"}) {
+        const auto log = temp_dir() + "/h2-" + mode + ".log";
+        const std::string cmd = "cd '" + dir + "' && BASE_URL=https://127.0.0.1:" + std::to_string(proxy.port) +
+                                " CHROMIUM='" GISGATE_CHROMIUM "' timeout 120 '" GISGATE_NODE "' h2.spec.mjs " +
+                                mode + " > '" + log + "' 2>&1";
+        const int status = std::system(cmd.c_str());
+        std::ifstream in(log);
+        std::stringstream output;
+        output << in.rdbuf();
+        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << mode << ":\n" << output.str();
+        EXPECT_EQ(output.str().find("FAIL"), std::string::npos) << output.str();
+        EXPECT_NE(output.str().find("PASS"), std::string::npos) << output.str();
+    }
+    // The access log shows the streams as HTTP/2.0.
+    EXPECT_TRUE(proxy.process->wait_for_output("HTTP/2.0\" 200"));
+}
+
 }  // namespace
 }  // namespace gisgate::test

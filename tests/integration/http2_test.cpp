@@ -155,6 +155,39 @@ TEST(Http2, LargeBodiesBothWaysHeadAnd304) {
     EXPECT_EQ(not_modified.download, 0);
 }
 
+TEST(Http2, ExpectContinueAndJobAffinityThroughStreams) {
+    Sim a = start_sim("a", {"--job-duration", "200ms"}), b = start_sim("b", {"--job-duration", "200ms"});
+    ASSERT_NE(a.port, 0);
+    ASSERT_NE(b.port, 0);
+    Proxy proxy = start_proxy(basic_config({&a, &b}, "", tls_listener_keys()));
+    ASSERT_NE(proxy.port, 0);
+    // 100-continue: the interim answer goes back as a non-final HEADERS frame before the body is sent.
+    const std::string upload = write_temp_file("h2/expect.bin", std::string(200 * 1024, 'e'));
+    const ProgramResult expect = run_program(
+        "/usr/bin/curl", {"-sk", "-v", "--http2", "-H", "Expect: 100-continue", "--data-binary", "@" + upload, "-o",
+                          "/dev/null", url(proxy.port, "/sim/echo")});
+    EXPECT_EQ(expect.exit, 0) << expect.output;
+    EXPECT_NE(expect.output.find("< HTTP/2 100"), std::string::npos) << expect.output;
+    EXPECT_NE(expect.output.find("< HTTP/2 200"), std::string::npos) << expect.output;
+    // Geoprocessing jobs: submitJob over HTTP/2, then status polls on new connections reach the same site
+    // (job affinity), round robin or not, until the job succeeds.
+    const std::string gp = "/arcgis/rest/services/Analysis/Buffer/GPServer/BufferPoints";
+    for (int job = 0; job < 4; ++job) {
+        const Curl submitted = curl({"--http2", "--data", "Input=1&Distance=5&f=json", url(proxy.port, gp + "/submitJob")});
+        ASSERT_EQ(submitted.status, 200) << submitted.body;
+        const std::string id = nlohmann::json::parse(submitted.body)["jobId"];
+        std::string state;
+        for (int poll = 0; poll < 200 && state != "esriJobSucceeded"; ++poll) {
+            const Curl status = curl({"--http2", "--data", "f=json", url(proxy.port, gp + "/jobs/" + id)});
+            ASSERT_EQ(status.status, 200) << status.body;
+            const auto doc = nlohmann::json::parse(status.body, nullptr, false);
+            ASSERT_TRUE(doc.is_object() && !doc.contains("error")) << "job " << id << ": " << status.body;
+            state = doc.value("jobStatus", "");
+        }
+        EXPECT_EQ(state, "esriJobSucceeded") << id;
+    }
+}
+
 // Attacks on one connection: it ends (GOAWAY where the attack leaves room for one), gisgate stays up and
 // keeps answering others, and a reset flood never reaches the servers beyond the budget.
 TEST(Http2, RapidResetContinuationAndPingFloodsEndOnlyTheAttackingConnection) {

@@ -48,7 +48,7 @@ bench-micro: build
 # libFuzzer targets built with clang in build-fuzz/, each run for FUZZ_SECONDS (default 300). New inputs go to
 # build-fuzz/corpus/, crashes to build-fuzz/crashes/ (see tests/fuzz/run). `make test` runs each for 20 s.
 FUZZ_SECONDS ?= 300
-FUZZ_TARGETS := request_head response_head chunked path config proxy_protocol
+FUZZ_TARGETS := request_head response_head chunked path config proxy_protocol h2_frames
 fuzz: deps
 	@scripts/install-deps --fuzz
 	cmake -S tests/fuzz -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo

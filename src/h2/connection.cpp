@@ -61,26 +61,12 @@ struct Connection::Callbacks {
         auto it = c.pending_.find(frame->hd.stream_id);
         if (it == c.pending_.end()) return 0;  // trailers: not relayed (see on_frame_recv)
         Pending& p = it->second;
+        // Past the bound, decoding goes on (the HPACK state is the connection's) but nothing more is kept: an
+        // HPACK bomb costs its decoding time, never memory. The stream gets a 431.
         if (p.too_large) return 0;
-        p.fields.size += namelen + valuelen + 32;
-        if (p.fields.size > c.settings_.max_header_list_size) {
-            // Decoding goes on (HPACK state is shared by the connection) but nothing more is kept: an HPACK
-            // bomb costs its decoding time, never memory. The stream gets a 431.
-            p.too_large = true;
-            p.fields = {};
-            return 0;
-        }
-        const std::string_view n(reinterpret_cast<const char*>(name), namelen);
-        std::string v(reinterpret_cast<const char*>(value), valuelen);
-        if (!n.empty() && n.front() == ':') {
-            if (n == ":method") p.fields.method = std::move(v);
-            else if (n == ":scheme") p.fields.scheme = std::move(v);
-            else if (n == ":authority") p.fields.authority = std::move(v);
-            else if (n == ":path") p.fields.path = std::move(v);
-            else if (n == ":protocol") p.fields.protocol = std::move(v);
-            return 0;
-        }
-        p.fields.fields.push_back({std::string(n), std::move(v)});
+        p.too_large = !add_field(p.fields, std::string_view(reinterpret_cast<const char*>(name), namelen),
+                                 std::string_view(reinterpret_cast<const char*>(value), valuelen),
+                                 c.settings_.max_header_list_size);
         return 0;
     }
 

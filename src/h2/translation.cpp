@@ -33,6 +33,27 @@ bool response_field_allowed(std::string_view name) {
            !iequals(name, "transfer-encoding") && !iequals(name, "upgrade");
 }
 
+bool add_field(RequestFields& request, std::string_view name, std::string_view value, std::size_t max_list_size) {
+    request.size += name.size() + value.size() + 32;
+    if (request.size > max_list_size) {
+        request = RequestFields{};
+        request.size = max_list_size + 1;
+        return false;
+    }
+    if (!name.empty() && name.front() == ':') {
+        std::string* slot = name == ":method"      ? &request.method
+                            : name == ":scheme"    ? &request.scheme
+                            : name == ":authority" ? &request.authority
+                            : name == ":path"      ? &request.path
+                            : name == ":protocol"  ? &request.protocol
+                                                   : nullptr;
+        if (slot) slot->assign(value);  // nghttp2 has refused unknown and repeated pseudo-headers already
+        return true;
+    }
+    request.fields.push_back({std::string(name), std::string(value)});
+    return true;
+}
+
 RequestHeadResult write_http1_request(const RequestFields& request, bool body_follows, std::string& out) {
     RequestHeadResult r;
     const auto fail = [&](int status, const char* why) {

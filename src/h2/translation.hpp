@@ -30,6 +30,11 @@ struct RequestFields {
     std::size_t size = 0;   // RFC 9113 §6.5.2 size of the list so far (name + value + 32 per field)
 };
 
+// Adds one decoded field of a request's header block: pseudo-headers to their place, the rest in order. False
+// once the list is larger than `max_list_size` (RFC 9113 §6.5.2 sizes): nothing more is kept, and `request`
+// is emptied so that an oversized list costs no memory (the stream is answered 431).
+bool add_field(RequestFields& request, std::string_view name, std::string_view value, std::size_t max_list_size);
+
 struct RequestHeadResult {
     bool ok = false;
     int status = 0;             // when not ok: the answer (400 malformed, 405 CONNECT)

@@ -5,7 +5,7 @@
 # 2. Smoke fuzzing (when clang++ can link libFuzzer): the targets are built with clang in <build>/fuzz as an
 #    external project, and each runs for GISGATE_FUZZ_SMOKE_SECONDS as a ctest test (label `fuzz`), one at a
 #    time (RESOURCE_LOCK) so that they take one core.
-set(GISGATE_FUZZ_TARGETS request_head response_head chunked path config proxy_protocol)
+set(GISGATE_FUZZ_TARGETS request_head response_head chunked path config proxy_protocol h2_frames)
 set(GISGATE_FUZZ_DIR ${CMAKE_CURRENT_SOURCE_DIR}/fuzz)
 
 # The replay driver's main(), compiled once for all the replay executables.
@@ -15,8 +15,8 @@ foreach(target ${GISGATE_FUZZ_TARGETS})
   target_include_directories(fuzz_replay_${target} PRIVATE ${CMAKE_SOURCE_DIR}/src ${GISGATE_FUZZ_DIR})
   if(target STREQUAL "config")
     target_link_libraries(fuzz_replay_${target} PRIVATE gisgate_config)
-  elseif(target STREQUAL "proxy_protocol")
-    target_link_libraries(fuzz_replay_${target} PRIVATE gisgate_core)  # src/net/proxy_protocol.cpp
+  elseif(target STREQUAL "proxy_protocol" OR target STREQUAL "h2_frames")
+    target_link_libraries(fuzz_replay_${target} PRIVATE gisgate_core)  # src/net/proxy_protocol.cpp, src/h2/
   else()
     target_link_libraries(fuzz_replay_${target} PRIVATE gisgate_http)
   endif()

@@ -161,6 +161,7 @@ Connection::Connection(net::Stream& socket, Settings settings, StreamHandler on_
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, settings_.max_concurrent_streams},
         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, settings_.initial_window},
         {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, settings_.max_header_list_size},
+        {NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1},  // WebSocket over HTTP/2 (RFC 8441)
     };
     nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, entries, std::size(entries));
     nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kConnectionWindow);
@@ -308,7 +309,7 @@ void Connection::start_stream(std::int32_t id, bool end_stream) {
     }
     const http::Method method = http::method_from(pending.fields.method);
     auto channel = std::make_shared<StreamChannel>(*this, id, socket_.get_executor(), std::move(head), r.chunked,
-                                                   method, settings_.secure);
+                                                   method, settings_.secure, r.websocket);
     streams_by_id_[id] = channel;
     if (!r.ok) {
         // Answered here, through the same translation as a pipeline's answer.
@@ -339,9 +340,10 @@ void Connection::reset(std::int32_t id, std::uint32_t error_code) {
     wake();
 }
 
-bool Connection::submit_head(std::int32_t id, const http::ResponseHead& head, bool final, bool has_body) {
+bool Connection::submit_head(std::int32_t id, const http::ResponseHead& head, bool final, bool has_body,
+                             bool as_tunnel) {
     if (ended_) return false;
-    const std::string status = std::to_string(head.status);
+    const std::string status = as_tunnel ? "200" : std::to_string(head.status);
     std::vector<std::string> names;
     names.reserve(head.headers.size());
     std::vector<nghttp2_nv> nva;
@@ -355,6 +357,10 @@ bool Connection::submit_head(std::int32_t id, const http::ResponseHead& head, bo
     for (const auto& h : head.headers) {
         if (!response_field_allowed(h.name)) continue;
         names.push_back(lower(h.name));
+        if (as_tunnel && names.back() == "sec-websocket-accept") {
+            names.pop_back();
+            continue;
+        }
         add(names.back(), h.value);
     }
     int rv = 0;

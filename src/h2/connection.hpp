@@ -61,7 +61,10 @@ public:
     void consume(std::int32_t id, std::size_t bytes);
     void resume(std::int32_t id);
     void reset(std::int32_t id, std::uint32_t error_code);
-    bool submit_head(std::int32_t id, const http::ResponseHead& head, bool final, bool has_body);
+    // `as_tunnel`: the server's 101 to a WebSocket handshake, sent as the 200 that opens an extended CONNECT
+    // stream (RFC 8441 §5), without the HTTP/1.1 handshake's own fields.
+    bool submit_head(std::int32_t id, const http::ResponseHead& head, bool final, bool has_body,
+                     bool as_tunnel = false);
     void wake();  // output is waiting
 
 private:

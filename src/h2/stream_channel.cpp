@@ -23,11 +23,13 @@ constexpr std::size_t kMaxResponseHead = 256 * 1024;
 }  // namespace
 
 StreamChannel::StreamChannel(Connection& connection, std::int32_t id, asio::any_io_executor executor,
-                             std::string request_head, bool chunked, http::Method method, bool secure)
+                             std::string request_head, bool chunked, http::Method method, bool secure,
+                             bool websocket)
     : connection_(&connection),
       id_(id),
       executor_(std::move(executor)),
       secure_(secure),
+      websocket_(websocket),
       method_(method),
       in_(std::move(request_head)),
       chunked_in_(chunked) {}
@@ -154,6 +156,14 @@ bool StreamChannel::parse_head() {
     const auto r = http::parse_response_head(head_, method_, kMaxResponseHead, 1000, head);
     if (r.status == http::ParseStatus::incomplete) return true;
     if (r.status == http::ParseStatus::error) return false;
+    if (websocket_ && head.status == 101) {
+        // The tunnel opens: a 200 without END_STREAM, then the server's WebSocket bytes as DATA until the end.
+        if (!connection_->submit_head(id_, head, true, true, true)) return false;
+        submitted_ = true;
+        out_state_ = Out::until_close;
+        head_.erase(0, head.head_size);
+        return true;
+    }
     const bool interim = head.status >= 100 && head.status < 200;
     if (interim) {
         // 100 Continue and 103 Early Hints go on as non-final HEADERS; 101 never reaches an HTTP/2 stream.

@@ -68,8 +68,9 @@ public:
     static constexpr std::size_t kOutCap = 64 * 1024;
 
     // `request_head`: the HTTP/1.1 head (translation.hpp); `chunked`: the body is to be sent chunked.
+    // `websocket`: an extended CONNECT (RFC 8441): the server's 101 opens the stream both ways as a tunnel.
     StreamChannel(Connection& connection, std::int32_t id, asio::any_io_executor executor, std::string request_head,
-                  bool chunked, http::Method method, bool secure);
+                  bool chunked, http::Method method, bool secure, bool websocket = false);
     StreamChannel(const StreamChannel&) = delete;
     StreamChannel& operator=(const StreamChannel&) = delete;
 
@@ -140,6 +141,7 @@ private:
     std::int32_t id_;
     asio::any_io_executor executor_;
     bool secure_;
+    bool websocket_;
     http::Method method_;
 
     // Request side: bytes for the pipeline to read, [in_pos_, size).

@@ -1,5 +1,8 @@
 #include "h2/translation.hpp"
 
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
 #include <algorithm>
 
 
@@ -61,7 +64,10 @@ RequestHeadResult write_http1_request(const RequestFields& request, bool body_fo
         r.error = why;
         return r;
     };
-    if (request.method == "CONNECT") return fail(405, "CONNECT is not supported");
+    const bool websocket = request.method == "CONNECT" && request.protocol == "websocket";
+    if (request.method == "CONNECT" && !websocket)
+        return fail(405, request.protocol.empty() ? "CONNECT is not supported"
+                                                  : "extended CONNECT is supported for :protocol websocket only");
     if (request.method.empty() || request.path.empty() || request.scheme.empty())
         return fail(400, "an HTTP/2 request needs :method, :scheme and :path");
     // Origin-form only: "*" (OPTIONS *) and absolute paths; anything else has no HTTP/1.1 origin-form.
@@ -72,7 +78,10 @@ RequestHeadResult write_http1_request(const RequestFields& request, bool body_fo
 
     out.clear();
     out.reserve(256 + request.size);
-    out.append(request.method).append(" ").append(request.path).append(" HTTP/1.1\r\n");
+    out.append(websocket ? std::string_view("GET") : std::string_view(request.method))
+        .append(" ")
+        .append(request.path)
+        .append(" HTTP/1.1\r\n");
     bool have_host = false, have_length = false;
     if (!request.authority.empty()) {
         out.append("Host: ").append(request.authority).append("\r\n");
@@ -94,10 +103,25 @@ RequestHeadResult write_http1_request(const RequestFields& request, bool body_fo
         // Connection-specific fields never reach here through nghttp2; "te: trailers" is hop-by-hop too.
         if (!response_field_allowed(f.name) || f.name == "te") continue;
         if (f.name == "content-length") have_length = true;
+        if (websocket && f.name == "sec-websocket-key") continue;  // HTTP/2 has none; one is made below
         out.append(f.name).append(": ").append(f.value).append("\r\n");
     }
     if (!have_host) return fail(400, "an HTTP/2 request needs :authority or host");
     if (!cookie.empty()) out.append("cookie: ").append(cookie).append("\r\n");
+    if (websocket) {
+        // The server checks the key's form and answers with its hash; the client never sees either (its 200
+        // carries no Sec-WebSocket-Accept), so any fresh 16 bytes do.
+        unsigned char key[16];
+        unsigned char encoded[25];
+        if (RAND_bytes(key, sizeof key) != 1) return fail(500, "no randomness for a WebSocket key");
+        EVP_EncodeBlock(encoded, key, sizeof key);
+        out.append("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ")
+            .append(reinterpret_cast<const char*>(encoded), 24)
+            .append("\r\n\r\n");
+        r.websocket = true;
+        r.ok = true;
+        return r;
+    }
     if (body_follows && !have_length) {
         out.append("transfer-encoding: chunked\r\n");
         r.chunked = true;

@@ -40,12 +40,15 @@ struct RequestHeadResult {
     int status = 0;             // when not ok: the answer (400 malformed, 405 CONNECT)
     const char* error = nullptr;
     bool chunked = false;       // the body is sent with the chunked coding (a body of unknown length)
+    bool websocket = false;     // an extended CONNECT for a WebSocket (RFC 8441): the stream becomes a tunnel
 };
 
 // Writes the HTTP/1.1 request head for `request` into `out`. `body_follows`: the HEADERS frame did not end the
 // stream. A body without content-length is sent chunked (the pipeline then streams it like any chunked body);
 // Host is :authority (a host field is dropped when :authority is present); cookie fields are joined with "; "
-// (§8.2.3).
+// (§8.2.3). An extended CONNECT with `:protocol websocket` (RFC 8441) becomes the HTTP/1.1 opening handshake
+// (GET with Upgrade, a fresh Sec-WebSocket-Key) so the pipeline's WebSocket path serves it; any other CONNECT
+// is refused (405).
 RequestHeadResult write_http1_request(const RequestFields& request, bool body_follows, std::string& out);
 
 // Whether a response field may be sent on HTTP/2: not a connection-specific one (§8.2.2: Connection,

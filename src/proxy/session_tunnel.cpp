@@ -154,7 +154,7 @@ awaitable<void> Session::pump_to_client(char* buffer, http::FrameBoundary& frame
         if (!write_ec) {
             progress.bytes += kGoingAway.size();  // not moved(): the 1 s deadline above must stay
             error_code ignored;
-            client_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            client_.shutdown(tcp::socket::shutdown_send, ignored);  // an HTTP/2 stream: END_STREAM
             co_return;  // the other pump ends when the client closes, or when the deadline fires
         }
     }
@@ -165,7 +165,7 @@ awaitable<void> Session::pump_to_client(char* buffer, http::FrameBoundary& frame
 // Ends both directions now: every pending operation on either socket completes with an error.
 void Session::stop_tunnel() {
     error_code ignored;
-    client_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    client_.shutdown(tcp::socket::shutdown_both, ignored);
     client_.cancel(ignored);
     if (exchange_.connection) {
         exchange_.connection->socket.socket().shutdown(tcp::socket::shutdown_both, ignored);

@@ -80,6 +80,32 @@ TEST(H2Translation, WhatHttp11CannotCarryIsRefused) {
     EXPECT_EQ(head.find("keep-alive"), std::string::npos);
 }
 
+TEST(H2Translation, AnExtendedConnectForAWebSocketBecomesTheHttp11Handshake) {
+    RequestFields ws = get("/arcgis/ws/services/Streams/Vehicles/StreamServer/subscribe",
+                           {{"sec-websocket-version", "13"}, {"sec-websocket-key", "ignored"}});
+    ws.method = "CONNECT";
+    ws.protocol = "websocket";
+    std::string head;
+    const auto r = write_http1_request(ws, true, head);
+    ASSERT_TRUE(r.ok);
+    EXPECT_TRUE(r.websocket);
+    EXPECT_FALSE(r.chunked);
+    http::RequestHead parsed;
+    ASSERT_EQ(http::parse_request_head(head, {}, parsed).status, http::ParseStatus::complete);
+    EXPECT_EQ(parsed.method, http::Method::get);
+    EXPECT_EQ(parsed.framing, http::BodyFraming::none);
+    EXPECT_NE(head.find("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "), std::string::npos);
+    EXPECT_EQ(head.find("ignored"), std::string::npos);
+    const auto key_at = head.find("Sec-WebSocket-Key: ") + 19;
+    EXPECT_EQ(head.find("\r\n", key_at) - key_at, 24u) << "16 random bytes in base64";
+    // Two handshakes never share a key.
+    std::string other;
+    ASSERT_TRUE(write_http1_request(ws, true, other).ok);
+    EXPECT_NE(head, other);
+    ws.protocol = "connect-udp";
+    EXPECT_EQ(write_http1_request(ws, true, head).status, 405);
+}
+
 TEST(H2Translation, ConnectionSpecificResponseFieldsAreDropped) {
     for (const char* name : {"Connection", "keep-alive", "Proxy-Connection", "Transfer-Encoding", "upgrade"})
         EXPECT_FALSE(response_field_allowed(name)) << name;

@@ -6,6 +6,7 @@ Usage: h2_attack.py MODE PORT [PATH]. Prints one JSON object: what the attacker 
   continuation  HEADERS without END_HEADERS, then CONTINUATION frames until the connection ends (2024 flood)
   ping_flood    100,000 PINGs without reading a single ACK
   hpack_bomb    one 4 KiB header in the dynamic table, then a request referencing it 1,000 times
+  websocket     (not an attack) a stream-service subscription over HTTP/2's extended CONNECT
 Every loop is bounded in count and time, and only 127.0.0.1 is contacted.
 """
 import json
@@ -191,8 +192,50 @@ def hpack_bomb(port, path):
     return {"statuses": statuses}
 
 
+def websocket(port, path):
+    """Not an attack: a WebSocket over HTTP/2 (RFC 8441 extended CONNECT) reading five stream-service messages."""
+    sock = connect(port)
+    send_all(sock, PREFACE + SETTINGS_EMPTY + frame(0x4, 0x1, 0, b""))
+    encoder = hpack.Encoder()
+    headers = [(":method", "CONNECT"), (":protocol", "websocket"), (":scheme", "https"),
+               (":authority", "127.0.0.1:%d" % port), (":path", path), ("sec-websocket-version", "13")]
+    send_all(sock, frame(0x1, 0x4, 1, encoder.encode(headers)))  # END_HEADERS, the stream stays open
+    decoder = hpack.Decoder()
+    result = {"status": None, "seqs": [], "settings_connect": None}
+    payload = b""
+
+    def enough(frames):
+        nonlocal payload
+        for kind, flags, stream, body in frames[len(enough.seen):]:
+            enough.seen.append(kind)
+            if kind == 0x4 and not flags & 0x1:  # the server's SETTINGS: ENABLE_CONNECT_PROTOCOL (0x8)
+                for i in range(0, len(body) - 5, 6):
+                    if int.from_bytes(body[i:i + 2], "big") == 0x8:
+                        result["settings_connect"] = int.from_bytes(body[i + 2:i + 6], "big")
+            elif kind == 0x1 and stream == 1:
+                result["status"] = int(dict(decoder.decode(body))[":status"])
+            elif kind == 0x0 and stream == 1:
+                payload += body
+        # WebSocket frames from the server: unmasked text frames with a JSON feature carrying attributes.seq.
+        while len(payload) >= 2:
+            length = payload[1] & 0x7F
+            start = 2
+            if length == 126:
+                if len(payload) < 4:
+                    break
+                length, start = int.from_bytes(payload[2:4], "big"), 4
+            if len(payload) < start + length:
+                break
+            message, payload = payload[start:start + length], payload[start + length:]
+            result["seqs"].append(json.loads(message)["attributes"]["seq"])
+        return len(result["seqs"]) >= 5
+    enough.seen = []
+    read_frames(sock, 20, enough)
+    return result
+
+
 MODES = {"rapid_reset": rapid_reset, "continuation": continuation, "ping_flood": ping_flood,
-         "hpack_bomb": hpack_bomb}
+         "hpack_bomb": hpack_bomb, "websocket": websocket}
 
 if __name__ == "__main__":
     mode, port = sys.argv[1], int(sys.argv[2])

@@ -238,6 +238,26 @@ TEST(Http2, AnHpackBombGets431AndTheConnectionGoesOn) {
     EXPECT_LT(proc_status_kib(proxy.process->pid(), "VmRSS") - rss_before, 4 * 1024);
 }
 
+// RFC 8441: a stream-service subscription as an extended CONNECT stream, relayed to the site's HTTP/1.1
+// WebSocket; the tunnel ends (and is logged) when the client leaves.
+TEST(Http2, WebSocketOverExtendedConnect) {
+    Sim a = start_sim("a");
+    ASSERT_NE(a.port, 0);
+    Proxy proxy = start_proxy(basic_config({&a}, "", tls_listener_keys()));
+    ASSERT_NE(proxy.port, 0);
+    const std::string script = std::string(GISGATE_SOURCE_DIR) + "/tests/integration/h2_attack.py";
+    const ProgramResult r = run_program(
+        "/usr/bin/python3", {script, "websocket", std::to_string(proxy.port),
+                             "/arcgis/ws/services/Streams/Vehicles/StreamServer/subscribe?interval_ms=20"}, 60s);
+    ASSERT_EQ(r.exit, 0) << r.output;
+    const auto doc = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+    EXPECT_EQ(doc["settings_connect"], 1) << "SETTINGS_ENABLE_CONNECT_PROTOCOL";
+    EXPECT_EQ(doc["status"], 200);
+    EXPECT_EQ(doc["seqs"], nlohmann::json::array({1, 2, 3, 4, 5}));
+    EXPECT_TRUE(proxy.process->wait_for_output("HTTP/2.0\" 101"));
+    EXPECT_TRUE(proxy.process->wait_for_output("\"WebSocket\" closed gis/a"));
+}
+
 TEST(Http2, SigtermLetsTheStreamInFlightFinish) {
     Sim a = start_sim("a");
     ASSERT_NE(a.port, 0);

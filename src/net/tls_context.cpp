@@ -16,9 +16,15 @@ namespace gisgate::net {
 
 namespace {
 
-constexpr unsigned char kAlpnHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
-// The server's preference: h2 whenever the client offers it.
-constexpr unsigned char kAlpnH2Http11[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+// What a listener offers, in its order of preference (the ALPN callback's argument).
+struct AlpnList {
+    const unsigned char* protocols;
+    unsigned size;
+};
+constexpr unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+constexpr unsigned char kH2Http11[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};  // h2 when offered
+constexpr AlpnList kAlpnHttp11{kHttp11, sizeof kHttp11};
+constexpr AlpnList kAlpnH2Http11{kH2Http11, sizeof kH2Http11};
 
 bool is_ip_literal(std::string_view host) {
     const std::string text(host);
@@ -49,9 +55,8 @@ void apply_common(ssl::context& context, config::TlsVersion min_version, const s
 int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned inlen,
                 void* arg) {
     unsigned char* chosen = nullptr;
-    const bool h2 = arg != nullptr;
-    if (SSL_select_next_proto(&chosen, outlen, h2 ? kAlpnH2Http11 : kAlpnHttp11,
-                              h2 ? sizeof kAlpnH2Http11 : sizeof kAlpnHttp11, in, inlen) ==
+    const auto& offered = *static_cast<const AlpnList*>(arg);
+    if (SSL_select_next_proto(&chosen, outlen, offered.protocols, offered.size, in, inlen) ==
         OPENSSL_NPN_NEGOTIATED) {
         *out = chosen;
         return SSL_TLSEXT_ERR_OK;
@@ -107,9 +112,8 @@ std::shared_ptr<const TlsServer> TlsServer::build(const config::ListenerTlsConfi
         if (ec) throw std::runtime_error("listener " + listener + ": certificate: " + ec.message());
         context->use_private_key(asio::buffer(m.key), ssl::context::pem, ec);
         if (ec) throw std::runtime_error("listener " + listener + ": private key: " + ec.message());
-        // The callback's argument only says whether h2 is offered (any non-null pointer).
         SSL_CTX_set_alpn_select_cb(context->native_handle(), select_alpn,
-                                   http2 ? const_cast<unsigned char*>(kAlpnH2Http11) : nullptr);
+                                   const_cast<AlpnList*>(http2 ? &kAlpnH2Http11 : &kAlpnHttp11));
         if (m.is_default) server->default_ = i;
         server->entries_.push_back({m.names, std::move(context)});
     }
@@ -148,7 +152,7 @@ std::shared_ptr<const TlsClient> TlsClient::build(const config::UpstreamTlsConfi
     client->context_ = std::make_unique<ssl::context>(ssl::context::tls_client);
     ssl::context& context = *client->context_;
     apply_common(context, config.min_version, config.ciphers, config.ciphersuites);
-    SSL_CTX_set_alpn_protos(context.native_handle(), kAlpnHttp11, sizeof kAlpnHttp11);
+    SSL_CTX_set_alpn_protos(context.native_handle(), kHttp11, sizeof kHttp11);
     client->sni_ = config.sni;
     client->verify_ = config.verify;
     error_code ec;

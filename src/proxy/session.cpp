@@ -36,7 +36,8 @@ Session::Session(Worker& worker, std::shared_ptr<h2::StreamChannel> stream, std:
 
 Session::~Session() {
     error_code ec;
-    if (client_.channel()) client_.close(ec);  // a stream whose pipeline ended early is reset, never left open
+    // An HTTP/2 stream ends with its session: a response cut short is reset, never left open.
+    if (client_.channel()) client_.close(ec);
     cache_.finish();
     release_upstream(false);
     worker_.detach(this);
@@ -73,7 +74,6 @@ awaitable<void> Session::serve_connection() {
         const ListenerRuntime* listener = runtime->find_listener(listener_name_);
         if (!listener) co_return;
         take_client(*listener->config);
-        protocol_ = Protocol::http2;
         co_await serve_requests();
         co_return;
     }
@@ -123,10 +123,6 @@ awaitable<void> Session::serve_requests() {
         if (!co_await read_request_head(first)) break;
         if (!co_await serve_request()) break;
         if (worker_.draining()) break;
-    }
-    if (client_.channel()) {
-        error_code ec;
-        client_.close(ec);
     }
 }
 

@@ -214,8 +214,6 @@ private:
     bool private_exchange_ = false;  // the current request's server connection is (or becomes) private
     bool proxied_exchange_ = false;  // ... or is kept for this client because a PROXY header names it
     ConnectionSlot slot_;
-    enum class Protocol : std::uint8_t { http1, http2 };
-    Protocol protocol_ = Protocol::http1;  // what the client speaks (an HTTP/2 stream's session: http2)
     h2::Connection* h2_ = nullptr;         // while this session serves an HTTP/2 connection
 };
 

@@ -218,7 +218,7 @@ metrics::StatsSlot* Session::log_request(int status) {
             listener_ ? std::string_view(listener_->config->name) : std::string_view("-");
         log.record({client_ip_, listener_name, log_method_, log_target_, head_.version_minor, status, log_pool_,
                     log_server_, bytes_sent_, std::chrono::duration<double, std::milli>(elapsed).count(),
-                    protocol_ == Protocol::http2});
+                    client_.channel()});  // an HTTP/2 stream's session serves a channel
     }
     // A request refused before it is routed must not inherit this one's service, pool, server or byte counts.
     gis_ = {};

@@ -4,7 +4,8 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: deps deps-test build test demo bench bench-micro bench-cache bench-ceiling clean fuzz soak test-asan test-tsan
+.PHONY: deps deps-test build test demo bench bench-micro bench-cache bench-ceiling bench-https clean fuzz soak test-asan test-tsan \
+  package package-test
 
 deps:
 	@scripts/install-deps
@@ -25,6 +26,15 @@ test: deps-test build
 demo: build
 	$(BUILD_DIR)/gisgate demo
 
+# The Debian package gisgate_<version>_<arch>.deb, written to $(BUILD_DIR) by CPack (docs/packaging.md).
+package: build
+	cd $(BUILD_DIR) && cpack -G DEB
+
+# Builds the package (in a temp dir) and checks it: control data, contents, the shipped config with the packaged
+# binary in a scratch root, the systemd unit (tests/package/run; ctest runs it too, label `package`).
+package-test: build
+	tests/package/run $(BUILD_DIR)
+
 # Side-by-side run against HAProxy and NGINX on loopback (< 5 min; see bench/README.md), then the
 # micro-benchmarks. BENCH_QUICK=1 make bench for a short smoke run.
 bench: build
@@ -40,6 +50,11 @@ bench-cache: build
 bench-ceiling: build
 	@scripts/install-deps --bench
 	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/ceiling
+
+# HTTPS: gisgate, HAProxy and NGINX terminating TLS (HTTP/2 via h2load) to the same backend, one thread each (~2.5 min).
+bench-https: build
+	@scripts/install-deps --bench
+	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/https
 
 # Micro-benchmarks of the hot pieces only (Google Benchmark).
 bench-micro: build

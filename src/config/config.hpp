@@ -238,6 +238,21 @@ struct ListenerConfig {
     SourceLoc loc;
 };
 
+// One line per request: `text` (the compact line of docs/observability.md) or `json` (one object per line, every
+// field a log pipeline wants: durations per phase, request id, service, user agent...).
+enum class AccessLogFormat : std::uint8_t { text, json };
+
+// `tracing: { request_id: X-Request-Id, traceparent: create }`
+struct TracingConfig {
+    // The request id header: taken from a trusted proxy (listener `trusted_proxies`), else generated; sent to
+    // the server and in the response, logged. Empty (`request_id: off`): none.
+    std::string request_id_header = "X-Request-Id";
+    // W3C Trace Context: `create` makes gisgate a hop of the trace (a valid incoming traceparent keeps its
+    // trace id and gets gisgate's span as parent; none or an invalid one starts a trace), `propagate` forwards
+    // what the client sent unchanged and creates nothing.
+    bool create_traceparent = true;
+};
+
 struct AdminConfig {
     Endpoint bind;
     std::string token;
@@ -252,6 +267,8 @@ struct Config {
     Timeouts timeouts;     // top-level defaults (listeners use header/idle)
     LimitsConfig limits;
     std::string access_log = "stdout";  // "stdout", "off", or a file path
+    AccessLogFormat access_log_format = AccessLogFormat::text;  // `access_log: { path: ..., format: json }`
+    TracingConfig tracing;
     // Query parameters whose values the access log writes as REDACTED, besides http::kSecretParams (token,
     // password, client_secret, code, refresh_token); lower-cased.
     std::vector<std::string> redact_params;

@@ -26,9 +26,12 @@ inline constexpr Named<SendProxy> kSendProxyNames[] = {{SendProxy::off, "off"}, 
                                                       {SendProxy::v2, "v2"}};
 inline constexpr Named<HealthCheckType> kHealthTypeNames[] = {{HealthCheckType::http, "http"},
                                                               {HealthCheckType::tcp, "tcp"}};
+inline constexpr Named<AccessLogFormat> kAccessLogFormatNames[] = {{AccessLogFormat::text, "text"},
+                                                                  {AccessLogFormat::json, "json"}};
 // Settings that are a yes/no in the structs but words in the file.
 inline constexpr Named<bool> kPathEscapesNames[] = {{false, "reject"}, {true, "keep"}};           // keep_path_escapes
 inline constexpr Named<bool> kRewriteLocationNames[] = {{true, "auto"}, {false, "off"}};        // rewrite_location
+inline constexpr Named<bool> kTraceparentNames[] = {{true, "create"}, {false, "propagate"}};    // tracing.traceparent
 
 template <class T, std::size_t N>
 constexpr std::string_view name_of(const Named<T> (&table)[N], T value) {

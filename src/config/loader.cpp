@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "config/enum_names.hpp"
 #include "config/observability_loader.hpp"
 #include "config/names.hpp"
 #include "config/paths.hpp"
@@ -78,7 +79,7 @@ Config Loader::load(const YAML::Node& root) {
     }
     const MapFields top(r_, Field{"config", root, root}, "config",
                         {"workers", "admin", "timeouts", "limits", "access_log", "log_level", "shutdown_grace",
-                         "listeners", "pools", "metrics", "history", "alerts", "redact_params"});
+                         "listeners", "pools", "metrics", "history", "alerts", "redact_params", "tracing"});
 
     config_.workers = std::clamp(std::thread::hardware_concurrency(), 1u, kMaxWorkers);
     // Sections are read in file order so the first error reported is the first one in the file; nothing here
@@ -97,6 +98,7 @@ Config Loader::load(const YAML::Node& root) {
         else if (f.name == "history") detail::read_history(r_, f, config_.history);
         else if (f.name == "alerts") detail::read_alerts(r_, f, config_.alerts, alert_pool_refs_);
         else if (f.name == "redact_params") read_redact_params(f);
+        else if (f.name == "tracing") read_tracing(f);
     }
     if (config_.listeners.empty()) r_.fail(r_.loc(top.require("listeners")), "at least one listener is required");
     if (config_.pools.empty()) r_.fail(r_.loc(top.require("pools")), "at least one pool is required");
@@ -118,9 +120,37 @@ void Loader::read_workers(const Field& field) {
     config_.workers = value;
 }
 
+// `access_log: PATH` (stdout, stderr, off or a file) or `access_log: { path: PATH, format: text | json }`.
 void Loader::read_access_log(const Field& field) {
-    config_.access_log = r_.string(field);
-    if (config_.access_log.empty()) r_.fail(r_.loc(field), "'access_log' must be stdout, off or a file path");
+    const Field* path = &field;
+    std::optional<MapFields> map;
+    if (field.value.IsMap()) {
+        map.emplace(r_, field, "access_log", std::initializer_list<std::string_view>{"path", "format"});
+        path = map->find("path");
+        if (const Field* f = map->find("format")) config_.access_log_format = r_.choice(*f, kAccessLogFormatNames, "access_log ");
+        if (!path) return;  // the format alone: stdout, as without the key
+    }
+    config_.access_log = r_.string(*path);
+    if (config_.access_log.empty())
+        r_.fail(r_.loc(*path), "'access_log' must be stdout, stderr, off or a file path");
+}
+
+// `tracing: { request_id: HEADER | off, traceparent: create | propagate }`
+void Loader::read_tracing(const Field& field) {
+    const MapFields map(r_, field, "tracing", {"request_id", "traceparent"});
+    if (const Field* f = map.find("request_id")) {
+        std::string name = r_.string(*f);
+        const bool token = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+        });
+        if (name == "off") name.clear();
+        else if (!token)
+            r_.fail(r_.loc(*f), fmt::format("tracing 'request_id' must be a header name or off, got '{}'", name));
+        config_.tracing.request_id_header = std::move(name);
+    }
+    if (const Field* f = map.find("traceparent")) {
+        config_.tracing.create_traceparent = r_.choice(*f, kTraceparentNames, "tracing ");
+    }
 }
 
 void Loader::read_log_level(const Field& field) {

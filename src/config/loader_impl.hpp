@@ -53,6 +53,7 @@ private:
 
     void read_workers(const Field& field);
     void read_access_log(const Field& field);
+    void read_tracing(const Field& field);
     void read_log_level(const Field& field);
     void read_admin(const Field& field);
     void read_timeouts(const Field& field);

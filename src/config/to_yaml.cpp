@@ -255,7 +255,20 @@ std::string to_yaml(const Config& config, bool redact_secrets) {
     out << YAML::Key << "max_requests_per_connection" << YAML::Value << config.limits.max_requests_per_connection;
     out << YAML::EndMap;
 
-    out << YAML::Key << "access_log" << YAML::Value << Text{config.access_log};
+    if (config.access_log_format == AccessLogFormat::text) {
+        out << YAML::Key << "access_log" << YAML::Value << Text{config.access_log};
+    } else {
+        out << YAML::Key << "access_log" << YAML::Value << YAML::Flow << YAML::BeginMap;
+        out << YAML::Key << "path" << YAML::Value << Text{config.access_log};
+        out << YAML::Key << "format" << YAML::Value << Text{std::string(name_of(kAccessLogFormatNames, config.access_log_format))};
+        out << YAML::EndMap;
+    }
+    out << YAML::Key << "tracing" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    out << YAML::Key << "request_id" << YAML::Value
+        << Text{config.tracing.request_id_header.empty() ? std::string("off") : config.tracing.request_id_header};
+    out << YAML::Key << "traceparent" << YAML::Value
+        << Text{std::string(name_of(kTraceparentNames, config.tracing.create_traceparent))};
+    out << YAML::EndMap;
     if (!config.redact_params.empty())
         out << YAML::Key << "redact_params" << YAML::Value << YAML::Flow << config.redact_params;
     out << YAML::Key << "log_level" << YAML::Value << Text{config.log_level};

@@ -30,7 +30,9 @@ void append_number(std::string& out, std::uint64_t n) {
 // re-framed), Age (recomputed) and the Date of a 304 (the stored one stays).
 bool kept_header(std::string_view name, std::string_view connection) {
     if (is_hop_by_hop(name, connection)) return false;
-    return !iequals(name, "content-length") && !iequals(name, "age") && !iequals(name, "x-cache");
+    // A request id or trace context a server echoed belongs to the request that filled the entry, not to the hits.
+    return !iequals(name, "content-length") && !iequals(name, "age") && !iequals(name, "x-cache") &&
+           !iequals(name, "x-request-id") && !iequals(name, "traceparent") && !iequals(name, "tracestate");
 }
 
 // Header lines a 304 carries over from the stored response (RFC 9110 §15.4.5).

@@ -19,7 +19,21 @@ std::string_view first_list_element(std::string_view value) {
     return util::trim_ows(value.substr(0, value.find(',')));
 }
 
+bool is_own(std::string_view name, const OwnField& own) {
+    return !own.value.empty() && name.size() == own.name.size() && iequals(name, own.name);
+}
+
 }  // namespace
+
+void add_field_to_head(std::string& out, OwnField field) {
+    if (field.value.empty()) return;
+    const auto end = out.find("\r\n\r\n");  // the head may be followed by a body (error responses)
+    if (end == std::string::npos) return;
+    std::string line;
+    line.reserve(field.name.size() + field.value.size() + 4);
+    line.append(field.name).append(": ").append(field.value).append("\r\n");
+    out.insert(end + 2, line);
+}
 
 bool is_hop_by_hop(std::string_view name, std::string_view connection_value) {
     // Dispatch on length first: most headers are rejected with one comparison.
@@ -46,8 +60,14 @@ void write_request_head(const http::RequestHead& head, const RequestRewrite& rew
     bool length_written = false;
     bool proto_kept = false, host_kept = false;  // a trusted proxy's own X-Forwarded-Proto / -Host
     for (const auto& h : head.headers) {
-        if (is_hop_by_hop(h.name, head.connection)) continue;
+        if (is_hop_by_hop(h.name, head.connection) || is_own(h.name, rewrite.request_id)) continue;
         switch (h.name.size()) {
+            case 10:
+                if (iequals(h.name, "tracestate") && rewrite.drop_tracestate) continue;
+                break;
+            case 11:
+                if (iequals(h.name, "traceparent") && !rewrite.traceparent.empty()) continue;
+                break;
             case 4:
                 if (iequals(h.name, "host") && !rewrite.host_override.empty()) continue;
                 break;
@@ -112,22 +132,25 @@ void write_request_head(const http::RequestHead& head, const RequestRewrite& rew
     out.append(rewrite.client_ip).append("\r\n");
     if (!proto_kept) append_header(out, "X-Forwarded-Proto", rewrite.scheme);
     if (!host_kept && !head.host.empty()) append_header(out, "X-Forwarded-Host", head.host);
+    if (!rewrite.request_id.value.empty()) append_header(out, rewrite.request_id.name, rewrite.request_id.value);
+    if (!rewrite.traceparent.empty()) append_header(out, "traceparent", rewrite.traceparent);
     // A WebSocket handshake keeps its upgrade (hop-by-hop, so rebuilt here rather than copied).
     if (rewrite.websocket) out.append("Connection: Upgrade\r\nUpgrade: websocket\r\n");
     else if (head.version_minor == 0) out.append("Connection: keep-alive\r\n");
     out.append("\r\n");
 }
 
-void write_upgrade_response_head(const http::ResponseHead& head, std::string& out) {
+void write_upgrade_response_head(const http::ResponseHead& head, std::string& out, OwnField request_id) {
     out.clear();
     out.append("HTTP/1.1 101 ").append(head.reason).append("\r\n");
     for (const auto& h : head.headers)
-        if (!is_hop_by_hop(h.name, head.connection)) append_header(out, h.name, h.value);
+        if (!is_hop_by_hop(h.name, head.connection) && !is_own(h.name, request_id)) append_header(out, h.name, h.value);
+    if (!request_id.value.empty()) append_header(out, request_id.name, request_id.value);
     out.append("Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
 }
 
 void write_response_head(const http::ResponseHead& head, bool keep_alive, int client_version_minor,
-                         std::string& out, const LocationRewrite* location, bool dechunked) {
+                         std::string& out, const LocationRewrite* location, bool dechunked, OwnField request_id) {
     std::string rewritten;
     out.clear();
     out.append("HTTP/1.1 ");
@@ -137,7 +160,7 @@ void write_response_head(const http::ResponseHead& head, bool keep_alive, int cl
     out.append(head.reason).append("\r\n");
     bool length_written = false;
     for (const auto& h : head.headers) {
-        if (is_hop_by_hop(h.name, head.connection)) continue;
+        if (is_hop_by_hop(h.name, head.connection) || is_own(h.name, request_id)) continue;
         if (h.name.size() == 14 && iequals(h.name, "content-length")) {
             if (!length_written) append_header(out, h.name, first_list_element(h.value));
             length_written = true;
@@ -155,6 +178,7 @@ void write_response_head(const http::ResponseHead& head, bool keep_alive, int cl
         }
         append_header(out, h.name, h.value);
     }
+    if (!request_id.value.empty()) append_header(out, request_id.name, request_id.value);
     if (!keep_alive) out.append("Connection: close\r\n");
     else if (client_version_minor == 0) out.append("Connection: keep-alive\r\n");
     out.append("\r\n");

@@ -10,6 +10,7 @@
 
 #include "config/loader.hpp"
 #include "net/listener.hpp"
+#include "net/sd_notify.hpp"
 
 namespace gisgate::proxy {
 
@@ -35,6 +36,7 @@ std::string endpoint_text(const tcp::endpoint& e) {
 
 ProxyServer::ProxyServer(config::Config config, std::string config_path) : config_path_(std::move(config_path)) {
     access_log_fd_ = open_access_log(config.access_log, owns_access_log_fd_);
+    if (owns_access_log_fd_) access_log_path_ = config.access_log;
     const unsigned n = std::max(1u, config.workers);
     auto runtime = build_runtime(std::move(config), nullptr, &health_, &discovery_);
     for (unsigned i = 0; i < n; ++i)
@@ -81,8 +83,11 @@ int ProxyServer::run() {
     publish(runtime_);
     observer_->start();
     if (admin_) admin_->start();
-    spdlog::info("gisgate ready: {} worker(s), {} listener(s), {} pool(s)", workers_.size(),
-                 runtime_->config.listeners.size(), runtime_->config.pools.size());
+    const std::string summary = fmt::format("{} worker(s), {} listener(s), {} pool(s)", workers_.size(),
+                                            runtime_->config.listeners.size(), runtime_->config.pools.size());
+    spdlog::info("gisgate ready: {}", summary);
+    // The listeners were bound in the constructor and the workers now accept: systemd may count us started.
+    net::sd_notify(fmt::format("READY=1\nSTATUS=serving: {}\nMAINPID={}", summary, ::getpid()));
 
     stop_signals_.async_wait([this](const error_code& ec, int sig) {
         if (ec) return;
@@ -90,6 +95,7 @@ int ProxyServer::run() {
         drain_and_stop();
     });
     wait_for_reload_signal();
+    wait_for_reopen_signal();
     control_.run();
     return 0;
 }
@@ -97,11 +103,37 @@ int ProxyServer::run() {
 void ProxyServer::wait_for_reload_signal() {
     reload_signal_.async_wait([this](const error_code& ec, int) {
         if (ec) return;
+        net::sd_notify(net::sd_reloading_state());
         const auto result = reload();
+        net::sd_notify("READY=1");  // also when refused: the running config still serves
         if (result.status != 200)
             spdlog::error("SIGHUP: reload refused, running config kept: {}",
                           result.body["error"]["message"].get<std::string>());
         wait_for_reload_signal();
+    });
+}
+
+void ProxyServer::wait_for_reopen_signal() {
+    reopen_signal_.async_wait([this](const error_code& ec, int) {
+        if (ec) return;
+        if (access_log_path_.empty()) {
+            spdlog::info("SIGUSR1: the access log is not a file, nothing to reopen");
+        } else {
+            // dup2 swaps the file behind the descriptor atomically: a worker's write(2) goes wholly to the old
+            // file or wholly to the new one. Lines still buffered in a worker (≤100 ms) land in the new file.
+            const int fd = ::open(access_log_path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+            if (fd < 0) {
+                spdlog::error("SIGUSR1: cannot reopen access log {}: {}; still writing to the old file",
+                              access_log_path_, std::strerror(errno));
+            } else {
+                if (::dup2(fd, access_log_fd_) < 0)
+                    spdlog::error("SIGUSR1: cannot reopen access log {}: {}", access_log_path_, std::strerror(errno));
+                else
+                    spdlog::info("SIGUSR1: access log {} reopened", access_log_path_);
+                ::close(fd);
+            }
+        }
+        wait_for_reopen_signal();
     });
 }
 
@@ -183,8 +215,10 @@ void ProxyServer::apply(config::Config config) {
 void ProxyServer::drain_and_stop() {
     if (draining_) return;
     draining_ = true;
+    net::sd_notify("STOPPING=1");
     error_code ignored;
     reload_signal_.cancel(ignored);
+    reopen_signal_.cancel(ignored);
     health_.stop();
     discovery_.stop();
     drift_.stop();

@@ -55,6 +55,9 @@ private:
     void finish_removal(std::string pool, std::string server, std::chrono::steady_clock::time_point deadline);
     void drain_and_stop();
     void wait_for_reload_signal();
+    // SIGUSR1 (logrotate's postrotate): the access log file is opened again by its path and put in place of the
+    // old one under the same descriptor number (dup2), so workers write to the new file without being told.
+    void wait_for_reopen_signal();
     void poll_drain();
     balance::ServerRuntime* find_server(const std::string& pool, const std::string& server) const;
     void cache_metrics(std::string& out) const;  // the gisgate_cache_* families (cache_control.cpp)
@@ -67,6 +70,8 @@ private:
     // Asio instead of taking its default action (SIGHUP would terminate the process).
     asio::signal_set stop_signals_{control_, SIGTERM, SIGINT};
     asio::signal_set reload_signal_{control_, SIGHUP};
+    asio::signal_set reopen_signal_{control_, SIGUSR1};
+    std::string access_log_path_;  // the file the access log was opened from; empty for stdout/stderr/off
     health::HealthMonitor health_{control_};
     gis::DiscoveryMonitor discovery_{control_};
     gis::DriftMonitor drift_{control_};

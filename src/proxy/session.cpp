@@ -63,6 +63,11 @@ void Session::close_if_idle() {
     }
 }
 
+void Session::retire() {
+    retired_ = true;
+    close_if_idle();
+}
+
 awaitable<void> Session::run(std::unique_ptr<Session> self) {
     co_await self->serve_connection();
 }
@@ -120,9 +125,10 @@ void Session::take_client(const config::ListenerConfig& lc) {
 
 awaitable<void> Session::serve_requests() {
     for (bool first = true;; first = false) {
+        request_id_.clear();  // a head that fails to parse gets no id, not the previous request's
         if (!co_await read_request_head(first)) break;
         if (!co_await serve_request()) break;
-        if (worker_.draining()) break;
+        if (worker_.draining() || retired_) break;
     }
 }
 
@@ -135,7 +141,7 @@ awaitable<bool> Session::read_request_head(bool first) {
     // or a slowloris client would get the idle wait on top); later heads within `header` of their first byte.
     bool header_deadline_armed = false;
     if (begin_ == end_) {
-        if (worker_.draining()) co_return false;
+        if (worker_.draining() || retired_) co_return false;
         // Idle between requests: hold no I/O block, only the small buffer inside the session. Reading (rather
         // than waiting for readability) matters on the hot path: Asio re-arms a wait with an epoll_ctl(MOD)
         // every time, while a read that follows an exhausted read is queued without any syscall — one syscall

@@ -23,6 +23,7 @@
 #include "proxy/cache_lookup.hpp"
 #include "proxy/client_origin.hpp"
 #include "proxy/error_response.hpp"
+#include "proxy/head_writer.hpp"
 #include "proxy/job_capture.hpp"
 #include "proxy/retry_policy.hpp"
 #include "proxy/runtime.hpp"
@@ -56,6 +57,10 @@ public:
 
     // Draining: a connection waiting for its next request is closed now; a busy one closes after its response.
     void close_if_idle();
+    // Its listener was removed or bound elsewhere by a reload: as draining, for this connection only (an HTTP/2
+    // connection sends GOAWAY; an HTTP/1.1 one closes now if idle, else after its response).
+    void retire();
+    const std::string& listener_name() const { return listener_name_; }
     // The connection's place under limits.max_connections*, given back when the session ends.
     void hold(ConnectionSlot slot) { slot_ = std::move(slot); }
 
@@ -137,6 +142,12 @@ private:
     std::unique_ptr<UpstreamConnection> take_private(std::uint32_t server_id);
     void keep_private(std::unique_ptr<UpstreamConnection> connection);
     std::string_view client_data() const { return {buf_.get() + begin_, end_ - begin_}; }
+    void identify_request();
+    // Empty before begin_request() ran (a head that did not parse has no id, and runtime_ may not be set yet).
+    OwnField request_id_field() const {
+        if (request_id_.empty() || !runtime_) return {};
+        return {runtime_->config.tracing.request_id_header, request_id_};
+    }
     // Records the request in the statistics and the access log; returns its service's statistics slot.
     metrics::StatsSlot* log_request(int status);
 
@@ -176,6 +187,18 @@ private:
     std::string out_;          // head being written (request to server, response or error to client)
     std::string log_method_;
     std::string log_target_;
+    std::string log_user_agent_;  // copied only for the JSON access log
+    std::string log_referer_;
+    std::string request_id_;      // tracing.request_id: this request's id (empty when off)
+    std::string traceparent_;     // what goes to the server (tracing: create), empty otherwise
+    bool drop_tracestate_ = false;
+    // Where the request's time went, summed over attempts: waiting in the pool's queue, connecting, and from
+    // sending the request to the server's response head.
+    struct Timing {
+        net::Clock::duration queue{};
+        net::Clock::duration connect{};
+        net::Clock::duration server{};
+    } timing_;
     std::string client_ip_;
     ClientOrigin origin_;             // the client (PROXY protocol aware) and where it connected to
     bool trusted_forwarded_ = false;  // the client is a trusted proxy: its X-Forwarded-* headers are kept
@@ -188,6 +211,7 @@ private:
     bool idle_ = false;
     bool websocket_ = false;   // the current request is a WebSocket handshake (http/upgrade.hpp)
     bool tunnel_ = false;      // the connection is a WebSocket tunnel now
+    bool retired_ = false;     // retire(): no further request on this connection
     bool going_away_ = false;  // shutting down: the tunnel ends after a close frame to the client
     TunnelSlot tunnel_slot_;   // the handshake's place under limits.max_tunnels
     bool client_closed_ = false;

@@ -101,7 +101,8 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
                  rc.server_timeout.value_or(pool_config.timeouts.server), rc.retries.value_or(pool_config.retries),
                  rc.retry_on_timeout, is_state_changing(gis_, path_.forward)};
     RequestRewrite rewrite{forward_path_, route.config->host ? std::string_view(*route.config->host) : std::string_view{},
-                           client_ip_, client_.secure() ? "https" : "http", websocket_, trusted_forwarded_};
+                           client_ip_, client_.secure() ? "https" : "http", websocket_, trusted_forwarded_,
+                           request_id_field(), traceparent_, drop_tracestate_};
     write_request_head(head_, rewrite, out_);
     exchange_.websocket = websocket_;
     if (websocket_) {
@@ -136,8 +137,11 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
     std::uint32_t attempt = 0, stale_retries = 0;
     for (;;) {
         balance::Selection selected = balance::try_select(*pool_, affinity, tried, worker_.index());
-        if (selected.status == balance::AcquireStatus::queue_full)
+        if (selected.status == balance::AcquireStatus::queue_full) {
+            const auto queued_at = net::Clock::now();
             selected = co_await balance::wait_for_slot(*pool_, affinity, tried, worker_.index(), selected);
+            timing_.queue += net::Clock::now() - queued_at;
+        }
         if (selected.affinity_lost) {
             // The sticky or private server left: balanced normally (a new cookie; a new handshake).
             if (affinity.kind == balance::Affinity::Kind::connection) take_private(affinity.server->id).reset();
@@ -174,7 +178,9 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
         if (!reused) {
             deadline_.arm(settings_.connect, kConnect);
             const std::string_view proxy_header = proxied_exchange_ ? std::string_view(proxy_header_) : std::string_view();
+            const auto connecting_at = net::Clock::now();
             const error_code ec = co_await connect_upstream(*exchange_.connection, pool_->tls(), proxy_header);
+            timing_.connect += net::Clock::now() - connecting_at;
             const bool timed_out = deadline_.expired();
             deadline_.disarm();
             if (ec) {
@@ -191,7 +197,9 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
         }
         if (connected) {
             out_.resize(request_head_size);  // a retry resends the same head
+            const auto sent_at = net::Clock::now();
             const Attempt result = co_await attempt_exchange(reused);
+            timing_.server += net::Clock::now() - sent_at;
             if (result == Attempt::responded) co_return co_await relay_response();
             if (result == Attempt::client_gone) {
                 release_upstream(false);

@@ -60,7 +60,7 @@ awaitable<void> Session::serve_h2() {
         asio::co_spawn(worker_.context(), Session::run(std::move(session)), asio::detached);
     });
     h2_ = &connection;
-    if (worker_.draining()) connection.shutdown();
+    if (worker_.draining() || retired_) connection.shutdown();
     co_await connection.run();
     h2_ = nullptr;
     client_closed_ = true;  // the connection ended its TLS session itself (or the peer left)

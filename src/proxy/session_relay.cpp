@@ -55,7 +55,7 @@ awaitable<bool> Session::relay_response() {
                     client_.secure() ? "https" : "http"};
     }
     write_response_head(exchange_.response, keep_client, head_.version_minor, out_,
-                        rewrite_location ? &location : nullptr, dechunk);
+                        rewrite_location ? &location : nullptr, dechunk, request_id_field());
     if (set_sticky_cookie_) {
         // Before the blank line that ends the head.
         out_.insert(out_.size() - 2, "Set-Cookie: " + pool_->config().sticky_cookie + "=" +

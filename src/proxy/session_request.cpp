@@ -25,7 +25,7 @@ bool denied(const config::ListenerConfig& listener, std::string_view match_path)
 }  // namespace
 
 bool Session::request_keep_alive_possible() const {
-    return head_.keep_alive && request_body_.done() && !worker_.draining();
+    return head_.keep_alive && request_body_.done() && !worker_.draining() && !retired_;
 }
 
 void Session::build_forward_path(const RouteRuntime& route) {
@@ -66,6 +66,7 @@ awaitable<bool> Session::serve_request() {
 Session::Phase Session::begin_request() {
     started_ = net::Clock::now();
     bytes_sent_ = 0;
+    timing_ = {};
     log_pool_ = {};
     log_server_ = {};
     retries_ = 0;
@@ -79,7 +80,39 @@ Session::Phase Session::begin_request() {
     log_method_.assign(head_.method_text);
     // Tokens and passwords in the query are forwarded as sent but never logged.
     http::redact_target(head_.target.substr(0, 1024), runtime_->config.redact_params, log_target_);
+    identify_request();
     return Phase::next;
+}
+
+// The request id (a trusted proxy's, or a new one) and the traceparent to send (tracing: config), and what the
+// JSON access log needs from the head: the head's bytes may be overwritten by the body before the log line.
+void Session::identify_request() {
+    const config::TracingConfig& tracing = runtime_->config.tracing;
+    request_id_.clear();
+    traceparent_.clear();
+    drop_tracestate_ = false;
+    std::string_view incoming_id, incoming_traceparent, user_agent, referer;
+    for (const auto& h : head_.headers) {
+        if (!tracing.request_id_header.empty() && iequals(h.name, tracing.request_id_header)) incoming_id = h.value;
+        else if (h.name.size() == 11 && iequals(h.name, "traceparent")) incoming_traceparent = h.value;
+        else if (h.name.size() == 10 && iequals(h.name, "user-agent")) user_agent = h.value;
+        else if (h.name.size() == 7 && iequals(h.name, "referer")) referer = h.value;
+    }
+    http::IdSource& ids = worker_.ids();
+    if (!tracing.request_id_header.empty()) {
+        // Only a trusted proxy's id is kept: anyone else could pick ids that collide with other requests' logs.
+        if (trusted_forwarded_ && http::acceptable_request_id(incoming_id)) request_id_.assign(incoming_id);
+        else http::make_request_id(ids, request_id_);
+    }
+    if (tracing.create_traceparent) {
+        const auto incoming = incoming_traceparent.empty() ? std::nullopt : http::parse_traceparent(incoming_traceparent);
+        drop_tracestate_ = !incoming;  // a tracestate without a valid traceparent belongs to no trace (§3.3)
+        http::make_traceparent(ids, incoming, request_id_, traceparent_);
+    }
+    if (runtime_->config.access_log_format == config::AccessLogFormat::json) {
+        log_user_agent_.assign(user_agent.substr(0, 512));
+        log_referer_.assign(referer.substr(0, 1024));
+    }
 }
 
 // Whether the request may be served at all: its body framing and size, the client's address, the method.
@@ -191,6 +224,7 @@ awaitable<bool> Session::respond_error() {
     const bool keep = error.status != 408 && request_keep_alive_possible() && !client_closed_ &&
                       error.status != 400 && error.status != 414 && error.status != 431;
     write_error_response(error, keep, head_.method == http::Method::head, out_);
+    add_field_to_head(out_, request_id_field());
     error_code ec;
     if (!client_closed_) {
         deadline_.arm(runtime_ ? runtime_->config.timeouts.idle : std::chrono::seconds(60), kClientIo);
@@ -216,14 +250,39 @@ metrics::StatsSlot* Session::log_request(int status) {
     if (log.enabled()) {
         const std::string_view listener_name =
             listener_ ? std::string_view(listener_->config->name) : std::string_view("-");
-        log.record({client_ip_, listener_name, log_method_, log_target_, head_.version_minor, status, log_pool_,
-                    log_server_, bytes_sent_, std::chrono::duration<double, std::milli>(elapsed).count(),
-                    client_.channel()});  // an HTTP/2 stream's session serves a channel
+        using Ms = std::chrono::duration<double, std::milli>;
+        AccessRecord record;
+        record.client_ip = client_ip_;
+        record.listener = listener_name;
+        record.method = log_method_;
+        record.target = log_target_;
+        record.version_minor = head_.version_minor;
+        record.status = status;
+        record.pool = log_pool_;
+        record.server = log_server_;
+        record.bytes_sent = bytes_sent_;
+        record.duration_ms = Ms(elapsed).count();
+        record.http2 = client_.channel();  // an HTTP/2 stream's session serves a channel
+        record.request_id = request_id_;
+        if (traceparent_.size() == 55) record.trace_id = std::string_view(traceparent_).substr(3, 32);
+        record.folder = gis_.folder;
+        record.service = gis_.service;
+        record.type = gis_.type;
+        record.operation = gis_.operation;
+        record.bytes_received = request_bytes_;
+        record.queue_ms = Ms(timing_.queue).count();
+        record.connect_ms = Ms(timing_.connect).count();
+        record.server_ms = Ms(timing_.server).count();
+        record.user_agent = log_user_agent_;
+        record.referer = log_referer_;
+        record.retries = retries_;
+        log.record(record);
     }
     // A request refused before it is routed must not inherit this one's service, pool, server or byte counts.
     gis_ = {};
     log_pool_ = {};
     log_server_ = {};
+    timing_ = {};
     retries_ = 0;
     request_bytes_ = 0;
     bytes_sent_ = 0;

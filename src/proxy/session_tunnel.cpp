@@ -43,7 +43,7 @@ awaitable<bool> Session::tunnel() {
     log_pool_ = pool_name;
 
     // The 101 to the client with whatever the server already sent after it (its first frames).
-    write_upgrade_response_head(exchange_.response, out_);
+    write_upgrade_response_head(exchange_.response, out_, request_id_field());
     exchange_.begin += exchange_.response.head_size;
     http::FrameBoundary frames;
     const std::string_view early = exchange_.buffered();

@@ -24,6 +24,7 @@ Worker::Worker(unsigned index, int access_log_fd, std::shared_ptr<const Runtime>
       runtime_(std::move(runtime)),
       caches_(runtime_->config.workers) {
     caches_.sync(*runtime_);
+    access_log_.set_json(runtime_->config.access_log_format == config::AccessLogFormat::json);
     loop_.on_tick([this] {
         access_log_.flush();
         upstreams_.close_idle_older_than(loop_.deadlines().now(), kUpstreamIdleMax);
@@ -43,6 +44,7 @@ Worker::~Worker() {
 void Worker::set_runtime(std::shared_ptr<const Runtime> runtime) {
     runtime_ = std::move(runtime);
     caches_.sync(*runtime_);
+    access_log_.set_json(runtime_->config.access_log_format == config::AccessLogFormat::json);
 }
 
 void Worker::add_acceptor(tcp::acceptor acceptor, const std::string& listener) {
@@ -61,6 +63,12 @@ void Worker::remove_acceptor(const std::string& listener) {
             ++it;
         }
     }
+    // Its connections go as in a drain: HTTP/2 ones get GOAWAY and finish their streams, idle HTTP/1.1 ones
+    // close, busy ones close after the response. Clients reconnect to what the listener is now. Copy: an idle
+    // session may detach while we iterate.
+    std::vector<Session*> sessions(sessions_.begin(), sessions_.end());
+    for (Session* s : sessions)
+        if (s->listener_name() == listener) s->retire();
 }
 
 awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {

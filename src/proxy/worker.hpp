@@ -10,6 +10,7 @@
 
 #include "metrics/stats_table.hpp"
 #include "net/event_loop.hpp"
+#include "http/trace_context.hpp"
 #include "proxy/access_log.hpp"
 #include "proxy/runtime.hpp"
 #include "proxy/upstream.hpp"
@@ -31,6 +32,7 @@ public:
     asio::io_context& context() { return loop_.context(); }
     UpstreamPool& upstreams() { return upstreams_; }
     AccessLog& access_log() { return access_log_; }
+    http::IdSource& ids() { return ids_; }  // request ids and trace ids (loop thread)
     // Request statistics: written by this worker's thread only, read by the control thread at any time.
     metrics::WorkerStats& stats() { return stats_; }
     const metrics::WorkerStats& stats() const { return stats_; }
@@ -73,6 +75,7 @@ private:
     net::EventLoop loop_;
     UpstreamPool upstreams_;
     AccessLog access_log_;
+    http::IdSource ids_;
     metrics::WorkerStats stats_;
     std::shared_ptr<const Runtime> runtime_;
     WorkerCaches caches_;

@@ -47,7 +47,7 @@ listener: []
 )", 2, 1,
                          "unknown key 'listener' in config (expected one of: workers, admin, timeouts, limits, "
                          "access_log, log_level, shutdown_grace, listeners, pools, metrics, history, alerts, "
-                         "redact_params)"));
+                         "redact_params, tracing)"));
 }
 
 TEST(ConfigErrors, UnknownKeyInAdmin) {
@@ -389,7 +389,7 @@ pools:
 TEST(ConfigErrors, BadEnumsAndBooleans) {
     EXPECT_TRUE(fails_at("log_level: verbose\n", 1, 12,
                          "'log_level' must be one of: trace, debug, info, warn, error, critical, off, got 'verbose'"));
-    EXPECT_TRUE(fails_at("access_log: \"\"\n", 1, 13, "'access_log' must be stdout, off or a file path"));
+    EXPECT_TRUE(fails_at("access_log: \"\"\n", 1, 13, "'access_log' must be stdout, stderr, off or a file path"));
     EXPECT_TRUE(fails_at(R"(
 pools:
   - name: gis

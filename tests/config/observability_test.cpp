@@ -1,4 +1,4 @@
-// `metrics:`, `history:` and `alerts:`: defaults, every key read, located errors, and the round trip
+// `metrics:`, `history:`, `alerts:`, `access_log:` and `tracing:`: defaults, every key read, located errors, and the round trip
 // through to_yaml (what `gisgate check` prints must load back the same).
 #include <gtest/gtest.h>
 
@@ -181,6 +181,50 @@ alerts:
         EXPECT_EQ(x.min_requests, y.min_requests);
     }
     EXPECT_FALSE(load_string(to_yaml(load(kOnePool)), "plain.yaml").history.has_value());
+}
+
+TEST(ConfigObservability, AccessLogIsAPathOrAPathAndFormat) {
+    Config c = load(kOnePool);
+    EXPECT_EQ(c.access_log, "stdout");
+    EXPECT_EQ(c.access_log_format, AccessLogFormat::text);
+    c = load(with("access_log: { path: /var/log/gisgate/access.log, format: json }\n"));
+    EXPECT_EQ(c.access_log, "/var/log/gisgate/access.log");
+    EXPECT_EQ(c.access_log_format, AccessLogFormat::json);
+    c = load(with("access_log: { format: json }\n"));
+    EXPECT_EQ(c.access_log, "stdout") << "the format alone keeps the default path";
+    EXPECT_EQ(c.access_log_format, AccessLogFormat::json);
+    c = load(with("access_log: off\n"));
+    EXPECT_EQ(c.access_log, "off");
+    EXPECT_TRUE(fails_at(with("access_log: { path: x.log, format: xml }\n"), 8, 36, "'format' must be text or json"));
+    EXPECT_TRUE(fails_at(with("access_log: { path: x.log, fmt: json }\n"), 8, 28, "fmt"));
+}
+
+TEST(ConfigObservability, TracingNamesTheRequestIdHeaderAndTheTraceparentMode) {
+    Config c = load(kOnePool);
+    EXPECT_EQ(c.tracing.request_id_header, "X-Request-Id");
+    EXPECT_TRUE(c.tracing.create_traceparent);
+    c = load(with("tracing: { request_id: X-Correlation-ID, traceparent: propagate }\n"));
+    EXPECT_EQ(c.tracing.request_id_header, "X-Correlation-ID");
+    EXPECT_FALSE(c.tracing.create_traceparent);
+    c = load(with("tracing: { request_id: off }\n"));
+    EXPECT_EQ(c.tracing.request_id_header, "");
+    EXPECT_TRUE(fails_at(with("tracing: { request_id: \"X Request\" }\n"), 8, 24, "must be a header name or off"));
+    EXPECT_TRUE(fails_at(with("tracing: { traceparent: always }\n"), 8, 25, "'traceparent' must be create or propagate"));
+    EXPECT_TRUE(fails_at(with("tracing: { sampling: 1 }\n"), 8, 12, "sampling"));
+}
+
+TEST(ConfigObservability, AccessLogFormatAndTracingRoundTrip) {
+    const Config c = load(with("access_log: { path: a.log, format: json }\n"
+                               "tracing: { request_id: off, traceparent: propagate }\n"));
+    const Config again = load_string(to_yaml(c), "again.yaml");
+    EXPECT_EQ(again.access_log, "a.log");
+    EXPECT_EQ(again.access_log_format, AccessLogFormat::json);
+    EXPECT_EQ(again.tracing.request_id_header, "");
+    EXPECT_FALSE(again.tracing.create_traceparent);
+    const Config plain = load_string(to_yaml(load(kOnePool)), "plain.yaml");
+    EXPECT_EQ(plain.access_log_format, AccessLogFormat::text);
+    EXPECT_EQ(plain.tracing.request_id_header, "X-Request-Id");
+    EXPECT_TRUE(plain.tracing.create_traceparent);
 }
 
 }  // namespace

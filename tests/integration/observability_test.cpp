@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <sstream>
 
@@ -479,6 +480,59 @@ TEST(Observability, AReloadKeepsTheAlertsOfUnchangedRulesAndResolvesTheOthers) {
     EXPECT_EQ(alerts["recent"][0]["rule"], "site-down");
     EXPECT_EQ(alerts["recent"][0]["state"], "resolved");
     EXPECT_NE(alerts["recent"][0]["message"].get<std::string>().find("reload"), std::string::npos);
+}
+
+// Prometheus' own parser and linter on a /metrics page that has every kind of series: counters, gauges and
+// histograms per pool, server and service, a firing alert, the cache families.
+TEST(Observability, MetricsPassPromtoolCheck) {
+    if (run_program("/bin/sh", {"-c", "command -v promtool"}).exit != 0)
+        GTEST_SKIP() << "promtool is not installed (Debian package prometheus; scripts/install-deps adds it)";
+    Sim a = start_sim("a"), b = start_sim("b");
+    Proxy proxy = start_proxy(basic_config(
+        {&a, &b}, "    health: { enabled: false }\n    cache: { memory: 4MB, max_object: 1MB, paths: [\"*/MapServer/tile/*\"] }\n", "",
+        std::string(kAdmin) + "alerts: { rules: [ { name: errors, type: error_rate_above, pool: gis, limit: 1%, "
+                              "window: 1m } ] }\n"));
+    ASSERT_NE(proxy.port, 0);
+    const int admin = proxy.process->wait_for_port("admin");
+    ASSERT_NE(admin, 0);
+    HttpClient c(proxy.port);
+    for (int i = 0; i < 5; ++i) {
+        c.request("GET", "/arcgis/rest/services/SampleWorldCities/MapServer?f=json");
+        c.request("GET", "/arcgis/rest/services/Maps/Streets/MapServer/tile/3/2/1");
+        c.request("GET", "/nowhere");
+    }
+    set_fault(b, "error");
+    for (int i = 0; i < 4; ++i) c.request("GET", "/arcgis/rest/info?f=json");
+    std::string m;
+    ASSERT_TRUE(eventually([&] {
+        m = http_get(admin, "/metrics").body;
+        return m.find("gisgate_alert_active{rule=\"errors\"") != std::string::npos;
+    })) << m;
+    const std::string path = write_temp_file("metrics.txt", m);
+    const ProgramResult check = run_program("/bin/sh", {"-c", "promtool check metrics < " + path + " 2>&1"});
+    EXPECT_EQ(check.exit, 0) << check.output;
+    EXPECT_EQ(check.output, "") << "promtool's findings:\n" << check.output;
+    for (const char* family : {"gisgate_requests_total", "gisgate_server_request_duration_seconds_bucket",
+                               "gisgate_service_request_duration_seconds_bucket", "gisgate_alert_active",
+                               "gisgate_pool_in_flight"})
+        EXPECT_NE(m.find(family), std::string::npos) << family;
+
+    // Every series the Grafana example queries is one gisgate serves.
+    std::ifstream file(std::string(GISGATE_SOURCE_DIR) + "/examples/grafana/gisgate-dashboard.json");
+    const json dashboard = json::parse(file, nullptr, false);
+    ASSERT_TRUE(dashboard.is_object());
+    int queried = 0;
+    for (const auto& panel : dashboard["panels"])
+        for (const auto& target : panel["targets"]) {
+            const std::string expr = target["expr"];
+            for (std::size_t at = expr.find("gisgate_"); at != std::string::npos; at = expr.find("gisgate_", at + 1)) {
+                const std::size_t end = expr.find_first_not_of("abcdefghijklmnopqrstuvwxyz_", at);
+                const std::string name = expr.substr(at, end - at);
+                EXPECT_NE(m.find("\n" + name), std::string::npos) << panel["title"] << ": " << name;
+                ++queried;
+            }
+        }
+    EXPECT_GE(queried, 15);
 }
 
 TEST(Observability, AnUnusableHistoryPathStopsTheStartWithAClearMessage) {

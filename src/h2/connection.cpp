@@ -14,7 +14,7 @@ namespace gisgate::h2 {
 namespace {
 
 // Rapid Reset and control-frame floods: a connection starts with kResetBudget tokens and regains
-// kResetRefillPerSecond a second. A reset costs one, a PRIORITY or PING frame 1/20. A browser cancelling tiles
+// kResetRefillPerSecond a second. A reset costs one, a PRIORITY, PING or SETTINGS frame 1/20. A browser cancelling tiles
 // while a map pans resets a few dozen streams a second; an attack resets thousands.
 constexpr double kResetBudget = 400;
 constexpr double kResetRefillPerSecond = 100;
@@ -91,6 +91,12 @@ struct Connection::Callbacks {
             case NGHTTP2_RST_STREAM:
                 if (!c.spend_reset_budget(1)) return NGHTTP2_ERR_CALLBACK_FAILURE;
                 break;
+            case NGHTTP2_SETTINGS:
+                // Each needs an ACK: a client that writes faster than it reads them would otherwise keep the
+                // connection busy answering (loopback and large socket buffers absorb ~1 MB of ACKs before
+                // nghttp2's bound on queued ACKs is reached). A browser sends one or two per connection.
+                if (frame->hd.flags & NGHTTP2_FLAG_ACK) break;
+                [[fallthrough]];
             case NGHTTP2_PRIORITY:
             case NGHTTP2_PING:
                 if (!c.spend_reset_budget(kControlFrameCost)) return NGHTTP2_ERR_CALLBACK_FAILURE;

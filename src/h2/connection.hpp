@@ -7,8 +7,9 @@
 //     number of CONTINUATION frames per header block (the 2024 CONTINUATION flood);
 //   - Rapid Reset (CVE-2023-44487): streams the client resets draw on a budget refilled over time; when it
 //     runs out, GOAWAY ENHANCE_YOUR_CALM. A stream reset before its pipeline started never reaches a server;
-//   - SETTINGS/PING floods: nghttp2's bound on queued ACKs (max_outbound_ack), and GOAWAY when the peer does
-//     not read them; a flood of PRIORITY or empty WINDOW_UPDATE frames spends the same reset budget;
+//   - SETTINGS/PING/PRIORITY floods: each such frame spends 1/20 of the same reset budget (GOAWAY
+//     ENHANCE_YOUR_CALM when it runs out), and nghttp2 bounds the ACKs queued for a peer that does not read
+//     (max_outbound_ack); a WINDOW_UPDATE of 0 is a protocol error to nghttp2;
 //   - idle: no open stream for timeouts.idle → GOAWAY; no progress at all on a stream with pending output
 //     (a window held at 0) for timeouts.idle → that stream is reset.
 // Graceful end (drain, reload, SIGTERM): GOAWAY with the last stream id; streams in flight finish.

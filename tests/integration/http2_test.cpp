@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -189,7 +190,8 @@ TEST(Http2, ExpectContinueAndJobAffinityThroughStreams) {
     }
 }
 
-// Attacks on one connection: it ends (GOAWAY where the attack leaves room for one), gisgate stays up and
+// Attacks on one connection (rapid reset, CONTINUATION, PING, SETTINGS and PRIORITY floods): it ends (GOAWAY
+// where the attack leaves room for one), gisgate stays up and
 // keeps answering others, and a reset flood never reaches the servers beyond the budget.
 TEST(Http2, RapidResetContinuationAndPingFloodsEndOnlyTheAttackingConnection) {
     Sim a = start_sim("a");
@@ -218,6 +220,14 @@ TEST(Http2, RapidResetContinuationAndPingFloodsEndOnlyTheAttackingConnection) {
     const auto pings = attack("ping_flood");
     EXPECT_TRUE(pings["closed"].get<bool>()) << pings;
 
+    const auto settings = attack("settings_flood");
+    EXPECT_TRUE(settings["closed"].get<bool>()) << settings;
+    EXPECT_EQ(settings["goaway"], 11) << "ENHANCE_YOUR_CALM: " << settings;
+
+    const auto priorities = attack("priority_flood");
+    EXPECT_TRUE(priorities["closed"].get<bool>()) << priorities;
+    EXPECT_EQ(priorities["goaway"], 11) << "ENHANCE_YOUR_CALM: " << priorities;
+
     // Meanwhile (and afterwards) an ordinary client is served.
     const Curl ok = curl({"--http2", url(proxy.port, "/arcgis/rest/info?f=json")});
     EXPECT_EQ(ok.status, 200);
@@ -238,7 +248,9 @@ TEST(Http2, AnHpackBombGets431AndTheConnectionGoesOn) {
     EXPECT_EQ(doc["statuses"]["3"], 431) << doc;  // ~4 MB once decoded: refused, never kept
     const long grown = proc_status_kib(proxy.process->pid(), "VmRSS") - rss_before;
     // ASan's quarantine keeps freed memory: the figure means something only in normal builds.
-    if (!kSanitized) EXPECT_LT(grown, 4 * 1024) << "KiB";
+    if (!kSanitized) {
+        EXPECT_LT(grown, 4 * 1024) << "KiB";
+    }
     RecordProperty("rss_growth_kib", static_cast<int>(grown));
 }
 
@@ -260,6 +272,65 @@ TEST(Http2, WebSocketOverExtendedConnect) {
     EXPECT_EQ(doc["seqs"], nlohmann::json::array({1, 2, 3, 4, 5}));
     EXPECT_TRUE(proxy.process->wait_for_output("HTTP/2.0\" 101"));
     EXPECT_TRUE(proxy.process->wait_for_output("\"WebSocket\" closed gis/a"));
+}
+
+// A client that holds its window at 0 pins a response in gisgate's buffers: after timeouts.idle without
+// progress the stream is reset, and nothing reached the client beyond the headers.
+TEST(Http2, AStreamStalledAtAZeroWindowIsResetAfterTheIdleTimeout) {
+    Sim a = start_sim("a");
+    ASSERT_NE(a.port, 0);
+    Proxy proxy = start_proxy(basic_config({&a}, "", tls_listener_keys(), "timeouts: { idle: 2s }\n"));
+    ASSERT_NE(proxy.port, 0);
+    const std::string script = std::string(GISGATE_SOURCE_DIR) + "/tests/integration/h2_attack.py";
+    const ProgramResult r = run_program(
+        "/usr/bin/python3",
+        {script, "zero_window", std::to_string(proxy.port),
+         "/arcgis/rest/services/SampleWorldCities/MapServer/export?bbox=0,0,10,10&size=2048,2048&f=image"}, 60s);
+    ASSERT_EQ(r.exit, 0) << r.output;
+    const auto doc = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+    EXPECT_EQ(doc["status"], 200) << doc;
+    EXPECT_EQ(doc["data"], 0) << doc;
+    ASSERT_FALSE(doc["reset"].is_null()) << "the stalled stream is reset: " << doc;
+    EXPECT_GE(doc["reset_after_s"].get<double>(), 1.5) << doc;
+    // A normal client meanwhile and afterwards.
+    const Curl ok = curl({"--http2", url(proxy.port, "/arcgis/rest/info?f=json")});
+    EXPECT_EQ(ok.status, 200);
+}
+
+// A reload that removes the listener or binds it elsewhere ends its HTTP/2 connections with GOAWAY (as a
+// drain does), instead of leaving them on a listener that no longer exists.
+TEST(Http2, AReloadThatRemovesOrRebindsTheListenerSendsGoaway) {
+    Sim a = start_sim("a");
+    ASSERT_NE(a.port, 0);
+    const std::string base = basic_config({&a}, "", tls_listener_keys());
+    Proxy proxy = start_proxy(base);
+    ASSERT_NE(proxy.port, 0);
+    const std::string script = std::string(GISGATE_SOURCE_DIR) + "/tests/integration/h2_attack.py";
+    const auto wait_goaway = [&](const std::string& new_config, const std::string& done_line) {
+        auto client = ChildProcess::start_program("/usr/bin/python3", {script, "wait_goaway", std::to_string(proxy.port)});
+        ASSERT_TRUE(client->wait_for_output("ready")) << client->output();
+        write_temp_file("gisgate.yaml", new_config);
+        proxy.process->signal(SIGHUP);
+        ASSERT_TRUE(proxy.process->wait_for_output(done_line)) << proxy.process->output();
+        ASSERT_EQ(client->wait_exit(40s), 0) << client->output();
+        const std::string out = client->output();
+        const auto doc = nlohmann::json::parse(out.substr(out.find('{')), nullptr, false);
+        ASSERT_TRUE(doc.is_object()) << out;
+        EXPECT_EQ(doc["status"], 200) << doc;
+        EXPECT_EQ(doc["goaway"], 0) << "NO_ERROR: " << doc;
+        EXPECT_EQ(doc["last_stream"], 1) << doc;
+    };
+    // Bound elsewhere (another free port): the old address's connections go.
+    std::string moved = base;
+    const std::string bind = "bind: 127.0.0.1:0";
+    const int new_port = unused_port();
+    moved.replace(moved.find(bind), bind.size(), "bind: 127.0.0.1:" + std::to_string(new_port));
+    wait_goaway(moved, "(generation 1)");
+    // Removed: a second listener takes the routes, `public` goes.
+    proxy.port = new_port;
+    std::string removed = moved;
+    removed.replace(removed.find("  - name: public"), 16, "  - name: other");
+    wait_goaway(removed, "listener public removed");
 }
 
 TEST(Http2, SigtermLetsTheStreamInFlightFinish) {

@@ -3,11 +3,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <stdexcept>
+#include <system_error>
 
 namespace gisgate::net {
 
@@ -25,14 +27,34 @@ std::vector<tcp::endpoint> resolve(const config::Endpoint& endpoint) {
     return out;
 }
 
-std::vector<tcp::acceptor> open_reuseport_acceptors(const config::Endpoint& endpoint,
-                                                    const std::vector<asio::io_context*>& contexts,
+ListeningSocket::~ListeningSocket() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+tcp::endpoint ListeningSocket::local_endpoint() const {
+    tcp::endpoint endpoint;
+    socklen_t size = static_cast<socklen_t>(endpoint.capacity());
+    if (::getsockname(fd_, endpoint.data(), &size) != 0)
+        throw std::system_error(errno, std::generic_category(), "getsockname");
+    endpoint.resize(size);
+    return endpoint;
+}
+
+tcp::acceptor ListeningSocket::adopt(asio::io_context& context) {
+    tcp::acceptor acceptor(context);
+    acceptor.assign(protocol_, std::exchange(fd_, -1));
+    acceptor.non_blocking(true);
+    return acceptor;
+}
+
+std::vector<ListeningSocket> open_reuseport_sockets(const config::Endpoint& endpoint, std::size_t count,
                                                     int backlog) {
     tcp::endpoint bind_to = resolve(endpoint).front();
-    std::vector<tcp::acceptor> acceptors;
-    acceptors.reserve(contexts.size());
-    for (asio::io_context* context : contexts) {
-        tcp::acceptor acceptor(*context);
+    asio::io_context scratch;  // only to open and bind: each socket is released from it at once
+    std::vector<ListeningSocket> sockets;
+    sockets.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        tcp::acceptor acceptor(scratch);
         acceptor.open(bind_to.protocol());
         acceptor.set_option(tcp::acceptor::reuse_address(true));
         int one = 1;
@@ -42,9 +64,18 @@ std::vector<tcp::acceptor> open_reuseport_acceptors(const config::Endpoint& endp
         acceptor.bind(bind_to);
         acceptor.listen(backlog);
         if (bind_to.port() == 0) bind_to = acceptor.local_endpoint();  // the others share the picked port
-        acceptor.non_blocking(true);
-        acceptors.push_back(std::move(acceptor));
+        sockets.emplace_back(acceptor.release(), bind_to.protocol());
     }
+    return sockets;
+}
+
+std::vector<tcp::acceptor> open_reuseport_acceptors(const config::Endpoint& endpoint,
+                                                    const std::vector<asio::io_context*>& contexts,
+                                                    int backlog) {
+    std::vector<ListeningSocket> sockets = open_reuseport_sockets(endpoint, contexts.size(), backlog);
+    std::vector<tcp::acceptor> acceptors;
+    acceptors.reserve(contexts.size());
+    for (std::size_t i = 0; i < contexts.size(); ++i) acceptors.push_back(sockets[i].adopt(*contexts[i]));
     return acceptors;
 }
 

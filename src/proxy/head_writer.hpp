@@ -29,8 +29,8 @@ struct RequestRewrite {
     // The client is one of the listener's trusted_proxies: its X-Forwarded-For chain is kept (and appended to),
     // its X-Forwarded-Proto and -Host are kept. Otherwise they are replaced by what gisgate saw.
     bool trusted_forwarded = false;
-    OwnField request_id;              // tracing.request_id
-    std::string_view traceparent;     // non-empty: replaces the client's traceparent (tracing: create)
+    OwnField request_id{};            // tracing.request_id
+    std::string_view traceparent{};   // non-empty: replaces the client's traceparent (tracing: create)
     bool drop_tracestate = false;     // the client's traceparent was invalid or absent: its tracestate goes too
 };
 

@@ -166,12 +166,11 @@ void ProxyServer::apply(config::Config config) {
     }
     auto runtime = build_runtime(std::move(config), runtime_.get(), &health_, &discovery_);
 
-    // Bind new and re-bound listeners first: a failure here rejects the whole change.
-    std::vector<asio::io_context*> contexts;
-    for (auto& w : workers_) contexts.push_back(&w->context());
+    // Bind new and re-bound listeners first: a failure here rejects the whole change. Each worker adopts its
+    // socket on its own thread (net::ListeningSocket): its loop is running.
     struct Rebind {
         std::string name;
-        std::shared_ptr<std::vector<tcp::acceptor>> acceptors;
+        std::shared_ptr<std::vector<net::ListeningSocket>> sockets;
     };
     std::vector<Rebind> rebinds;
     for (const auto& listener : runtime->config.listeners) {
@@ -179,10 +178,10 @@ void ProxyServer::apply(config::Config config) {
         auto it = bound_listeners_.find(listener.name);
         if (it != bound_listeners_.end() && it->second == bind) continue;
         try {
-            auto acceptors = std::make_shared<std::vector<tcp::acceptor>>(
-                net::open_reuseport_acceptors(listener.bind, contexts));
-            spdlog::info("listening: {} {}", listener.name, endpoint_text(acceptors->front().local_endpoint()));
-            rebinds.push_back({listener.name, std::move(acceptors)});
+            auto sockets = std::make_shared<std::vector<net::ListeningSocket>>(
+                net::open_reuseport_sockets(listener.bind, workers_.size()));
+            spdlog::info("listening: {} {}", listener.name, endpoint_text(sockets->front().local_endpoint()));
+            rebinds.push_back({listener.name, std::move(sockets)});
         } catch (const std::exception& e) {
             throw std::runtime_error("listener " + listener.name + ": cannot listen on " + bind + ": " + e.what());
         }
@@ -194,13 +193,13 @@ void ProxyServer::apply(config::Config config) {
     publish(runtime);
 
     for (unsigned w = 0; w < workers_.size(); ++w) {
-        std::vector<std::pair<std::string, std::shared_ptr<std::vector<tcp::acceptor>>>> adds;
-        for (const auto& r : rebinds) adds.emplace_back(r.name, r.acceptors);
+        std::vector<std::pair<std::string, std::shared_ptr<std::vector<net::ListeningSocket>>>> adds;
+        for (const auto& r : rebinds) adds.emplace_back(r.name, r.sockets);
         asio::post(workers_[w]->context(), [worker = workers_[w].get(), w, adds, removed] {
             for (const auto& name : removed) worker->remove_acceptor(name);
-            for (const auto& [name, acceptors] : adds) {
+            for (const auto& [name, sockets] : adds) {
                 worker->remove_acceptor(name);  // a re-bound listener: the old address stops
-                worker->add_acceptor(std::move((*acceptors)[w]), name);
+                worker->add_acceptor((*sockets)[w].adopt(worker->context()), name);
             }
         });
     }

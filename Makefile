@@ -52,7 +52,7 @@ bench-ceiling: build
 	@scripts/install-deps --bench
 	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/ceiling
 
-# HTTPS: gisgate, HAProxy and NGINX terminating TLS (HTTP/2 via h2load) to the same backend, one thread each (~2.5 min).
+# HTTPS: gisgate, HAProxy and NGINX terminating TLS (HTTP/2 via h2load) to the same backend, one thread each (~7 min).
 bench-https: build
 	@scripts/install-deps --bench
 	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/https

@@ -30,6 +30,15 @@ void json_text(std::string& out, std::string_view key, std::string_view value) {
     out.push_back('"');
 }
 
+// `{"time":...,"client":...,"listener":...,"protocol":...`: how a request's line and a connection's line begin.
+void begin_json_line(std::string& out, std::string_view time, std::string_view client, std::string_view listener,
+                     std::string_view protocol) {
+    out.append("{\"time\":\"").append(time).push_back('"');
+    json_text(out, "client", client);
+    json_text(out, "listener", listener);
+    json_text(out, "protocol", protocol);
+}
+
 }  // namespace
 
 void AccessLog::stamp() {
@@ -60,10 +69,7 @@ void AccessLog::record(const AccessRecord& r) {
 // hostile User-Agent cannot break the line or forge fields.
 void AccessLog::record_json(const AccessRecord& r) {
     std::string& out = buffer_;
-    out.append("{\"time\":\"").append(time_text_).push_back('"');
-    json_text(out, "client", r.client_ip);
-    json_text(out, "listener", r.listener);
-    json_text(out, "protocol", protocol_of(r));
+    begin_json_line(out, time_text_, r.client_ip, r.listener, protocol_of(r));
     json_text(out, "method", r.method);
     json_text(out, "target", r.target.substr(0, kMaxTarget));
     fmt::format_to(std::back_inserter(out), ",\"status\":{}", r.status);
@@ -87,10 +93,7 @@ void AccessLog::record_json(const AccessRecord& r) {
 
 void AccessLog::record_connection_json(const ConnectionRecord& r) {
     std::string& out = buffer_;
-    out.append("{\"time\":\"").append(time_text_).push_back('"');
-    json_text(out, "client", r.client_ip);
-    json_text(out, "listener", r.listener);
-    json_text(out, "protocol", r.protocol);
+    begin_json_line(out, time_text_, r.client_ip, r.listener, r.protocol);
     json_text(out, "end", r.end);
     json_text(out, "pool", r.pool);
     json_text(out, "server", r.server);

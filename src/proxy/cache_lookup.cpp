@@ -28,11 +28,13 @@ void append_number(std::string& out, std::uint64_t n) {
 
 // Header lines a cache keeps from a response: end-to-end ones except framing (the body is kept de-chunked and
 // re-framed), Age (recomputed) and the Date of a 304 (the stored one stays).
-bool kept_header(std::string_view name, std::string_view connection) {
+bool kept_header(std::string_view name, std::string_view connection, std::string_view request_id_header) {
     if (is_hop_by_hop(name, connection)) return false;
-    // A request id or trace context a server echoed belongs to the request that filled the entry, not to the hits.
+    // A request id or trace context a server echoed belongs to the request that filled the entry, not to the hits
+    // (each hit gets its own id: cached_response_head), whatever header name tracing.request_id configures.
     return !iequals(name, "content-length") && !iequals(name, "age") && !iequals(name, "x-cache") &&
-           !iequals(name, "x-request-id") && !iequals(name, "traceparent") && !iequals(name, "tracestate");
+           !iequals(name, "x-request-id") && !iequals(name, request_id_header) && !iequals(name, "traceparent") &&
+           !iequals(name, "tracestate");
 }
 
 // Header lines a 304 carries over from the stored response (RFC 9110 §15.4.5).
@@ -97,7 +99,8 @@ awaitable<std::shared_ptr<const cache::Entry>> CacheLookup::lookup(const http::R
     co_return nullptr;
 }
 
-bool CacheLookup::on_response_head(const http::ResponseHead& response, http::Method method) {
+bool CacheLookup::on_response_head(const http::ResponseHead& response, http::Method method,
+                                   std::string_view request_id_header) {
     if (!store_) return false;
     const std::int64_t now = unix_now();
     if (revalidating_ && response.status == 304 && stale_) {
@@ -134,7 +137,7 @@ bool CacheLookup::on_response_head(const http::ResponseHead& response, http::Met
     entry->status = response.status;
     entry->reason.assign(response.reason);
     for (const auto& h : response.headers) {
-        if (!kept_header(h.name, response.connection)) continue;
+        if (!kept_header(h.name, response.connection, request_id_header)) continue;
         entry->headers.append(h.name).append(": ").append(h.value).append("\r\n");
     }
     entry->etag.assign(policy.etag);
@@ -182,7 +185,7 @@ void CacheLookup::finish() {
 }
 
 int cached_response_head(const cache::Entry& entry, const http::RequestHead& request, bool keep, std::int64_t now,
-                         std::string& out) {
+                         std::string& out, std::string_view request_id_name, std::string_view request_id_value) {
     const bool unchanged = cache::not_modified(request, entry.etag, entry.last_modified);
     out.clear();
     if (unchanged) {
@@ -205,6 +208,7 @@ int cached_response_head(const cache::Entry& entry, const http::RequestHead& req
     out.append("Age: ");
     append_number(out, static_cast<std::uint64_t>(std::max<std::int64_t>(0, now - entry.stored_at)));
     out.append("\r\nX-Cache: HIT\r\n");
+    if (!request_id_value.empty()) out.append(request_id_name).append(": ").append(request_id_value).append("\r\n");
     if (!keep) out.append("Connection: close\r\n");
     else if (request.version_minor == 0) out.append("Connection: keep-alive\r\n");
     out.append("\r\n");

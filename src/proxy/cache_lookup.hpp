@@ -39,7 +39,8 @@ public:
 
     // The server's response head. True when it is the 304 to our own revalidation: answer with refreshed().
     // Otherwise a storable answer to a GET starts being kept (capture() then on_response_end()).
-    bool on_response_head(const http::ResponseHead& response, http::Method method);
+    // `request_id_header` (tracing.request_id, may be empty): a server's field of that name is not stored.
+    bool on_response_head(const http::ResponseHead& response, http::Method method, std::string_view request_id_header);
     const std::shared_ptr<const cache::Entry>& refreshed() const { return stale_; }
     void capture(const char* data, std::size_t n);
     void on_response_end(bool complete);
@@ -61,8 +62,10 @@ private:
 };
 
 // The head of an answer from the cache for `request`: the entry's, or a 304 when the request's validators match
-// it; with Age, X-Cache: HIT and the connection's keep-alive verdict. Returns the status sent.
+// it; with Age, X-Cache: HIT, this request's `request_id` field (when set) and the connection's keep-alive
+// verdict. Returns the status sent.
 int cached_response_head(const cache::Entry& entry, const http::RequestHead& request, bool keep, std::int64_t now,
-                         std::string& out);
+                         std::string& out, std::string_view request_id_name = {},
+                         std::string_view request_id_value = {});
 
 }  // namespace gisgate::proxy

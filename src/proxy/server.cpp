@@ -16,12 +16,17 @@ namespace gisgate::proxy {
 
 namespace {
 
+// O_APPEND: every write lands at the file's end, also after logrotate's copytruncate cut it.
+int open_log_file(const std::string& path) {
+    return ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+}
+
 int open_access_log(const std::string& target, bool& owned) {
     owned = false;
     if (target == "off") return -1;
     if (target == "stdout") return STDOUT_FILENO;
     if (target == "stderr") return STDERR_FILENO;
-    const int fd = ::open(target.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    const int fd = open_log_file(target);
     if (fd < 0) throw std::runtime_error("cannot open access log " + target + ": " + std::strerror(errno));
     owned = true;
     return fd;
@@ -121,7 +126,7 @@ void ProxyServer::wait_for_reopen_signal() {
         } else {
             // dup2 swaps the file behind the descriptor atomically: a worker's write(2) goes wholly to the old
             // file or wholly to the new one. Lines still buffered in a worker (≤100 ms) land in the new file.
-            const int fd = ::open(access_log_path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+            const int fd = open_log_file(access_log_path_);
             if (fd < 0) {
                 spdlog::error("SIGUSR1: cannot reopen access log {}: {}; still writing to the old file",
                               access_log_path_, std::strerror(errno));

@@ -21,8 +21,8 @@ awaitable<bool> Session::serve_cached(const cache::Entry& entry) {
     log_server_ = "cache";
     const bool keep = request_keep_alive_possible() && !client_closed_;
     const int status =
-        cached_response_head(entry, head_, keep, static_cast<std::int64_t>(std::time(nullptr)), out_);
-    add_field_to_head(out_, request_id_field());
+        cached_response_head(entry, head_, keep, static_cast<std::int64_t>(std::time(nullptr)), out_,
+                             request_id_field().name, request_id_field().value);
     const bool with_body = status != 304 && head_.method != http::Method::head;
     const std::array<asio::const_buffer, 2> buffers{asio::buffer(out_),
                                                     asio::buffer(entry.body.data(), with_body ? entry.body.size() : 0)};

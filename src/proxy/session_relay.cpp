@@ -15,7 +15,7 @@ namespace gisgate::proxy {
 
 awaitable<bool> Session::relay_response() {
     if (exchange_.response.status == 101) co_return co_await tunnel();  // read_head() accepted the upgrade
-    if (cache_.tagged() && cache_.on_response_head(exchange_.response, head_.method)) {
+    if (cache_.tagged() && cache_.on_response_head(exchange_.response, head_.method, runtime_->config.tracing.request_id_header)) {
         // The server's 304 to our revalidation: nothing to relay, answer from the refreshed entry.
         exchange_.begin += exchange_.response.head_size;
         release_upstream(exchange_.response.keep_alive && !exchange_.response.until_close && request_body_.done() &&

@@ -48,7 +48,7 @@ struct Rig {
         std::string out = "GET x HTTP/1.1\r\n\r\n";
         if (lookup(c, req.head, out)) return true;
         ParsedResponse r(response);
-        EXPECT_FALSE(c.on_response_head(r.head, http::Method::get));
+        EXPECT_FALSE(c.on_response_head(r.head, http::Method::get, "X-Request-Id"));
         c.capture(body.data(), body.size());
         c.on_response_end(true);
         c.finish();
@@ -94,7 +94,7 @@ TEST(CacheLookup, ANoStoreAnswerIsNotKeptAndACutBodyNeither) {
     std::string out = "GET x HTTP/1.1\r\n\r\n";
     EXPECT_EQ(rig.lookup(c, req.head, out), nullptr);
     ParsedResponse r("HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nContent-Length: 4\r\n\r\n");
-    c.on_response_head(r.head, http::Method::get);
+    c.on_response_head(r.head, http::Method::get, "X-Request-Id");
     c.capture("ti", 2);
     c.on_response_end(false);  // the server went away mid-body
     c.finish();
@@ -111,7 +111,7 @@ TEST(CacheLookup, AStaleEntryIsRevalidatedAndTheServers304RefreshesIt) {
     EXPECT_EQ(rig.lookup(c, req.head, out), nullptr) << "stale: go to the server";
     EXPECT_EQ(out, "GET x HTTP/1.1\r\nHost: h\r\nIf-None-Match: \"v1\"\r\n\r\n");
     ParsedResponse not_modified("HTTP/1.1 304 Not Modified\r\nCache-Control: max-age=60\r\n\r\n");
-    EXPECT_TRUE(c.on_response_head(not_modified.head, http::Method::get));
+    EXPECT_TRUE(c.on_response_head(not_modified.head, http::Method::get, "X-Request-Id"));
     ASSERT_NE(c.refreshed(), nullptr);
     EXPECT_EQ(c.refreshed()->body, "tile");
     c.finish();
@@ -129,7 +129,7 @@ TEST(CacheLookup, AClientsOwnValidatorsAreNotReplacedByOurs) {
     EXPECT_EQ(rig.lookup(c, req.head, out), nullptr);
     EXPECT_EQ(out, "GET x HTTP/1.1\r\n\r\n");
     ParsedResponse not_modified("HTTP/1.1 304 Not Modified\r\n\r\n");
-    EXPECT_FALSE(c.on_response_head(not_modified.head, http::Method::get)) << "the client's 304, relayed as is";
+    EXPECT_FALSE(c.on_response_head(not_modified.head, http::Method::get, "X-Request-Id")) << "the client's 304, relayed as is";
 }
 
 TEST(CacheLookup, ConcurrentMissesWaitForTheFirstFetch) {
@@ -147,7 +147,7 @@ TEST(CacheLookup, ConcurrentMissesWaitForTheFirstFetch) {
     rig.context.poll();
     EXPECT_FALSE(waited.has_value()) << "the second one waits";
     ParsedResponse r("HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nContent-Length: 4\r\n\r\n");
-    first.on_response_head(r.head, http::Method::get);
+    first.on_response_head(r.head, http::Method::get, "X-Request-Id");
     first.capture("tile", 4);
     first.on_response_end(true);
     first.finish();  // wakes the waiter
@@ -181,6 +181,36 @@ TEST(CachedResponseHead, CarriesAgeHitAndTheKeepAliveVerdict) {
     ParsedRequest conditional(std::string("GET ") + kTile + " HTTP/1.1\r\nHost: h\r\nIf-None-Match: \"v1\"\r\n\r\n");
     EXPECT_EQ(cached_response_head(entry, conditional.head, true, 1000, out), 304);
     EXPECT_EQ(out, "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\nAge: 0\r\nX-Cache: HIT\r\n\r\n");
+}
+
+// A server's request id (under the configured name or the default one) and trace context belong to the request
+// that filled the entry: not stored; each hit carries its own id once.
+TEST(CacheLookup, EchoedRequestIdsAndTraceContextAreNotStoredAndEachHitGetsItsOwn) {
+    Rig rig;
+    ParsedRequest req(std::string("GET ") + kTile + " HTTP/1.1\r\nHost: h\r\n\r\n");
+    {
+        CacheLookup c;
+        ASSERT_TRUE(c.begin(tiles(), rig.store, req.head, kTile));
+        std::string out = "GET x HTTP/1.1\r\n\r\n";
+        ASSERT_EQ(rig.lookup(c, req.head, out), nullptr);
+        ParsedResponse r("HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nX-Correlation-ID: first\r\n"
+                         "X-Request-Id: first\r\ntraceparent: 00-x\r\ntracestate: k=v\r\nContent-Length: 4\r\n\r\n");
+        EXPECT_FALSE(c.on_response_head(r.head, http::Method::get, "X-Correlation-ID"));
+        c.capture("tile", 4);
+        c.on_response_end(true);
+        c.finish();
+    }
+    CacheLookup c;
+    ASSERT_TRUE(c.begin(tiles(), rig.store, req.head, kTile));
+    std::string out = "GET x HTTP/1.1\r\n\r\n";
+    const auto entry = rig.lookup(c, req.head, out);
+    ASSERT_NE(entry, nullptr);
+    EXPECT_EQ(entry->headers, "Cache-Control: max-age=60\r\n");
+    std::string head;
+    cached_response_head(*entry, req.head, true, entry->stored_at, head, "X-Correlation-ID", "second");
+    EXPECT_EQ(head, "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nContent-Length: 4\r\nAge: 0\r\nX-Cache: HIT\r\n"
+                    "X-Correlation-ID: second\r\n\r\n");
+    c.finish();
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
+#include <mutex>
 
 #include "sim/handlers.hpp"
 #include "sim/image_bytes.hpp"
@@ -15,7 +17,7 @@ using nlohmann::json;
 namespace {
 
 constexpr std::int64_t kFeaturesPerLayer = 10000;
-constexpr std::int64_t kDefaultRecordCount = 10;
+// Without resultRecordCount a query returns up to maxRecordCount features, as ArcGIS does.
 constexpr std::int64_t kMaxRecordCount = 2000;
 
 struct Field {
@@ -101,6 +103,30 @@ bool where_selects_nothing(const std::string& where) {
 
 }  // namespace
 
+std::uint64_t feature_hash(const Service& svc, std::size_t layer, std::int64_t oid) {
+    return hash64(std::to_string(oid), hash64(svc.full_name() + "/" + std::to_string(layer)));
+}
+
+MapPoints layer_points(const Service& svc, std::size_t layer) {
+    // Computed once per service and layer (10,000 hashes) and shared by every image drawn from it.
+    static std::mutex mutex;
+    static std::map<std::string, MapPoints> computed;
+    const std::string key = svc.full_name() + "/" + std::to_string(layer);
+    std::lock_guard lock(mutex);
+    auto& slot = computed[key];
+    if (!slot) {
+        auto points = std::make_shared<std::vector<MapPoint>>();
+        points->reserve(kFeaturesPerLayer);
+        for (std::int64_t oid = 1; oid <= kFeaturesPerLayer; ++oid) {
+            const std::uint64_t h = feature_hash(svc, layer, oid);
+            const Point pt = point_of(h);
+            points->push_back({pt.x, pt.y, static_cast<std::int64_t>(h % 1000000)});
+        }
+        slot = std::move(points);
+    }
+    return slot;
+}
+
 std::optional<std::size_t> parse_layer_id(const Service& svc, const std::string& segment) {
     std::int64_t id = 0;
     if (!parse_int(segment, id) || id < 0 || static_cast<std::size_t>(id) >= svc.layers.size())
@@ -139,7 +165,7 @@ json layers_json(const Service& svc) {
 
 Reply layer_query(const Service& svc, std::size_t layer, const SimRequest& req) {
     const Params& p = req.params;
-    std::int64_t count = kDefaultRecordCount, offset = 0;
+    std::int64_t count = kMaxRecordCount, offset = 0;
     if (auto v = param(p, "resultRecordCount"); !v.empty() && (!parse_int(v, count) || count < 0))
         return bad_request("Unable to complete operation.", {"Invalid resultRecordCount"});
     if (auto v = param(p, "resultOffset"); !v.empty() && (!parse_int(v, offset) || offset < 0))
@@ -194,9 +220,8 @@ Reply layer_query(const Service& svc, std::size_t layer, const SimRequest& req) 
     bool geojson = iequals(param(p, "f"), "geojson");
 
     json features = json::array();
-    std::uint64_t layer_seed = hash64(svc.full_name() + "/" + std::to_string(layer));
     for (std::int64_t oid : oids) {
-        std::uint64_t h = hash64(std::to_string(oid), layer_seed);
+        std::uint64_t h = feature_hash(svc, layer, oid);
         json attributes = json::object();
         for (const Field* f : fields) attributes[f->name] = attribute_value(svc, layer, oid, *f, h);
         Point pt = point_of(h);

@@ -41,6 +41,9 @@ bool is_portal_healthcheck_path(const std::string& path);
 // directories.cpp: /arcgis/rest/directories/... (export images, job output files).
 Reply handle_directories(Site& site, const SimRequest& req, Segments rest);
 
+// map_server.cpp: fills the site's colour, the stamp (site name, bbox of spec.frame) and the service's points.
+void site_image_style(const Site& site, const Service& svc, ImageSpec& spec);
+
 // Per service type; `rest` is what follows ".../<Name>/<Type>".
 Reply handle_map_server(Site& site, const Service& svc, const SimRequest& req, Segments rest);
 Reply handle_feature_server(Site& site, const Service& svc, const SimRequest& req, Segments rest);
@@ -64,6 +67,10 @@ std::string stream_feature(const Service& svc, std::uint64_t subscriber, std::ui
 nlohmann::json layer_json(const Service& svc, std::size_t layer);
 nlohmann::json layers_json(const Service& svc);  // {"layers":[...],"tables":[]}
 Reply layer_query(const Service& svc, std::size_t layer, const SimRequest& req);
+// The points of a layer (every feature's geometry and POPULATION), as the map images draw them.
+MapPoints layer_points(const Service& svc, std::size_t layer);
+// The hash an object id's attributes and geometry derive from.
+std::uint64_t feature_hash(const Service& svc, std::size_t layer, std::int64_t oid);
 // "0" -> 0 when the service has that layer.
 std::optional<std::size_t> parse_layer_id(const Service& svc, const std::string& segment);
 

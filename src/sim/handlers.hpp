@@ -66,7 +66,16 @@ std::string stream_feature(const Service& svc, std::uint64_t subscriber, std::ui
 // feature_layers.cpp: layers shared by MapServer and FeatureServer.
 nlohmann::json layer_json(const Service& svc, std::size_t layer);
 nlohmann::json layers_json(const Service& svc);  // {"layers":[...],"tables":[]}
-Reply layer_query(const Service& svc, std::size_t layer, const SimRequest& req);
+// query, with the site's edits of the layer applied (feature_edits.hpp).
+Reply layer_query(Site& site, const Service& svc, std::size_t layer, const SimRequest& req);
+// "Maps/Parcels/0": the key of a layer's edits; and how many features every layer generates (ids 1..N).
+std::string layer_key(const Service& svc, std::size_t layer);
+std::int64_t layer_feature_count();
+// feature_server_edits.cpp: addFeatures, updateFeatures, deleteFeatures, applyEdits of a layer (`op`), and
+// the service's applyEdits.
+Reply handle_layer_edit(Site& site, const Service& svc, std::size_t layer, const SimRequest& req, const std::string& op);
+Reply handle_service_apply_edits(Site& site, const Service& svc, const SimRequest& req);
+bool is_layer_edit_operation(const std::string& op);
 // The points of a layer (every feature's geometry and POPULATION), as the map images draw them.
 MapPoints layer_points(const Service& svc, std::size_t layer);
 // The hash an object id's attributes and geometry derive from.

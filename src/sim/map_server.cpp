@@ -237,7 +237,7 @@ Reply handle_map_server(Site& site, const Service& svc, const SimRequest& req, S
         if (rest.size() == 1)
             return json_reply(layer_json(svc, *layer), req.params);
         if (rest.size() == 2 && iequals(rest[1], "query"))
-            return layer_query(svc, *layer, req);
+            return layer_query(site, svc, *layer, req);
     }
     return not_found();
 }
@@ -253,7 +253,7 @@ Reply handle_feature_server(Site& site, const Service& svc, const SimRequest& re
                      {"supportsDisconnectedEditing", false},
                      {"maxRecordCount", 2000},
                      {"supportedQueryFormats", "JSON"},
-                     {"capabilities", "Query"},
+                     {"capabilities", "Create,Delete,Query,Update,Editing"},
                      {"layers", layers},
                      {"tables", json::array()},
                      {"spatialReference", spatial_reference_json()},
@@ -264,11 +264,15 @@ Reply handle_feature_server(Site& site, const Service& svc, const SimRequest& re
     }
     if (rest.size() == 1 && iequals(rest[0], "layers"))
         return json_reply(layers_json(svc), req.params);
+    if (rest.size() == 1 && iequals(rest[0], "applyEdits"))
+        return handle_service_apply_edits(site, svc, req);
     if (auto layer = parse_layer_id(svc, rest[0])) {
         if (rest.size() == 1)
             return json_reply(layer_json(svc, *layer), req.params);
         if (rest.size() == 2 && iequals(rest[1], "query"))
-            return layer_query(svc, *layer, req);
+            return layer_query(site, svc, *layer, req);
+        if (rest.size() == 2 && is_layer_edit_operation(rest[1]))
+            return handle_layer_edit(site, svc, *layer, req, rest[1]);
     }
     return not_found();
 }

@@ -7,6 +7,7 @@
 
 #include "sim/catalog.hpp"
 #include "sim/faults.hpp"
+#include "sim/feature_edits.hpp"
 #include "sim/jobs.hpp"
 #include "sim/map_render.hpp"
 #include "sim/semaphore.hpp"
@@ -25,6 +26,7 @@ struct Site {
     JobStore jobs;
     FaultState faults;
     TileCache tiles;
+    FeatureEditStore edits;  // FeatureServer edits (feature_edits.hpp)
     AsyncSemaphore instances;                // the CPU-bound service instances
     std::atomic<std::uint64_t> requests{0};  // requests read, excluding /sim/*
     std::atomic<std::uint64_t> connections{0};  // connections accepted (tests check keep-alive reuse)

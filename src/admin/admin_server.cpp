@@ -80,7 +80,7 @@ struct State {
         : context(context),
           strand(asio::make_strand(context)),
           acceptor(strand),
-          router(with_dashboard(api_v1_routes(api))),
+          router(with_dashboard(api_v1_routes(api), config)),
           rules(std::make_shared<const AccessRules>(AccessRules{config.token, config.allow})) {}
 
     asio::io_context& context;

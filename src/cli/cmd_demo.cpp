@@ -1,11 +1,15 @@
 // `gisgate demo`: three simulated sites as child processes plus the balancer in this process, with the
-// config from examples/demo.yaml compiled into the binary.
+// config from examples/demo.yaml compiled into the binary: the public listener, the admin API with the
+// dashboard (a fresh token each run, printed) and its Map view, history for the charts, and the dashboard's
+// buttons wired to the sites' fault APIs.
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <fmt/format.h>
 #include <iostream>
+#include <random>
 #include <spdlog/spdlog.h>
 #include <string>
 #include <thread>
@@ -56,6 +60,14 @@ void stop_sites(const std::vector<pid_t>& pids) {
     }
 }
 
+// 128 random bits as hex: the admin token of this run (the demo's config is public, so its token cannot be).
+std::string fresh_token() {
+    std::random_device random;
+    std::string token;
+    for (int i = 0; i < 4; ++i) token += fmt::format("{:08x}", random());
+    return token;
+}
+
 }  // namespace
 
 int run_demo() {
@@ -67,6 +79,16 @@ int run_demo() {
         return kExitConfigError;
     }
     setup_logging(config.log_level);
+    const std::string token = fresh_token();
+    std::string admin_url, map_url;
+    if (config.admin) {
+        config.admin->token = token;
+        // The dashboard's fail/heal buttons talk to each site's fault API (the sims answer its CORS preflight).
+        for (const auto& server : config.pools.front().servers)
+            config.admin->demo_sites.push_back({server.name, "http://" + server.address.to_string()});
+        admin_url = "http://" + config.admin->bind.to_string() + "/";
+        map_url = config.admin->map_url;
+    }
 
     std::vector<pid_t> sites;
     const char* names[] = {"site-a", "site-b", "site-c"};
@@ -91,9 +113,14 @@ int run_demo() {
                      "MapServer/export?bbox=-180,-90,180,90&size=800,600&f=image'\n"
                   << "  curl -s 'http://127.0.0.1:8080/server/rest/services/Analysis/Buffer/GPServer/"
                      "BufferPoints/submitJob?f=json'\n"
-                  << "  curl -si 'http://127.0.0.1:8080/arcgis/admin/'      # 403: admin is blocked\n"
-                  << "Ctrl-C stops the demo.\n"
-                  << std::endl;
+                  << "  curl -si 'http://127.0.0.1:8080/arcgis/admin/'      # 403: admin is blocked\n";
+        if (!admin_url.empty())
+            std::cout << "\nOpen the dashboard: " << admin_url << "  (admin token: " << token << ")\n"
+                      << "  Map view: " << admin_url << "#map  (tiles of " << map_url << ")\n"
+                      << "  The buttons next to each site fail it (hang, error, kill) and heal it; watch its tiles\n"
+                      << "  move to the other sites, the health checks take it out, and it rejoin after Heal.\n"
+                      << "  Admin API: curl -s " << admin_url << "api/v1/status\n";
+        std::cout << "Ctrl-C stops the demo.\n" << std::endl;
         code = server.run();
     } catch (const std::exception& e) {
         spdlog::critical("{}", e.what());

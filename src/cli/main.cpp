@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "config/loader.hpp"
+#include "sim/cors.hpp"
 
 int main(int argc, char** argv) {
     using namespace gisgate;
@@ -55,6 +56,13 @@ int main(int argc, char** argv) {
                   "serve HTTPS with a self-signed certificate generated for the listen address (as GIS servers ship)")
         ->excludes(sim_cert);
 
+    std::string allowed_origins;
+    sim->add_option("--allowed-origins", allowed_origins,
+                    "origins allowed to read answers in a browser (CORS), comma-separated; default: every origin");
+    std::string token_key;
+    sim->add_option("--token-key", token_key,
+                    "secure the services with tokens signed with this key (generateToken at /arcgis/tokens)");
+
     const auto run_ctl = cli::add_ctl_command(app);
     const auto run_report = cli::add_report_command(app);
 
@@ -80,6 +88,19 @@ int main(int argc, char** argv) {
             }
             sim_options.tile_max_age = *tile_age;
             sim_options.auth_ntlm = sim_auth == "ntlm" || sim_auth == "NTLM";
+            if (!allowed_origins.empty()) {
+                try {
+                    sim_options.allowed_origins = sim::parse_allowed_origins(allowed_origins);
+                } catch (const std::invalid_argument& e) {
+                    std::cerr << "gisgate sim: " << e.what() << "\n";
+                    return 2;
+                }
+            }
+            if (sim->count("--token-key") && token_key.empty()) {
+                std::cerr << "gisgate sim: --token-key: the key must not be empty\n";
+                return 2;
+            }
+            sim_options.token_key = token_key;
             return cli::run_sim_site(sim_options);
         }
     } catch (const std::exception& e) {

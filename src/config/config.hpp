@@ -253,10 +253,22 @@ struct TracingConfig {
     bool create_traceparent = true;
 };
 
+// A site the dashboard may fail and heal from its buttons (the demo's simulated sites, `gisgate demo` only):
+// the server's name in the pool and the origin of the sim's fault API ("http://127.0.0.1:6081").
+struct DemoSite {
+    std::string server;
+    std::string control_origin;
+};
+
 struct AdminConfig {
     Endpoint bind;
     std::string token;
     std::vector<Cidr> allow;
+    // `map: http://host:8080/arcgis/rest/services/Name/MapServer`: a cached map service as browsers reach it
+    // through a public listener, drawn by the dashboard's Map view (its origin is let into the page's CSP).
+    // Empty: no Map view.
+    std::string map_url;
+    std::vector<DemoSite> demo_sites;  // set by `gisgate demo`, not read from YAML
     SourceLoc loc;
 };
 

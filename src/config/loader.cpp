@@ -162,8 +162,25 @@ void Loader::read_log_level(const Field& field) {
     }
 }
 
+namespace {
+// "http(s)://host[:port]/.../MapServer": something the page can put in its CSP and fetch tiles under.
+bool is_map_service_url(const std::string& url) {
+    const auto scheme = url.find("://");
+    if (scheme == std::string::npos || (url.compare(0, scheme, "http") != 0 && url.compare(0, scheme, "https") != 0))
+        return false;
+    const auto path = url.find('/', scheme + 3);
+    if (path == std::string::npos || path == scheme + 3)
+        return false;
+    const bool clean = std::none_of(url.begin(), url.end(), [](char c) {
+        return static_cast<unsigned char>(c) <= ' ' || c == '"' || c == '\'' || c == ';' || c == '?' || c == '#';
+    });
+    const std::string tail = "/MapServer";
+    return clean && url.size() > tail.size() && url.compare(url.size() - tail.size(), tail.size(), tail) == 0;
+}
+}  // namespace
+
 void Loader::read_admin(const Field& field) {
-    const MapFields map(r_, field, "admin", {"bind", "token", "allow"});
+    const MapFields map(r_, field, "admin", {"bind", "token", "allow", "map"});
     AdminConfig admin;
     admin.loc = map.loc();
     const Field& bind = map.require("bind");
@@ -176,6 +193,14 @@ void Loader::read_admin(const Field& field) {
     } else {
         // The admin API can drain servers: by default only the local machine may use it.
         admin.allow = {*Cidr::parse("127.0.0.1/32"), *Cidr::parse("::1/128")};
+    }
+    if (const Field* map_url = map.find("map")) {
+        admin.map_url = r_.string(*map_url);
+        while (!admin.map_url.empty() && admin.map_url.back() == '/') admin.map_url.pop_back();
+        if (!is_map_service_url(admin.map_url))
+            r_.fail(r_.loc(*map_url), fmt::format("admin 'map' must be the http:// or https:// URL of a MapServer "
+                                                  "(http://host:port/.../MapServer), got '{}'",
+                                                  admin.map_url));
     }
     binds_.push_back({"admin", admin.bind, r_.loc(bind)});
     config_.admin = std::move(admin);

@@ -53,6 +53,7 @@ void emit_admin(YAML::Emitter& out, const AdminConfig& admin, bool redact) {
     out << YAML::Key << "bind" << YAML::Value << admin.bind.to_string();
     out << YAML::Key << "token" << YAML::Value << Text{redact ? kRedacted : admin.token};
     emit_cidrs(out, "allow", admin.allow);
+    if (!admin.map_url.empty()) out << YAML::Key << "map" << YAML::Value << Text{admin.map_url};
     out << YAML::EndMap;
 }
 

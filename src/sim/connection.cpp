@@ -11,6 +11,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <vector>
 
+#include "sim/cors.hpp"
 #include "sim/handlers.hpp"
 #include "sim/stream_session.hpp"
 
@@ -71,6 +72,7 @@ template <class Message>
 void common_headers(Message& res, const Site& site) {
     res.set(http::field::server, "gisgate-sim");
     res.set("X-Gisgate-Sim-Site", site.options.name);
+    res.set("X-Gisgate-Sim-Tint", site.tint);
 }
 
 // Writes a reply; returns whether the connection may serve another request. `io` is the connection's stream
@@ -90,7 +92,9 @@ asio::awaitable<bool> write_reply(Connection& conn, Io& io, const Site& site, co
             res.set(http::field::content_type, reply.content_type);
         for (const auto& [name, value] : reply.headers) res.insert(name, value);
         if (reply.compressible) {
-            res.set(http::field::vary, "Accept-Encoding");
+            const auto vary = res[http::field::vary];  // e.g. "Origin" from the CORS headers
+            res.set(http::field::vary, vary.empty() ? std::string("Accept-Encoding")
+                                                    : std::string(vary) + ", Accept-Encoding");
             std::string zipped;
             if (gzip_ok && reply.body.size() >= site.options.gzip_min_bytes && gzip_compress(reply.body, zipped)) {
                 reply.body = std::move(zipped);
@@ -315,6 +319,7 @@ asio::awaitable<void> serve_on(Site& site, Connection& connection, Io& io) {
                 if (gated) reply.headers.emplace_back("X-Gisgate-Sim-User", conn->auth.user);
             }
         }
+        add_cors_headers(site.options.allowed_origins, req, reply);
         unsigned status = reply.status;
         if (counted) site.handling.fetch_sub(1);
         bool again = co_await write_reply(*conn, io, site, req, reply, msg.version(), msg.keep_alive(), accepts_gzip(msg));

@@ -2,7 +2,9 @@
 // files of asynchronous jobs. Output image names encode their size and seed, so no state is kept for them.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cstdlib>
 
 #include "sim/handlers.hpp"
 
@@ -10,7 +12,25 @@ namespace gisgate::sim {
 
 namespace {
 
-// "_ags_map<hex>_<W>x<H>.<ext>" -> image spec.
+// "b<wkid>,<xmin>,<ymin>,<xmax>,<ymax>" (what export?f=json names its image after) -> the frame.
+bool parse_output_bbox(const std::string& part, MapFrame& frame) {
+    if (part.size() < 2 || part[0] != 'b' || std::count(part.begin(), part.end(), ',') != 4)
+        return false;
+    double v[5];
+    const char* p = part.c_str() + 1;
+    for (int i = 0; i < 5; ++i) {
+        char* end = nullptr;
+        v[i] = std::strtod(p, &end);
+        if (end == p || (i < 4 && *end != ',') || (i == 4 && *end != '\0'))
+            return false;
+        p = end + 1;
+    }
+    frame.web_mercator = v[0] == 3857;
+    frame.xmin = v[1], frame.ymin = v[2], frame.xmax = v[3], frame.ymax = v[4];
+    return true;
+}
+
+// "_ags_map<hex>[_b<wkid>,<bbox>]_<W>x<H>.<ext>" -> image spec (without a bbox: the whole world).
 std::optional<ImageSpec> parse_output_name(const std::string& file) {
     if (file.rfind("_ags_", 0) != 0)
         return std::nullopt;
@@ -37,6 +57,10 @@ std::optional<ImageSpec> parse_output_name(const std::string& file) {
     else
         return std::nullopt;
     spec.seed = hash64(file);
+    const std::string prefix = file.substr(0, underscore);
+    const auto last = prefix.rfind('_');
+    if (last != std::string::npos && last > 4)
+        parse_output_bbox(prefix.substr(last + 1), spec.frame);
     return spec;
 }
 
@@ -60,6 +84,14 @@ Reply handle_directories(Site& site, const SimRequest& req, Segments rest) {
         auto spec = parse_output_name(rest[2]);
         if (!spec)
             return not_found();
+        // The folder names the service ("Maps_Streets_MapServer"), whose layer the image draws; GP outputs
+        // (another folder) show the world without points.
+        static const Service kNoService{};
+        const Service* drawn = &kNoService;
+        for (const Service& svc : site.catalog.services)
+            if (iequals(service_dir_name(svc), rest[1]))
+                drawn = &svc;
+        site_image_style(site, *drawn, *spec);
         return image_reply(*spec);
     }
     if (!rest.empty() && iequals(rest[0], "arcgisjobs"))

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
+#include <mutex>
 
 #include "sim/handlers.hpp"
 #include "sim/image_bytes.hpp"
@@ -15,7 +17,7 @@ using nlohmann::json;
 namespace {
 
 constexpr std::int64_t kFeaturesPerLayer = 10000;
-constexpr std::int64_t kDefaultRecordCount = 10;
+// Without resultRecordCount a query returns up to maxRecordCount features, as ArcGIS does.
 constexpr std::int64_t kMaxRecordCount = 2000;
 
 struct Field {
@@ -101,6 +103,30 @@ bool where_selects_nothing(const std::string& where) {
 
 }  // namespace
 
+std::uint64_t feature_hash(const Service& svc, std::size_t layer, std::int64_t oid) {
+    return hash64(std::to_string(oid), hash64(svc.full_name() + "/" + std::to_string(layer)));
+}
+
+MapPoints layer_points(const Service& svc, std::size_t layer) {
+    // Computed once per service and layer (10,000 hashes) and shared by every image drawn from it.
+    static std::mutex mutex;
+    static std::map<std::string, MapPoints> computed;
+    const std::string key = svc.full_name() + "/" + std::to_string(layer);
+    std::lock_guard lock(mutex);
+    auto& slot = computed[key];
+    if (!slot) {
+        auto points = std::make_shared<std::vector<MapPoint>>();
+        points->reserve(kFeaturesPerLayer);
+        for (std::int64_t oid = 1; oid <= kFeaturesPerLayer; ++oid) {
+            const std::uint64_t h = feature_hash(svc, layer, oid);
+            const Point pt = point_of(h);
+            points->push_back({pt.x, pt.y, static_cast<std::int64_t>(h % 1000000)});
+        }
+        slot = std::move(points);
+    }
+    return slot;
+}
+
 std::optional<std::size_t> parse_layer_id(const Service& svc, const std::string& segment) {
     std::int64_t id = 0;
     if (!parse_int(segment, id) || id < 0 || static_cast<std::size_t>(id) >= svc.layers.size())
@@ -128,7 +154,7 @@ json layer_json(const Service& svc, std::size_t layer) {
             {"fields", all_fields()},
             {"maxRecordCount", kMaxRecordCount},
             {"supportedQueryFormats", "JSON, geoJSON, PBF"},
-            {"capabilities", svc.type == "FeatureServer" ? "Query" : "Map,Query,Data"}};
+            {"capabilities", svc.type == "FeatureServer" ? "Create,Delete,Query,Update,Editing" : "Map,Query,Data"}};
 }
 
 json layers_json(const Service& svc) {
@@ -137,34 +163,106 @@ json layers_json(const Service& svc) {
     return {{"layers", layers}, {"tables", json::array()}};
 }
 
-Reply layer_query(const Service& svc, std::size_t layer, const SimRequest& req) {
+std::string layer_key(const Service& svc, std::size_t layer) {
+    return svc.full_name() + "/" + std::to_string(layer);
+}
+
+std::int64_t layer_feature_count() {
+    return kFeaturesPerLayer;
+}
+
+namespace {
+
+// An attribute of an edited feature by field name (edits may spell names in any case); null when not given.
+json edited_attribute(const json& feature, const char* field) {
+    if (!feature.contains("attributes"))
+        return nullptr;
+    for (const auto& [key, value] : feature["attributes"].items())
+        if (iequals(key, field))
+            return value;
+    return nullptr;
+}
+
+bool edited_has(const json& feature, const char* field) {
+    if (!feature.contains("attributes"))
+        return false;
+    for (const auto& [key, value] : feature["attributes"].items())
+        if (iequals(key, field))
+            return true;
+    return false;
+}
+
+// x/y of an edited feature's point geometry, when it has one.
+std::optional<Point> edited_point(const json& feature) {
+    if (!feature.contains("geometry") || !feature["geometry"].is_object())
+        return std::nullopt;
+    const json& g = feature["geometry"];
+    if (!g.contains("x") || !g.contains("y") || !g["x"].is_number() || !g["y"].is_number())
+        return std::nullopt;
+    return Point{g["x"].get<double>(), g["y"].get<double>()};
+}
+
+Reply query_with_edits(const Service& svc, std::size_t layer, const SimRequest& req, const LayerEdits* edits) {
     const Params& p = req.params;
-    std::int64_t count = kDefaultRecordCount, offset = 0;
+    std::int64_t count = kMaxRecordCount, offset = 0;
     if (auto v = param(p, "resultRecordCount"); !v.empty() && (!parse_int(v, count) || count < 0))
         return bad_request("Unable to complete operation.", {"Invalid resultRecordCount"});
     if (auto v = param(p, "resultOffset"); !v.empty() && (!parse_int(v, offset) || offset < 0))
         return bad_request("Unable to complete operation.", {"Invalid resultOffset"});
     count = std::min(count, kMaxRecordCount);
 
+    auto exists = [&](std::int64_t oid) {
+        if (edits && edits->deleted.count(oid))
+            return false;
+        return (oid >= 1 && oid <= kFeaturesPerLayer) || (edits && edits->added.count(oid));
+    };
+    const bool nothing = where_selects_nothing(param(p, "where", "1=1"));
+    std::int64_t total = nothing ? 0
+                                 : kFeaturesPerLayer + (edits ? static_cast<std::int64_t>(edits->added.size()) -
+                                                                    static_cast<std::int64_t>(std::count_if(
+                                                                        edits->deleted.begin(), edits->deleted.end(),
+                                                                        [](std::int64_t o) { return o <= kFeaturesPerLayer; }))
+                                                              : 0);
+
     // The object ids selected, in order.
     std::vector<std::int64_t> oids;
     bool exceeded = false;
-    std::int64_t total = where_selects_nothing(param(p, "where", "1=1")) ? 0 : kFeaturesPerLayer;
     if (auto ids = param(p, "objectIds"); !ids.empty()) {
         for (const auto& s : split_list(ids)) {
             std::int64_t id = 0;
             if (!parse_int(s, id))
                 return bad_request("Unable to complete operation.", {"Invalid objectIds"});
-            if (id >= 1 && id <= total)
+            if (!nothing && exists(id))
                 oids.push_back(id);
         }
         total = static_cast<std::int64_t>(oids.size());
     }
     if (parse_bool(param(p, "returnCountOnly")))
         return json_reply(json{{"count", total}}, p);
-    if (oids.empty()) {
-        for (std::int64_t oid = offset + 1; oid <= total && static_cast<std::int64_t>(oids.size()) < count; ++oid)
+    if (oids.empty() && total > 0) {
+        // Generated features 1..N (less the deleted), then the added ones; skip `offset`, take `count`.
+        std::int64_t skipped = 0;
+        auto take = [&](std::int64_t oid) {
+            if (skipped < offset) {
+                ++skipped;
+                return true;
+            }
+            if (static_cast<std::int64_t>(oids.size()) == count)
+                return false;
             oids.push_back(oid);
+            return true;
+        };
+        bool more = true;
+        if (!edits && offset < kFeaturesPerLayer) {
+            skipped = offset;  // no edits: jump straight to the page
+            for (std::int64_t oid = offset + 1; oid <= kFeaturesPerLayer && more; ++oid) more = take(oid);
+        } else {
+            for (std::int64_t oid = 1; oid <= kFeaturesPerLayer && more; ++oid)
+                if (exists(oid))
+                    more = take(oid);
+        }
+        if (edits)
+            for (auto it = edits->added.begin(); it != edits->added.end() && more; ++it) more = take(it->first);
         exceeded = offset + static_cast<std::int64_t>(oids.size()) < total;
     } else if (static_cast<std::int64_t>(oids.size()) > count) {
         oids.resize(static_cast<std::size_t>(count));
@@ -194,20 +292,37 @@ Reply layer_query(const Service& svc, std::size_t layer, const SimRequest& req) 
     bool geojson = iequals(param(p, "f"), "geojson");
 
     json features = json::array();
-    std::uint64_t layer_seed = hash64(svc.full_name() + "/" + std::to_string(layer));
     for (std::int64_t oid : oids) {
-        std::uint64_t h = hash64(std::to_string(oid), layer_seed);
+        const json* edited = nullptr;
+        if (edits) {
+            if (auto a = edits->added.find(oid); a != edits->added.end())
+                edited = &a->second;
+            else if (auto u = edits->updated.find(oid); u != edits->updated.end())
+                edited = &u->second;
+        }
+        const bool added = oid > kFeaturesPerLayer;
+        std::uint64_t h = feature_hash(svc, layer, oid);
         json attributes = json::object();
-        for (const Field* f : fields) attributes[f->name] = attribute_value(svc, layer, oid, *f, h);
-        Point pt = point_of(h);
+        for (const Field* f : fields) {
+            if (std::string_view(f->name) == "OBJECTID")
+                attributes[f->name] = oid;
+            else if (edited && (added || edited_has(*edited, f->name)))
+                attributes[f->name] = edited_attribute(*edited, f->name);
+            else
+                attributes[f->name] = attribute_value(svc, layer, oid, *f, h);
+        }
+        std::optional<Point> pt = point_of(h);
+        if (edited && (added || edited->contains("geometry")))
+            pt = edited_point(*edited);
         json feature;
         if (geojson) {
             feature = {{"type", "Feature"}, {"id", oid}, {"properties", attributes}};
-            feature["geometry"] = geometry ? json{{"type", "Point"}, {"coordinates", {pt.x, pt.y}}} : json(nullptr);
+            feature["geometry"] =
+                geometry && pt ? json{{"type", "Point"}, {"coordinates", {pt->x, pt->y}}} : json(nullptr);
         } else {
             feature = {{"attributes", attributes}};
-            if (geometry)
-                feature["geometry"] = {{"x", pt.x}, {"y", pt.y}};
+            if (geometry && pt)
+                feature["geometry"] = {{"x", pt->x}, {"y", pt->y}};
         }
         features.push_back(std::move(feature));
     }
@@ -231,6 +346,13 @@ Reply layer_query(const Service& svc, std::size_t layer, const SimRequest& req) 
     if (exceeded)
         body["exceededTransferLimit"] = true;
     return json_reply(body, p);
+}
+
+}  // namespace
+
+Reply layer_query(Site& site, const Service& svc, std::size_t layer, const SimRequest& req) {
+    return site.edits.read(layer_key(svc, layer),
+                           [&](const LayerEdits* edits) { return query_with_edits(svc, layer, req, edits); });
 }
 
 }  // namespace gisgate::sim

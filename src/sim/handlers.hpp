@@ -41,6 +41,9 @@ bool is_portal_healthcheck_path(const std::string& path);
 // directories.cpp: /arcgis/rest/directories/... (export images, job output files).
 Reply handle_directories(Site& site, const SimRequest& req, Segments rest);
 
+// map_server.cpp: fills the site's colour, the stamp (site name, bbox of spec.frame) and the service's points.
+void site_image_style(const Site& site, const Service& svc, ImageSpec& spec);
+
 // Per service type; `rest` is what follows ".../<Name>/<Type>".
 Reply handle_map_server(Site& site, const Service& svc, const SimRequest& req, Segments rest);
 Reply handle_feature_server(Site& site, const Service& svc, const SimRequest& req, Segments rest);
@@ -63,7 +66,20 @@ std::string stream_feature(const Service& svc, std::uint64_t subscriber, std::ui
 // feature_layers.cpp: layers shared by MapServer and FeatureServer.
 nlohmann::json layer_json(const Service& svc, std::size_t layer);
 nlohmann::json layers_json(const Service& svc);  // {"layers":[...],"tables":[]}
-Reply layer_query(const Service& svc, std::size_t layer, const SimRequest& req);
+// query, with the site's edits of the layer applied (feature_edits.hpp).
+Reply layer_query(Site& site, const Service& svc, std::size_t layer, const SimRequest& req);
+// "Maps/Parcels/0": the key of a layer's edits; and how many features every layer generates (ids 1..N).
+std::string layer_key(const Service& svc, std::size_t layer);
+std::int64_t layer_feature_count();
+// feature_server_edits.cpp: addFeatures, updateFeatures, deleteFeatures, applyEdits of a layer (`op`), and
+// the service's applyEdits.
+Reply handle_layer_edit(Site& site, const Service& svc, std::size_t layer, const SimRequest& req, const std::string& op);
+Reply handle_service_apply_edits(Site& site, const Service& svc, const SimRequest& req);
+bool is_layer_edit_operation(const std::string& op);
+// The points of a layer (every feature's geometry and POPULATION), as the map images draw them.
+MapPoints layer_points(const Service& svc, std::size_t layer);
+// The hash an object id's attributes and geometry derive from.
+std::uint64_t feature_hash(const Service& svc, std::size_t layer, std::int64_t oid);
 // "0" -> 0 when the service has that layer.
 std::optional<std::size_t> parse_layer_id(const Service& svc, const std::string& segment);
 

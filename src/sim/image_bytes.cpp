@@ -18,24 +18,6 @@ inline std::uint64_t splitmix(std::uint64_t& state) {
     return z ^ (z >> 31);
 }
 
-void put_be32(std::string& out, std::uint32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
-}
-
-// PNG signature + a valid IHDR chunk (8-bit RGB) announcing the real dimensions.
-std::string png_header(unsigned width, unsigned height) {
-    std::string out("\x89PNG\r\n\x1a\n", 8);
-    std::string chunk = "IHDR";
-    put_be32(chunk, width);
-    put_be32(chunk, height);
-    chunk.append("\x08\x02\x00\x00\x00", 5);  // bit depth 8, colour type RGB, deflate, no filter, no interlace
-    put_be32(out, 13);
-    out += chunk;
-    put_be32(out, static_cast<std::uint32_t>(
-                      crc32(0, reinterpret_cast<const Bytef*>(chunk.data()), static_cast<uInt>(chunk.size()))));
-    return out;
-}
-
 // SOI + JFIF APP0 segment.
 std::string jpg_header() {
     return std::string("\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00", 20);
@@ -53,9 +35,9 @@ std::uint64_t hash64(std::string_view s, std::uint64_t seed) {
 }
 
 std::uint64_t ImageSpec::size() const {
-    std::uint64_t pixels = std::uint64_t{width} * height;
-    std::uint64_t bytes = format == "jpg" ? pixels : pixels * 3;
-    return std::max<std::uint64_t>(bytes, 64);
+    if (format != "jpg")
+        return stored_png_size(width, height);
+    return std::max<std::uint64_t>(std::uint64_t{width} * height, 64);
 }
 
 const char* ImageSpec::content_type() const {
@@ -63,11 +45,39 @@ const char* ImageSpec::content_type() const {
 }
 
 ImageGenerator::ImageGenerator(const ImageSpec& spec)
-    : header_(spec.format == "jpg" ? jpg_header() : png_header(spec.width, spec.height)),
-      total_(spec.size()),
-      state_(spec.seed ^ 0x5eed5eed5eed5eedull) {}
+    : total_(spec.size()), state_(spec.seed ^ 0x5eed5eed5eed5eedull) {
+    if (spec.format == "jpg") {
+        header_ = jpg_header();
+        return;
+    }
+    MapFrame frame = spec.frame;
+    frame.width = spec.width;
+    frame.height = spec.height;
+    map_ = std::make_unique<MapRenderer>(frame, spec.tint, spec.stamp, spec.points);
+    png_ = std::make_unique<StoredPngWriter>(*map_);
+}
 
 std::size_t ImageGenerator::next(std::span<char> out) {
+    if (!png_)
+        return next_filler(out);
+    std::size_t n = 0;
+    while (n < out.size()) {
+        if (piece_pos_ == piece_.size()) {
+            piece_ = png_->next();
+            piece_pos_ = 0;
+            if (piece_.empty())
+                break;
+        }
+        const std::size_t take = std::min(out.size() - n, piece_.size() - piece_pos_);
+        std::memcpy(out.data() + n, piece_.data() + piece_pos_, take);
+        piece_pos_ += take;
+        n += take;
+    }
+    produced_ += n;
+    return n;
+}
+
+std::size_t ImageGenerator::next_filler(std::span<char> out) {
     std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), total_ - produced_));
     std::size_t i = 0;
     while (produced_ + i < header_.size() && i < n) {
@@ -86,19 +96,12 @@ std::size_t ImageGenerator::next(std::span<char> out) {
     return n;
 }
 
-std::string tile_bytes(const std::string& service, unsigned z, unsigned y, unsigned x) {
-    std::uint64_t seed = hash64(fmt::format("{}/{}/{}/{}", service, z, y, x));
-    ImageSpec spec;
-    spec.width = 256;
-    spec.height = 256;
-    spec.seed = seed;
-    std::size_t size = 5 * 1024 + static_cast<std::size_t>(seed % (15 * 1024));
-    std::string out(size, '\0');
-    ImageGenerator gen(spec);
-    gen.next(std::span<char>(out.data(), out.size()));
-    return out;
+std::string tile_bytes(const std::string& service, unsigned z, unsigned y, unsigned x, const TileStyle& style) {
+    const std::uint64_t seed = hash64(fmt::format("{}/{}/{}/{}", service, z, y, x));
+    const std::size_t size = 5 * 1024 + static_cast<std::size_t>(seed % (15 * 1024));
+    MapRenderer map(tile_frame(z, y, x), style.tint, {style.site, fmt::format("z{} x{} y{}", z, x, y)}, style.points);
+    return png_compressed(map, size);
 }
-
 std::string tile_etag(const std::string& service, unsigned z, unsigned y, unsigned x) {
     return fmt::format("\"{:016x}\"", hash64(fmt::format("etag:{}/{}/{}/{}", service, z, y, x)));
 }

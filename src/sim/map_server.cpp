@@ -68,6 +68,14 @@ Reply description(const Service& svc, const SimRequest& req) {
     return json_reply(body, req.params);
 }
 
+// 2 decimals at most, for the bbox stamp ("-180,-90,180,90", "12.35,-3.5,...").
+std::string short_number(double v) {
+    std::string s = fmt::format("{:.2f}", v);
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+    return s == "-0" ? "0" : s;
+}
+
 bool parse_doubles(const std::string& s, std::vector<double>& out) {
     out.clear();
     std::size_t start = 0;
@@ -85,7 +93,17 @@ bool parse_doubles(const std::string& s, std::vector<double>& out) {
     }
 }
 
-Reply export_map(const Service& svc, const SimRequest& req) {
+// Web Mercator (what Leaflet and the ArcGIS JS API ask for) or geographic degrees; other references are drawn
+// as degrees.
+bool is_web_mercator(const std::string& sr) {
+    for (const char* wkid : {"3857", "102100", "102113", "900913"})
+        if (sr == wkid || sr.find(std::string("\"wkid\":") + wkid) != std::string::npos ||
+            sr.find(std::string("\"wkid\" : ") + wkid) != std::string::npos)
+            return true;
+    return false;
+}
+
+Reply export_map(Site& site, const Service& svc, const SimRequest& req) {
     const Params& p = req.params;
     std::vector<double> bbox{-180, -90, 180, 90};
     if (auto v = param(p, "bbox"); !v.empty() && (!parse_doubles(v, bbox) || bbox.size() != 4))
@@ -103,20 +121,28 @@ Reply export_map(const Service& svc, const SimRequest& req) {
     spec.seed = hash64(
         fmt::format("{}|{}|{}|{}x{}|{}", svc.full_name(), bbox[0], bbox[1], spec.width, spec.height, spec.format),
         hash64(fmt::format("{},{}", bbox[2], bbox[3])));
+    const std::string bbox_sr = param(p, "bboxSR", param(p, "imageSR"));
+    const bool mercator = is_web_mercator(bbox_sr);
+    spec.frame = {bbox[0], bbox[1], bbox[2], bbox[3], mercator, spec.width, spec.height};
+    site_image_style(site, svc, spec);
 
     std::string f = to_lower(param(p, "f", "html"));
     if (f == "image")
         return image_reply(spec);
     if (f == "kmz")
         return bad_request("Unable to complete operation.", {"f=kmz is not supported"});
-    std::string href =
-        fmt::format("{}/arcgis/rest/directories/arcgisoutput/{}/_ags_map{:016x}_{}x{}.{}", req.base_url(),
-                    service_dir_name(svc), spec.seed, spec.width, spec.height, spec.format);
+    // The output file's name carries the bbox, so the image it serves later shows the same area.
+    std::string href = fmt::format(
+        "{}/arcgis/rest/directories/arcgisoutput/{}/_ags_map{:016x}_b{},{},{},{},{}_{}x{}.{}", req.base_url(),
+        service_dir_name(svc), spec.seed, mercator ? 3857 : 4326, bbox[0], bbox[1], bbox[2], bbox[3], spec.width,
+        spec.height, spec.format);
     json body = {{"href", href},
                  {"width", spec.width},
                  {"height", spec.height},
                  {"extent", extent_json(bbox[0], bbox[1], bbox[2], bbox[3])},
                  {"scale", (bbox[2] - bbox[0]) / spec.width * 111319.49 * 96 / 0.0254}};
+    if (mercator)
+        body["extent"]["spatialReference"] = {{"wkid", 102100}, {"latestWkid", 3857}};
     return json_reply(body, p);
 }
 
@@ -148,7 +174,8 @@ bool etag_matches(const std::string& if_none_match, const std::string& etag) {
     return false;
 }
 
-Reply tile(const Service& svc, const SimRequest& req, Segments zyx, std::chrono::milliseconds max_age) {
+Reply tile(Site& site, const Service& svc, const SimRequest& req, Segments zyx) {
+    const std::chrono::milliseconds max_age = site.options.tile_max_age;
     unsigned z = 0, y = 0, x = 0;
     if (!parse_uint(zyx[0], z) || !parse_uint(zyx[1], y) || !parse_uint(zyx[2], x) || z > 30)
         return not_found("Tile not found");
@@ -163,20 +190,36 @@ Reply tile(const Service& svc, const SimRequest& req, Segments zyx, std::chrono:
         return r;
     }
     r.content_type = "image/png";
-    r.body = tile_bytes(svc.full_name(), z, y, x);
+    const std::string key = fmt::format("{}/{}/{}/{}", svc.full_name(), z, y, x);
+    auto cached = site.tiles.find(key);
+    if (!cached) {
+        TileStyle style{site.options.name, site_tint(site.options.name),
+                        svc.layers.empty() ? nullptr : layer_points(svc, 0)};
+        cached = std::make_shared<const std::string>(tile_bytes(svc.full_name(), z, y, x, style));
+        site.tiles.insert(key, cached);
+    }
+    r.body = *cached;
     return r;
 }
 
 }  // namespace
+
+void site_image_style(const Site& site, const Service& svc, ImageSpec& spec) {
+    spec.tint = site_tint(site.options.name);
+    spec.points = svc.layers.empty() ? nullptr : layer_points(svc, 0);
+    const MapFrame& f = spec.frame;
+    spec.stamp = {site.options.name, fmt::format("bbox {},{},{},{}", short_number(f.xmin), short_number(f.ymin),
+                                                 short_number(f.xmax), short_number(f.ymax))};
+}
 
 Reply handle_map_server(Site& site, const Service& svc, const SimRequest& req, Segments rest) {
     if (rest.empty())
         return description(svc, req);
     const std::string& op = rest[0];
     if (rest.size() == 1 && iequals(op, "export"))
-        return export_map(svc, req);
+        return export_map(site, svc, req);
     if (rest.size() == 4 && iequals(op, "tile"))
-        return tile(svc, req, rest.subspan(1), site.options.tile_max_age);
+        return tile(site, svc, req, rest.subspan(1));
     if (rest.size() == 1 && iequals(op, "layers"))
         return json_reply(layers_json(svc), req.params);
     if (rest.size() == 1 && (iequals(op, "identify") || iequals(op, "find")))
@@ -194,7 +237,7 @@ Reply handle_map_server(Site& site, const Service& svc, const SimRequest& req, S
         if (rest.size() == 1)
             return json_reply(layer_json(svc, *layer), req.params);
         if (rest.size() == 2 && iequals(rest[1], "query"))
-            return layer_query(svc, *layer, req);
+            return layer_query(site, svc, *layer, req);
     }
     return not_found();
 }
@@ -210,7 +253,7 @@ Reply handle_feature_server(Site& site, const Service& svc, const SimRequest& re
                      {"supportsDisconnectedEditing", false},
                      {"maxRecordCount", 2000},
                      {"supportedQueryFormats", "JSON"},
-                     {"capabilities", "Query"},
+                     {"capabilities", "Create,Delete,Query,Update,Editing"},
                      {"layers", layers},
                      {"tables", json::array()},
                      {"spatialReference", spatial_reference_json()},
@@ -221,11 +264,15 @@ Reply handle_feature_server(Site& site, const Service& svc, const SimRequest& re
     }
     if (rest.size() == 1 && iequals(rest[0], "layers"))
         return json_reply(layers_json(svc), req.params);
+    if (rest.size() == 1 && iequals(rest[0], "applyEdits"))
+        return handle_service_apply_edits(site, svc, req);
     if (auto layer = parse_layer_id(svc, rest[0])) {
         if (rest.size() == 1)
             return json_reply(layer_json(svc, *layer), req.params);
         if (rest.size() == 2 && iequals(rest[1], "query"))
-            return layer_query(svc, *layer, req);
+            return layer_query(site, svc, *layer, req);
+        if (rest.size() == 2 && is_layer_edit_operation(rest[1]))
+            return handle_layer_edit(site, svc, *layer, req, rest[1]);
     }
     return not_found();
 }

@@ -10,12 +10,16 @@ using nlohmann::json;
 
 namespace {
 
-Reply info(const SimRequest& req) {
+Reply info(const Site& site, const SimRequest& req) {
     json body = {{"currentVersion", kCurrentVersionNumber},
                  {"fullVersion", kFullVersion},
                  {"soapUrl", req.base_url() + "/arcgis/services"},
                  {"secureSoapUrl", nullptr},
-                 {"authInfo", {{"isTokenBasedSecurity", false}}}};
+                 {"authInfo", site.options.token_key.empty()
+                                  ? json{{"isTokenBasedSecurity", false}}
+                                  : json{{"isTokenBasedSecurity", true},
+                                         {"tokenServicesUrl", req.base_url() + "/arcgis/tokens/"},
+                                         {"shortLivedTokenValidity", 60}}}};
     return page_reply(body, req.params, "Server Info");
 }
 
@@ -91,7 +95,7 @@ Reply handle_rest(Site& site, const SimRequest& req, Segments rest) {
         return listing(site, req, "");
     if (iequals(rest[0], "info")) {
         if (rest.size() == 1)
-            return info(req);
+            return info(site, req);
         if (rest.size() == 2 && iequals(rest[1], "healthcheck"))  // HTML unless f=json: judge it by the status
             return page_reply(json{{"success", true}}, req.params, "Health Check");
         return not_found();

@@ -1,6 +1,8 @@
 #include <fmt/format.h>
 
+#include "sim/cors.hpp"
 #include "sim/handlers.hpp"
+#include "sim/tokens.hpp"
 
 namespace gisgate::sim {
 
@@ -22,6 +24,8 @@ bool is_healthcheck_path(const std::string& path) {
 
 Reply route(Site& site, const SimRequest& req) {
     const auto& seg = req.segments;
+    if (is_preflight(req))  // anywhere, /sim/* included (the demo dashboard's fault buttons)
+        return preflight_reply(req);
     if (!seg.empty() && seg[0] == "sim")
         return handle_sim_control(site, req, Segments(seg).subspan(1));
     // ArcGIS REST is GET and POST only (HEAD answered as GET).
@@ -40,8 +44,16 @@ Reply route(Site& site, const SimRequest& req) {
     if (rest.empty())
         return html_reply("ArcGIS Server (gisgate sim " + site.options.name + ")",
                           "<a href=\"/arcgis/rest/services\">Services Directory</a>");
-    if (iequals(rest[0], "rest"))
+    if (iequals(rest[0], "tokens"))
+        return handle_tokens(site, req, rest.subspan(1));
+    if (iequals(rest[0], "rest")) {
+        // With token security, the services and their output files need a token; rest/info and the health
+        // check stay open (clients read tokenServicesUrl there).
+        if (rest.size() >= 2 && (iequals(rest[1], "services") || iequals(rest[1], "directories")))
+            if (auto refused = token_gate(site, req))
+                return std::move(*refused);
         return handle_rest(site, req, rest.subspan(1));
+    }
     if (iequals(rest[0], "admin"))
         return handle_admin(site, req, rest.subspan(1));
     if (iequals(rest[0], "manager"))

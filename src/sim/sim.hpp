@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace gisgate::sim {
 
@@ -33,6 +34,12 @@ struct SimOptions {
     std::size_t gzip_min_bytes = 256;
     // HTTPS, like a GIS server's port 6443: a PEM chain and key, or a self-signed certificate generated for the
     // listen address (what GIS servers come with).
+    // Origins whose browser pages may read the answers (CORS); empty = every origin, ArcGIS's default.
+    // `--allowed-origins https://a.example,https://b.example` (parse_allowed_origins in cors.hpp).
+    std::vector<std::string> allowed_origins;
+    // Token-based security (`--token-key K`): generateToken signs tokens with this key and the services refuse
+    // requests without a valid one (tokens.hpp). Empty: services are open, as before.
+    std::string token_key;
     std::string tls_cert_file;
     std::string tls_key_file;
     bool tls_self_signed = false;

@@ -7,9 +7,12 @@
 
 #include "sim/catalog.hpp"
 #include "sim/faults.hpp"
+#include "sim/feature_edits.hpp"
 #include "sim/jobs.hpp"
+#include "sim/map_render.hpp"
 #include "sim/semaphore.hpp"
 #include "sim/sim.hpp"
+#include "sim/tile_cache.hpp"
 
 namespace gisgate::sim {
 
@@ -18,9 +21,12 @@ struct Site {
         : options(std::move(opts)), catalog(std::move(cat)), jobs(options.job_duration), instances(instances) {}
 
     const SimOptions options;
+    const std::string tint = tint_css(site_tint(options.name));  // X-Gisgate-Sim-Tint, the images' colour
     const Catalog catalog;
     JobStore jobs;
     FaultState faults;
+    TileCache tiles;
+    FeatureEditStore edits;  // FeatureServer edits (feature_edits.hpp)
     AsyncSemaphore instances;                // the CPU-bound service instances
     std::atomic<std::uint64_t> requests{0};  // requests read, excluding /sim/*
     std::atomic<std::uint64_t> connections{0};  // connections accepted (tests check keep-alive reuse)

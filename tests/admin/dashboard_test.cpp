@@ -2,6 +2,7 @@
 // other read. (What the page does in a browser: tests/browser/.)
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "admin/admin_fixture.hpp"
@@ -64,6 +65,34 @@ TEST_F(AdminServerTest, DashboardIsReadOnly) {
     const auto r = c.request("POST", "/", auth(), "x");
     EXPECT_EQ(r.status, 405);
     EXPECT_EQ(r.header("Allow"), "GET");
+}
+
+// With `admin.map` (and, in the demo, the sims' fault APIs) the policy lets the page reach exactly those
+// origins, and GET /api/v1/dashboard tells the page where they are.
+TEST_F(AdminServerTest, DashboardLetsInTheMapAndTheDemoSites) {
+    auto config = local_admin_config();
+    config.map_url = "http://127.0.0.1:8080/arcgis/rest/services/SampleWorldCities/MapServer";
+    config.demo_sites = {{"site-a", "http://127.0.0.1:6081"}, {"site-b", "http://127.0.0.1:6082"}};
+    start(config);
+    HttpClient c(port);
+    const auto csp = c.request("GET", "/").header("Content-Security-Policy");
+    EXPECT_NE(csp.find("connect-src 'self' http://127.0.0.1:8080 http://127.0.0.1:6081 http://127.0.0.1:6082;"),
+              std::string::npos)
+        << csp;
+    EXPECT_NE(csp.find("img-src 'self' data: blob: http://127.0.0.1:8080;"), std::string::npos) << csp;
+    const auto settings = nlohmann::json::parse(c.request("GET", "/api/v1/dashboard").body);
+    EXPECT_EQ(settings["map"], config.map_url);
+    ASSERT_EQ(settings["demo_sites"].size(), 2u);
+    EXPECT_EQ(settings["demo_sites"][1]["server"], "site-b");
+    EXPECT_EQ(settings["demo_sites"][1]["control"], "http://127.0.0.1:6082/sim/fault");
+}
+
+TEST(DashboardCsp, WithoutAMapOnlyThisListener) {
+    config::AdminConfig config;
+    const auto csp = dashboard_csp(config);
+    EXPECT_NE(csp.find("connect-src 'self';"), std::string::npos) << csp;
+    EXPECT_NE(csp.find("img-src 'self' data: blob:;"), std::string::npos) << csp;
+    EXPECT_EQ(url_origin("https://gis.example:8443/arcgis/rest/services/X/MapServer"), "https://gis.example:8443");
 }
 
 }  // namespace

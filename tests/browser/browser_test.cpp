@@ -1,5 +1,6 @@
-// Drives tests/browser/dashboard.spec.mjs (playwright-core + Debian's chromium) against a real gisgate with
-// two sims on free loopback ports. Registered by tests/CMakeLists.txt only where chromium and node exist.
+// Drives tests/browser/dashboard.spec.mjs and map.spec.mjs (playwright-core + Debian's chromium) against a real
+// gisgate with sims on free loopback ports. Registered by tests/CMakeLists.txt only where chromium and node exist.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -94,6 +95,53 @@ TEST(BrowserDashboardContract, RendersServicesAndAlertsFromTheDocumentedShapes) 
     const auto run = run_spec("contract", 0, shot);
     EXPECT_EQ(run.exit, 0) << run.output;
     EXPECT_NE(run.output.find("all checks passed"), std::string::npos) << run.output;
+}
+
+// The Map view: tiles of the sims' sample map service through the public listener, each decoded and outlined in
+// its site's colour, no console errors; a failed site's tiles move to the other two, and come back when healed.
+TEST(BrowserMap, TilesDecodeAndAFailedSitesTilesMoveToTheOthers) {
+    Sim a = start_sim("a"), b = start_sim("b"), c = start_sim("c");
+    ASSERT_TRUE(a.port && b.port && c.port);
+    // admin.map names the public listener's URL, so the listener gets a port chosen before the config is written.
+    const int public_port = unused_port();
+    const std::string yaml = fmt::format(R"(workers: 2
+access_log: off
+admin: {{ bind: 127.0.0.1:0, token: secret, map: "http://127.0.0.1:{0}/arcgis/rest/services/SampleWorldCities/MapServer" }}
+listeners:
+  - name: public
+    bind: 127.0.0.1:{0}
+    routes:
+      - {{ prefix: /arcgis, pool: gis }}
+pools:
+  - name: gis
+    retries: 2
+    timeouts: {{ connect: 2s, server: 10s }}
+    health: {{ interval: 200ms, timeout: 300ms, fall: 2, rise: 2 }}
+    servers:
+{1})",
+                                         public_port, servers_yaml({&a, &b, &c}));
+    Proxy proxy = start_proxy(yaml);
+    ASSERT_EQ(proxy.port, public_port);
+    const int admin = proxy.process->wait_for_port("admin");
+    ASSERT_NE(admin, 0);
+    ASSERT_TRUE(eventually([&] {
+        return server_state(admin, "gis", "a") == "up" && server_state(admin, "gis", "b") == "up" &&
+               server_state(admin, "gis", "c") == "up";
+    }));
+    std::filesystem::create_directories(GISGATE_BROWSER_OUT);
+    const std::string shot = std::string(GISGATE_BROWSER_OUT) + "/dashboard-map.png";
+    const auto log = temp_dir() + "/browser-map.log";
+    const std::string cmd = "cd '" + std::string(GISGATE_SOURCE_DIR) + "/tests/browser' && ADMIN_URL=http://127.0.0.1:" +
+                            std::to_string(admin) + "/ FAIL_SITE=a FAIL_CONTROL=http://127.0.0.1:" +
+                            std::to_string(a.port) + "/sim/fault SCREENSHOT='" + shot + "' CHROMIUM='" GISGATE_CHROMIUM
+                            "' timeout 180 '" GISGATE_NODE "' map.spec.mjs api > '" + log + "' 2>&1";
+    const int status = std::system(cmd.c_str());
+    std::ifstream in(log);
+    std::stringstream output;
+    output << in.rdbuf();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output.str();
+    EXPECT_NE(output.str().find("all checks passed"), std::string::npos) << output.str();
+    EXPECT_TRUE(std::filesystem::exists(shot)) << output.str();
 }
 
 // HTTP/2 with Chromium and Node's http2 client (h2.spec.mjs) through a TLS listener in front of two sims.

@@ -55,7 +55,7 @@ TEST(ConfigErrors, UnknownKeyInAdmin) {
 admin:
   bind: 127.0.0.1:9900
   tokn: x
-)", 3, 3, "unknown key 'tokn' in admin (expected one of: bind, token, allow)"));
+)", 3, 3, "unknown key 'tokn' in admin (expected one of: bind, token, allow, map)"));
 }
 
 TEST(ConfigErrors, UnknownKeyInTimeouts) {
@@ -409,6 +409,21 @@ admin:
   bind: 127.0.0.1:9900
   token: ""
 )", 3, 10, "admin 'token' must not be empty"));
+}
+
+TEST(ConfigErrors, AdminMapMustBeAMapServerUrl) {
+    EXPECT_TRUE(fails_at(R"(
+admin:
+  bind: 127.0.0.1:9900
+  token: t
+  map: 127.0.0.1:8080/arcgis/rest/services/World/MapServer
+)", 4, 8, "admin 'map' must be the http:// or https:// URL of a MapServer"));
+    EXPECT_TRUE(fails_at(R"(
+admin:
+  bind: 127.0.0.1:9900
+  token: t
+  map: http://127.0.0.1:8080/arcgis/rest/services/World/FeatureServer
+)", 4, 8, "admin 'map' must be the http:// or https:// URL of a MapServer"));
 }
 
 // ---- paths ---------------------------------------------------------------------------------------------------

@@ -414,3 +414,24 @@ TEST(Loader, LoadFileDirectory) {
 
 }  // namespace
 }  // namespace gisgate::config
+
+namespace gisgate::config {
+namespace {
+using testing::load;
+TEST(ConfigLoader, AdminMapUrlForTheDashboard) {
+    const std::string rest = R"(
+listeners:
+  - { name: public, bind: 127.0.0.1:8080, routes: [{ prefix: /, pool: gis }] }
+pools:
+  - { name: gis, servers: [{ name: a, address: 127.0.0.1:6081 }] }
+)";
+    const Config c = load(
+        "admin: { bind: 127.0.0.1:9900, token: t, map: "
+        "\"http://127.0.0.1:8080/arcgis/rest/services/SampleWorldCities/MapServer/\" }" + rest);
+    ASSERT_TRUE(c.admin);
+    // The trailing slash is dropped: the page appends /tile/z/y/x.
+    EXPECT_EQ(c.admin->map_url, "http://127.0.0.1:8080/arcgis/rest/services/SampleWorldCities/MapServer");
+    EXPECT_TRUE(load("admin: { bind: 127.0.0.1:9900, token: t }" + rest).admin->map_url.empty());
+}
+}  // namespace
+}  // namespace gisgate::config

@@ -1,4 +1,5 @@
 // Geoprocessing: task descriptions, synchronous execute, asynchronous jobs, and jobs being site-local.
+#include "sim/png.hpp"
 #include "sim_fixture.hpp"
 
 namespace gisgate::sim::testing {
@@ -39,7 +40,7 @@ TEST_F(SimTest, SyncTaskExecutes) {
     ASSERT_EQ(url.rfind(prefix, 0), 0u);
     HttpResponse img = http_get(port(), url.substr(prefix.size()));
     EXPECT_EQ(img.status, 200);
-    EXPECT_EQ(img.body.size(), 800u * 600 * 3);
+    EXPECT_EQ(img.body.size(), stored_png_size(800, 600));
     // GET works too; the wrong operation for the task type is an ArcGIS error.
     EXPECT_EQ(get_json(kPrint + "/ExportWebMap/execute?f=json")["results"].size(), 1u);
     EXPECT_EQ(get_json(kPrint + "/ExportWebMap/submitJob?f=json")["error"]["code"], 400);

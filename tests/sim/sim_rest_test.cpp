@@ -122,7 +122,9 @@ TEST_F(SimTest, QueryGetReturnsDeterministicFeatures) {
     EXPECT_EQ(a["geometryType"], "esriGeometryPoint");
     EXPECT_EQ(a["spatialReference"]["wkid"], 4326);
     EXPECT_EQ(a["fields"].size(), 4u);
-    ASSERT_EQ(a["features"].size(), 10u);
+    // Without resultRecordCount: up to maxRecordCount (2000), as ArcGIS, and the rest is announced.
+    ASSERT_EQ(a["features"].size(), 2000u);
+    EXPECT_EQ(a["exceededTransferLimit"], true);
     EXPECT_EQ(a["features"][0]["attributes"]["OBJECTID"], 1);
     EXPECT_TRUE(a["features"][0]["geometry"]["x"].is_number());
     EXPECT_EQ(get_json(q), a);
@@ -140,7 +142,7 @@ TEST_F(SimTest, QueryGetReturnsDeterministicFeatures) {
     EXPECT_EQ(get_json("/arcgis/rest/services/Maps/Parcels/FeatureServer/0/query?returnCountOnly=true&f=json")["count"],
               10000);
     // The MapServer's layers answer queries too.
-    EXPECT_EQ(get_json("/arcgis/rest/services/SampleWorldCities/MapServer/0/query?f=json")["features"].size(), 10u);
+    EXPECT_EQ(get_json("/arcgis/rest/services/SampleWorldCities/MapServer/0/query?f=json")["features"].size(), 2000u);
 }
 
 TEST_F(SimTest, QueryPostForm) {

@@ -254,10 +254,11 @@ void Soak::load_loop(int id, Clock::time_point until) {
         std::this_thread::sleep_for(milliseconds(5));
         const unsigned pick = rng() % 100;
         const auto t0 = Clock::now();
-        if (pick < 33) {  // map export: 64x48 RGB = 9216 bytes, streamed chunked by the site
+        if (pick < 33) {  // map export: a stored 64x48 RGB PNG (sim/png.hpp), streamed chunked by the site
             const auto r = client->request("GET", "/arcgis/rest/services/SampleWorldCities/MapServer/export?"
                                                   "bbox=-180,-90,180,90&size=64,48&f=image");
-            record("export", true, r, t0, 64 * 48 * 3);
+            // stored_png_size(64, 48): head 33, per row 12 + 5 + 1 + 64×3, zlib 6, IEND 12.
+            record("export", true, r, t0, 33 + 48 * (12 + 5 + 1 + 64 * 3) + 6 + 12);
             fresh_if_closed(r);
         } else if (pick < 66) {  // cached tile
             const auto r = client->request(

@@ -2,6 +2,7 @@
 // module reads. Plain value types only; defaults here are the vendor deployment guides' recommendations.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -140,11 +141,38 @@ struct UpstreamTlsConfig {
     std::string ciphersuites;
 };
 
+// Operation classes (docs/throttling.md): what a request costs a GIS server. Heavy work (large exports,
+// geoprocessing, batch geocoding) may take only a share of each server's slots, and the queue serves classes by
+// weighted priority, interactive first, so a tile or a query never waits behind a site saturated by exports.
+enum class OperationClass : std::uint8_t { interactive = 0, other = 1, heavy = 2 };
+inline constexpr std::size_t kOperationClasses = 3;
+
+// `classes: { rules: [...] }`: a request whose service, type and operation match is in `cls`; the first match
+// wins, before the built-in rules. Globs are case-insensitive; "*" matches every service, root or foldered.
+struct ClassRule {
+    std::string services = "*";
+    std::string type = "*";
+    std::string operations = "*";
+    OperationClass cls = OperationClass::other;
+    SourceLoc loc;
+};
+
+struct ClassesConfig {
+    std::vector<ClassRule> rules;
+    std::uint32_t heavy_export_size = 2048;  // export/exportImage wider or taller than this: heavy
+    // Share of max_active_per_server each class may hold on one server (class_limits); 100 = no own limit.
+    std::array<double, kOperationClasses> limit_percent{100, 100, 50};
+    // Weighted priority of the queue (class_queue: { <class>: { weight, timeout } }); timeout 0 = queue.timeout.
+    std::array<std::uint32_t, kOperationClasses> weight{8, 4, 1};
+    std::array<Duration, kOperationClasses> queue_timeout{};
+};
+
 struct PoolConfig {
     std::string name;
     BalanceAlgorithm balance = BalanceAlgorithm::round_robin;
     std::uint32_t max_active_per_server = 0;  // requests in flight per server; 0 = unlimited
     QueueConfig queue;
+    ClassesConfig classes;                    // operation classes: class_limits, class_queue, classes
     Timeouts timeouts;                        // connect/server from the pool, else the top-level ones
     std::uint32_t keepalive_per_server = 64;  // idle pooled connections kept per server per worker
     std::uint32_t retries = 2;                // further servers tried when one fails before answering

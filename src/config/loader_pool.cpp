@@ -14,7 +14,7 @@ void Loader::read_pool(const YAML::Node& node) {
                         {"name", "balance", "max_active_per_server", "queue", "timeouts", "keepalive_per_server",
                          "retries", "health", "job_affinity", "job_table", "expect_identical", "on_drift",
                          "drift_check_every", "discover", "sticky", "sticky_cookie", "cache", "servers", "tls",
-                         "send_proxy"});
+                         "send_proxy", "classes", "class_limits", "class_queue"});
     PoolConfig pool;
     pool.loc = map.loc();
     pool.name = read_name(map, "pool", pool_names_);
@@ -23,6 +23,7 @@ void Loader::read_pool(const YAML::Node& node) {
         pool.max_active_per_server = static_cast<std::uint32_t>(r_.integer(*f, 0, kU32Max));
     }
     if (const Field* f = map.find("queue")) read_queue(*f, pool.queue);
+    read_classes(map, pool);
     PoolTimeoutOverride overrides;
     if (const Field* f = map.find("timeouts")) overrides = read_pool_timeouts(*f);
     if (const Field* f = map.find("keepalive_per_server")) {

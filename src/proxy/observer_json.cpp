@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "config/enum_names.hpp"
 #include "proxy/observer_time.hpp"
 
 namespace gisgate::proxy {
@@ -55,6 +56,23 @@ bool slower_first(const json& a, const json& b) {
     return a["service"].get<std::string>() < b["service"].get<std::string>();
 }
 
+// Per operation class: the slots it may hold per server (0: no limit of its own), in flight, waiting, refused.
+json classes_status_json(const balance::PoolRuntime& pool) {
+    json classes = json::object();
+    const auto& queue = *pool.wait_queue();
+    for (const auto& [cls, name] : config::kOperationClassNames) {
+        const auto c = static_cast<std::size_t>(cls);
+        std::uint64_t in_flight = 0;
+        for (const auto& s : pool.servers()) in_flight += s->class_active[c].load();
+        classes[std::string(name)] = {{"limit_per_server", pool.class_limit(cls)},
+                                      {"in_flight", in_flight},
+                                      {"queued", queue.class_size[c].load()},
+                                      {"rejections", queue.class_rejections[c].load()},
+                                      {"weight", pool.config().classes.weight[c]}};
+    }
+    return classes;
+}
+
 }  // namespace
 
 json server_status_json(const balance::ServerRuntime& s, const config::PoolConfig& pool) {
@@ -93,6 +111,7 @@ json pool_status_json(const balance::PoolRuntime& pool, const gis::DriftReport& 
             {"max_active_per_server", pool.config().max_active_per_server},
             {"queued", pool.queued()},
             {"queue_rejections", pool.queue_rejections()},
+            {"classes", classes_status_json(pool)},
             {"servers", servers}};
 }
 

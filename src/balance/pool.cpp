@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "balance/current_weight.hpp"
+
 namespace gisgate::balance {
 
 PoolRuntime::PoolRuntime(config::PoolConfig config, std::vector<std::shared_ptr<ServerRuntime>> servers,
@@ -26,7 +28,7 @@ ServerRuntime* PoolRuntime::find_server(std::string_view name) const {
 }
 
 bool PoolRuntime::take_slot(ServerRuntime* server) {
-    const std::uint32_t limit = config_.max_active_per_server;
+    const std::uint32_t limit = CurrentWeights().limit(*server, config_.max_active_per_server);  // slow start
     if (limit == 0) {
         server->active.fetch_add(1);
         return true;
@@ -56,8 +58,9 @@ AcquireResult PoolRuntime::try_acquire(unsigned worker, const TriedSet& tried) {
     collect_candidates(tried, candidates);
     if (candidates.empty()) return {AcquireStatus::no_server, nullptr};
     if (config_.max_active_per_server != 0) {
+        CurrentWeights current;  // a slow-starting server has a part of the limit
         std::erase_if(candidates, [&](ServerRuntime* s) {
-            return s->active.load(std::memory_order_relaxed) >= config_.max_active_per_server;
+            return s->active.load(std::memory_order_relaxed) >= current.limit(*s, config_.max_active_per_server);
         });
     }
     Algorithm& algorithm = *algorithms_[worker % algorithms_.size()];

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "balance/outlier.hpp"
+#include "balance/slow_start.hpp"
 #include "config/config.hpp"
 #include "net/asio.hpp"
 
@@ -49,6 +51,9 @@ struct ServerRuntime {
     // Requests in flight on this server across all workers (throttle and least_conn read it).
     alignas(64) std::atomic<std::uint32_t> active{0};
     alignas(64) std::atomic<std::uint64_t> requests_total{0};
+
+    OutlierState outlier;       // passive ejection from live traffic (balance/outlier.hpp)
+    SlowStartState slow_start;  // the ramp after it comes back (balance/slow_start.hpp)
 
     ServerState state() const {
         const AdminState a = admin.load(std::memory_order_relaxed);

@@ -66,6 +66,7 @@ private:
     void read_pool(const YAML::Node& node);
     void read_queue(const Field& field, QueueConfig& queue);
     CacheConfig read_cache(const Field& field);
+    OutlierConfig read_outlier(const Field& field, const HealthConfig& health);
     void read_health(const Field& field, HealthConfig& health);
     PoolTimeoutOverride read_pool_timeouts(const Field& field, const char* what = "pool timeouts");
     ServerConfig read_server(const YAML::Node& node, std::vector<NameSite>& names);

@@ -94,6 +94,35 @@ TEST(OutlierEjection, ErrorFaultStopsFailingWithinTheThresholdAndRiseBringsItBac
     EXPECT_EQ(failures_from(load, "Simulated failure"), load.failures().size()) << describe(load.failures());
 }
 
+// A hung site: each GET it holds times out after timeouts.server and goes to the other site (no client sees it);
+// after 3 in a row the site is ejected for timeouts, long before 100 failed checks would take it out.
+TEST(OutlierEjection, HungSiteIsEjectedAfterConsecutiveTimeoutsWhileRetriesHideIt) {
+    Sim a = start_sim("a"), b = start_sim("b");
+    Proxy proxy = start_proxy(basic_config({&a, &b},
+                                           "    timeouts: { server: 1s }\n"
+                                           "    health: { interval: 1s, timeout: 2s, fall: 100, rise: 2 }\n"
+                                           "    outlier: { consecutive_timeouts: 3 }\n",
+                                           "", kAdmin));
+    ASSERT_NE(proxy.port, 0);
+    const int admin = proxy.process->wait_for_port("admin");
+    ASSERT_NE(admin, 0);
+
+    Load load(proxy.port, "/arcgis/rest/info?f=json", 4, std::chrono::seconds(60));
+    ASSERT_TRUE(eventually([&] { return load.sites().size() == 2; }));
+    set_fault(a, "hang");
+    ASSERT_TRUE(eventually([&] { return server_state(admin, "gis", "a") == "down"; }, std::chrono::seconds(20)));
+    const json s = server_json(admin, "a");
+    EXPECT_EQ(s["outlier"]["ejected"], "consecutive_timeouts") << s.dump();
+    EXPECT_LT(s["health"]["consecutive_failures"].get<int>(), 100) << "the checks did not take it out";
+    const std::string metrics = http_get(admin, "/metrics").body;
+    EXPECT_NE(metrics.find("gisgate_outlier_ejections_total{pool=\"gis\",server=\"a\",reason=\"consecutive_timeouts\"} 1"),
+              std::string::npos);
+    const auto ejected_at = Clock::now();
+    ASSERT_TRUE(eventually([&] { return load.site_count_since("b", ejected_at) >= 200; }));
+    load.stop();
+    EXPECT_TRUE(load.failures().empty()) << describe(load.failures());
+}
+
 TEST(SlowStart, ReadySiteShareGrowsOverTheWindow) {
     Sim a = start_sim("a"), b = start_sim("b");
     Proxy proxy = start_proxy(basic_config({&a, &b},

@@ -123,11 +123,21 @@ TEST(OutlierEjection, HungSiteIsEjectedAfterConsecutiveTimeoutsWhileRetriesHideI
     EXPECT_TRUE(load.failures().empty()) << describe(load.failures());
 }
 
-TEST(SlowStart, ReadySiteShareGrowsOverTheWindow) {
+// Round robin (weights) and least_conn with a throttle (weights and slots: 16 clients on 2 × 4 slots, so the queue
+// hands out what the ramp allows).
+struct ShareCase {
+    const char* pool_keys;
+    int connections;
+    double first_second_below;  // expected from the ramp, with room for a loaded machine
+};
+class SlowStartShare : public ::testing::TestWithParam<ShareCase> {};
+
+TEST_P(SlowStartShare, ReadySiteShareGrowsOverTheWindow) {
+    const auto [pool_keys, connections, first_second_below] = GetParam();
     Sim a = start_sim("a"), b = start_sim("b");
     Proxy proxy = start_proxy(basic_config({&a, &b},
-                                           "    health: { interval: 1s, timeout: 2s, fall: 100, rise: 2 }\n"
-                                           "    slow_start: 3s\n",
+                                           std::string("    health: { interval: 1s, timeout: 2s, fall: 100, rise: 2 }\n"
+                                                       "    slow_start: 3s\n") + pool_keys,
                                            "", kAdmin));
     ASSERT_NE(proxy.port, 0);
     const int admin = proxy.process->wait_for_port("admin");
@@ -140,7 +150,7 @@ TEST(SlowStart, ReadySiteShareGrowsOverTheWindow) {
     };
     ASSERT_EQ(put_state("maint"), 200);
 
-    Load load(proxy.port, "/arcgis/rest/info?f=json", 4, std::chrono::seconds(60));
+    Load load(proxy.port, "/arcgis/rest/info?f=json", connections, std::chrono::seconds(60));
     ASSERT_TRUE(eventually([&] { return load.ok() >= 200; }));
     ASSERT_EQ(load.sites().count("a"), 0u);
 
@@ -162,14 +172,20 @@ TEST(SlowStart, ReadySiteShareGrowsOverTheWindow) {
     std::cerr << "a's share per second after ready:";
     for (double share : shares) std::cerr << " " << share;
     std::cerr << "\n";
-    // Round robin by weight ramped 0→1: about 1/6 → 1/7 of the traffic in the first second, 1/3 in the second,
-    // 0.45 in the third, half once the ramp is over.
-    EXPECT_LT(shares[0], 0.30) << shares[0];
+    // Round robin by weight ramped 0→1: about 1/7 of the traffic in the first second, 1/3 in the second, 0.45 in
+    // the third, half once the ramp is over. least_conn with 4 slots per server: 1 or 2 slots against 4 in the
+    // first second (about 1/4 of the traffic), then 2-3, then 3-4.
+    EXPECT_LT(shares[0], first_second_below) << shares[0];
     EXPECT_GT(shares[3], 0.40) << shares[3];
     for (int i = 1; i < 4; ++i) EXPECT_GE(shares[i], shares[i - 1] - 0.05) << "slice " << i;
     EXPECT_GT(shares[2], shares[0] + 0.1);
     EXPECT_TRUE(load.failures().empty()) << describe(load.failures());
 }
+
+INSTANTIATE_TEST_SUITE_P(Balance, SlowStartShare,
+                         ::testing::Values(ShareCase{"", 4, 0.30},
+                                           ShareCase{"    balance: least_conn\n    max_active_per_server: 4\n", 16,
+                                                     0.36}));
 
 }  // namespace
 }  // namespace gisgate::test

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "balance/current_weight.hpp"
+
 namespace gisgate::balance {
 
 PoolRuntime::PoolRuntime(config::PoolConfig config, std::vector<std::shared_ptr<ServerRuntime>> servers,
@@ -52,7 +54,7 @@ bool PoolRuntime::take_slot(ServerRuntime* server, Class cls) {
     } else {
         in_class.fetch_add(1);
     }
-    const std::uint32_t limit = config_.max_active_per_server;
+    const std::uint32_t limit = CurrentWeights().limit(*server, config_.max_active_per_server);  // slow start
     if (limit == 0) {
         server->active.fetch_add(1);
         return true;
@@ -65,8 +67,8 @@ bool PoolRuntime::take_slot(ServerRuntime* server, Class cls) {
     return false;
 }
 
-bool PoolRuntime::has_room(const ServerRuntime* server, Class cls) const {
-    const std::uint32_t limit = config_.max_active_per_server;
+bool PoolRuntime::has_room(ServerRuntime* server, Class cls, CurrentWeights& current) const {
+    const std::uint32_t limit = current.limit(*server, config_.max_active_per_server);
     if (limit != 0 && server->active.load(std::memory_order_relaxed) >= limit) return false;
     const std::uint32_t class_limit = this->class_limit(cls);
     return class_limit == 0 ||
@@ -90,8 +92,10 @@ AcquireResult PoolRuntime::try_acquire(unsigned worker, const TriedSet& tried, C
     thread_local std::vector<ServerRuntime*> candidates;
     collect_candidates(tried, candidates);
     if (candidates.empty()) return {AcquireStatus::no_server, nullptr};
-    if (config_.max_active_per_server != 0)
-        std::erase_if(candidates, [&](ServerRuntime* s) { return !has_room(s, cls); });
+    if (config_.max_active_per_server != 0) {
+        CurrentWeights current;  // a slow-starting server has a part of the limit
+        std::erase_if(candidates, [&](ServerRuntime* s) { return !has_room(s, cls, current); });
+    }
     Algorithm& algorithm = *algorithms_[worker % algorithms_.size()];
     while (!candidates.empty()) {
         const std::size_t i = algorithm.pick(candidates);

@@ -43,6 +43,8 @@ private:
     std::size_t count_ = 0;
 };
 
+class CurrentWeights;
+
 enum class AcquireStatus : std::uint8_t { granted, no_server, queue_full, queue_timeout };
 using Class = config::OperationClass;
 
@@ -118,7 +120,7 @@ public:
 private:
 
     bool take_slot(ServerRuntime* server, Class cls);
-    bool has_room(const ServerRuntime* server, Class cls) const;
+    bool has_room(ServerRuntime* server, Class cls, CurrentWeights& current) const;
     // Usable servers not yet tried: primaries if any is usable, else backups.
     void collect_candidates(const TriedSet& tried, std::vector<ServerRuntime*>& out) const;
     // `released`: the class of a slot being given back and still held (it passes on to the waiter), or null

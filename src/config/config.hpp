@@ -167,6 +167,17 @@ struct ClassesConfig {
     std::array<Duration, kOperationClasses> queue_timeout{};
 };
 
+// `outlier:` on a pool: passive ejection of a server that fails live traffic (balance/outlier.hpp), without
+// waiting for `fall` health checks; it returns after `rise` good checks. Absent = off; `outlier: {}` = 5 and 3.
+struct OutlierConfig {
+    std::uint32_t consecutive_5xx = 5;       // 502/503/504 or a connection lost without an answer; 0 = off
+    std::uint32_t consecutive_timeouts = 3;  // no response head within timeouts.server (or connect); 0 = off
+    // An ArcGIS 500 is usually one request's application error (a bad where clause, a failing GP task), not a
+    // sick server, so it counts only when asked to.
+    bool count_500 = false;
+    bool enabled() const { return consecutive_5xx != 0 || consecutive_timeouts != 0; }
+};
+
 struct PoolConfig {
     std::string name;
     BalanceAlgorithm balance = BalanceAlgorithm::round_robin;
@@ -193,6 +204,10 @@ struct PoolConfig {
     UpstreamTlsConfig tls;                    // the servers speak TLS (re-encryption, health checks over TLS)
     std::vector<ServerConfig> servers;
     SourceLoc loc;
+    OutlierConfig outlier{0, 0, false};  // off unless the pool has an `outlier:` block
+    // `slow_start: 60s`: a server that comes back (health rise, ready after drain/maint, added at runtime) gets
+    // its weight and its share of max_active_per_server ramped linearly over this (balance/slow_start.hpp). 0 = off.
+    Duration slow_start{0};
 };
 
 struct RouteConfig {

@@ -247,6 +247,14 @@ void emit_pool(YAML::Emitter& out, const PoolConfig& pool) {
         out << YAML::EndMap;
     }
     if (pool.tls.enabled) emit_pool_tls(out, pool.tls);
+    if (pool.outlier.enabled()) {  // absent and all-zero mean the same: off
+        out << YAML::Key << "outlier" << YAML::Value << YAML::Flow << YAML::BeginMap;
+        out << YAML::Key << "consecutive_5xx" << YAML::Value << pool.outlier.consecutive_5xx;
+        out << YAML::Key << "consecutive_timeouts" << YAML::Value << pool.outlier.consecutive_timeouts;
+        out << YAML::Key << "count_500" << YAML::Value << pool.outlier.count_500;
+        out << YAML::EndMap;
+    }
+    out << YAML::Key << "slow_start" << YAML::Value << format_duration(pool.slow_start);
     out << YAML::Key << "servers" << YAML::Value << YAML::BeginSeq;
     for (const auto& server : pool.servers) {
         out << YAML::Flow << YAML::BeginMap;

@@ -75,6 +75,14 @@ json classes_status_json(const balance::PoolRuntime& pool) {
 
 }  // namespace
 
+// How far a slow-starting server's ramp is (100 when it is not ramping).
+static double slow_start_percent(const balance::ServerRuntime& s) {
+    if (!s.slow_start.ramping()) return 100.0;
+    const std::int64_t since = s.slow_start.since_ns.load(), window = s.slow_start.window_ns.load();
+    const std::int64_t now = balance::SlowStartState::ticks(balance::SlowStartClock::now());
+    return balance::ramp_permille(std::chrono::nanoseconds(now - since), std::chrono::nanoseconds(window)) / 10.0;
+}
+
 json server_status_json(const balance::ServerRuntime& s, const config::PoolConfig& pool) {
     return {{"name", s.name},
             {"address", s.address.to_string()},
@@ -85,6 +93,19 @@ json server_status_json(const balance::ServerRuntime& s, const config::PoolConfi
             {"healthy", s.healthy.load()},
             {"active", s.active.load()},
             {"requests_total", s.requests_total.load()},
+            // Passive ejection (balance/outlier.hpp): `ejected` names the reason while live traffic keeps the
+            // server out (its state is "down" until `rise` good checks); the counters are the current runs.
+            {"outlier",
+             {{"enabled", pool.outlier.enabled()},
+              {"ejected", s.outlier.ejected.load() == balance::OutlierReason::none
+                              ? json(nullptr)
+                              : json(balance::to_string(s.outlier.ejected.load()))},
+              {"consecutive_5xx", s.outlier.consecutive_5xx.load()},
+              {"consecutive_timeouts", s.outlier.consecutive_timeouts.load()},
+              {"ejections_total",
+               s.outlier.ejections(balance::OutlierReason::consecutive_5xx) +
+                   s.outlier.ejections(balance::OutlierReason::consecutive_timeouts)}}},
+            {"slow_start_weight_percent", slow_start_percent(s)},
             {"health",
              {{"enabled", pool.health.enabled},
               {"consecutive_successes", s.health.consecutive_successes},

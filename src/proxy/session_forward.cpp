@@ -12,6 +12,7 @@
 #include "proxy/body_pace.hpp"
 #include "proxy/head_writer.hpp"
 #include "proxy/job_owner.hpp"
+#include "proxy/outlier_outcome.hpp"
 #include "proxy/private_connection.hpp"
 #include "proxy/sticky.hpp"
 #include "proxy/worker.hpp"
@@ -206,6 +207,7 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
                 // Refused or unreachable: nothing listens there. Take it out now rather than after `fall`
                 // checks (a timeout is "slow", not "dead", and is left to the checks).
                 if (!timed_out && runtime_->events) runtime_->events->server_refused(*server_, ec.message());
+                if (timed_out) balance::report_outcome(*pool_, *server_, balance::LiveOutcome::timeout, runtime_->events);
                 decision = decide_retry(retry_context(timed_out ? Failure::connect_timeout : Failure::connect_failed,
                                                       false, attempt, stale_retries, affinity, detail));
             }
@@ -215,7 +217,12 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
             const auto sent_at = net::Clock::now();
             const Attempt result = co_await attempt_exchange(reused);
             timing_.server += net::Clock::now() - sent_at;
-            if (result == Attempt::responded) co_return co_await relay_response();
+            if (result == Attempt::responded) {
+                balance::report_outcome(*pool_, *server_,
+                                        balance::outcome_of_status(exchange_.response.status, pool_config.outlier),
+                                        runtime_->events);
+                co_return co_await relay_response();
+            }
             if (result == Attempt::client_gone) {
                 release_upstream(false);
                 log_request(499);
@@ -226,6 +233,9 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
                 co_return co_await respond_error();
             }
             decision = decide_retry(retry_context(failure_, reused, attempt, stale_retries, affinity));
+            // A stale pooled connection the server had closed is not the server's failure.
+            if (decision.action != RetryDecision::Action::retry_same)
+                balance::report_outcome(*pool_, *server_, outcome_of_failure(failure_), runtime_->events);
         }
         const std::uint32_t failed = server_->id;
         release_upstream(false);

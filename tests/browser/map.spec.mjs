@@ -7,7 +7,7 @@
 // the site that served it, the legend counts tiles per site, and no console error is logged while the
 // sites are healthy. Then FAIL_SITE is failed ("api": POST FAIL_CONTROL, the site's own /sim/fault; "buttons":
 // the demo's Kill button in the page) and within a bounded wait none of the map's tiles comes from it any
-// more; healed, it serves tiles again. Exit code 0 when every check passed; each failure is printed on stderr.
+// more; healed, it serves tiles again. Also: the charts start with the history database's last hour. Exit code 0 when every check passed; each failure is printed on stderr.
 import { chromium } from "playwright-core";
 
 const mode = process.argv[2] || "api";
@@ -95,6 +95,10 @@ try {
     check(legend.length === sites.length && counted === all.length,
           `the legend counts tiles per site (${JSON.stringify(legend)})`);
   }
+  // The charts start with the history database's last hour (the config has `history:`).
+  if (await until("the charts load the last hour from the history database",
+                  async () => ((await page.textContent("#charts-note")) || "").includes("history database")))
+    check(true, "the charts start with the history database's intervals");
   check(consoleErrors.length === 0, "no console errors while the sites are healthy" +
         (consoleErrors.length ? ": " + consoleErrors.join(" | ") + " (" + failedResponses.join(", ") + ")" : ""));
   if (screenshot) {

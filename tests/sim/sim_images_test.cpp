@@ -1,4 +1,5 @@
 // Map export (streamed, sized by W×H) and cache tiles (deterministic, ETag, 304): real PNGs of one world.
+#include "jpeg_decode.hpp"
 #include "png_decode.hpp"
 #include "sim/map_render.hpp"
 #include "sim/png.hpp"
@@ -30,9 +31,19 @@ TEST_F(SimTest, ExportSizeGrowsWithPixelsAndIsChunked) {
     EXPECT_EQ(wide.body.size(), stored_png_size(400, 200));
     // Default size 400x400.
     EXPECT_EQ(http_get(port(), kExport + "&f=image").body.size(), stored_png_size(400, 400));
-    HttpResponse jpg = http_get(port(), kExport + "&size=100,100&format=jpg&f=image");
+    HttpResponse jpg = http_get(port(), kExport + "&size=100,80&format=jpg&f=image");
     EXPECT_EQ(jpg.header("Content-Type"), "image/jpeg");
     EXPECT_EQ(jpg.body.substr(0, 3), std::string("\xFF\xD8\xFF", 3));
+    // A real JPEG: it decodes to the asked size, framed in the site's colour (within JPEG's loss).
+    DecodedJpeg decoded = decode_jpeg(jpg.body);
+    ASSERT_TRUE(decoded.ok) << decoded.error;
+    EXPECT_EQ(decoded.width, 100u);
+    EXPECT_EQ(decoded.height, 80u);
+    const std::uint32_t tint = site_tint("site-a");
+    const auto corner = decoded.pixel(0, 40);
+    EXPECT_NEAR(corner[0], static_cast<int>(tint >> 16), 48);
+    EXPECT_NEAR(corner[1], static_cast<int>((tint >> 8) & 0xff), 48);
+    EXPECT_NEAR(corner[2], static_cast<int>(tint & 0xff), 48);
 }
 
 TEST_F(SimTest, LargeExportIsStreamed) {

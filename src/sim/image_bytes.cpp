@@ -55,7 +55,7 @@ std::size_t ImageGenerator::next(std::span<char> out) {
 std::string tile_bytes(const std::string& service, unsigned z, unsigned y, unsigned x, const TileStyle& style) {
     const std::uint64_t seed = hash64(fmt::format("{}/{}/{}/{}", service, z, y, x));
     const std::size_t size = 5 * 1024 + static_cast<std::size_t>(seed % (15 * 1024));
-    MapRenderer map(tile_frame(z, y, x), style.tint, {style.site, fmt::format("z{} x{} y{}", z, x, y)}, style.points);
+    MapRenderer map(style.web_mercator ? mercator_tile_frame(z, y, x) : tile_frame(z, y, x), style.tint, {style.site, fmt::format("z{} x{} y{}", z, x, y)}, style.points);
     return png_compressed(map, size);
 }
 

@@ -61,6 +61,7 @@ struct TileStyle {
     std::string site;
     std::uint32_t tint = 0x2F6FB5;
     MapPoints points;
+    bool web_mercator = false;  // the service's tiling scheme (mercator_tile_frame, else tile_frame)
 };
 
 // Tile z/y/x of a service: a real PNG of its area stamped with the site and z/x/y, padded to 5-20 KB (the

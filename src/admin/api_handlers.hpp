@@ -17,6 +17,7 @@ Reply get_status(ControlApi& api, const RouteRequest& request);
 Reply get_services(ControlApi& api, const RouteRequest& request);
 Reply get_alerts(ControlApi& api, const RouteRequest& request);
 Reply get_metrics(ControlApi& api, const RouteRequest& request);
+Reply get_history(ControlApi& api, const RouteRequest& request);
 
 // A pool's servers (api_servers.cpp).
 Reply put_server_state(ControlApi& api, const RouteRequest& request);

@@ -16,6 +16,7 @@ constexpr Endpoint kEndpoints[] = {
     {"GET", "/api/v1/status", get_status},
     {"GET", "/api/v1/services", get_services},
     {"GET", "/api/v1/alerts", get_alerts},
+    {"GET", "/api/v1/history", get_history},
     {"GET", "/metrics", get_metrics},
     {"PUT", "/api/v1/pools/{pool}/servers/{server}/state", put_server_state},
     {"POST", "/api/v1/pools/{pool}/servers", post_server},

@@ -58,6 +58,15 @@ public:
     // "recent": [{"time" (ISO-8601 UTC), "rule", "target", "state": "firing"|"resolved", "value", "message"}]}
     // (recent: the last 100 events, newest first).
     virtual nlohmann::json alerts() = 0;
+
+    // GET /api/v1/history?minutes=M (1..1440, default 60) → {"interval_seconds": S, "points": [{"t" (interval
+    // start, Unix ms), "seconds", "requests", "errors", "rps", "p95_ms"}]}: all services per interval of the
+    // history database, oldest first; 404 without `history:` in the config; 500 naming the file if it cannot
+    // be read. Not pure: a ControlApi without history answers 404.
+    virtual ApiResult history(int minutes) {
+        (void)minutes;
+        return {404, {{"error", {{"code", 404}, {"message", "no history database (configure `history:`)"}}}}};
+    }
 };
 
 }  // namespace gisgate::admin

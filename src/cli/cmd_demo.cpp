@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
 #include <fmt/format.h>
 #include <iostream>
 #include <random>
@@ -89,6 +90,18 @@ int run_demo() {
         admin_url = "http://" + config.admin->bind.to_string() + "/";
         map_url = config.admin->map_url;
     }
+    const std::string access_log = config.access_log;
+    // The demo keeps its files under one directory where it runs; the access log does not create its parent.
+    if (access_log != "stdout" && access_log != "off") {
+        std::error_code ec;
+        const auto parent = std::filesystem::path(access_log).parent_path();
+        if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+        if (ec) {
+            std::cerr << "gisgate demo: cannot create " << parent.string() << ": " << ec.message() << "\n";
+            return 1;
+        }
+    }
+    const std::string history = config.history ? config.history->path : std::string("off");
 
     std::vector<pid_t> sites;
     const char* names[] = {"site-a", "site-b", "site-c"};
@@ -119,7 +132,8 @@ int run_demo() {
                       << "  Map view: " << admin_url << "#map  (tiles of " << map_url << ")\n"
                       << "  The buttons next to each site fail it (hang, error, kill) and heal it; watch its tiles\n"
                       << "  move to the other sites, the health checks take it out, and it rejoin after Heal.\n"
-                      << "  Admin API: curl -s " << admin_url << "api/v1/status\n";
+                      << "  Admin API: curl -s " << admin_url << "api/v1/status\n"
+                      << "Access log: " << access_log << "; history: " << history << "\n";
         std::cout << "Ctrl-C stops the demo.\n" << std::endl;
         code = server.run();
     } catch (const std::exception& e) {

@@ -196,6 +196,12 @@ struct PoolConfig {
     bool expect_identical = false;
     OnDrift on_drift = OnDrift::warn;
     Duration drift_check_every{std::chrono::seconds(60)};
+    // `drift_token: { username: U, password: P }`: with expect_identical, each drift round also asks every
+    // server's token service for a token (as U) and checks it against the others: a server whose tokens the
+    // majority refuses (or that refuses theirs) signs with another token key (vendor guide: all sites of a
+    // deployment share one). Empty username: no token check.
+    std::string drift_token_username;
+    std::string drift_token_password;
     // Service discovery: read this pool's catalog every `discover_every` (0 = only when a route asks).
     Duration discover_every{0};
     Sticky sticky = Sticky::none;             // `sticky: cookie`: off by default, as the vendor guides advise

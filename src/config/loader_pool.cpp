@@ -13,8 +13,8 @@ void Loader::read_pool(const YAML::Node& node) {
     const MapFields map(r_, r_.item(node, "pool"), "pool",
                         {"name", "balance", "max_active_per_server", "queue", "timeouts", "keepalive_per_server",
                          "retries", "health", "job_affinity", "job_table", "expect_identical", "on_drift",
-                         "drift_check_every", "discover", "sticky", "sticky_cookie", "cache", "servers", "tls",
-                         "send_proxy", "classes", "class_limits", "class_queue", "outlier", "slow_start"});
+                         "drift_check_every", "drift_token", "discover", "sticky", "sticky_cookie", "cache", "servers",
+                         "tls", "send_proxy", "classes", "class_limits", "class_queue", "outlier", "slow_start"});
     PoolConfig pool;
     pool.loc = map.loc();
     pool.name = read_name(map, "pool", pool_names_);
@@ -44,6 +44,18 @@ void Loader::read_pool(const YAML::Node& node) {
     if (const Field* f = map.find("expect_identical")) pool.expect_identical = r_.boolean(*f);
     if (const Field* f = map.find("on_drift")) pool.on_drift = r_.choice(*f, kOnDriftNames);
     if (const Field* f = map.find("drift_check_every")) pool.drift_check_every = r_.positive_duration(*f);
+    if (const Field* f = map.find("drift_token")) {
+        const MapFields token(r_, *f, "drift_token", {"username", "password"});
+        const Field& user = token.require("username");
+        const Field& password = token.require("password");
+        pool.drift_token_username = r_.string(user);
+        pool.drift_token_password = r_.string(password);
+        if (pool.drift_token_username.empty()) r_.fail(r_.loc(user), "drift_token 'username' must not be empty");
+        if (pool.drift_token_password.empty()) r_.fail(r_.loc(password), "drift_token 'password' must not be empty");
+        if (!pool.expect_identical)
+            r_.fail(r_.loc(*f), "'drift_token' needs 'expect_identical: true' (the token check is part of drift "
+                                "detection)");
+    }
     if (const Field* f = map.find("discover")) {
         const MapFields discover(r_, *f, "discover", {"every"});
         pool.discover_every = r_.positive_duration(discover.require("every"));

@@ -225,6 +225,12 @@ void emit_pool(YAML::Emitter& out, const PoolConfig& pool) {
     out << YAML::Key << "expect_identical" << YAML::Value << pool.expect_identical;
     out << YAML::Key << "on_drift" << YAML::Value << std::string(name_of(kOnDriftNames, pool.on_drift));
     out << YAML::Key << "drift_check_every" << YAML::Value << format_duration(pool.drift_check_every);
+    if (!pool.drift_token_username.empty()) {
+        // The password is never printed, whatever the redaction setting: `check` output ends up in tickets.
+        out << YAML::Key << "drift_token" << YAML::Value << YAML::Flow << YAML::BeginMap;
+        out << YAML::Key << "username" << YAML::Value << Text{pool.drift_token_username};
+        out << YAML::Key << "password" << YAML::Value << Text{kRedacted} << YAML::EndMap;
+    }
     if (pool.discover_every.count() > 0) {
         out << YAML::Key << "discover" << YAML::Value << YAML::Flow << YAML::BeginMap;
         out << YAML::Key << "every" << YAML::Value << format_duration(pool.discover_every) << YAML::EndMap;

@@ -22,6 +22,7 @@
 #include "gis/catalog_loop.hpp"
 #include "gis/catalog_request.hpp"
 #include "gis/drift_compare.hpp"
+#include "gis/token_drift.hpp"
 
 namespace gisgate::gis {
 namespace {
@@ -184,12 +185,41 @@ awaitable<void> check_pool(DriftState& state, Loop& loop, const balance::PoolRun
                           error);
     }
 
+    // With `drift_token`, the servers must also accept each other's tokens (one shared token key).
+    std::map<std::string, TokenDrift> token_drifts;
+    std::set<std::string> token_checked;
+    if (!pool.config().drift_token_username.empty() && servers.size() >= 2) {
+        std::vector<TokenCheckServer> checked;
+        for (const auto& server : servers) {
+            TokenCheckServer t{server->name, catalog_request(*server, pool.config(), /*with_descriptions=*/false)};
+            t.request.tls = pool.tls();
+            t.request.cancel = loop.cancel;
+            checked.push_back(std::move(t));
+            token_checked.insert(server->name);
+        }
+        token_drifts = co_await check_token_keys(std::move(checked), pool.config().drift_token_username,
+                                                 pool.config().drift_token_password);
+        if (loop.stopped) co_return;
+    }
+
     PoolStatus& ps = state.pools[pool.name()];  // looked up again: watch() may have changed the map meanwhile
-    if (readable.size() >= 2) {
+    if (readable.size() >= 2 || !token_drifts.empty()) {
         std::vector<std::pair<std::string, const Catalog*>> compared;
         for (const auto& [name, catalog] : readable) compared.emplace_back(name, &catalog);
-        std::map<std::string, ServerDrift> drifts = compare_catalogs(compared);
-        for (const auto& [name, catalog] : readable) {
+        std::map<std::string, ServerDrift> drifts =
+            readable.size() >= 2 ? compare_catalogs(compared) : std::map<std::string, ServerDrift>{};
+        for (auto& [name, token] : token_drifts) {
+            ServerDrift& d = drifts[name];
+            d.differences.push_back(std::move(token.difference));
+            ++d.count;
+            d.decisive = d.decisive || token.decisive;
+        }
+        // Every server compared this round: the readable ones, and those the token check reached.
+        std::set<std::string> names(token_checked);
+        for (const auto& [name, catalog] : readable) names.insert(name);
+        if (readable.size() < 2)  // no catalog comparison: only the token check speaks
+            names = token_checked;
+        for (const auto& name : names) {
             ServerStatus& status = ps.servers[name];
             const auto it = drifts.find(name);
             if (it == drifts.end()) {

@@ -169,12 +169,25 @@ awaitable<void> Probe::run(const balance::ServerRuntime& server, const config::H
     }
 }
 
+awaitable<void> Probe::post_form(const std::vector<tcp::endpoint>& endpoints, const std::string& host,
+                                 const std::string& target, const std::string& form, std::chrono::milliseconds timeout,
+                                 std::size_t max_body) {
+    co_await get(endpoints, host, target, timeout, max_body, &form);
+}
+
 awaitable<void> Probe::get(const std::vector<tcp::endpoint>& endpoints, const std::string& host,
-                           const std::string& target, std::chrono::milliseconds timeout, std::size_t max_body) {
+                           const std::string& target, std::chrono::milliseconds timeout, std::size_t max_body,
+                           const std::string* form) {
     // No Accept-Encoding: the body comes back as is (the caller parses it).
-    request_ = fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: gisgate\r\nAccept: application/json\r\n"
-                           "Connection: close\r\n\r\n",
-                           target, host);
+    if (form)
+        request_ = fmt::format("POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: gisgate\r\nAccept: application/json\r\n"
+                               "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n"
+                               "Connection: close\r\n\r\n{}",
+                               target, host, form->size(), *form);
+    else
+        request_ = fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: gisgate\r\nAccept: application/json\r\n"
+                               "Connection: close\r\n\r\n",
+                               target, host);
     // The host without its port, for SNI: "gis.internal:6443" → "gis.internal", "[::1]:6443" → "::1".
     std::string_view name = host;
     if (!name.empty() && name.front() == '[') name = name.substr(1, name.find(']') - 1);

@@ -39,7 +39,13 @@ public:
     // (GIS catalogs). Afterwards result() is success when a complete response arrived — whatever its status —
     // and response() holds it; else result() says what went wrong. The arguments must outlive the call.
     awaitable<void> get(const std::vector<tcp::endpoint>& endpoints, const std::string& host,
-                        const std::string& target, std::chrono::milliseconds timeout, std::size_t max_body);
+                        const std::string& target, std::chrono::milliseconds timeout, std::size_t max_body,
+                        const std::string* form = nullptr);
+    // The same with `POST target` and a form body (application/x-www-form-urlencoded): ArcGIS's generateToken
+    // takes its credentials only in a POST body.
+    awaitable<void> post_form(const std::vector<tcp::endpoint>& endpoints, const std::string& host,
+                              const std::string& target, const std::string& form, std::chrono::milliseconds timeout,
+                              std::size_t max_body);
     const ResponseCollector& response() const { return response_; }
 
     // Ends a running check promptly (its result is then meaningless) and any later one at once.

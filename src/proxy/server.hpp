@@ -43,6 +43,7 @@ public:
     admin::ApiResult remove_server(const std::string& pool, const std::string& server) override;
     admin::ApiResult reload() override;
     admin::ApiResult purge_cache(const std::string& prefix, const std::string& pool) override;
+    admin::ApiResult history(int minutes) override;
     std::string metrics() override;
     nlohmann::json services() override;
     nlohmann::json alerts() override;

@@ -116,6 +116,14 @@ Service parse_service(const ordered_json& j, const std::string& folder, const st
         for (std::size_t i = 0; i < j["tasks"].size(); ++i)
             s.tasks.push_back(parse_task(j["tasks"][i], source, where + ".tasks[" + std::to_string(i) + "]"));
     }
+    if (j.contains("tiling")) {
+        const std::string tiling = text_of(j["tiling"], source, where + ".tiling");
+        if (s.type != "MapServer")
+            fail(source, where + ": only a MapServer has a tiling scheme");
+        if (tiling != "wgs84" && tiling != "web_mercator")
+            fail(source, where + ".tiling must be wgs84 or web_mercator, got '" + tiling + "'");
+        s.web_mercator = tiling == "web_mercator";
+    }
     if ((s.type == "MapServer" || s.type == "FeatureServer") && s.layers.empty())
         s.layers = {"Points"};
     if (s.type == "GPServer" && s.tasks.empty())
@@ -197,6 +205,7 @@ Catalog Catalog::builtin() {
     c.folders = {"Maps", "Geocode", "Utilities", "Analysis", "Streams"};
     c.services.push_back(make("", "SampleWorldCities", "MapServer", {"Cities", "Continent", "World"}));
     c.services.push_back(make("Maps", "Streets", "MapServer", {"Roads", "Labels"}));
+    c.services.back().web_mercator = true;  // the scheme Leaflet and ArcGIS Online basemaps use
     c.services.push_back(make("Maps", "Parcels", "FeatureServer", {"Parcels"}));
     c.services.push_back(make("Maps", "Parcels", "MapServer", {"Parcels"}));
     c.services.push_back(make("Geocode", "World", "GeocodeServer"));

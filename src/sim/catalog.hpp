@@ -11,6 +11,9 @@
 //         tasks:                     # GPServer only; default: one async task "Task"
 //           - {name: BufferPoints, execution: async, inputs: [Input_Features, Distance], output: Output_File}
 //
+// A MapServer may say `tiling: web_mercator` (its tile cache in the Web Mercator scheme of ArcGIS Online and
+// Leaflet, EPSG:3857) instead of the default `tiling: wgs84` (EPSG:4326, origin -180,90); the built-in
+// Maps/Streets is Web Mercator, SampleWorldCities WGS84.
 // `type` is an ArcGIS service type (MapServer, FeatureServer, GeocodeServer, GPServer, ImageServer, ...).
 // `layers` (MapServer/FeatureServer) defaults to [Points]. Task `execution` is sync|async (or the ArcGIS names
 // esriExecutionTypeSynchronous|esriExecutionTypeAsynchronous), `inputs` defaults to [Input] (all GPString),
@@ -35,6 +38,7 @@ struct Service {
     std::string type;    // canonical spelling, e.g. "MapServer"
     std::vector<std::string> layers;
     std::vector<GpTask> tasks;
+    bool web_mercator = false;  // MapServer tile cache in the Web Mercator scheme (`tiling: web_mercator`)
 
     std::string full_name() const { return folder.empty() ? name : folder + "/" + name; }
     const GpTask* find_task(const std::string& task) const;

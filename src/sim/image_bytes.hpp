@@ -1,7 +1,6 @@
-// Map images: exports streamed chunk by chunk (never the whole body in memory) and cache tiles. PNGs are real
-// pictures of the sim's world (map_render.hpp): exports as stored PNGs rendered row by row (png.hpp), tiles
-// compressed and padded to the size they always had. JPEGs are not rendered: a JFIF header and pseudo-random
-// filler of about width×height bytes (enough for byte-volume benchmarks; a browser cannot show them).
+// Map images: exports streamed chunk by chunk (never the whole body in memory) and cache tiles, all real
+// pictures of the sim's world (map_render.hpp): PNG exports as stored PNGs rendered row by row (png.hpp), JPEG
+// exports through libjpeg-turbo (jpeg.hpp), tiles compressed once and padded to the size they always had.
 #pragma once
 
 #include <cstddef>
@@ -13,12 +12,13 @@
 #include <vector>
 
 #include "sim/map_render.hpp"
+#include "sim/jpeg.hpp"
 #include "sim/png.hpp"
 
 namespace gisgate::sim {
 
-// What an export produces: a PNG is stored_png_size(width, height) bytes (about width×height×3), a JPEG
-// width×height.
+// What an export produces: a PNG of exactly stored_png_size(width, height) bytes (about width×height×3), or a
+// baseline JPEG (quality 75; its size depends on the picture).
 struct ImageSpec {
     std::string format = "png";  // "png" or "jpg"
     unsigned width = 400;
@@ -31,7 +31,6 @@ struct ImageSpec {
     std::vector<std::string> stamp;
     MapPoints points;
 
-    std::uint64_t size() const;
     const char* content_type() const;
 };
 
@@ -41,21 +40,18 @@ constexpr unsigned kMaxImageSide = 4096;
 class ImageGenerator {
 public:
     explicit ImageGenerator(const ImageSpec& spec);
-    // Fills up to out.size() bytes; returns how many (0 when done).
+    ~ImageGenerator();
+    // Fills up to out.size() bytes; returns how many (0 only when done).
     std::size_t next(std::span<char> out);
-    bool done() const { return produced_ == total_; }
-    std::uint64_t total() const { return total_; }
+    // Known before the next call: the caller never writes an empty chunk (that would end a chunked body).
+    bool done() const { return piece_pos_ == piece_.size(); }
 
 private:
-    std::size_t next_filler(std::span<char> out);
+    void load_piece();  // the encoder's next piece into piece_ (empty at the end)
 
-    std::string header_;
-    std::uint64_t total_;
-    std::uint64_t produced_ = 0;
-    std::uint64_t state_;
-    // PNG: the renderer and the writer over it, and the piece being copied out.
     std::unique_ptr<MapRenderer> map_;
     std::unique_ptr<StoredPngWriter> png_;
+    std::unique_ptr<JpegStreamWriter> jpeg_;
     std::string piece_;
     std::size_t piece_pos_ = 0;
 };
@@ -65,6 +61,7 @@ struct TileStyle {
     std::string site;
     std::uint32_t tint = 0x2F6FB5;
     MapPoints points;
+    bool web_mercator = false;  // the service's tiling scheme (mercator_tile_frame, else tile_frame)
 };
 
 // Tile z/y/x of a service: a real PNG of its area stamped with the site and z/x/y, padded to 5-20 KB (the

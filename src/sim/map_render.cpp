@@ -129,6 +129,18 @@ MapFrame tile_frame(unsigned z, unsigned y, unsigned x) {
     return f;
 }
 
+MapFrame mercator_tile_frame(unsigned z, unsigned y, unsigned x) {
+    const double resolution = kWebMercatorResolution0 / std::ldexp(1.0, static_cast<int>(z));
+    MapFrame f;
+    f.web_mercator = true;
+    f.width = f.height = 256;
+    f.xmin = -kWebMercatorOrigin + x * 256 * resolution;
+    f.xmax = f.xmin + 256 * resolution;
+    f.ymax = kWebMercatorOrigin - y * 256 * resolution;
+    f.ymin = f.ymax - 256 * resolution;
+    return f;
+}
+
 double MapRenderer::col_lon(double px) const {
     const double x = frame_.xmin + (frame_.xmax - frame_.xmin) * px / frame_.width;
     return frame_.web_mercator ? x / kEarthRadius * 180 / kPi : x;

@@ -36,6 +36,11 @@ std::string tint_css(std::uint32_t rgb);  // "#rrggbb"
 
 // The tile grid of the sim's MapServer tileInfo (EPSG:4326, origin -180,90, 0.703125°/px at level 0).
 MapFrame tile_frame(unsigned z, unsigned y, unsigned x);
+// The Web Mercator tile grid (EPSG:3857, origin -20037508.342787,20037508.342787, 156543.03392800014 m/px at
+// level 0), as ArcGIS Online, Google and OpenStreetMap tiles.
+MapFrame mercator_tile_frame(unsigned z, unsigned y, unsigned x);
+inline constexpr double kWebMercatorOrigin = 20037508.342787;
+inline constexpr double kWebMercatorResolution0 = 156543.03392800014;
 
 class MapRenderer {
 public:

@@ -13,23 +13,39 @@ using nlohmann::json;
 
 namespace {
 
-json tile_info() {
+json web_mercator_reference() {
+    return {{"wkid", 102100}, {"latestWkid", 3857}};
+}
+
+json tile_info(const Service& svc) {
     json lods = json::array();
-    double resolution = 0.703125;  // 360 degrees over two 256-pixel tiles at level 0
-    double scale = 295497593.05875003;
+    // WGS84: 360 degrees over two 256-pixel tiles at level 0. Web Mercator: ArcGIS Online's scheme.
+    double resolution = svc.web_mercator ? kWebMercatorResolution0 : 0.703125;
+    double scale = svc.web_mercator ? 591657527.591555 : 295497593.05875003;
     for (int level = 0; level <= 20; ++level) {
         lods.push_back({{"level", level}, {"resolution", resolution}, {"scale", scale}});
         resolution /= 2;
         scale /= 2;
     }
+    json origin = svc.web_mercator ? json{{"x", -kWebMercatorOrigin}, {"y", kWebMercatorOrigin}}
+                                   : json{{"x", -180}, {"y", 90}};
     return {{"rows", 256},
             {"cols", 256},
             {"dpi", 96},
             {"format", "PNG"},
             {"compressionQuality", 0},
-            {"origin", {{"x", -180}, {"y", 90}}},
-            {"spatialReference", spatial_reference_json()},
+            {"origin", origin},
+            {"spatialReference", svc.web_mercator ? web_mercator_reference() : spatial_reference_json()},
             {"lods", lods}};
+}
+
+// The service's extent in its own spatial reference.
+json service_extent(const Service& svc) {
+    if (!svc.web_mercator)
+        return extent_json(-180, -90, 180, 90);
+    json e = extent_json(-kWebMercatorOrigin, -kWebMercatorOrigin, kWebMercatorOrigin, kWebMercatorOrigin);
+    e["spatialReference"] = web_mercator_reference();
+    return e;
 }
 
 Reply description(const Service& svc, const SimRequest& req) {
@@ -52,14 +68,14 @@ Reply description(const Service& svc, const SimRequest& req) {
                  {"supportsDynamicLayers", false},
                  {"layers", layers},
                  {"tables", json::array()},
-                 {"spatialReference", spatial_reference_json()},
+                 {"spatialReference", svc.web_mercator ? web_mercator_reference() : spatial_reference_json()},
                  {"singleFusedMapCache", true},
-                 {"tileInfo", tile_info()},
-                 {"initialExtent", extent_json(-180, -90, 180, 90)},
-                 {"fullExtent", extent_json(-180, -90, 180, 90)},
+                 {"tileInfo", tile_info(svc)},
+                 {"initialExtent", service_extent(svc)},
+                 {"fullExtent", service_extent(svc)},
                  {"minScale", 0},
                  {"maxScale", 0},
-                 {"units", "esriDecimalDegrees"},
+                 {"units", svc.web_mercator ? "esriMeters" : "esriDecimalDegrees"},
                  {"supportedImageFormatTypes", "PNG32,PNG24,PNG,JPG"},
                  {"capabilities", "Map,Query,Data"},
                  {"maxRecordCount", 2000},
@@ -194,7 +210,7 @@ Reply tile(Site& site, const Service& svc, const SimRequest& req, Segments zyx) 
     auto cached = site.tiles.find(key);
     if (!cached) {
         TileStyle style{site.options.name, site_tint(site.options.name),
-                        svc.layers.empty() ? nullptr : layer_points(svc, 0)};
+                        svc.layers.empty() ? nullptr : layer_points(svc, 0), svc.web_mercator};
         cached = std::make_shared<const std::string>(tile_bytes(svc.full_name(), z, y, x, style));
         site.tiles.insert(key, cached);
     }

@@ -47,11 +47,15 @@ Reply route(Site& site, const SimRequest& req) {
     if (iequals(rest[0], "tokens"))
         return handle_tokens(site, req, rest.subspan(1));
     if (iequals(rest[0], "rest")) {
-        // With token security, the services and their output files need a token; rest/info and the health
-        // check stay open (clients read tokenServicesUrl there).
-        if (rest.size() >= 2 && (iequals(rest[1], "services") || iequals(rest[1], "directories")))
-            if (auto refused = token_gate(site, req))
+        // With token security, the services and their output files need a token; rest/info, the health check
+        // and the Services Directory listings stay open (clients read tokenServicesUrl there, and ArcGIS lists
+        // folders to anonymous users). A token that is given is checked everywhere, as ArcGIS does.
+        if (rest.size() >= 2 && (iequals(rest[1], "services") || iequals(rest[1], "directories"))) {
+            const bool listing = iequals(rest[1], "services") &&
+                                 (rest.size() == 2 || (rest.size() == 3 && site.catalog.find_folder(rest[2])));
+            if (auto refused = token_gate(site, req, /*required=*/!listing))
                 return std::move(*refused);
+        }
         return handle_rest(site, req, rest.subspan(1));
     }
     if (iequals(rest[0], "admin"))

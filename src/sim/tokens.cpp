@@ -135,7 +135,7 @@ Reply handle_tokens(Site& site, const SimRequest& req, Segments rest) {
     return not_found();
 }
 
-std::optional<Reply> token_gate(const Site& site, const SimRequest& req) {
+std::optional<Reply> token_gate(const Site& site, const SimRequest& req, bool required) {
     if (site.options.token_key.empty())
         return std::nullopt;
     std::string token = param(req.params, "token");
@@ -144,7 +144,7 @@ std::optional<Reply> token_gate(const Site& site, const SimRequest& req) {
     if (token.empty())
         token = bearer(request_header(req, "Authorization"));
     if (token.empty())
-        return arcgis_error(499, "Token Required", 200);
+        return required ? std::optional<Reply>(arcgis_error(499, "Token Required", 200)) : std::nullopt;
     std::string why;
     if (!verify_token(site.options.token_key, token, now_ms(), why))
         return arcgis_error(498, "Invalid Token", 200, {why});

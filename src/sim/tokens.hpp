@@ -22,8 +22,9 @@ std::optional<std::string> verify_token(const std::string& key, const std::strin
 
 // /arcgis/tokens[/generateToken]: `rest` is what follows /arcgis/tokens.
 Reply handle_tokens(Site& site, const SimRequest& req, Segments rest);
-// The refusal for a request to a secured resource without a valid token (code 499 "Token Required" or 498
-// "Invalid Token", HTTP 200 as ArcGIS answers them in JSON); nullopt when it may proceed.
-std::optional<Reply> token_gate(const Site& site, const SimRequest& req);
+// The refusal for a request without a valid token (code 499 "Token Required" when `required` and none is
+// given, 498 "Invalid Token" for a bad one even where none is required; HTTP 200 as ArcGIS answers them in
+// JSON); nullopt when it may proceed.
+std::optional<Reply> token_gate(const Site& site, const SimRequest& req, bool required);
 
 }  // namespace gisgate::sim

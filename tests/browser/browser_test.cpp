@@ -107,6 +107,7 @@ TEST(BrowserMap, TilesDecodeAndAFailedSitesTilesMoveToTheOthers) {
     const std::string yaml = fmt::format(R"(workers: 2
 access_log: off
 admin: {{ bind: 127.0.0.1:0, token: secret, map: "http://127.0.0.1:{0}/arcgis/rest/services/SampleWorldCities/MapServer" }}
+history: {{ path: {2}, interval: 1s }}
 listeners:
   - name: public
     bind: 127.0.0.1:{0}
@@ -119,7 +120,7 @@ pools:
     health: {{ interval: 200ms, timeout: 300ms, fall: 2, rise: 2 }}
     servers:
 {1})",
-                                         public_port, servers_yaml({&a, &b, &c}));
+                                         public_port, servers_yaml({&a, &b, &c}), temp_dir() + "/browser-map-history.db");
     Proxy proxy = start_proxy(yaml);
     ASSERT_EQ(proxy.port, public_port);
     const int admin = proxy.process->wait_for_port("admin");

@@ -160,6 +160,25 @@ try {
     check(JSON.stringify(shown.map((r) => r.service)) === JSON.stringify(["Hydro/Rivers", "Maps/Streets", "portal"]),
           "rows in P95 order: " + shown.map((r) => r.service).join(", "));
     check(shown[0].slow && !shown[1].slow && !shown[2].slow, "only the slow service is highlighted");
+    // A click on a column head sorts by it, a second click the other way, and the order holds across polls.
+    const order = async () => page.locator(rowsSel).evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-service")));
+    const head = page.locator('table.services th[data-col="service"]');
+    await head.click();
+    await until("a click on Service sorts A to Z",
+                async () => JSON.stringify(await order()) === JSON.stringify(["Hydro/Rivers", "Maps/Streets", "portal"]));
+    await page.locator('table.services th[data-col="service"]').click();
+    await until("a second click sorts Z to A",
+                async () => JSON.stringify(await order()) === JSON.stringify(["portal", "Maps/Streets", "Hydro/Rivers"]));
+    check((await page.locator('table.services th[data-col="service"]').getAttribute("aria-sort")) === "descending",
+          "the sorted column says so (aria-sort)");
+    // One more poll re-renders the table: its "live · <time>" stamp changes (a condition, not a sleep).
+    const stamp = await page.textContent("#conn");
+    await until("the page polls again", async () => (await page.textContent("#conn")) !== stamp);
+    check(JSON.stringify(await order()) === JSON.stringify(["portal", "Maps/Streets", "Hydro/Rivers"]),
+          "the chosen order survives the next poll");
+    await page.locator('table.services th[data-col="p95_ms"]').click();
+    await until("a click on P95 sorts highest first",
+                async () => JSON.stringify(await order()) === JSON.stringify(["Hydro/Rivers", "Maps/Streets", "portal"]));
     check(shown[0].p95 === "812.0" && shown[0].type === "FeatureServer", "P95 and type shown: " + JSON.stringify(shown[0]));
     check(await page.locator("table.services tr.total").count() === 1, "the total row is shown");
     check((await page.textContent("#services-note")).includes("last 60 s"), "the window is shown");

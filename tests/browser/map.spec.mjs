@@ -1,13 +1,14 @@
 // The dashboard's Map view in a real browser (Debian's chromium driven by playwright-core). Run by
 // tests/browser/browser_test.cpp against gisgate + sims; also by hand against `gisgate demo`:
 //
-//   ADMIN_URL=http://127.0.0.1:9900/ FAIL_SITE=site-a SCREENSHOT=/tmp/map.png node map.spec.mjs buttons
+//   ADMIN_URL=http://127.0.0.1:9900/ FAIL_SITE=site-a [FAULT=hang|error|close] SCREENSHOT=/tmp/map.png \
+//     node map.spec.mjs buttons
 //
 // Checks: the Map view appears, every tile is a decoded image (naturalWidth > 0) outlined in the colour of
 // the site that served it, the legend counts tiles per site, and no console error is logged while the
 // sites are healthy. Then FAIL_SITE is failed ("api": POST FAIL_CONTROL, the site's own /sim/fault; "buttons":
 // the demo's Kill button in the page) and within a bounded wait none of the map's tiles comes from it any
-// more; healed, it serves tiles again. Exit code 0 when every check passed; each failure is printed on stderr.
+// more; healed, it serves tiles again. Also: the charts start with the history database's last hour. Exit code 0 when every check passed; each failure is printed on stderr.
 import { chromium } from "playwright-core";
 
 const mode = process.argv[2] || "api";
@@ -15,6 +16,7 @@ const adminUrl = process.env.ADMIN_URL;
 const failSite = process.env.FAIL_SITE || "";
 const failControl = process.env.FAIL_CONTROL || "";  // mode api: the site's fault API URL
 const screenshot = process.env.SCREENSHOT || "";
+const fault = process.env.FAULT || "close";  // the fault mode used to fail the site: close (Kill), hang, error
 const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 if (!adminUrl || !failSite || (mode === "api" && !failControl)) {
   console.error("ADMIN_URL and FAIL_SITE are required (and FAIL_CONTROL in mode api)");
@@ -95,6 +97,10 @@ try {
     check(legend.length === sites.length && counted === all.length,
           `the legend counts tiles per site (${JSON.stringify(legend)})`);
   }
+  // The charts start with the history database's last hour (the config has `history:`).
+  if (await until("the charts load the last hour from the history database",
+                  async () => ((await page.textContent("#charts-note")) || "").includes("history database")))
+    check(true, "the charts start with the history database's intervals");
   check(consoleErrors.length === 0, "no console errors while the sites are healthy" +
         (consoleErrors.length ? ": " + consoleErrors.join(" | ") + " (" + failedResponses.join(", ") + ")" : ""));
   if (screenshot) {
@@ -104,8 +110,8 @@ try {
 
   // Fail the site; the balancer finds out (failed requests, health checks) and its tiles move elsewhere.
   const row = page.locator(`table.servers tr[data-server="${failSite}"]`);
-  if (mode === "buttons") await row.locator('button[data-fault="close"]').click();
-  else await setFault("close");
+  if (mode === "buttons") await row.locator(`button[data-fault="${fault}"]`).click();
+  else await setFault(fault);
   const failedAt = Date.now();
   if (await until(`no tile comes from ${failSite} once it is failed`, async () => {
     const t = await tiles(page);
@@ -113,9 +119,9 @@ try {
   }, 30000))
     check(true, `${failSite} failed: all tiles come from the other sites after ${Date.now() - failedAt} ms`);
   if (mode === "buttons") {
-    await until("the page shows the site as killed",
+    await until("the page shows the site's fault",
                 async () => (await row.locator(".faultmode").count()) > 0 &&
-                            (await row.locator(".faultmode").textContent()) === "killed" && "killed");
+                            (await row.locator(".faultmode").getAttribute("data-mode")) === fault && fault);
     if (screenshot) await page.screenshot({ path: screenshot.replace(/\.png$/, "-failed.png"), fullPage: true });
   }
   // Healed, it rejoins (health checks: `rise` good ones) and serves tiles again.

@@ -124,7 +124,7 @@ pools:
 )", 3, 5,
                          "unknown key 'algorithm' in pool (expected one of: name, balance, max_active_per_server, "
                          "queue, timeouts, keepalive_per_server, retries, health, job_affinity, job_table, expect_identical, "
-                         "on_drift, drift_check_every, discover, sticky, sticky_cookie, cache, servers, tls, send_proxy"));
+                         "on_drift, drift_check_every, drift_token, discover, sticky, sticky_cookie, cache, servers, tls, send_proxy"));
 }
 
 TEST(ConfigErrors, UnknownKeyInQueue) {
@@ -409,6 +409,22 @@ admin:
   bind: 127.0.0.1:9900
   token: ""
 )", 3, 10, "admin 'token' must not be empty"));
+}
+
+TEST(ConfigErrors, DriftTokenNeedsCredentialsAndDriftDetection) {
+    EXPECT_TRUE(fails_at(R"(
+pools:
+  - name: gis
+    drift_token: { username: monitor, password: pw }
+    servers: [{ name: a, address: 127.0.0.1:6081 }]
+)", 3, 18, "'drift_token' needs 'expect_identical: true'"));
+    EXPECT_TRUE(fails_at(R"(
+pools:
+  - name: gis
+    expect_identical: true
+    drift_token: { username: monitor, password: "" }
+    servers: [{ name: a, address: 127.0.0.1:6081 }]
+)", 4, 49, "drift_token 'password' must not be empty"));
 }
 
 TEST(ConfigErrors, AdminMapMustBeAMapServerUrl) {

@@ -258,6 +258,40 @@ TEST(Drift, ADifferingSiteIsReportedAndDrained) {
     EXPECT_NE(metrics.find("gisgate_server_drift{pool=\"gis\",server=\"a\"} 0"), std::string::npos) << metrics;
 }
 
+// "All sites share the same token key" (vendor guide): with drift_token, a site signing tokens with another
+// key is reported, and the others are not; once it gets the shared key it matches again.
+TEST(Drift, ASiteWithAnotherTokenKeyIsReported) {
+    Sim a = start_sim("a", {"--token-key", "shared"}), b = start_sim("b", {"--token-key", "shared"}),
+        c = start_sim("c", {"--token-key", "other"});
+    const int c_port = c.port;
+    Proxy proxy = start_proxy(basic_config({&a, &b, &c},
+                                           "    expect_identical: true\n    drift_check_every: 200ms\n"
+                                           "    drift_token: { username: monitor, password: pw }\n",
+                                           "", kAdmin));
+    const int admin = proxy.process->wait_for_port("admin");
+    ASSERT_NE(admin, 0);
+    json status;
+    ASSERT_TRUE(eventually([&] {
+        status = json::parse(http_get(admin, "/api/v1/status").body);
+        return status["pools"][0]["drift"].contains("c");
+    })) << status.dump() << proxy.process->output();
+    const std::string what = status["pools"][0]["drift"]["c"].dump();
+    EXPECT_NE(what.find("token key differs: its tokens are refused by a, b; it refuses the tokens of a, b"),
+              std::string::npos)
+        << what;
+    EXPECT_FALSE(status["pools"][0]["drift"].contains("a")) << status.dump();
+    EXPECT_FALSE(status["pools"][0]["drift"].contains("b")) << status.dump();
+    EXPECT_NE(proxy.process->output().find("token key differs"), std::string::npos) << "and it is logged";
+
+    // The same key again: it matches.
+    c.process.reset();
+    Sim c_again = start_sim("c", {"--token-key", "shared"}, c_port);
+    ASSERT_TRUE(eventually([&] {
+        status = json::parse(http_get(admin, "/api/v1/status").body);
+        return !status["pools"][0]["drift"].contains("c");
+    })) << status.dump();
+}
+
 TEST(Sticky, CookiePinsAClientAndFallsBackWhenItsServerLeaves) {
     Sim a = start_sim("a"), b = start_sim("b");
     Proxy proxy = start_proxy(basic_config({&a, &b}, "    sticky: cookie\n", "", kAdmin));

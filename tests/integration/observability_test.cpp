@@ -338,6 +338,45 @@ TEST(Observability, HistoryRowsAfterAnIntervalBoundaryAndHealthEvents) {
     EXPECT_EQ(rows.back()[0], "up");
 }
 
+// The dashboard's charts start with the last hour: GET /api/v1/history sums the services per interval.
+TEST(Observability, HistoryApiGivesTheRecentIntervals) {
+    Sim a = start_sim("a");
+    const std::string db = fresh_db("obs-history-api");
+    Proxy proxy = start_proxy(
+        basic_config({&a}, "", "", std::string(kAdmin) + "history: { path: " + db + ", interval: 1s }\n"));
+    ASSERT_NE(proxy.port, 0);
+    const int admin = proxy.process->wait_for_port("admin");
+    HttpClient c(proxy.port);
+    for (int i = 0; i < 4; ++i)
+        ASSERT_EQ(c.request("GET", "/arcgis/rest/services/SampleWorldCities/MapServer?f=json").status, 200);
+    nlohmann::json h;
+    ASSERT_TRUE(eventually([&] {
+        h = nlohmann::json::parse(http_get(admin, "/api/v1/history?minutes=5").body, nullptr, false);
+        if (h.is_discarded() || !h.contains("points")) return false;
+        std::uint64_t requests = 0;
+        for (const auto& p : h["points"]) requests += p["requests"].get<std::uint64_t>();
+        return requests == 4;
+    })) << h.dump();
+    EXPECT_EQ(h["interval_seconds"], 1);
+    for (const auto& p : h["points"]) {
+        EXPECT_GT(p["t"].get<std::int64_t>(), 1'600'000'000'000);  // Unix milliseconds
+        if (p["requests"].get<int>() > 0) EXPECT_GT(p["p95_ms"].get<double>(), 0.0);
+        EXPECT_DOUBLE_EQ(p["rps"].get<double>(), p["requests"].get<double>() / p["seconds"].get<double>());
+    }
+    EXPECT_EQ(http_get(admin, "/api/v1/history?minutes=0").status, 400);
+    EXPECT_EQ(http_get(admin, "/api/v1/history?minutes=abc").status, 400);
+}
+
+TEST(Observability, HistoryApiWithoutHistoryIs404) {
+    Sim a = start_sim("a");
+    Proxy proxy = start_proxy(basic_config({&a}, "", "", kAdmin));
+    ASSERT_NE(proxy.port, 0);
+    const int admin = proxy.process->wait_for_port("admin");
+    const auto r = http_get(admin, "/api/v1/history");
+    EXPECT_EQ(r.status, 404);
+    EXPECT_NE(r.body.find("history:"), std::string::npos) << r.body;
+}
+
 TEST(Observability, SigtermWritesThePartialInterval) {
     Sim a = start_sim("a"), b = start_sim("b");
     const std::string db = fresh_db("obs-sigterm");

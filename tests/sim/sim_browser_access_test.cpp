@@ -103,6 +103,10 @@ TEST(SimTokens, SecuredServicesNeedATokenFromASiteWithTheSameKey) {
     EXPECT_EQ(invalid["error"]["code"], 498);
     EXPECT_EQ(invalid["error"]["message"], "Invalid Token");
     EXPECT_NE(invalid["error"]["details"][0].get<std::string>().find("key differs"), std::string::npos);
+    // The Services Directory listing is open (as ArcGIS lists folders to anyone), but a token given there is
+    // still checked.
+    EXPECT_TRUE(parse_json(http_get(a.port(), "/arcgis/rest/services?f=json")).contains("services"));
+    EXPECT_EQ(parse_json(http_get(odd.port(), "/arcgis/rest/services?f=json&token=" + token))["error"]["code"], 498);
     // Tiles and output files are secured too.
     EXPECT_EQ(parse_json(http_get(a.port(), "/arcgis/rest/services/SampleWorldCities/MapServer/tile/0/0/0"))["error"]["code"],
               499);

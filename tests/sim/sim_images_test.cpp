@@ -1,5 +1,7 @@
 // Map export (streamed, sized by W×H) and cache tiles (deterministic, ETag, 304): real PNGs of one world.
+#include "jpeg_decode.hpp"
 #include "png_decode.hpp"
+#include "sim/catalog.hpp"
 #include "sim/map_render.hpp"
 #include "sim/png.hpp"
 #include "sim/tile_cache.hpp"
@@ -7,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <set>
 
 namespace gisgate::sim::testing {
@@ -30,9 +33,19 @@ TEST_F(SimTest, ExportSizeGrowsWithPixelsAndIsChunked) {
     EXPECT_EQ(wide.body.size(), stored_png_size(400, 200));
     // Default size 400x400.
     EXPECT_EQ(http_get(port(), kExport + "&f=image").body.size(), stored_png_size(400, 400));
-    HttpResponse jpg = http_get(port(), kExport + "&size=100,100&format=jpg&f=image");
+    HttpResponse jpg = http_get(port(), kExport + "&size=100,80&format=jpg&f=image");
     EXPECT_EQ(jpg.header("Content-Type"), "image/jpeg");
     EXPECT_EQ(jpg.body.substr(0, 3), std::string("\xFF\xD8\xFF", 3));
+    // A real JPEG: it decodes to the asked size, framed in the site's colour (within JPEG's loss).
+    DecodedJpeg decoded = decode_jpeg(jpg.body);
+    ASSERT_TRUE(decoded.ok) << decoded.error;
+    EXPECT_EQ(decoded.width, 100u);
+    EXPECT_EQ(decoded.height, 80u);
+    const std::uint32_t tint = site_tint("site-a");
+    const auto corner = decoded.pixel(0, 40);
+    EXPECT_NEAR(corner[0], static_cast<int>(tint >> 16), 48);
+    EXPECT_NEAR(corner[1], static_cast<int>((tint >> 8) & 0xff), 48);
+    EXPECT_NEAR(corner[2], static_cast<int>(tint & 0xff), 48);
 }
 
 TEST_F(SimTest, LargeExportIsStreamed) {
@@ -203,6 +216,53 @@ TEST_F(SimTest, MapImagesDrawTheLayersPoints) {
                                   .body);
     ASSERT_TRUE(t.ok) << t.error;
     EXPECT_EQ(t.pixel(col % 256, row % 256), dot);
+}
+
+// Maps/Streets is cached in the Web Mercator scheme (what Leaflet and ArcGIS Online use): its tileInfo says so,
+// and its tiles draw the same cities at their Web Mercator positions.
+TEST_F(SimTest, WebMercatorTilesForLeaflet) {
+    json d = get_json("/arcgis/rest/services/Maps/Streets/MapServer?f=json");
+    EXPECT_EQ(d["spatialReference"]["latestWkid"], 3857);
+    EXPECT_EQ(d["tileInfo"]["spatialReference"]["wkid"], 102100);
+    EXPECT_DOUBLE_EQ(d["tileInfo"]["origin"]["x"].get<double>(), -20037508.342787);
+    EXPECT_DOUBLE_EQ(d["tileInfo"]["lods"][0]["resolution"].get<double>(), 156543.03392800014);
+    EXPECT_EQ(d["units"], "esriMeters");
+    EXPECT_EQ(get_json("/arcgis/rest/services/SampleWorldCities/MapServer?f=json")["tileInfo"]["spatialReference"]["wkid"],
+              4326);
+
+    constexpr double kR = 6378137.0, kPi = 3.14159265358979323846, kO = 20037508.342787;
+    const double res = 156543.03392800014 / 8;  // level 3
+    json q = get_json("/arcgis/rest/services/Maps/Streets/MapServer/0/query?outFields=POPULATION&f=json");
+    for (const auto& f : q["features"]) {
+        const double lon = f["geometry"]["x"], lat = f["geometry"]["y"];
+        if (f["attributes"]["POPULATION"].get<int>() < 950000 || std::abs(lat) > 70) continue;
+        const double col = (lon * kR * kPi / 180 + kO) / res;
+        const double row = (kO - kR * std::log(std::tan(kPi / 4 + lat * kPi / 360))) / res;
+        const int px = static_cast<int>(col) % 256, py = static_cast<int>(row) % 256;
+        if (px < 130 || px > 250 || py < 60 || py > 250) continue;  // clear of the stamp and the frame
+        DecodedPng t = decode_png(http_get(port(), fmt::format("/arcgis/rest/services/Maps/Streets/MapServer/tile/3/{}/{}",
+                                                               static_cast<int>(row) / 256, static_cast<int>(col) / 256))
+                                      .body);
+        ASSERT_TRUE(t.ok) << t.error;
+        EXPECT_EQ(t.pixel(px, py), (std::array<std::uint8_t, 3>{70, 34, 34})) << lon << "," << lat;
+        return;
+    }
+    FAIL() << "no big city to look for";
+}
+
+TEST(SimCatalog, TilingMustBeKnownAndOnAMapServer) {
+    EXPECT_TRUE(Catalog::parse("services:\n  - {name: A, type: MapServer, tiling: web_mercator}\n", "c.yaml")
+                    .services[0]
+                    .web_mercator);
+    for (const char* bad : {"services:\n  - {name: A, type: MapServer, tiling: utm}\n",
+                            "services:\n  - {name: A, type: FeatureServer, tiling: wgs84}\n"}) {
+        try {
+            Catalog::parse(bad, "c.yaml");
+            ADD_FAILURE() << "accepted: " << bad;
+        } catch (const std::runtime_error& e) {
+            EXPECT_NE(std::string(e.what()).find("tiling"), std::string::npos) << e.what();
+        }
+    }
 }
 
 TEST(SimTiles, CacheIsBoundedInBytes) {

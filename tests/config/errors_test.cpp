@@ -123,7 +123,8 @@ pools:
     algorithm: least_conn
 )", 3, 5,
                          "unknown key 'algorithm' in pool (expected one of: name, balance, max_active_per_server, "
-                         "queue, timeouts, keepalive_per_server, retries, health, job_affinity, job_table, expect_identical, "
+                         "queue, timeouts, keepalive_per_server, retries, health, job_affinity, job_table, upload_affinity, "
+                         "upload_table, expect_identical, "
                          "on_drift, drift_check_every, discover, sticky, sticky_cookie, cache, servers, tls, send_proxy)"));
 }
 

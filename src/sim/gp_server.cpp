@@ -63,9 +63,11 @@ Reply task_description(const GpTask& task, const SimRequest& req) {
     return json_reply(body, req.params);
 }
 
-Reply execute(const Service& svc, const GpTask& task, const SimRequest& req) {
+Reply execute(const Site& site, const Service& svc, const GpTask& task, const SimRequest& req) {
     if (task.async)
         return bad_request("Unable to complete operation.", {"Execute operation is not allowed on this service."});
+    if (auto refused = refuse_unknown_items(site, req))
+        return std::move(*refused);
     // A synchronous tool's output file, e.g. a printed map: an image under arcgisoutput that can be fetched.
     std::uint64_t seed = hash64(req.target + req.body);
     std::string url = fmt::format("{}/arcgis/rest/directories/arcgisoutput/{}/_ags_{:016x}_800x600.png", req.base_url(),
@@ -77,6 +79,8 @@ Reply execute(const Service& svc, const GpTask& task, const SimRequest& req) {
 Reply submit_job(Site& site, const Service& svc, const GpTask& task, const SimRequest& req) {
     if (!task.async)
         return bad_request("Unable to complete operation.", {"Submit Job operation is not allowed on this service."});
+    if (auto refused = refuse_unknown_items(site, req))
+        return std::move(*refused);
     std::map<std::string, std::string> inputs;
     for (const auto& name : task.inputs)
         if (auto it = req.params.find(name); it != req.params.end())
@@ -177,7 +181,7 @@ Reply handle_gp_server(Site& site, const Service& svc, const SimRequest& req, Se
     if (rest.size() == 1)
         return task_description(*task, req);
     if (rest.size() == 2 && iequals(rest[1], "execute"))
-        return execute(svc, *task, req);
+        return execute(site, svc, *task, req);
     if (rest.size() == 2 && iequals(rest[1], "submitJob"))
         return submit_job(site, svc, *task, req);
     if (iequals(rest[1], "jobs"))

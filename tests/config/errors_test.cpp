@@ -128,6 +128,19 @@ pools:
                          "on_drift, drift_check_every, discover, sticky, sticky_cookie, cache, servers, tls, send_proxy)"));
 }
 
+TEST(ConfigErrors, UploadTableKeysAndBounds) {
+    EXPECT_TRUE(fails_at(R"(
+pools:
+  - name: gis
+    upload_table: { size: 10 }
+)", 3, 21, "unknown key 'size' in upload_table (expected one of: max, max_age)"));
+    EXPECT_TRUE(fails_at(R"(
+pools:
+  - name: gis
+    upload_affinity: maybe
+)", 3, 22, ""));
+}
+
 TEST(ConfigErrors, UnknownKeyInQueue) {
     EXPECT_TRUE(fails_at(R"(
 pools:

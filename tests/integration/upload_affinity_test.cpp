@@ -7,6 +7,7 @@
 
 #include <csignal>
 
+
 #include "integration/proxy_fixture.hpp"
 #include "support/multipart.hpp"
 
@@ -156,6 +157,34 @@ TEST(UploadAffinity, AnItemDeepInALargeOrChunkedFormBodyIsRouted) {
         EXPECT_TRUE(chunked.status == 200 && json::parse(chunked.body, nullptr, false).contains("results"))
             << id << " (chunked): " << chunked.body;
     }
+}
+
+TEST(UploadAffinity, OwnerDownAnswers503NamingTheItem) {
+    Sim a = start_sim("a"), b = start_sim("b");
+    Proxy proxy = start_proxy(basic_config({&a, &b}, "    health: { interval: 200ms, timeout: 300ms, fall: 2, rise: 2 }\n",
+                                           "", kAdmin));
+    const int admin = proxy.process->wait_for_port("admin");
+    ASSERT_NE(admin, 0);
+    std::string id, owner;
+    {
+        HttpClient c(proxy.port);
+        const auto r = c.request("POST", std::string(kPrint) + "/uploads/upload",
+                                 {{"Content-Type", upload_content_type()}}, upload_body("a.pagx", "x"));
+        id = json::parse(r.body)["item"]["itemID"];
+        owner = r.header("X-Gisgate-Sim-Site");
+    }
+    ASSERT_FALSE(owner.empty());
+    Sim& owning = owner == "a" ? a : b;
+    owning.process->signal(SIGKILL);
+    ASSERT_TRUE(owning.process->wait_exit().has_value());
+    ASSERT_TRUE(eventually([&] { return server_state(admin, "gis", owner) == "down"; }));
+    HttpClient client(proxy.port);
+    const auto r = client.request("POST", std::string(kPrint) + "/ExportWebMap/execute",
+                                  {{"Content-Type", "application/x-www-form-urlencoded"}},
+                                  "Web_Map_as_JSON=%7B%7D&Layout_Template=" + encoded_item(id) + "&f=json");
+    EXPECT_EQ(r.status, 503);
+    EXPECT_NE(r.body.find("upload item " + id), std::string::npos) << r.body;
+    EXPECT_TRUE(r.header("X-Gisgate-Sim-Site").empty()) << "never sent to a site that cannot have the item";
 }
 
 }  // namespace

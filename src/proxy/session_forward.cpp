@@ -24,8 +24,9 @@ std::string_view pinned_what(const balance::Affinity& affinity) {
 }  // namespace
 
 // The server this request must or should go to (balance/affinity.hpp): its geoprocessing job's (only that site
-// knows the job), its uploaded item's (only that site stored it), the client's private NTLM/Negotiate connection's, or the sticky cookie's. Only chooses:
-// balance::select() decides whether that server can take the request.
+// knows the job), its uploaded item's (only that site stored it), the client's private NTLM/Negotiate
+// connection's, or the sticky cookie's. Only chooses: balance::select() decides whether that server can take the
+// request.
 awaitable<balance::Affinity> Session::choose_affinity() {
     using Kind = balance::Affinity::Kind;
     set_sticky_cookie_ = false;
@@ -39,7 +40,8 @@ awaitable<balance::Affinity> Session::choose_affinity() {
             const bool directory = gis_.operation.empty() || gis_.type.empty();
             const std::string probe = directory ? forward_path_ : job_probe_path(gis_, forward_path_);
             // A job's output file just has to exist.
-            server = co_await find_owner(*pool_, probe, directory ? "" : kJobProbeExpect, pool_config.health.timeout);
+            server = co_await find_owner(*pool_, probe, directory ? "" : kJobProbeExpect,
+                                         pool_config.health.timeout);
             if (server) jobs->record(gis_.job_id, server->name);
         }
         pinned_id_ = gis_.job_id;
@@ -177,7 +179,8 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
             case balance::AcquireStatus::granted: break;
             case balance::AcquireStatus::no_server:
                 if (affinity.binding())
-                    set_error(503, job_owner_unavailable(pinned_id_, affinity.server->name, "down", pinned_what(affinity)));
+                    set_error(503, job_owner_unavailable(pinned_id_, affinity.server->name, "down",
+                                                         pinned_what(affinity)));
                 else if (tried.size() == 0)
                     set_error(503, "no server available in pool " + pool_->name());
                 else

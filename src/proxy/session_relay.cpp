@@ -130,8 +130,8 @@ awaitable<bool> Session::relay_response() {
     cache_.on_response_end(complete);
     if (owner_capture_.active())
         if (const auto id = owner_capture_.end(complete, server_->name))
-            spdlog::debug("pool {}: {} {} created on server {}", pool_->name(), gis_.upload_item ? "upload item" : "job",
-                          *id, server_->name);
+            spdlog::debug("pool {}: {} {} created on server {}", pool_->name(),
+                          gis_.upload_item ? "upload item" : "job", *id, server_->name);
     if (!complete && !exchange_.body.done()) {
         spdlog::warn("pool {}: response from server {} cut short ({})", pool_->name(), server_->name,
                      exchange_.body.error() ? exchange_.body.error() : ec.message());

@@ -44,7 +44,8 @@ Reply upload(Site& site, const Service& svc, const SimRequest& req) {
     }
     if (!file) return bad_request(kFailed, {"'file' must be specified."});
     if (file->filename.empty()) return bad_request(kFailed, {"The file part has no file name."});
-    UploadedItem item = site.uploads.add(file->filename, param(params, "description"), svc.full_name(), file->data.size());
+    UploadedItem item =
+        site.uploads.add(file->filename, param(params, "description"), svc.full_name(), file->data.size());
     return json_reply(json{{"success", true}, {"item", item_json(item)}}, params);
 }
 

@@ -101,7 +101,8 @@ TEST(UploadIds, TheFormIsReadForItsFirst64KbAndACutParameterIsSkipped) {
 
 TEST(UploadIds, TheItemOfAnUploadAnswer) {
     const std::string answer = std::string(R"({"success":true,"item":{"itemID":")") + kItem +
-                               R"(","itemName":"lake.tif","description":"Lake Tahoe","date":1246060800000,"committed":true}})";
+                               R"(","itemName":"lake.tif","description":"Lake Tahoe","date":1246060800000,)"
+                               R"("committed":true}})";
     EXPECT_EQ(item_id_from_upload_response(answer, ""), kItem);
     EXPECT_EQ(item_id_from_upload_response(R"({"success":false,"item":{"itemID":"i1"}})", ""), std::nullopt);
     EXPECT_EQ(item_id_from_upload_response(R"({"item":{"itemID":"i1"}})", ""), std::nullopt) << "no success";

@@ -117,7 +117,8 @@ TEST(UploadAffinity, AfterARestartItemsAreFoundByProbingTheSites) {
     EXPECT_EQ(status["pools"][0]["upload_table_size"], 15) << "every probe's answer was recorded";
     for (const auto& id : items) EXPECT_TRUE(use_item(second.port, id));
     // An item no site has: the request still goes to a site, whose own ArcGIS error the client gets.
-    const auto unknown = http_get(second.port, std::string(kPrint) + "/uploads/i00000000-0000-4000-8000-000000000000?f=json");
+    const auto unknown =
+        http_get(second.port, std::string(kPrint) + "/uploads/i00000000-0000-4000-8000-000000000000?f=json");
     EXPECT_EQ(unknown.status, 200);
     EXPECT_NE(unknown.body.find("does not exist"), std::string::npos) << unknown.body;
 }
@@ -142,7 +143,8 @@ TEST(UploadAffinity, AnItemDeepInALargeOrChunkedFormBodyIsRouted) {
         const auto r = c.read_response();
         EXPECT_TRUE(r.status == 200 && json::parse(r.body, nullptr, false).contains("results")) << id << ": " << r.body;
         // Chunked, with Expect: 100-continue (gisgate answers 100 before it reads the body ahead).
-        const std::string chunked_head = std::string("POST ") + kPrint + "/ExportWebMap/execute HTTP/1.1\r\nHost: x\r\n" +
+        const std::string chunked_head = std::string("POST ") + kPrint +
+                                         "/ExportWebMap/execute HTTP/1.1\r\nHost: x\r\n" +
                                          "Content-Type: application/x-www-form-urlencoded\r\nExpect: 100-continue\r\n" +
                                          "Transfer-Encoding: chunked\r\n\r\n";
         c.send_raw(chunked_head);
@@ -161,8 +163,8 @@ TEST(UploadAffinity, AnItemDeepInALargeOrChunkedFormBodyIsRouted) {
 
 TEST(UploadAffinity, OwnerDownAnswers503NamingTheItem) {
     Sim a = start_sim("a"), b = start_sim("b");
-    Proxy proxy = start_proxy(basic_config({&a, &b}, "    health: { interval: 200ms, timeout: 300ms, fall: 2, rise: 2 }\n",
-                                           "", kAdmin));
+    const std::string quick_health = "    health: { interval: 200ms, timeout: 300ms, fall: 2, rise: 2 }\n";
+    Proxy proxy = start_proxy(basic_config({&a, &b}, quick_health, "", kAdmin));
     const int admin = proxy.process->wait_for_port("admin");
     ASSERT_NE(admin, 0);
     std::string id, owner;

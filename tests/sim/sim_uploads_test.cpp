@@ -38,8 +38,8 @@ TEST_F(SimTest, UploadAnswersLikeArcGisAndTheItemCanBeRead) {
     EXPECT_EQ(info, item) << "the item resource shows what the upload answered";
     EXPECT_EQ(stats(port())["uploads"], 1);
     // Every service has the Uploads capability.
-    EXPECT_EQ(parse_json(upload(port(), "/arcgis/rest/services/Maps/Streets/MapServer", upload_body("a.csv", "x,y")))["success"],
-              true);
+    const std::string streets = "/arcgis/rest/services/Maps/Streets/MapServer";
+    EXPECT_EQ(parse_json(upload(port(), streets, upload_body("a.csv", "x,y")))["success"], true);
 }
 
 TEST_F(SimTest, UnknownItemsAndBadUploadsAreArcGisErrors) {
@@ -63,7 +63,8 @@ TEST_F(SimTest, UnknownItemsAndBadUploadsAreArcGisErrors) {
 }
 
 TEST_F(SimTest, GpInputsNamingAnItemNeedItOnThisSite) {
-    const std::string id = parse_json(upload(port(), kPrintGp, upload_body("template.pagx", "<layout/>")))["item"]["itemID"];
+    const std::string id =
+        parse_json(upload(port(), kPrintGp, upload_body("template.pagx", "<layout/>")))["item"]["itemID"];
     const std::string known = "%7B%22itemID%22%3A%22" + id + "%22%7D";
     HttpResponse ok = post_form(port(), kPrintGp + "/ExportWebMap/execute",
                                 "Web_Map_as_JSON=%7B%7D&Layout_Template=" + known + "&f=json");

@@ -97,9 +97,11 @@ private:
     awaitable<bool> forward(const RouteRuntime& route, balance::PoolRuntime& pool);
     // Job and upload affinity, private connections and stickiness: the server this request must or should go to.
     awaitable<balance::Affinity> choose_affinity();
-    // Upload affinity (session_uploads.cpp): whether the request may name uploaded items, reading the start of a
-    // form body ahead (Attempt::responded: go on), the ids it names (upload_ids_), and their server.
+    // Upload affinity (session_uploads.cpp): whether the request may name uploaded items, whether a form body is
+    // still to come, reading its start ahead (Attempt::responded: go on), the ids it names (upload_ids_), and
+    // their server.
     bool may_name_uploads() const;
+    bool form_body_follows() const;
     awaitable<Attempt> read_form_prefix();
     void collect_upload_ids();
     awaitable<balance::ServerRuntime*> find_upload_owner(gis::JobTable& uploads);

@@ -143,7 +143,9 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
     balance::Affinity affinity;
     upload_ids_.clear();
     if (may_name_uploads()) {
-        const Attempt read = co_await read_form_prefix();
+        // A coroutine call allocates its frame: only a form body still to come pays for it.
+        Attempt read = Attempt::responded;
+        if (form_body_follows()) read = co_await read_form_prefix();
         if (read == Attempt::client_gone) {
             log_request(499);
             co_return false;

@@ -24,12 +24,13 @@ bool is_form_body(const http::RequestHead& head) {
 
 }  // namespace
 
+bool Session::form_body_follows() const { return !request_body_.done() && is_form_body(head_); }
+
 bool Session::may_name_uploads() const {
     return !websocket_ && gis_.kind == gis::TrafficKind::service && pool_->config().upload_affinity.enabled;
 }
 
 awaitable<Session::Attempt> Session::read_form_prefix() {
-    if (request_body_.done() || !is_form_body(head_)) co_return Attempt::responded;
     error_code ec;
     // A client that sent Expect: 100-continue waits for it before its body; the answer comes from gisgate
     // anyway (session_forward.cpp), only earlier.

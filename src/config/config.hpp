@@ -192,6 +192,9 @@ struct PoolConfig {
     SendProxy send_proxy = SendProxy::off;
     HealthConfig health;
     JobAffinityConfig job_affinity;
+    // Upload affinity (`upload_affinity`, `upload_table`): itemID → the server that answered uploads/upload, in a
+    // table of the same kind (max_jobs counts items).
+    JobAffinityConfig upload_affinity;
     // Active-active sites must publish the same services: compare their catalogs every `drift_check_every`.
     bool expect_identical = false;
     OnDrift on_drift = OnDrift::warn;

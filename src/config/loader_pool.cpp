@@ -12,9 +12,10 @@ namespace gisgate::config::detail {
 void Loader::read_pool(const YAML::Node& node) {
     const MapFields map(r_, r_.item(node, "pool"), "pool",
                         {"name", "balance", "max_active_per_server", "queue", "timeouts", "keepalive_per_server",
-                         "retries", "health", "job_affinity", "job_table", "expect_identical", "on_drift",
-                         "drift_check_every", "drift_token", "discover", "sticky", "sticky_cookie", "cache", "servers",
-                         "tls", "send_proxy", "classes", "class_limits", "class_queue", "outlier", "slow_start"});
+                         "retries", "health", "job_affinity", "job_table", "upload_affinity", "upload_table",
+                         "expect_identical", "on_drift", "drift_check_every", "drift_token", "discover", "sticky",
+                         "sticky_cookie", "cache", "servers", "tls", "send_proxy", "classes", "class_limits",
+                         "class_queue", "outlier", "slow_start"});
     PoolConfig pool;
     pool.loc = map.loc();
     pool.name = read_name(map, "pool", pool_names_);
@@ -34,13 +35,18 @@ void Loader::read_pool(const YAML::Node& node) {
     if (const Field* f = map.find("health")) read_health(*f, pool.health);
     if (pool.health.send_proxy)
         pool.health.proxy_version = pool.send_proxy == SendProxy::v2 ? SendProxy::v2 : SendProxy::v1;
-    if (const Field* f = map.find("job_affinity")) pool.job_affinity.enabled = r_.boolean(*f);
-    if (const Field* f = map.find("job_table")) {
-        const MapFields table(r_, *f, "job_table", {"max", "max_age"});
-        if (const Field* m = table.find("max"))
-            pool.job_affinity.max_jobs = static_cast<std::uint32_t>(r_.integer(*m, 1, 10'000'000));
-        if (const Field* m = table.find("max_age")) pool.job_affinity.max_age = r_.positive_duration(*m);
-    }
+    // Job and upload affinity: the same switch and table bounds under two names.
+    const auto read_affinity = [&](const char* key, const char* table_key, JobAffinityConfig& affinity) {
+        if (const Field* f = map.find(key)) affinity.enabled = r_.boolean(*f);
+        if (const Field* f = map.find(table_key)) {
+            const MapFields table(r_, *f, table_key, {"max", "max_age"});
+            if (const Field* m = table.find("max"))
+                affinity.max_jobs = static_cast<std::uint32_t>(r_.integer(*m, 1, 10'000'000));
+            if (const Field* m = table.find("max_age")) affinity.max_age = r_.positive_duration(*m);
+        }
+    };
+    read_affinity("job_affinity", "job_table", pool.job_affinity);
+    read_affinity("upload_affinity", "upload_table", pool.upload_affinity);
     if (const Field* f = map.find("expect_identical")) pool.expect_identical = r_.boolean(*f);
     if (const Field* f = map.find("on_drift")) pool.on_drift = r_.choice(*f, kOnDriftNames);
     if (const Field* f = map.find("drift_check_every")) pool.drift_check_every = r_.positive_duration(*f);

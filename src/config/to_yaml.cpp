@@ -222,6 +222,11 @@ void emit_pool(YAML::Emitter& out, const PoolConfig& pool) {
     out << YAML::Key << "max" << YAML::Value << pool.job_affinity.max_jobs;
     out << YAML::Key << "max_age" << YAML::Value << format_duration(pool.job_affinity.max_age);
     out << YAML::EndMap;
+    out << YAML::Key << "upload_affinity" << YAML::Value << pool.upload_affinity.enabled;
+    out << YAML::Key << "upload_table" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "max" << YAML::Value << pool.upload_affinity.max_jobs;
+    out << YAML::Key << "max_age" << YAML::Value << format_duration(pool.upload_affinity.max_age);
+    out << YAML::EndMap;
     out << YAML::Key << "expect_identical" << YAML::Value << pool.expect_identical;
     out << YAML::Key << "on_drift" << YAML::Value << std::string(name_of(kOnDriftNames, pool.on_drift));
     out << YAML::Key << "drift_check_every" << YAML::Value << format_duration(pool.drift_check_every);

@@ -72,6 +72,19 @@ std::string_view service_operation(Segments& after_type) {
     return op;
 }
 
+// After ".../<Type>/uploads" (the Uploads capability, on GPServer, MapServer, ImageServer, FeatureServer...):
+// "upload" and "register" create an item; anything else is the id of an item this site stored
+// (".../uploads/<itemID>", ".../uploads/<itemID>/uploadPart", ...). ArcGIS item ids start with 'i', so they
+// never spell one of the operation names.
+void classify_uploads(Segments& after_uploads, Classification& c) {
+    const std::string_view next = after_uploads.next();
+    if (iequals(next, "upload") || iequals(next, "register")) {
+        c.upload_item = true;
+    } else if (!iequals(next, "info")) {
+        c.upload_id = next;
+    }
+}
+
 // GPServer: ".../GPServer/jobs/<id>", ".../GPServer/<task>[/execute|submitJob|jobs/<id>[/...]]",
 // ".../GPServer/uploads/...". A task named "jobs" or "uploads" would be misread; ArcGIS reserves both names.
 void classify_gp(Segments& after_type, Classification& c) {
@@ -84,6 +97,7 @@ void classify_gp(Segments& after_type, Classification& c) {
     }
     if (iequals(first, "uploads")) {
         c.operation = first;
+        classify_uploads(after_type, c);
         return;
     }
     c.task = first;
@@ -117,6 +131,7 @@ void classify_services(Segments& segs, Classification& c) {
         classify_gp(segs, c);
     } else {
         c.operation = service_operation(segs);
+        if (iequals(c.operation, "uploads")) classify_uploads(segs, c);
     }
 }
 

@@ -1,6 +1,6 @@
 // ArcGIS REST path classification, done once per request on the normalised path: which service, type and
-// operation a request is for, whether it names an asynchronous geoprocessing job, and glob matching of
-// "folder/service" names for service routes. Views point into the path; nothing is allocated.
+// operation a request is for, whether it names an asynchronous geoprocessing job or an uploaded item, and glob
+// matching of "folder/service" names for service routes. Views point into the path; nothing is allocated.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +22,8 @@ struct Classification {
     std::string_view job_id;     // a job named by the path (GPServer .../jobs/<id>[/...] or
                                  // /<ctx>/rest/directories/arcgisjobs/.../<id>/...), else empty
     bool submit_job = false;     // .../GPServer/<task>/submitJob
+    std::string_view upload_id;  // an uploaded item named by the path (.../<Type>/uploads/<itemID>[/...]), else empty
+    bool upload_item = false;    // .../<Type>/uploads/upload or .../uploads/register: the answer names a new item
 
     // "folder/service" or "service" (what service globs match). Allocates: not for the hot path.
     std::string service_key() const;

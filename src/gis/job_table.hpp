@@ -1,6 +1,8 @@
 // Which server owns which asynchronous geoprocessing job (only the site that answered submitJob knows the
-// job id). One table per pool, shared by all workers and kept across reloads; bounded in size and age.
-// Touched only by GP job traffic (submitJob answers and job requests), so a sharded mutex is cheap enough.
+// job id) — and, in a second table of the same kind, which server stored which uploaded item (only the site that
+// answered uploads/upload knows the itemID). One table of each per pool, shared by all workers and kept across
+// reloads; bounded in size and age. Touched only by GP job and upload traffic (their answers, and requests
+// that name a job or an item), so a sharded mutex is cheap enough.
 #pragma once
 
 #include <chrono>
@@ -42,5 +44,8 @@ private:
 // Content-Encoding header ("", "gzip", "deflate"). nullopt when it is not JSON with a string jobId (an
 // ArcGIS error answer, an HTML page, a body that is too large or broken).
 std::optional<std::string> job_id_from_submit_response(std::string_view body, std::string_view content_encoding);
+// The item.itemID of a successful uploads/upload or uploads/register answer ({"success":true,"item":{...}}),
+// read the same way.
+std::optional<std::string> item_id_from_upload_response(std::string_view body, std::string_view content_encoding);
 
 }  // namespace gisgate::gis

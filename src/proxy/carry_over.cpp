@@ -64,15 +64,25 @@ std::shared_ptr<balance::WaitQueue> CarryOver::queue(std::string_view pool) cons
     return p ? p->wait_queue() : nullptr;
 }
 
-std::shared_ptr<gis::JobTable> CarryOver::job_table(const config::PoolConfig& pool) const {
+std::shared_ptr<gis::JobTable> CarryOver::table(const Tables Runtime::*tables, std::string_view pool,
+                                                const config::JobAffinityConfig& limits) const {
     if (previous_) {
-        const auto it = previous_->job_tables.find(pool.name);
-        if (it != previous_->job_tables.end()) {
-            it->second->set_limits(pool.job_affinity);
+        const Tables& previous = previous_->*tables;
+        const auto it = previous.find(pool);
+        if (it != previous.end()) {
+            it->second->set_limits(limits);
             return it->second;
         }
     }
-    return std::make_shared<gis::JobTable>(pool.job_affinity);
+    return std::make_shared<gis::JobTable>(limits);
+}
+
+std::shared_ptr<gis::JobTable> CarryOver::job_table(const config::PoolConfig& pool) const {
+    return table(&Runtime::job_tables, pool.name, pool.job_affinity);
+}
+
+std::shared_ptr<gis::JobTable> CarryOver::upload_table(const config::PoolConfig& pool) const {
+    return table(&Runtime::upload_tables, pool.name, pool.upload_affinity);
 }
 
 }  // namespace gisgate::proxy

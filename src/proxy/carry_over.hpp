@@ -28,9 +28,15 @@ public:
     std::shared_ptr<balance::WaitQueue> queue(std::string_view pool) const;
     // The pool's job table (a reload forgets no job), with the new limits.
     std::shared_ptr<gis::JobTable> job_table(const config::PoolConfig& pool) const;
+    // The pool's upload table (a reload forgets no uploaded item), with the new limits.
+    std::shared_ptr<gis::JobTable> upload_table(const config::PoolConfig& pool) const;
 
 private:
     std::shared_ptr<balance::ServerRuntime> previous_server(std::string_view pool, std::string_view name) const;
+
+    using Tables = std::map<std::string, std::shared_ptr<gis::JobTable>, std::less<>>;
+    std::shared_ptr<gis::JobTable> table(const Tables Runtime::*tables, std::string_view pool,
+                                         const config::JobAffinityConfig& limits) const;
 
     const Runtime* previous_;
 };

@@ -93,6 +93,12 @@ std::string ProxyServer::metrics() {
         fmt::format_to(std::back_inserter(out), "gisgate_job_affinity_table_size{{pool=\"{}\"}} {}\n",
                        label(pool->name()), jobs ? jobs->size() : 0);
     }
+    family(out, "gisgate_upload_affinity_table_size", "gauge", "uploaded items whose server is known");
+    for (const auto& pool : runtime_->pools) {
+        const gis::JobTable* items = runtime_->upload_table(pool->name());
+        fmt::format_to(std::back_inserter(out), "gisgate_upload_affinity_table_size{{pool=\"{}\"}} {}\n",
+                       label(pool->name()), items ? items->size() : 0);
+    }
 
     std::size_t connections = 0;
     for (const auto& w : workers_) connections += w->open_sessions();

@@ -12,7 +12,8 @@ namespace gisgate::proxy {
 nlohmann::json ProxyServer::status() {
     nlohmann::json pools = nlohmann::json::array();
     for (const auto& pool : runtime_->pools)
-        pools.push_back(pool_status_json(*pool, drift_.report(), runtime_->job_table(pool->name())));
+        pools.push_back(pool_status_json(*pool, drift_.report(), runtime_->job_table(pool->name()),
+                                          runtime_->upload_table(pool->name())));
     std::size_t connections = 0;
     for (const auto& w : workers_) connections += w->open_sessions();
     return {{"pools", pools},

@@ -117,7 +117,8 @@ json server_status_json(const balance::ServerRuntime& s, const config::PoolConfi
               {"transitions", s.health.transitions}}}};
 }
 
-json pool_status_json(const balance::PoolRuntime& pool, const gis::DriftReport& drift, const gis::JobTable* jobs) {
+json pool_status_json(const balance::PoolRuntime& pool, const gis::DriftReport& drift, const gis::JobTable* jobs,
+                      const gis::JobTable* uploads) {
     json servers = json::array();
     for (const auto& s : pool.servers()) servers.push_back(server_status_json(*s, pool.config()));
     json drifting = json::object();
@@ -126,6 +127,8 @@ json pool_status_json(const balance::PoolRuntime& pool, const gis::DriftReport& 
     return {{"name", pool.name()},
             {"job_affinity", pool.config().job_affinity.enabled},
             {"job_table_size", jobs ? jobs->size() : 0},
+            {"upload_affinity", pool.config().upload_affinity.enabled},
+            {"upload_table_size", uploads ? uploads->size() : 0},
             {"expect_identical", pool.config().expect_identical},
             {"drift", drifting},
             {"balance", pool.config().balance == config::BalanceAlgorithm::least_conn ? "least_conn" : "round_robin"},

@@ -17,9 +17,9 @@
 namespace gisgate::proxy {
 
 nlohmann::json server_status_json(const balance::ServerRuntime& server, const config::PoolConfig& pool);
-// `jobs`: the pool's job table, null without job affinity.
+// `jobs`, `uploads`: the pool's job and upload item tables (null: none).
 nlohmann::json pool_status_json(const balance::PoolRuntime& pool, const gis::DriftReport& drift,
-                                const gis::JobTable* jobs);
+                                const gis::JobTable* jobs, const gis::JobTable* uploads = nullptr);
 
 // `totals` refreshed just before.
 nlohmann::json services_json(const metrics::Collector& totals, const StatsWindow& window,

@@ -46,9 +46,10 @@ Replay may_replay(const ReplayQuestion& q) {
     return Replay::no;
 }
 
-std::string job_owner_unavailable(std::string_view job_id, std::string_view server, std::string_view why) {
-    std::string m = "geoprocessing job ";
-    m.append(job_id).append(" belongs to server ").append(server).append(", which is ").append(why);
+std::string job_owner_unavailable(std::string_view job_id, std::string_view server, std::string_view why,
+                                  std::string_view what) {
+    std::string m(what);
+    m.append(" ").append(job_id).append(" belongs to server ").append(server).append(", which is ").append(why);
     return m;
 }
 
@@ -71,7 +72,7 @@ RetryDecision decide_retry(const RetryContext& c) {
             const int status = timeout ? 504 : 502;
             if (!c.job_id.empty())
                 return {Action::fail, connect ? 503 : status,
-                        job_owner_unavailable(c.job_id, c.server, connect ? "unreachable" : "failing")};
+                        job_owner_unavailable(c.job_id, c.server, connect ? "unreachable" : "failing", c.pinned_what)};
             if (c.attempt + 1 > c.retries) return {Action::fail, status, "no server reachable: " + what};
             return {Action::retry_other, status, std::move(what)};
         }

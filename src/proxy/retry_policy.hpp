@@ -51,6 +51,7 @@ struct RetryContext {
     std::string_view server;          // the server that failed
     std::string_view detail;          // connect failures: "connect timeout" or the socket error's text
     std::string_view job_id;          // set when the request is pinned to its geoprocessing job's server
+    std::string_view pinned_what = "geoprocessing job";  // or "upload item": what job_id names
 };
 
 struct RetryDecision {
@@ -64,7 +65,9 @@ RetryDecision decide_retry(const RetryContext& c);
 
 // The answer when a request's geoprocessing job lives on a server that cannot take it (down, unreachable or
 // failing): only that server knows the job, so no other may answer (503).
-std::string job_owner_unavailable(std::string_view job_id, std::string_view server, std::string_view why);
+// `what` names the kind of id: "geoprocessing job" or "upload item" (an uploaded item is pinned the same way).
+std::string job_owner_unavailable(std::string_view job_id, std::string_view server, std::string_view why,
+                                  std::string_view what = "geoprocessing job");
 
 // A GIS operation that changes state or starts long work, so that running it twice is never harmless, even
 // for a GET: GPServer `execute` and `submitJob`, `uploads/upload`, and the feature edits (`applyEdits`,

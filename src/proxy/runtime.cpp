@@ -26,6 +26,11 @@ gis::JobTable* Runtime::job_table(std::string_view pool) const {
     return it == job_tables.end() ? nullptr : it->second.get();
 }
 
+gis::JobTable* Runtime::upload_table(std::string_view pool) const {
+    auto it = upload_tables.find(pool);
+    return it == upload_tables.end() ? nullptr : it->second.get();
+}
+
 balance::PoolRuntime* Runtime::find_pool(std::string_view name) const {
     for (const auto& p : pools)
         if (p->name() == name) return p.get();
@@ -58,6 +63,7 @@ std::shared_ptr<const Runtime> build_runtime(config::Config config, const Runtim
                                                                    carried.queue(pool_config.name)));
         if (pool_config.tls.enabled) rt->pools.back()->set_tls(net::TlsClient::build(pool_config.tls));
         rt->job_tables.emplace(pool_config.name, carried.job_table(pool_config));
+        rt->upload_tables.emplace(pool_config.name, carried.upload_table(pool_config));
     }
 
     for (const auto& lc : rt->config.listeners) {

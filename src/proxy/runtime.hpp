@@ -44,6 +44,8 @@ struct Runtime {
     const gis::DiscoveryMonitor* discovery = nullptr;  // service → pools, for `discover` routes; may be null
     // Job id → server, per pool name; shared with the previous runtime so a reload forgets no job.
     std::map<std::string, std::shared_ptr<gis::JobTable>, std::less<>> job_tables;
+    // Upload item id → server, per pool name; kept across reloads the same way.
+    std::map<std::string, std::shared_ptr<gis::JobTable>, std::less<>> upload_tables;
     std::uint64_t generation = 0;            // 0 for the first runtime, +1 per reload or runtime change
     // Open client connections in total and per address (limits.max_connections*); shared across reloads.
     std::shared_ptr<ConnectionLimiter> connections;
@@ -53,6 +55,7 @@ struct Runtime {
     balance::PoolRuntime* find_pool(std::string_view name) const;
     const ListenerRuntime* find_listener(std::string_view name) const;
     gis::JobTable* job_table(std::string_view pool) const;
+    gis::JobTable* upload_table(std::string_view pool) const;
 };
 
 // Builds a runtime; resolves server addresses (throws std::runtime_error when one does not resolve).

@@ -24,7 +24,7 @@
 #include "proxy/client_origin.hpp"
 #include "proxy/error_response.hpp"
 #include "proxy/head_writer.hpp"
-#include "proxy/job_capture.hpp"
+#include "proxy/owner_capture.hpp"
 #include "proxy/retry_policy.hpp"
 #include "proxy/runtime.hpp"
 #include "proxy/upstream.hpp"
@@ -95,8 +95,16 @@ private:
     Phase route_request();
     bool is_denied(const http::NormalizedPath& path) const;
     awaitable<bool> forward(const RouteRuntime& route, balance::PoolRuntime& pool);
-    // Job affinity, private connections and stickiness: the server this request must or should go to.
+    // Job and upload affinity, private connections and stickiness: the server this request must or should go to.
     awaitable<balance::Affinity> choose_affinity();
+    // Upload affinity (session_uploads.cpp): whether the request may name uploaded items, whether a form body is
+    // still to come, reading its start ahead (Attempt::responded: go on), the ids it names (upload_ids_), and
+    // their server.
+    bool may_name_uploads() const;
+    bool form_body_follows() const;
+    awaitable<Attempt> read_form_prefix();
+    void collect_upload_ids();
+    awaitable<balance::ServerRuntime*> find_upload_owner(gis::JobTable& uploads);
     bool take_server_connection(bool auth_request);
     RetryContext retry_context(Failure failure, bool reused, std::uint32_t attempt, std::uint32_t stale_retries,
                                const balance::Affinity& affinity, std::string_view detail = {}) const;
@@ -225,7 +233,9 @@ private:
     Failure failure_ = Failure::closed_without_answer;  // how the last attempt failed (Attempt::server_failed)
 
     CacheLookup cache_;  // the current request's part in its pool's response cache (cache_lookup.hpp)
-    JobCapture job_capture_;  // a submitJob answer's job id, for job affinity (job_capture.hpp)
+    std::vector<std::string> upload_ids_;  // uploaded items the request names (session_uploads.cpp)
+    std::string_view pinned_id_;           // the job or item id a binding affinity is for (its error messages)
+    OwnerCapture owner_capture_;  // a submitJob answer's job id or an upload answer's item id (owner_capture.hpp)
 
     // Server side of the current request.
     balance::PoolRuntime* pool_ = nullptr;

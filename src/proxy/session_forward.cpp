@@ -11,17 +11,26 @@
 #include "gis/operation_class.hpp"
 #include "proxy/body_pace.hpp"
 #include "proxy/head_writer.hpp"
-#include "proxy/job_owner.hpp"
 #include "proxy/outlier_outcome.hpp"
+#include "proxy/owner_probe.hpp"
 #include "proxy/private_connection.hpp"
 #include "proxy/sticky.hpp"
 #include "proxy/worker.hpp"
 
 namespace gisgate::proxy {
+namespace {
+
+// What a binding affinity's id names, for the client's error when its server cannot take the request.
+std::string_view pinned_what(const balance::Affinity& affinity) {
+    return affinity.kind == balance::Affinity::Kind::upload ? "upload item" : "geoprocessing job";
+}
+
+}  // namespace
 
 // The server this request must or should go to (balance/affinity.hpp): its geoprocessing job's (only that site
-// knows the job), the client's private NTLM/Negotiate connection's, or the sticky cookie's. Only chooses:
-// balance::select() decides whether that server can take the request.
+// knows the job), its uploaded item's (only that site stored it), the client's private NTLM/Negotiate
+// connection's, or the sticky cookie's. Only chooses: balance::select() decides whether that server can take the
+// request.
 awaitable<balance::Affinity> Session::choose_affinity() {
     using Kind = balance::Affinity::Kind;
     set_sticky_cookie_ = false;
@@ -34,11 +43,18 @@ awaitable<balance::Affinity> Session::choose_affinity() {
             // Not in the table (gisgate restarted, or another node saw the submit): ask the sites.
             const bool directory = gis_.operation.empty() || gis_.type.empty();
             const std::string probe = directory ? forward_path_ : job_probe_path(gis_, forward_path_);
-            server = co_await find_job_owner(*pool_, probe, directory, pool_config.health.timeout);
+            // A job's output file just has to exist.
+            server = co_await find_owner(*pool_, probe, directory ? "" : kJobProbeExpect,
+                                         pool_config.health.timeout);
             if (server) jobs->record(gis_.job_id, server->name);
         }
+        pinned_id_ = gis_.job_id;
         if (server) co_return balance::Affinity::to(Kind::job, server);
     }
+    gis::JobTable* uploads = upload_ids_.empty() ? nullptr : runtime_->upload_table(pool_->name());
+    if (uploads)
+        if (balance::ServerRuntime* server = co_await find_upload_owner(*uploads))
+            co_return balance::Affinity::to(Kind::upload, server);
     if (balance::ServerRuntime* mine = private_server_in(*pool_))
         co_return balance::Affinity::to(Kind::connection, mine);
     if (pool_config.sticky == config::Sticky::cookie) {
@@ -64,7 +80,7 @@ RetryContext Session::retry_context(Failure failure, bool reused, std::uint32_t 
     const ReplayQuestion q{failure, head_.method,         settings_.state_changing, body_streamed_, reused,
                            settings_.retry_on_timeout, private_exchange_};
     return {q,           attempt, settings_.retries, stale_retries, server_->name, detail,
-            affinity.binding() ? gis_.job_id : std::string_view{}};
+            affinity.binding() ? pinned_id_ : std::string_view{}, pinned_what(affinity)};
 }
 
 // The request's server connection: the client's private one to server_, a new one for a request that starts
@@ -132,8 +148,21 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
     proxied_exchange_ = pool_config.send_proxy != config::SendProxy::off;
     if (proxied_exchange_) proxy_header_ = proxy_header_for(pool_config.send_proxy, origin_);
     balance::Affinity affinity;
+    upload_ids_.clear();
+    if (may_name_uploads()) {
+        // A coroutine call allocates its frame: only a form body still to come pays for it.
+        Attempt read = Attempt::responded;
+        if (form_body_follows()) read = co_await read_form_prefix();
+        if (read == Attempt::client_gone) {
+            log_request(499);
+            co_return false;
+        }
+        if (read == Attempt::failed) co_return co_await respond_error();
+        collect_upload_ids();
+    }
     // Calling a coroutine allocates its frame: only requests that can be pinned pay for the call.
-    if (!gis_.job_id.empty() || pool_config.sticky == config::Sticky::cookie || !private_upstreams_.empty())
+    if (!gis_.job_id.empty() || !upload_ids_.empty() || pool_config.sticky == config::Sticky::cookie ||
+        !private_upstreams_.empty())
         affinity = co_await choose_affinity();
     else
         set_sticky_cookie_ = false;
@@ -160,7 +189,8 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
             case balance::AcquireStatus::granted: break;
             case balance::AcquireStatus::no_server:
                 if (affinity.binding())
-                    set_error(503, job_owner_unavailable(gis_.job_id, affinity.server->name, "down"));
+                    set_error(503, job_owner_unavailable(pinned_id_, affinity.server->name, "down",
+                                                         pinned_what(affinity)));
                 else if (tried.size() == 0)
                     set_error(503, "no server available in pool " + pool_->name());
                 else

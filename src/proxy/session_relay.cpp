@@ -63,13 +63,18 @@ awaitable<bool> Session::relay_response() {
     }
     if (cache_.tagged()) out_.insert(out_.size() - 2, "X-Cache: MISS\r\n");
     const bool upstream_keep = exchange_.response.keep_alive && !exchange_.response.until_close;
-    // A submitJob answer names the new job: its body tells which server owns the job.
-    job_capture_.begin(pool_->config().job_affinity.enabled && gis_.submit_job && status == 200
-                           ? runtime_->job_table(pool_->name())
-                           : nullptr,
-                       exchange_.response);
+    // A submitJob answer names the new job, an upload answer the new item: its body tells which server owns it.
+    const auto& affinity = pool_->config();
+    if (gis_.upload_item && affinity.upload_affinity.enabled && status == 200)
+        owner_capture_.begin(runtime_->upload_table(pool_->name()), exchange_.response,
+                             OwnerCapture::Created::upload_item);
+    else
+        owner_capture_.begin(affinity.job_affinity.enabled && gis_.submit_job && status == 200
+                                 ? runtime_->job_table(pool_->name())
+                                 : nullptr,
+                             exchange_.response);
     auto capture = [&](const char* data, std::size_t n) {
-        job_capture_.append(data, n);
+        owner_capture_.append(data, n);
         cache_.capture(data, n);
     };
 
@@ -123,9 +128,10 @@ awaitable<bool> Session::relay_response() {
 
     const bool complete = exchange_.body.done() && !ec;
     cache_.on_response_end(complete);
-    if (job_capture_.active())
-        if (const auto job = job_capture_.end(complete, server_->name))
-            spdlog::debug("pool {}: job {} submitted to server {}", pool_->name(), *job, server_->name);
+    if (owner_capture_.active())
+        if (const auto id = owner_capture_.end(complete, server_->name))
+            spdlog::debug("pool {}: {} {} created on server {}", pool_->name(),
+                          gis_.upload_item ? "upload item" : "job", *id, server_->name);
     if (!complete && !exchange_.body.done()) {
         spdlog::warn("pool {}: response from server {} cut short ({})", pool_->name(), server_->name,
                      exchange_.body.error() ? exchange_.body.error() : ec.message());

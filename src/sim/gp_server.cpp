@@ -66,6 +66,8 @@ Reply task_description(const GpTask& task, const SimRequest& req) {
 Reply execute(const Site& site, const Service& svc, const GpTask& task, const SimRequest& req) {
     if (task.async)
         return bad_request("Unable to complete operation.", {"Execute operation is not allowed on this service."});
+    if (auto refused = refuse_unknown_items(site, req))
+        return std::move(*refused);
     // A synchronous tool's output file, e.g. a printed map: an image under arcgisoutput that can be fetched.
     std::uint64_t seed = hash64(req.target + req.body);
     std::string url = fmt::format("{}/arcgis/rest/directories/arcgisoutput/{}/_ags_{:016x}_800x600.png", req.base_url(),
@@ -79,6 +81,8 @@ Reply execute(const Site& site, const Service& svc, const GpTask& task, const Si
 Reply submit_job(Site& site, const Service& svc, const GpTask& task, const SimRequest& req) {
     if (!task.async)
         return bad_request("Unable to complete operation.", {"Submit Job operation is not allowed on this service."});
+    if (auto refused = refuse_unknown_items(site, req))
+        return std::move(*refused);
     std::map<std::string, std::string> inputs;
     for (const auto& name : task.inputs)
         if (auto it = req.params.find(name); it != req.params.end())

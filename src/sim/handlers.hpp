@@ -49,6 +49,10 @@ Reply handle_map_server(Site& site, const Service& svc, const SimRequest& req, S
 Reply handle_feature_server(Site& site, const Service& svc, const SimRequest& req, Segments rest);
 Reply handle_geocode_server(Site& site, const Service& svc, const SimRequest& req, Segments rest);
 Reply handle_gp_server(Site& site, const Service& svc, const SimRequest& req, Segments rest);
+// upload_server.cpp: any service's ".../uploads/..." (`rest` is what follows "uploads"); and the ArcGIS error
+// for a request whose JSON parameters name an uploaded item ({"itemID":"..."}) this site does not have.
+Reply handle_uploads(Site& site, const Service& svc, const SimRequest& req, Segments rest);
+std::optional<Reply> refuse_unknown_items(const Site& site, const SimRequest& req);
 // stream_server.cpp: StreamServer description; `subscribe` without a WebSocket upgrade is a 400 (an upgrade is
 // taken over by the connection, stream_session.hpp).
 Reply handle_stream_server(Site& site, const Service& svc, const SimRequest& req, Segments rest);

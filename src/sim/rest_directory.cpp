@@ -66,6 +66,8 @@ Reply services(Site& site, const SimRequest& req, Segments rest) {
         if (!svc)
             return not_found(fmt::format("Service {}/{} not found", name, type));
         Segments sub = rest.subspan(i + 1);
+        if (!sub.empty() && iequals(sub[0], "uploads"))  // every service type has the Uploads capability here
+            return handle_uploads(site, *svc, req, sub.subspan(1));
         if (type == "MapServer")
             return handle_map_server(site, *svc, req, sub);
         if (type == "FeatureServer")

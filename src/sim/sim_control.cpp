@@ -2,7 +2,8 @@
 //   GET  /sim/fault              -> {"mode":"ok","delay_ms":1000}
 //   POST /sim/fault {"mode":"slow","delay_ms":500}   (or ?mode=slow&delay_ms=500)
 //   GET  /sim/stats              -> {"site":..,"requests":N,"active":N,"max_active":N,"queued":N,
-//                                    "connections":N,"jobs":N,"instances":N,"subscribers":N}
+//                                    "connections":N,"jobs":N,"instances":N,"subscribers":N,
+//                                    "uploads":N}
 //   ANY  /sim/echo               -> {"method":..,"target":..,"headers":{lower-case name: value},"body":..}
 #include <cctype>
 #include <charconv>
@@ -80,7 +81,7 @@ Reply handle_sim_control(Site& site, const SimRequest& req, Segments rest) {
                      {"active", site.instances.active()}, {"queued", site.instances.queued()},
                      {"max_active", site.peak_handling.load()}, {"connections", site.connections.load()},
                      {"jobs", site.jobs.size()},          {"instances", site.instances.limit()},
-                     {"subscribers", site.subscribers.load()}};
+                     {"subscribers", site.subscribers.load()}, {"uploads", site.uploads.size()}};
         return json_reply(body, Params{});
     }
     if (rest.size() == 1 && rest[0] == "echo") {

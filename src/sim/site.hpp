@@ -13,6 +13,7 @@
 #include "sim/semaphore.hpp"
 #include "sim/sim.hpp"
 #include "sim/tile_cache.hpp"
+#include "sim/uploads.hpp"
 
 namespace gisgate::sim {
 
@@ -27,6 +28,7 @@ struct Site {
     FaultState faults;
     TileCache tiles;
     FeatureEditStore edits;  // FeatureServer edits (feature_edits.hpp)
+    UploadStore uploads;     // items of the services' Uploads capability (uploads.hpp)
     AsyncSemaphore instances;                // the CPU-bound service instances
     std::atomic<std::uint64_t> requests{0};  // requests read, excluding /sim/*
     std::atomic<std::uint64_t> connections{0};  // connections accepted (tests check keep-alive reuse)

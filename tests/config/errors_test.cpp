@@ -123,8 +123,22 @@ pools:
     algorithm: least_conn
 )", 3, 5,
                          "unknown key 'algorithm' in pool (expected one of: name, balance, max_active_per_server, "
-                         "queue, timeouts, keepalive_per_server, retries, health, job_affinity, job_table, expect_identical, "
-                         "on_drift, drift_check_every, drift_token, discover, sticky, sticky_cookie, cache, servers, tls, send_proxy"));
+                         "queue, timeouts, keepalive_per_server, retries, health, job_affinity, job_table, upload_affinity, "
+                         "upload_table, expect_identical, on_drift, drift_check_every, drift_token, discover, sticky, "
+                         "sticky_cookie, cache, servers, tls, send_proxy"));
+}
+
+TEST(ConfigErrors, UploadTableKeysAndBounds) {
+    EXPECT_TRUE(fails_at(R"(
+pools:
+  - name: gis
+    upload_table: { size: 10 }
+)", 3, 21, "unknown key 'size' in upload_table (expected one of: max, max_age)"));
+    EXPECT_TRUE(fails_at(R"(
+pools:
+  - name: gis
+    upload_affinity: maybe
+)", 3, 22, ""));
 }
 
 TEST(ConfigErrors, UnknownKeyInQueue) {

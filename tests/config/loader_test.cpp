@@ -81,6 +81,31 @@ pools: [{ name: p, servers: [{ name: s, address: 127.0.0.1:1 }] }]
 )").limits.max_request_body, 0u);
 }
 
+TEST(Loader, ReadsUploadAffinityApartFromJobAffinity) {
+    const Config c = load(R"(
+listeners: [{ name: a, bind: 127.0.0.1:1, routes: [{ prefix: /, pool: p }] }]
+pools:
+  - name: p
+    job_table: { max: 500 }
+    upload_affinity: false
+    upload_table: { max: 20, max_age: 2h }
+    servers: [{ name: s, address: 127.0.0.1:1 }]
+)");
+    const PoolConfig& pool = c.pools[0];
+    EXPECT_FALSE(pool.upload_affinity.enabled);
+    EXPECT_EQ(pool.upload_affinity.max_jobs, 20u);
+    EXPECT_EQ(pool.upload_affinity.max_age, std::chrono::hours(2));
+    EXPECT_TRUE(pool.job_affinity.enabled);
+    EXPECT_EQ(pool.job_affinity.max_jobs, 500u);
+    EXPECT_EQ(pool.job_affinity.max_age, std::chrono::hours(24));
+    const Config defaults = load(R"(
+listeners: [{ name: a, bind: 127.0.0.1:1, routes: [{ prefix: /, pool: p }] }]
+pools: [{ name: p, servers: [{ name: s, address: 127.0.0.1:1 }] }]
+)");
+    EXPECT_TRUE(defaults.pools[0].upload_affinity.enabled);
+    EXPECT_EQ(defaults.pools[0].upload_affinity.max_jobs, 100000u);
+}
+
 TEST(Loader, ReadsEveryKey) {
     const Config c = load(kFull);
     EXPECT_EQ(c.source_file, "test.yaml");

@@ -1,4 +1,4 @@
-#include "proxy/job_owner.hpp"
+#include "proxy/owner_probe.hpp"
 
 #include "health/probe.hpp"
 
@@ -10,6 +10,24 @@ std::string job_probe_path(const gis::Classification& gis, std::string_view path
     std::string probe(path.substr(0, at == std::string_view::npos ? path.size() : at + gis.job_id.size()));
     probe += "?f=json";
     return probe;
+}
+
+std::string upload_probe_path(const gis::Classification& gis, std::string_view path, std::string_view item_id) {
+    if (gis.type.empty()) return {};
+    // The service's URL ends at its type segment; a rewrite changes only the path's prefix, so the type keeps the
+    // spelling classify() saw.
+    std::size_t at = 0;
+    for (;;) {
+        at = path.find(gis.type, at);
+        if (at == std::string_view::npos) return {};
+        const std::size_t end = at + gis.type.size();
+        if (at > 0 && path[at - 1] == '/' && (end == path.size() || path[end] == '/')) {
+            std::string probe(path.substr(0, end));
+            probe.append("/uploads/").append(item_id).append("?f=json");
+            return probe;
+        }
+        at = end;
+    }
 }
 
 namespace {
@@ -33,17 +51,15 @@ awaitable<void> ask(std::shared_ptr<Search> search, std::shared_ptr<balance::Ser
 
 }  // namespace
 
-awaitable<balance::ServerRuntime*> find_job_owner(const balance::PoolRuntime& pool, std::string probe_path,
-                                                  bool directory_probe, std::chrono::milliseconds timeout) {
+awaitable<balance::ServerRuntime*> find_owner(const balance::PoolRuntime& pool, std::string probe_path,
+                                              std::string_view expect_body, std::chrono::milliseconds timeout) {
     const auto executor = co_await asio::this_coro::executor;
     auto search = std::make_shared<Search>(executor);
     config::HealthConfig question;
     question.path = std::move(probe_path);
     question.timeout = timeout;
     question.expect_status = 200;
-    // A job status answer names its status; an ArcGIS error ("does not exist or is inaccessible") does not.
-    // A job's output file just has to exist.
-    question.expect_body = directory_probe ? "" : "\"jobStatus\"";
+    question.expect_body = expect_body;
     for (const auto& server : pool.servers()) {
         if (!server->healthy.load() || server->admin.load() == balance::AdminState::maint) continue;
         ++search->pending;

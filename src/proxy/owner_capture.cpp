@@ -1,4 +1,4 @@
-#include "proxy/job_capture.hpp"
+#include "proxy/owner_capture.hpp"
 
 #include <utility>
 
@@ -7,8 +7,9 @@
 
 namespace gisgate::proxy {
 
-void JobCapture::begin(gis::JobTable* table, const http::ResponseHead& response) {
+void OwnerCapture::begin(gis::JobTable* table, const http::ResponseHead& response, Created created) {
     table_ = table;
+    created_ = created;
     body_.clear();
     encoding_.clear();
     if (!table_) return;
@@ -17,13 +18,14 @@ void JobCapture::begin(gis::JobTable* table, const http::ResponseHead& response)
         if (util::iequals(h.name, "content-encoding")) encoding_.assign(h.value);
 }
 
-std::optional<std::string> JobCapture::end(bool complete, std::string_view server) {
+std::optional<std::string> OwnerCapture::end(bool complete, std::string_view server) {
     gis::JobTable* table = std::exchange(table_, nullptr);
     if (!table || !complete) return std::nullopt;
     const std::string body = chunked_ ? http::dechunk(body_, kMaxBody) : body_;
-    auto job = gis::job_id_from_submit_response(body, encoding_);
-    if (job) table->record(*job, server);
-    return job;
+    auto id = created_ == Created::job ? gis::job_id_from_submit_response(body, encoding_)
+                                       : gis::item_id_from_upload_response(body, encoding_);
+    if (id) table->record(*id, server);
+    return id;
 }
 
 }  // namespace gisgate::proxy

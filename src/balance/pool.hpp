@@ -43,7 +43,10 @@ private:
     std::size_t count_ = 0;
 };
 
+class CurrentWeights;
+
 enum class AcquireStatus : std::uint8_t { granted, no_server, queue_full, queue_timeout };
+using Class = config::OperationClass;
 
 class PoolRuntime;
 
@@ -53,15 +56,22 @@ struct WaitQueue {
     struct Waiter {
         explicit Waiter(const asio::any_io_executor& ex) : timer(ex) {}
         asio::steady_timer timer;
+        config::OperationClass cls = config::OperationClass::other;
         TriedSet tried;
         const PoolRuntime* pool = nullptr;  // the runtime the waiter acquires from (its servers are alive)
         const ServerRuntime* only = nullptr; // waits for this server only (job affinity, stickiness)
         ServerRuntime* granted = nullptr;   // set under `mutex` by release()
     };
     std::mutex mutex;
-    std::deque<std::shared_ptr<Waiter>> waiters;
+    // One FIFO per operation class, served by weighted priority: the class whose next grant finishes first
+    // (pass + 1/weight) goes next, and a grant moves its class's pass there.
+    std::array<std::deque<std::shared_ptr<Waiter>>, config::kOperationClasses> waiters;
+    std::array<double, config::kOperationClasses> pass{};  // under `mutex`
     std::atomic<std::uint32_t> size{0};
     std::atomic<std::uint64_t> rejections{0};
+    // Per class: waiting now, and refused (queue full or timed out).
+    std::array<std::atomic<std::uint32_t>, config::kOperationClasses> class_size{};
+    std::array<std::atomic<std::uint64_t>, config::kOperationClasses> class_rejections{};
 };
 
 struct AcquireResult {
@@ -83,13 +93,20 @@ public:
     // The building blocks of balance::select() (select.hpp), which is what requests call.
     // Picks a server for a request on `worker` and takes a slot on it: granted, no_server, or queue_full
     // meaning "all busy".
-    AcquireResult try_acquire(unsigned worker, const TriedSet& tried);
+    // A slot is one of max_active_per_server, and one of the request's class's share of them (class_limits).
+    AcquireResult try_acquire(unsigned worker, const TriedSet& tried, Class cls = Class::other);
     // A slot on this one server if it has one free (and counts the request on it).
-    bool try_take(ServerRuntime* server);
-    // Waits in the pool's FIFO queue for a slot on `only`, or on any server not in `tried` when `only` is null.
-    awaitable<AcquireResult> wait_in_queue(const TriedSet& tried, ServerRuntime* only, unsigned worker);
-    // Gives a slot back; hands it straight to the first queued request that may use this server.
-    void release(ServerRuntime* server);
+    bool try_take(ServerRuntime* server, Class cls = Class::other);
+    // Waits in the pool's queue (FIFO within `cls`, classes by weighted priority) for a slot on `only`, or on
+    // any server not in `tried` when `only` is null.
+    awaitable<AcquireResult> wait_in_queue(const TriedSet& tried, ServerRuntime* only, unsigned worker,
+                                           Class cls = Class::other);
+    // Gives a slot back; hands it straight to the next queued request that may use this server.
+    void release(ServerRuntime* server, Class cls = Class::other);
+    // Slots a class may hold on one server (0: no limit of its own).
+    std::uint32_t class_limit(Class cls) const { return class_limit_[static_cast<std::size_t>(cls)]; }
+    // How long a request of `cls` may wait in the queue.
+    config::Duration queue_timeout(Class cls) const;
 
     std::uint32_t queued() const { return queue_->size.load(std::memory_order_relaxed); }
     std::uint64_t queue_rejections() const { return queue_->rejections.load(std::memory_order_relaxed); }
@@ -102,10 +119,15 @@ public:
 
 private:
 
-    bool take_slot(ServerRuntime* server);
+    bool take_slot(ServerRuntime* server, Class cls);
+    bool has_room(ServerRuntime* server, Class cls, CurrentWeights& current) const;
     // Usable servers not yet tried: primaries if any is usable, else backups.
     void collect_candidates(const TriedSet& tried, std::vector<ServerRuntime*>& out) const;
-    bool hand_to_waiter_locked(ServerRuntime* server, bool slot_already_held);
+    // `released`: the class of a slot being given back and still held (it passes on to the waiter), or null
+    // when a free slot is to be taken for the waiter.
+    bool hand_to_waiter_locked(ServerRuntime* server, const Class* released);
+    void dequeue_locked(std::deque<std::shared_ptr<WaitQueue::Waiter>>& fifo,
+                        std::deque<std::shared_ptr<WaitQueue::Waiter>>::iterator it, Class cls);
 
     config::PoolConfig config_;
     std::vector<std::shared_ptr<ServerRuntime>> servers_;
@@ -113,6 +135,7 @@ private:
 
     std::shared_ptr<WaitQueue> queue_;
     std::shared_ptr<const net::TlsClient> tls_;
+    std::array<std::uint32_t, config::kOperationClasses> class_limit_{};
 };
 
 }  // namespace gisgate::balance

@@ -16,14 +16,17 @@ struct Selection {
 
 // Without waiting: granted, no_server, or queue_full meaning "a slot must be waited for" (then call select()).
 // The common case (a free slot) costs no coroutine frame.
-Selection try_select(PoolRuntime& pool, const Affinity& affinity, const TriedSet& tried, unsigned worker);
+// `cls`: the request's operation class (its share of each server's slots, its place in the queue).
+Selection try_select(PoolRuntime& pool, const Affinity& affinity, const TriedSet& tried, unsigned worker,
+                     Class cls = Class::other);
 
 // The whole decision, waiting in the queue when needed (queue_full / queue_timeout when it is full / too slow).
-awaitable<Selection> select(PoolRuntime& pool, const Affinity& affinity, const TriedSet& tried, unsigned worker);
+awaitable<Selection> select(PoolRuntime& pool, const Affinity& affinity, const TriedSet& tried, unsigned worker,
+                            Class cls = Class::other);
 
 // The waiting part alone, after try_select() said queue_full (`first` is what it said): a caller that tried
 // first does not pick again before it queues.
 awaitable<Selection> wait_for_slot(PoolRuntime& pool, const Affinity& affinity, const TriedSet& tried,
-                                   unsigned worker, Selection first);
+                                   unsigned worker, Selection first, Class cls = Class::other);
 
 }  // namespace gisgate::balance

@@ -2,12 +2,15 @@
 // touch on every request sit on their own cache lines; health details are written only by the control thread.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "balance/outlier.hpp"
+#include "balance/slow_start.hpp"
 #include "config/config.hpp"
 #include "net/asio.hpp"
 
@@ -49,6 +52,11 @@ struct ServerRuntime {
     // Requests in flight on this server across all workers (throttle and least_conn read it).
     alignas(64) std::atomic<std::uint32_t> active{0};
     alignas(64) std::atomic<std::uint64_t> requests_total{0};
+    // ... of which per operation class (interactive, other, heavy): the pool's class_limits bound these.
+    alignas(64) std::array<std::atomic<std::uint32_t>, config::kOperationClasses> class_active{};
+
+    OutlierState outlier;       // passive ejection from live traffic (balance/outlier.hpp)
+    SlowStartState slow_start;  // the ramp after it comes back (balance/slow_start.hpp)
 
     ServerState state() const {
         const AdminState a = admin.load(std::memory_order_relaxed);

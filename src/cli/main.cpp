@@ -44,6 +44,10 @@ int main(int argc, char** argv) {
     sim->add_option("--instances", sim_options.instances, "requests executing at once (default: cores)");
     sim->add_option("--threads", sim_options.threads, "event-loop threads (default: min(2, cores))");
     sim->add_option("--job-duration", job_duration, "time an async geoprocessing job runs")->capture_default_str();
+    std::string execute_time = "0s";
+    sim->add_option("--execute-time", execute_time,
+                    "time a synchronous geoprocessing execute keeps its instance busy (CPU-bound work)")
+        ->capture_default_str();
     sim->add_option("--gzip-min-bytes", sim_options.gzip_min_bytes, "gzip JSON answers of at least this size")
         ->capture_default_str();
     std::string tile_max_age = "24h";
@@ -81,6 +85,12 @@ int main(int argc, char** argv) {
                 return 2;
             }
             sim_options.job_duration = *d;
+            const auto execute = config::parse_duration(execute_time);
+            if (!execute) {
+                std::cerr << "gisgate sim: --execute-time: not a duration: " << execute_time << "\n";
+                return 2;
+            }
+            sim_options.execute_time = *execute;
             const auto tile_age = config::parse_duration(tile_max_age);
             if (!tile_age) {
                 std::cerr << "gisgate sim: --tile-max-age: not a duration: " << tile_max_age << "\n";

@@ -2,6 +2,7 @@
 // module reads. Plain value types only; defaults here are the vendor deployment guides' recommendations.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -140,11 +141,49 @@ struct UpstreamTlsConfig {
     std::string ciphersuites;
 };
 
+// Operation classes (docs/throttling.md): what a request costs a GIS server. Heavy work (large exports,
+// geoprocessing, batch geocoding) may take only a share of each server's slots, and the queue serves classes by
+// weighted priority, interactive first, so a tile or a query never waits behind a site saturated by exports.
+enum class OperationClass : std::uint8_t { interactive = 0, other = 1, heavy = 2 };
+inline constexpr std::size_t kOperationClasses = 3;
+
+// `classes: { rules: [...] }`: a request whose service, type and operation match is in `cls`; the first match
+// wins, before the built-in rules. Globs are case-insensitive; "*" matches every service, root or foldered.
+struct ClassRule {
+    std::string services = "*";
+    std::string type = "*";
+    std::string operations = "*";
+    OperationClass cls = OperationClass::other;
+    SourceLoc loc;
+};
+
+struct ClassesConfig {
+    std::vector<ClassRule> rules;
+    std::uint32_t heavy_export_size = 2048;  // export/exportImage wider or taller than this: heavy
+    // Share of max_active_per_server each class may hold on one server (class_limits); 100 = no own limit.
+    std::array<double, kOperationClasses> limit_percent{100, 100, 50};
+    // Weighted priority of the queue (class_queue: { <class>: { weight, timeout } }); timeout 0 = queue.timeout.
+    std::array<std::uint32_t, kOperationClasses> weight{8, 4, 1};
+    std::array<Duration, kOperationClasses> queue_timeout{};
+};
+
+// `outlier:` on a pool: passive ejection of a server that fails live traffic (balance/outlier.hpp), without
+// waiting for `fall` health checks; it returns after `rise` good checks. Absent = off; `outlier: {}` = 5 and 3.
+struct OutlierConfig {
+    std::uint32_t consecutive_5xx = 5;       // 502/503/504 or a connection lost without an answer; 0 = off
+    std::uint32_t consecutive_timeouts = 3;  // no response head within timeouts.server (or connect); 0 = off
+    // An ArcGIS 500 is usually one request's application error (a bad where clause, a failing GP task), not a
+    // sick server, so it counts only when asked to.
+    bool count_500 = false;
+    bool enabled() const { return consecutive_5xx != 0 || consecutive_timeouts != 0; }
+};
+
 struct PoolConfig {
     std::string name;
     BalanceAlgorithm balance = BalanceAlgorithm::round_robin;
     std::uint32_t max_active_per_server = 0;  // requests in flight per server; 0 = unlimited
     QueueConfig queue;
+    ClassesConfig classes;                    // operation classes: class_limits, class_queue, classes
     Timeouts timeouts;                        // connect/server from the pool, else the top-level ones
     std::uint32_t keepalive_per_server = 64;  // idle pooled connections kept per server per worker
     std::uint32_t retries = 2;                // further servers tried when one fails before answering
@@ -171,6 +210,10 @@ struct PoolConfig {
     UpstreamTlsConfig tls;                    // the servers speak TLS (re-encryption, health checks over TLS)
     std::vector<ServerConfig> servers;
     SourceLoc loc;
+    OutlierConfig outlier{0, 0, false};  // off unless the pool has an `outlier:` block
+    // `slow_start: 60s`: a server that comes back (health rise, ready after drain/maint, added at runtime) gets
+    // its weight and its share of max_active_per_server ramped linearly over this (balance/slow_start.hpp). 0 = off.
+    Duration slow_start{0};
 };
 
 struct RouteConfig {

@@ -19,6 +19,9 @@ struct Named {
 
 inline constexpr Named<BalanceAlgorithm> kBalanceNames[] = {{BalanceAlgorithm::round_robin, "round_robin"},
                                                             {BalanceAlgorithm::least_conn, "least_conn"}};
+inline constexpr Named<OperationClass> kOperationClassNames[] = {{OperationClass::interactive, "interactive"},
+                                                                {OperationClass::other, "other"},
+                                                                {OperationClass::heavy, "heavy"}};
 inline constexpr Named<ListenerMode> kListenerModeNames[] = {{ListenerMode::http, "http"}, {ListenerMode::tcp, "tcp"}};
 inline constexpr Named<OnDrift> kOnDriftNames[] = {{OnDrift::warn, "warn"}, {OnDrift::drain, "drain"}};
 inline constexpr Named<Sticky> kStickyNames[] = {{Sticky::cookie, "cookie"}, {Sticky::none, "none"}};

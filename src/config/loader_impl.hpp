@@ -65,7 +65,10 @@ private:
     RouteConfig read_route(const YAML::Node& node, std::vector<NameSite>& prefixes);
     void read_pool(const YAML::Node& node);
     void read_queue(const Field& field, QueueConfig& queue);
+    // loader_classes.cpp: `classes`, `class_limits` and `class_queue` of a pool.
+    void read_classes(const MapFields& pool_map, PoolConfig& pool);
     CacheConfig read_cache(const Field& field);
+    OutlierConfig read_outlier(const Field& field, const HealthConfig& health);
     void read_health(const Field& field, HealthConfig& health);
     PoolTimeoutOverride read_pool_timeouts(const Field& field, const char* what = "pool timeouts");
     ServerConfig read_server(const YAML::Node& node, std::vector<NameSite>& names);

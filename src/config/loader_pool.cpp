@@ -14,7 +14,7 @@ void Loader::read_pool(const YAML::Node& node) {
                         {"name", "balance", "max_active_per_server", "queue", "timeouts", "keepalive_per_server",
                          "retries", "health", "job_affinity", "job_table", "expect_identical", "on_drift",
                          "drift_check_every", "drift_token", "discover", "sticky", "sticky_cookie", "cache", "servers",
-                         "tls", "send_proxy"});
+                         "tls", "send_proxy", "classes", "class_limits", "class_queue", "outlier", "slow_start"});
     PoolConfig pool;
     pool.loc = map.loc();
     pool.name = read_name(map, "pool", pool_names_);
@@ -23,6 +23,7 @@ void Loader::read_pool(const YAML::Node& node) {
         pool.max_active_per_server = static_cast<std::uint32_t>(r_.integer(*f, 0, kU32Max));
     }
     if (const Field* f = map.find("queue")) read_queue(*f, pool.queue);
+    read_classes(map, pool);
     PoolTimeoutOverride overrides;
     if (const Field* f = map.find("timeouts")) overrides = read_pool_timeouts(*f);
     if (const Field* f = map.find("keepalive_per_server")) {
@@ -67,6 +68,12 @@ void Loader::read_pool(const YAML::Node& node) {
                             return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
                         });
         if (!ok) r_.fail(r_.loc(*f), "'sticky_cookie' must be letters, digits, '_' or '-'");
+    }
+    if (const Field* f = map.find("outlier")) pool.outlier = read_outlier(*f, pool.health);
+    if (const Field* f = map.find("slow_start")) {
+        pool.slow_start = r_.duration(*f);
+        if (pool.slow_start > std::chrono::hours(1))
+            r_.fail(r_.loc(*f), "'slow_start' must be at most 1h (a server warms up in seconds to minutes)");
     }
     if (const Field* f = map.find("cache")) pool.cache = read_cache(*f);
     if (const Field* f = map.find("tls")) pool.tls = detail::read_upstream_tls(r_, *f);
@@ -117,6 +124,21 @@ CacheConfig Loader::read_cache(const Field& field) {
         }
     }
     return cache;
+}
+
+OutlierConfig Loader::read_outlier(const Field& field, const HealthConfig& health) {
+    const MapFields map(r_, field, "outlier", {"consecutive_5xx", "consecutive_timeouts", "count_500"});
+    OutlierConfig outlier;
+    if (const Field* f = map.find("consecutive_5xx"))
+        outlier.consecutive_5xx = static_cast<std::uint32_t>(r_.integer(*f, 0, 1000));
+    if (const Field* f = map.find("consecutive_timeouts"))
+        outlier.consecutive_timeouts = static_cast<std::uint32_t>(r_.integer(*f, 0, 1000));
+    if (const Field* f = map.find("count_500")) outlier.count_500 = r_.boolean(*f);
+    // An ejected server comes back only through `rise` good checks: without checks it would stay out for ever.
+    if (outlier.enabled() && !health.enabled)
+        r_.fail(map.loc(), "'outlier' needs health checks (an ejected server returns after 'rise' good checks), "
+                           "but this pool has 'health: { enabled: false }'");
+    return outlier;
 }
 
 void Loader::read_queue(const Field& field, QueueConfig& queue) {

@@ -40,20 +40,6 @@ std::chrono::milliseconds bounded_duration(const Reader& r, const Field& f, std:
     return value;
 }
 
-// "5%", "5", "0.5%": a percentage from 0 to 100.
-double percent(const Reader& r, const Field& f) {
-    std::string text = r.scalar(f, "a percentage");
-    std::string_view number = text;
-    if (!number.empty() && number.back() == '%') number.remove_suffix(1);
-    double value = 0;
-    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
-    if (number.empty() || ec != std::errc{} || end != number.data() + number.size() || !std::isfinite(value) ||
-        value < 0 || value > 100)
-        r.fail(r.loc(f), fmt::format("'{}' must be a percentage from 0% to 100% such as 5% or 0.5%, got '{}'", f.name,
-                                     text));
-    return value;
-}
-
 // http://host[:port][/path]: the webhook receiver (plain HTTP; put a local relay in front of anything else).
 void parse_webhook_url(const Reader& r, const Field& f, WebhookConfig& hook) {
     hook.url = r.string(f);
@@ -161,7 +147,7 @@ AlertRule read_rule(const Reader& r, const YAML::Node& node, std::vector<std::pa
         const Field& limit = map.require("limit");
         rule.limit = static_cast<double>(bounded_duration(r, limit, 1ms, 1h).count());
     } else if (rule.type == AlertType::error_rate_above) {
-        rule.limit = percent(r, map.require("limit"));
+        rule.limit = r.percent(map.require("limit"));
     } else if (rule.type == AlertType::queue_rejections) {
         const Field* limit = map.find("limit");
         rule.limit = limit ? static_cast<double>(r.integer(*limit, 1, 1'000'000'000)) : 1.0;

@@ -2,6 +2,8 @@
 // The output must load again to the same Config (tests round-trip it), so it only uses the loader's keys.
 #include <yaml-cpp/yaml.h>
 
+#include <fmt/format.h>
+
 #include "config/enum_names.hpp"
 #include "config/loader.hpp"
 #include "config/observability_loader.hpp"
@@ -150,6 +152,41 @@ void emit_pool_tls(YAML::Emitter& out, const UpstreamTlsConfig& tls) {
     out << YAML::EndMap;
 }
 
+// Operation classes: rules, then each class's share of max_active_per_server (only with one: the loader refuses
+// class_limits without it) and its place in the queue.
+void emit_classes(YAML::Emitter& out, const PoolConfig& pool) {
+    const ClassesConfig& classes = pool.classes;
+    out << YAML::Key << "classes" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "heavy_export_size" << YAML::Value << classes.heavy_export_size;
+    out << YAML::Key << "rules" << YAML::Value << YAML::BeginSeq;
+    for (const ClassRule& rule : classes.rules) {
+        out << YAML::Flow << YAML::BeginMap;
+        out << YAML::Key << "services" << YAML::Value << Text{rule.services};
+        out << YAML::Key << "type" << YAML::Value << Text{rule.type};
+        out << YAML::Key << "operations" << YAML::Value << Text{rule.operations};
+        out << YAML::Key << "class" << YAML::Value << std::string(name_of(kOperationClassNames, rule.cls));
+        out << YAML::EndMap;
+    }
+    out << YAML::EndSeq << YAML::EndMap;
+    if (pool.max_active_per_server != 0) {
+        out << YAML::Key << "class_limits" << YAML::Value << YAML::Flow << YAML::BeginMap;
+        for (const auto& [cls, name] : kOperationClassNames)
+            out << YAML::Key << std::string(name) << YAML::Value
+                << fmt::format("{}%", classes.limit_percent[static_cast<std::size_t>(cls)]);
+        out << YAML::EndMap;
+    }
+    out << YAML::Key << "class_queue" << YAML::Value << YAML::BeginMap;
+    for (const auto& [cls, name] : kOperationClassNames) {
+        const auto i = static_cast<std::size_t>(cls);
+        out << YAML::Key << std::string(name) << YAML::Value << YAML::Flow << YAML::BeginMap;
+        out << YAML::Key << "weight" << YAML::Value << classes.weight[i];
+        if (classes.queue_timeout[i].count() != 0)
+            out << YAML::Key << "timeout" << YAML::Value << format_duration(classes.queue_timeout[i]);
+        out << YAML::EndMap;
+    }
+    out << YAML::EndMap;
+}
+
 void emit_pool(YAML::Emitter& out, const PoolConfig& pool) {
     out << YAML::BeginMap;
     out << YAML::Key << "name" << YAML::Value << Text{pool.name};
@@ -159,6 +196,7 @@ void emit_pool(YAML::Emitter& out, const PoolConfig& pool) {
     out << YAML::Key << "max" << YAML::Value << pool.queue.max;
     out << YAML::Key << "timeout" << YAML::Value << format_duration(pool.queue.timeout);
     out << YAML::EndMap;
+    emit_classes(out, pool);
     // Only connect/server: header and idle are client-side and not accepted in a pool.
     out << YAML::Key << "timeouts" << YAML::Value << YAML::Flow << YAML::BeginMap;
     out << YAML::Key << "connect" << YAML::Value << format_duration(pool.timeouts.connect);
@@ -215,6 +253,14 @@ void emit_pool(YAML::Emitter& out, const PoolConfig& pool) {
         out << YAML::EndMap;
     }
     if (pool.tls.enabled) emit_pool_tls(out, pool.tls);
+    if (pool.outlier.enabled()) {  // absent and all-zero mean the same: off
+        out << YAML::Key << "outlier" << YAML::Value << YAML::Flow << YAML::BeginMap;
+        out << YAML::Key << "consecutive_5xx" << YAML::Value << pool.outlier.consecutive_5xx;
+        out << YAML::Key << "consecutive_timeouts" << YAML::Value << pool.outlier.consecutive_timeouts;
+        out << YAML::Key << "count_500" << YAML::Value << pool.outlier.count_500;
+        out << YAML::EndMap;
+    }
+    out << YAML::Key << "slow_start" << YAML::Value << format_duration(pool.slow_start);
     out << YAML::Key << "servers" << YAML::Value << YAML::BeginSeq;
     for (const auto& server : pool.servers) {
         out << YAML::Flow << YAML::BeginMap;

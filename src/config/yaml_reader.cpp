@@ -2,6 +2,7 @@
 #include "config/yaml_reader.hpp"
 
 #include <charconv>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -75,6 +76,20 @@ Duration Reader::duration(const Field& field) const {
 Duration Reader::positive_duration(const Field& field) const {
     const Duration value = duration(field);
     if (value.count() <= 0) fail(loc(field), fmt::format("'{}' must be greater than 0", field.name));
+    return value;
+}
+
+// "5%", "5", "0.5%": a percentage from 0 to 100.
+double Reader::percent(const Field& f) const {
+    std::string text = scalar(f, "a percentage");
+    std::string_view number = text;
+    if (!number.empty() && number.back() == '%') number.remove_suffix(1);
+    double value = 0;
+    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+    if (number.empty() || ec != std::errc{} || end != number.data() + number.size() || !std::isfinite(value) ||
+        value < 0 || value > 100)
+        fail(loc(f), fmt::format("'{}' must be a percentage from 0% to 100% such as 5% or 0.5%, got '{}'", f.name,
+                                 text));
     return value;
 }
 

@@ -48,6 +48,7 @@ public:
     Duration duration(const Field& field) const;
     Duration positive_duration(const Field& field) const;  // a timeout of 0 would fail every request
     std::uint64_t size(const Field& field, std::uint64_t min, std::uint64_t max) const;
+    double percent(const Field& field) const;  // "50%", "50" or "0.5%": 0 to 100
     Endpoint endpoint(const Field& field) const;
     std::vector<Cidr> cidrs(const Field& field) const;
     std::vector<YAML::Node> list(const Field& field) const;

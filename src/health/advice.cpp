@@ -60,6 +60,25 @@ std::string describe(const config::PoolConfig& pool) {
     return line;
 }
 
+// The passive side, when set: what live traffic takes a server out for, and how it comes back.
+std::string describe_outlier(const config::PoolConfig& pool) {
+    const config::OutlierConfig& o = pool.outlier;
+    std::string line = fmt::format("pool {}:", pool.name);
+    if (o.enabled()) {
+        const auto run = [](std::uint32_t n, const char* what) {
+            return n == 0 ? fmt::format("{} not counted", what) : fmt::format("{} consecutive {}", n, what);
+        };
+        line += fmt::format(" live traffic ejects a server after {} or {}, never the pool's last usable one; it "
+                            "returns after {} good checks (rise) started after the ejection",
+                            run(o.consecutive_5xx, o.count_500 ? "500/502/503/504" : "502/503/504"),
+                            run(o.consecutive_timeouts, "timeouts"), pool.health.rise);
+    }
+    if (pool.slow_start.count() > 0)
+        line += fmt::format("{} a server coming back ramps its weight and slots from 0 to 100% over {}",
+                            o.enabled() ? ";" : "", span_text(pool.slow_start));
+    return line;
+}
+
 // Does the check path's query ask for JSON (f=json or f=pjson, any case)?
 bool asks_for_json(std::string_view path) {
     const std::size_t q = path.find('?');
@@ -111,6 +130,7 @@ Advice advise(const config::Config& config) {
             advice.lines.push_back(describe(pool));
         else
             advice.lines.push_back(fmt::format("pool {}: health checks disabled", pool.name));
+        if (pool.outlier.enabled() || pool.slow_start.count() > 0) advice.lines.push_back(describe_outlier(pool));
         warn_about(pool, advice.warnings);
     }
     return advice;

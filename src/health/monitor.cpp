@@ -45,6 +45,8 @@ struct Entry {
     std::shared_ptr<const net::TlsClient> tls;  // the pool's TLS to its servers (null: plain), likewise
     bool enabled = false;
     bool removed = false;
+    config::Duration slow_start{0};  // the pool's: a server brought back up ramps over this (balance/slow_start.hpp)
+    std::uint64_t seen_ejections = 0;  // ServerRuntime::outlier.generation when the last check was recorded
     std::shared_ptr<CheckLoop> loop;  // while enabled
 };
 
@@ -58,18 +60,32 @@ void log_change(Change change, const Entry& entry) {
                      s.health.consecutive_successes);
 }
 
-// Applies one check result to the server (control thread).
-void record_check(Entry& entry, const config::HealthConfig& health, const ProbeResult& result) {
+// Applies one check result to the server (control thread). `ejections`: the server's outlier generation when
+// the check started.
+void record_check(Entry& entry, const config::HealthConfig& health, const ProbeResult& result,
+                  std::uint64_t ejections) {
     balance::ServerRuntime& s = *entry.server;
     ++s.health.checks;
     s.health.last_check = std::chrono::system_clock::now();
     s.health.last_latency = result.latency;
     s.health.last_error = result.error;
+    // Live traffic ejected the server (balance/outlier.hpp): `rise` counts good checks from there, and a check
+    // that was already under way when it happened does not count (it may have passed just before).
+    const std::uint64_t now_ejections = s.outlier.generation.load();
+    if (now_ejections != entry.seen_ejections) {
+        entry.seen_ejections = now_ejections;
+        s.health.consecutive_successes = 0;
+    }
+    if (ejections != now_ejections && result.outcome == Outcome::success) return;
     bool healthy = s.healthy.load();
     const Change change = HealthTracker(health.fall, health.rise).record(result.outcome, healthy, s.health);
     // Stored only on a change, so a worker's concurrent "refused" (healthy=false) is not overwritten by a
     // check that merely confirms the server was up.
     if (change != Change::none) s.healthy.store(healthy);
+    if (change == Change::went_up) {
+        s.outlier.ejected.store(balance::OutlierReason::none);
+        s.slow_start.begin(balance::SlowStartClock::now(), entry.slow_start);
+    }
     log_change(change, entry);
 }
 
@@ -88,9 +104,10 @@ awaitable<void> check_loop(std::shared_ptr<Entry> entry, std::shared_ptr<CheckLo
             const std::shared_ptr<balance::ServerRuntime> server = entry->server;
             loop->probe->set_tls(entry->tls);
             const Clock::time_point started = Clock::now();
+            const std::uint64_t ejections = server->outlier.generation.load();
             co_await loop->probe->run(*server, health);
             if (loop->stopped) break;
-            record_check(*entry, health, loop->probe->result());
+            record_check(*entry, health, loop->probe->result(), ejections);
 
             // Every `interval` from the start of the last check; a check slower than the interval (timeout >
             // interval) delays the next one rather than overlapping it.
@@ -152,12 +169,14 @@ void HealthMonitor::watch(const std::vector<std::shared_ptr<balance::PoolRuntime
             entry.health = pool->config().health;
             entry.tls = pool->tls();
             entry.enabled = entry.health.enabled;
+            entry.slow_start = pool->config().slow_start;
             if (entry.enabled) {
                 if (!entry.loop) impl_->start_loop(slot);
             } else {
                 // Nothing would ever bring a down server back, so unchecked servers are in service.
                 Impl::stop_loop(entry);
                 server->healthy.store(true);
+                server->outlier.ejected.store(balance::OutlierReason::none);
             }
         }
     }
@@ -205,6 +224,27 @@ void HealthMonitor::server_refused(balance::ServerRuntime& server, std::string_v
             HealthTracker(entry->health.fall, entry->health.rise).record(Outcome::dead, healthy, s.health);
         s.healthy.store(false);
         log_change(change, *entry);
+    });
+}
+
+void HealthMonitor::server_ejected(balance::ServerRuntime& server, balance::OutlierReason reason) {
+    std::shared_ptr<Entry> entry;
+    {
+        std::lock_guard lock(impl_->mutex);
+        if (impl_->stopped) return;
+        const auto it = impl_->entries.find(server.id);
+        if (it == impl_->entries.end() || it->second->server.get() != &server) return;
+        entry = it->second;
+    }
+    // The server is out already (the worker stored healthy = false); what is left is control-thread bookkeeping.
+    asio::post(impl_->control, [entry = std::move(entry), reason] {
+        if (entry->removed) return;
+        balance::ServerRuntime& s = *entry->server;
+        if (s.outlier.ejected.load() == balance::OutlierReason::none) return;  // already back (or checks turned off)
+        s.health.last_error = std::string("live traffic: ejected after ") + balance::to_string(reason);
+        ++s.health.transitions;
+        spdlog::warn("pool {}: server {} EJECTED by live traffic ({}); back after {} good checks", entry->pool_name,
+                     s.name, balance::to_string(reason), entry->health.rise);
     });
 }
 

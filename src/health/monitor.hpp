@@ -35,6 +35,9 @@ public:
     // Any thread (workers): see balance::ServerEvents. Marks the server down immediately when its pool has
     // health checks enabled (otherwise nothing would ever bring it back) and records the reason.
     void server_refused(balance::ServerRuntime& server, std::string_view reason) override;
+    // Any thread (workers): see balance::ServerEvents. Logs the ejection and records it in the server's health
+    // details; from now on only checks that start after it count towards `rise`.
+    void server_ejected(balance::ServerRuntime& server, balance::OutlierReason reason) override;
 
 private:
     struct Impl;

@@ -15,6 +15,8 @@ namespace {
 inline int ctz(unsigned mask) { return __builtin_ctz(mask); }
 #endif
 
+constexpr std::size_t kTypicalFieldCount = 16;
+
 bool is_ows(char c) { return c == ' ' || c == '\t'; }
 
 std::string_view trim_ows(std::string_view s) {
@@ -205,6 +207,9 @@ const char* scan_target(const char* p, const char* end) {
 FieldsResult parse_fields(const char* p, const char* end, std::uint32_t max_headers, std::vector<Header>& headers,
                           FieldInfo& info) {
     FieldsResult incomplete;  // status incomplete by default
+    // A head a new session parses (each HTTP/2 stream has one) would grow the vector 1, 2, 4, 8, 16: one
+    // allocation for the usual size instead, a dozen fields from a browser, a handful from a server.
+    if (headers.capacity() == 0) headers.reserve(kTypicalFieldCount);
     for (;;) {
         if (p == end) return incomplete;
         const char c = *p;

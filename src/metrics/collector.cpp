@@ -34,7 +34,11 @@ std::uint32_t Collector::id_for(const StatsSlot& slot, std::vector<Entry>& entri
 void Collector::refresh(std::span<const WorkerStats* const> workers) {
     for (auto& e : services_) e.totals.clear();
     for (auto& e : servers_) e.totals.clear();
+    for (auto& e : classes_) e.totals.clear();
     for (const WorkerStats* w : workers) {
+        w->classes().for_each([&](const StatsSlot& slot) {
+            slot.counters.add_to(classes_[id_for(slot, classes_, class_ids_)].totals);
+        });
         w->services().for_each([&](const StatsSlot& slot) {
             slot.counters.add_to(services_[id_for(slot, services_, service_ids_)].totals);
         });

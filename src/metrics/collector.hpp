@@ -31,6 +31,7 @@ public:
 
     const std::vector<Entry>& services() const { return services_; }
     const std::vector<Entry>& servers() const { return servers_; }
+    const std::vector<Entry>& classes() const { return classes_; }  // key: a = pool, b = operation class
 
 private:
     std::uint32_t id_for(const StatsSlot& slot, std::vector<Entry>& entries,
@@ -39,8 +40,10 @@ private:
 
     std::vector<Entry> services_;
     std::vector<Entry> servers_;
+    std::vector<Entry> classes_;  // totals only (no window, no history)
     std::unordered_map<std::string, std::uint32_t> service_ids_;  // lower-cased key → id
     std::unordered_map<std::string, std::uint32_t> server_ids_;
+    std::unordered_map<std::string, std::uint32_t> class_ids_;
     std::unordered_map<const StatsSlot*, std::uint32_t> slot_ids_;  // slots never move or die while workers live
 };
 

@@ -136,6 +136,11 @@ StatsSlot* WorkerStats::record(const RequestRecord& r) {
     StatsSlot* server = servers_.find(Kind::other, r.pool, r.server, {});
     if (!server) server = servers_.add(Kind::other, r.pool, r.server, {});
     server->counters.record(r.status, r.micros, r.bytes_in, r.bytes_out, r.retries);
+    if (!r.op_class.empty()) {
+        StatsSlot* cls = classes_.find(Kind::other, r.pool, r.op_class, {});
+        if (!cls) cls = classes_.add(Kind::other, r.pool, r.op_class, {});
+        cls->counters.record(r.status, r.micros, r.bytes_in, r.bytes_out, r.retries);
+    }
     return service;
 }
 

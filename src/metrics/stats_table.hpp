@@ -119,6 +119,7 @@ struct RequestRecord {
     std::uint64_t bytes_in = 0;
     std::uint64_t bytes_out = 0;
     std::uint32_t retries = 0; // further servers tried after a failed attempt
+    std::string_view op_class; // "interactive", "other" or "heavy" when the request had a pool (balance classes)
 };
 
 class WorkerStats {
@@ -135,6 +136,7 @@ public:
 
     const StatsTable& services() const noexcept { return services_; }  // any thread
     const StatsTable& servers() const noexcept { return servers_; }    // any thread
+    const StatsTable& classes() const noexcept { return classes_; }    // any thread: pool × operation class
 
 private:
     StatsSlot* service_slot(const RequestRecord& r);
@@ -142,6 +144,7 @@ private:
     ServiceRegistry& registry_;
     StatsTable services_;
     StatsTable servers_;
+    StatsTable classes_;
     StatsSlot* other_services_ = nullptr;
 };
 

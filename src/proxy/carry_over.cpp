@@ -44,6 +44,17 @@ std::shared_ptr<balance::ServerRuntime> CarryOver::server(const config::PoolConf
         s->admin.store(old->admin.load());
         s->healthy.store(old->healthy.load());
         s->health = old->health;
+        // An ejection and a ramp in progress stay too, and so do the ejection counts (/metrics counters).
+        s->outlier.ejected.store(old->outlier.ejected.load());
+        s->outlier.generation.store(old->outlier.generation.load());
+        s->outlier.ejections_5xx.store(old->outlier.ejections_5xx.load());
+        s->outlier.ejections_timeouts.store(old->outlier.ejections_timeouts.load());
+        s->slow_start.window_ns.store(old->slow_start.window_ns.load());
+        s->slow_start.since_ns.store(old->slow_start.since_ns.load());
+    } else if (previous_ && previous_->find_pool(pool.name)) {
+        // Added to a running pool (admin API or reload): it starts cold, so it slow-starts. Servers of the first
+        // runtime (gisgate starting) and of a new pool take their full share at once.
+        s->slow_start.begin(balance::SlowStartClock::now(), pool.slow_start);
     }
     return s;
 }

@@ -37,6 +37,9 @@ admin::ApiResult ProxyServer::set_server_state(const std::string& pool, const st
     else return error(400, "state must be ready, drain or maint, got '" + state + "'");
     const auto before = s->admin.exchange(next);
     if (before != next) spdlog::info("pool {}: server {} set to {} (was {})", pool, server, state, balance::to_string(before));
+    // Back in service after drain/maint: its share ramps up over the pool's slow_start (0 = at once).
+    if (before != next && next == balance::AdminState::ready)
+        s->slow_start.begin(balance::SlowStartClock::now(), runtime_->find_pool(pool)->config().slow_start);
     return {200, server_status_json(*s, runtime_->find_pool(pool)->config())};
 }
 

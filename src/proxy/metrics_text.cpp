@@ -35,6 +35,16 @@ std::string ProxyServer::metrics() {
                                label(pool->name()), label(s->name), balance::to_string(state),
                                s->state() == state ? 1 : 0);
 
+    family(out, "gisgate_outlier_ejections_total", "counter",
+           "servers taken out by live traffic (outlier: consecutive_5xx or consecutive_timeouts), by reason");
+    for (const auto& pool : runtime_->pools)
+        for (const auto& s : pool->servers())
+            for (auto reason : {balance::OutlierReason::consecutive_5xx, balance::OutlierReason::consecutive_timeouts})
+                fmt::format_to(std::back_inserter(out),
+                               "gisgate_outlier_ejections_total{{pool=\"{}\",server=\"{}\",reason=\"{}\"}} {}\n",
+                               label(pool->name()), label(s->name), balance::to_string(reason),
+                               s->outlier.ejections(reason));
+
     family(out, "gisgate_server_in_flight", "gauge", "requests in flight on the server");
     for (const auto& pool : runtime_->pools)
         for (const auto& s : pool->servers())

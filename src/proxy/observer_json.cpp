@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "config/enum_names.hpp"
 #include "proxy/observer_time.hpp"
 
 namespace gisgate::proxy {
@@ -55,7 +56,32 @@ bool slower_first(const json& a, const json& b) {
     return a["service"].get<std::string>() < b["service"].get<std::string>();
 }
 
+// Per operation class: the slots it may hold per server (0: no limit of its own), in flight, waiting, refused.
+json classes_status_json(const balance::PoolRuntime& pool) {
+    json classes = json::object();
+    const auto& queue = *pool.wait_queue();
+    for (const auto& [cls, name] : config::kOperationClassNames) {
+        const auto c = static_cast<std::size_t>(cls);
+        std::uint64_t in_flight = 0;
+        for (const auto& s : pool.servers()) in_flight += s->class_active[c].load();
+        classes[std::string(name)] = {{"limit_per_server", pool.class_limit(cls)},
+                                      {"in_flight", in_flight},
+                                      {"queued", queue.class_size[c].load()},
+                                      {"rejections", queue.class_rejections[c].load()},
+                                      {"weight", pool.config().classes.weight[c]}};
+    }
+    return classes;
+}
+
 }  // namespace
+
+// How far a slow-starting server's ramp is (100 when it is not ramping).
+static double slow_start_percent(const balance::ServerRuntime& s) {
+    if (!s.slow_start.ramping()) return 100.0;
+    const std::int64_t since = s.slow_start.since_ns.load(), window = s.slow_start.window_ns.load();
+    const std::int64_t now = balance::SlowStartState::ticks(balance::SlowStartClock::now());
+    return balance::ramp_permille(std::chrono::nanoseconds(now - since), std::chrono::nanoseconds(window)) / 10.0;
+}
 
 json server_status_json(const balance::ServerRuntime& s, const config::PoolConfig& pool) {
     return {{"name", s.name},
@@ -67,6 +93,19 @@ json server_status_json(const balance::ServerRuntime& s, const config::PoolConfi
             {"healthy", s.healthy.load()},
             {"active", s.active.load()},
             {"requests_total", s.requests_total.load()},
+            // Passive ejection (balance/outlier.hpp): `ejected` names the reason while live traffic keeps the
+            // server out (its state is "down" until `rise` good checks); the counters are the current runs.
+            {"outlier",
+             {{"enabled", pool.outlier.enabled()},
+              {"ejected", s.outlier.ejected.load() == balance::OutlierReason::none
+                              ? json(nullptr)
+                              : json(balance::to_string(s.outlier.ejected.load()))},
+              {"consecutive_5xx", s.outlier.consecutive_5xx.load()},
+              {"consecutive_timeouts", s.outlier.consecutive_timeouts.load()},
+              {"ejections_total",
+               s.outlier.ejections(balance::OutlierReason::consecutive_5xx) +
+                   s.outlier.ejections(balance::OutlierReason::consecutive_timeouts)}}},
+            {"slow_start_weight_percent", slow_start_percent(s)},
             {"health",
              {{"enabled", pool.health.enabled},
               {"consecutive_successes", s.health.consecutive_successes},
@@ -93,6 +132,7 @@ json pool_status_json(const balance::PoolRuntime& pool, const gis::DriftReport& 
             {"max_active_per_server", pool.config().max_active_per_server},
             {"queued", pool.queued()},
             {"queue_rejections", pool.queue_rejections()},
+            {"classes", classes_status_json(pool)},
             {"servers", servers}};
 }
 

@@ -5,6 +5,7 @@
 #include <iterator>
 #include <map>
 
+#include "config/enum_names.hpp"
 #include "metrics/prometheus.hpp"
 
 namespace gisgate::proxy {
@@ -128,10 +129,65 @@ void append_alert_families(std::string& out, const RequestMetricsSources& from) 
     }
 }
 
+std::string class_labels(const metrics::StatsKey& k) {
+    return fmt::format("pool=\"{}\",op_class=\"{}\"", label(k.a), label(k.b));
+}
+
+// Operation classes (docs/throttling.md): what each class got (requests, response times) and what it holds and
+// waits for now. `op_class`, because `class` is the status class of the request counters.
+void append_class_families(std::string& out, const RequestMetricsSources& from) {
+    auto it = std::back_inserter(out);
+    const auto& classes = from.totals.classes();
+    family(out, "gisgate_class_requests_total", "counter",
+           "requests that reached a pool, by operation class (interactive, other, heavy) and status class");
+    for (const auto& e : classes)
+        for (std::size_t c = 0; c < metrics::kStatusClasses; ++c)
+            fmt::format_to(it, "gisgate_class_requests_total{{{},class=\"{}\"}} {}\n", class_labels(e.key),
+                           metrics::kStatusClassNames[c], e.totals.by_class[c]);
+    family(out, "gisgate_class_request_duration_seconds", "histogram", "response times per pool and operation class");
+    for (const auto& e : classes)
+        metrics::prometheus::histogram(out, "gisgate_class_request_duration_seconds", class_labels(e.key),
+                                       e.totals.latency);
+
+    struct Gauge {
+        const char* name;
+        const char* type;
+        const char* help;
+    };
+    const Gauge gauges[] = {
+        {"gisgate_class_in_flight", "gauge", "requests in flight on the pool's servers per operation class"},
+        {"gisgate_class_queued", "gauge", "requests waiting in the pool's queue per operation class"},
+        {"gisgate_class_queue_rejections_total", "counter",
+         "requests refused with 503 per operation class (queue full or queue timeout)"},
+        {"gisgate_class_limit", "gauge", "slots of each server the operation class may hold (0: no limit of its own)"}};
+    for (std::size_t g = 0; g < std::size(gauges); ++g) {
+        family(out, gauges[g].name, gauges[g].type, gauges[g].help);
+        for (const auto& pool : from.runtime.pools) {
+            const auto& queue = *pool->wait_queue();
+            for (const auto& [cls, name] : config::kOperationClassNames) {
+                const auto c = static_cast<std::size_t>(cls);
+                std::uint64_t value = 0;
+                if (g == 0) {
+                    for (const auto& s : pool->servers()) value += s->class_active[c].load();
+                } else if (g == 1) {
+                    value = queue.class_size[c].load();
+                } else if (g == 2) {
+                    value = queue.class_rejections[c].load();
+                } else {
+                    value = pool->class_limit(cls);
+                }
+                fmt::format_to(it, "{}{{pool=\"{}\",op_class=\"{}\"}} {}\n", gauges[g].name, label(pool->name()),
+                               name, value);
+            }
+        }
+    }
+}
+
 }  // namespace
 
 void append_request_metrics(std::string& out, const RequestMetricsSources& from) {
     append_server_families(out, from);
+    append_class_families(out, from);
     append_service_families(out, from);
     append_alert_families(out, from);
 }

@@ -230,6 +230,7 @@ private:
     // Server side of the current request.
     balance::PoolRuntime* pool_ = nullptr;
     balance::ServerRuntime* server_ = nullptr;  // holds a slot while set
+    config::OperationClass op_class_ = config::OperationClass::other;  // of the slot server_ holds
     UpstreamExchange exchange_;  // the server connection, its buffer and the response (upstream_exchange.hpp)
     // Server connections authenticated (or being authenticated) by NTLM/Negotiate for this client only: never
     // pooled, never used for anyone else, closed with this session. At most one per server, kMaxPrivate in all.

@@ -3,12 +3,16 @@
 // retry decision (decide_retry()) after a failed attempt.
 #include "proxy/session.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "balance/select.hpp"
+#include "config/enum_names.hpp"
+#include "gis/operation_class.hpp"
 #include "proxy/body_pace.hpp"
 #include "proxy/head_writer.hpp"
 #include "proxy/job_owner.hpp"
+#include "proxy/outlier_outcome.hpp"
 #include "proxy/private_connection.hpp"
 #include "proxy/sticky.hpp"
 #include "proxy/worker.hpp"
@@ -95,6 +99,9 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
     pool_ = &pool;
     log_pool_ = pool_->name();
     const auto& pool_config = pool_->config();
+    // What the request costs the server decides its share of the slots and its place in the queue.
+    op_class_ = gis::operation_class(gis_, head_.query, head_.framing != http::BodyFraming::none,
+                                     pool_config.classes);
     // The route's overrides of the pool's timeouts and retries, and whether this request may ever be replayed.
     const config::RouteConfig& rc = *route.config;
     settings_ = {rc.connect_timeout.value_or(pool_config.timeouts.connect),
@@ -136,10 +143,11 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
     int last_failure_status = 502;  // 504 when the last server failed by not answering in time
     std::uint32_t attempt = 0, stale_retries = 0;
     for (;;) {
-        balance::Selection selected = balance::try_select(*pool_, affinity, tried, worker_.index());
+        balance::Selection selected = balance::try_select(*pool_, affinity, tried, worker_.index(), op_class_);
         if (selected.status == balance::AcquireStatus::queue_full) {
             const auto queued_at = net::Clock::now();
-            selected = co_await balance::wait_for_slot(*pool_, affinity, tried, worker_.index(), selected);
+            selected =
+                co_await balance::wait_for_slot(*pool_, affinity, tried, worker_.index(), selected, op_class_);
             timing_.queue += net::Clock::now() - queued_at;
         }
         if (selected.affinity_lost) {
@@ -160,11 +168,19 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
                 co_return co_await respond_error();
             case balance::AcquireStatus::queue_full:
             case balance::AcquireStatus::queue_timeout: {
-                const auto secs = std::chrono::duration_cast<std::chrono::seconds>(pool_config.queue.timeout).count();
+                const auto secs =
+                    std::chrono::duration_cast<std::chrono::seconds>(pool_->queue_timeout(op_class_)).count();
+                // A class with a share of its own says so: the other classes may well be served meanwhile.
+                const std::string busy =
+                    pool_->class_limit(op_class_) != 0
+                        ? fmt::format("all servers of pool {} are busy for {} requests ({} at most per server)",
+                                      pool_->name(), config::name_of(config::kOperationClassNames, op_class_),
+                                      pool_->class_limit(op_class_))
+                        : "all servers of pool " + pool_->name() + " are busy";
                 set_error(503,
                           selected.status == balance::AcquireStatus::queue_full
-                              ? "all servers of pool " + pool_->name() + " are busy and the queue is full"
-                              : "all servers of pool " + pool_->name() + " stayed busy for the queue timeout",
+                              ? busy + " and the queue is full"
+                              : busy + " and stayed so for the queue timeout",
                           static_cast<int>(secs > 0 ? std::min<long long>(secs, 5) : 1));
                 co_return co_await respond_error();
             }
@@ -191,6 +207,7 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
                 // Refused or unreachable: nothing listens there. Take it out now rather than after `fall`
                 // checks (a timeout is "slow", not "dead", and is left to the checks).
                 if (!timed_out && runtime_->events) runtime_->events->server_refused(*server_, ec.message());
+                if (timed_out) balance::report_outcome(*pool_, *server_, balance::LiveOutcome::timeout, runtime_->events);
                 decision = decide_retry(retry_context(timed_out ? Failure::connect_timeout : Failure::connect_failed,
                                                       false, attempt, stale_retries, affinity, detail));
             }
@@ -200,7 +217,12 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
             const auto sent_at = net::Clock::now();
             const Attempt result = co_await attempt_exchange(reused);
             timing_.server += net::Clock::now() - sent_at;
-            if (result == Attempt::responded) co_return co_await relay_response();
+            if (result == Attempt::responded) {
+                balance::report_outcome(*pool_, *server_,
+                                        balance::outcome_of_status(exchange_.response.status, pool_config.outlier),
+                                        runtime_->events);
+                co_return co_await relay_response();
+            }
             if (result == Attempt::client_gone) {
                 release_upstream(false);
                 log_request(499);
@@ -211,6 +233,9 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
                 co_return co_await respond_error();
             }
             decision = decide_retry(retry_context(failure_, reused, attempt, stale_retries, affinity));
+            // A stale pooled connection the server had closed is not the server's failure.
+            if (decision.action != RetryDecision::Action::retry_same)
+                balance::report_outcome(*pool_, *server_, outcome_of_failure(failure_), runtime_->events);
         }
         const std::uint32_t failed = server_->id;
         release_upstream(false);
@@ -343,7 +368,7 @@ void Session::release_upstream(bool reusable) {
     exchange_.buf.reset();
     exchange_.begin = exchange_.end = 0;
     if (server_) {
-        pool_->release(server_);
+        pool_->release(server_, op_class_);
         server_ = nullptr;
     }
 }

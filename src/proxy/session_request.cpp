@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "config/enum_names.hpp"
 #include "http/redact.hpp"
 #include "http/upgrade.hpp"
 #include "proxy/worker.hpp"
@@ -242,10 +243,13 @@ awaitable<bool> Session::respond_error() {
 
 metrics::StatsSlot* Session::log_request(int status) {
     const auto elapsed = net::Clock::now() - started_;
+    // A request that reached a pool has an operation class (set in forward()).
+    const std::string_view op_class =
+        log_pool_.empty() ? std::string_view() : config::name_of(config::kOperationClassNames, op_class_);
     metrics::StatsSlot* service = worker_.stats().record({static_cast<metrics::Kind>(gis_.kind), gis_.folder, gis_.service, gis_.type, log_pool_,
                             log_server_, status,
                             static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()),
-                            request_bytes_, bytes_sent_, retries_});
+                            request_bytes_, bytes_sent_, retries_, op_class});
     AccessLog& log = worker_.access_log();
     if (log.enabled()) {
         const std::string_view listener_name =

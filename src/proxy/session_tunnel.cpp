@@ -37,7 +37,7 @@ awaitable<bool> Session::tunnel() {
     // back now, so thousands of quiet subscribers do not lock out map requests.
     std::string server_name = server_->name;
     std::string pool_name = pool_->name();
-    pool_->release(server_);
+    pool_->release(server_, op_class_);
     server_ = nullptr;
     log_server_ = server_name;
     log_pool_ = pool_name;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "balance/outlier.hpp"
 #include "balance/select.hpp"
 #include "proxy/client_origin.hpp"
 #include "net/client_allow.hpp"
@@ -100,6 +101,8 @@ awaitable<bool> TcpSession::connect_server() {
             deadline_.disarm();
         }
         if (!ec) {
+            // Layer 4 sees no statuses: a connection made ends a run of connect timeouts (balance/outlier.hpp).
+            balance::report_outcome(*pool_, *server_, balance::LiveOutcome::answered, runtime_->events);
             net::tune_socket(upstream_);
             end_ = "closed";
             co_return true;
@@ -108,6 +111,7 @@ awaitable<bool> TcpSession::connect_server() {
         spdlog::warn("pool {}: server {} ({}) connect failed: {}", pool_->name(), server_->name,
                      server_->address.to_string(), detail);
         if (!timed_out && runtime_->events) runtime_->events->server_refused(*server_, ec.message());
+        if (timed_out) balance::report_outcome(*pool_, *server_, balance::LiveOutcome::timeout, runtime_->events);
         RetryContext context;
         context.replay.failure = timed_out ? Failure::connect_timeout : Failure::connect_failed;
         context.attempt = attempt;

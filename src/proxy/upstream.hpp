@@ -38,7 +38,11 @@ public:
     // nothing since its last response (no close, no byte: checked on every reuse), or nullptr.
     std::unique_ptr<UpstreamConnection> take_idle(const balance::ServerRuntime& server, net::Clock::duration max_idle,
                                                   net::Clock::time_point now);
-    // Keeps `connection` for reuse unless `max_idle` connections to its server are already kept.
+    // Keeps `connection` for reuse. `max_idle` connections per server are kept for as long as they stay open
+    // (up to the worker's idle limit); more only while they are in use, each within kSurplusLinger of its last
+    // request, and never more than kMaxIdlePerServer.
+    static constexpr net::Clock::duration kSurplusLinger = std::chrono::seconds(2);
+    static constexpr std::size_t kMaxIdlePerServer = 1024;
     void put_idle(std::unique_ptr<UpstreamConnection> connection, std::uint32_t max_idle, net::Clock::time_point now);
     // Closes connections idle for longer than `max_age` (servers drop idle connections; better we do first).
     void close_idle_older_than(net::Clock::time_point now, net::Clock::duration max_age);

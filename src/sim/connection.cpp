@@ -316,6 +316,14 @@ asio::awaitable<void> serve_on(Site& site, Connection& connection, Io& io) {
                 } catch (const std::exception& e) {
                     reply = arcgis_error(500, std::string("Internal error: ") + e.what(), 500);
                 }
+                if (reply.work.count() > 0 && counted) {  // the instance works on it (--execute-time)
+                    conn->timer.expires_after(reply.work);
+                    co_await conn->timer.async_wait(redirect(ec));
+                    if (ec) {
+                        site.handling.fetch_sub(1);
+                        co_return;  // cancelled: the site is stopping
+                    }
+                }
                 if (gated) reply.headers.emplace_back("X-Gisgate-Sim-User", conn->auth.user);
             }
         }

@@ -63,7 +63,7 @@ Reply task_description(const GpTask& task, const SimRequest& req) {
     return json_reply(body, req.params);
 }
 
-Reply execute(const Service& svc, const GpTask& task, const SimRequest& req) {
+Reply execute(const Site& site, const Service& svc, const GpTask& task, const SimRequest& req) {
     if (task.async)
         return bad_request("Unable to complete operation.", {"Execute operation is not allowed on this service."});
     // A synchronous tool's output file, e.g. a printed map: an image under arcgisoutput that can be fetched.
@@ -71,7 +71,9 @@ Reply execute(const Service& svc, const GpTask& task, const SimRequest& req) {
     std::string url = fmt::format("{}/arcgis/rest/directories/arcgisoutput/{}/_ags_{:016x}_800x600.png", req.base_url(),
                                   service_dir_name(svc), seed);
     json results = json::array({{{"paramName", task.output}, {"dataType", "GPDataFile"}, {"value", {{"url", url}}}}});
-    return json_reply(json{{"results", results}, {"messages", json::array()}}, req.params);
+    Reply reply = json_reply(json{{"results", results}, {"messages", json::array()}}, req.params);
+    reply.work = site.options.execute_time;
+    return reply;
 }
 
 Reply submit_job(Site& site, const Service& svc, const GpTask& task, const SimRequest& req) {
@@ -177,7 +179,7 @@ Reply handle_gp_server(Site& site, const Service& svc, const SimRequest& req, Se
     if (rest.size() == 1)
         return task_description(*task, req);
     if (rest.size() == 2 && iequals(rest[1], "execute"))
-        return execute(svc, *task, req);
+        return execute(site, svc, *task, req);
     if (rest.size() == 2 && iequals(rest[1], "submitJob"))
         return submit_job(site, svc, *task, req);
     if (iequals(rest[1], "jobs"))

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <utility>
@@ -24,6 +25,7 @@ struct Reply {
     std::vector<std::pair<std::string, std::string>> headers;
     std::optional<ImageSpec> image;  // set: body is generated and sent chunked instead of `body`
     bool compressible = false;       // JSON/HTML: may be gzipped for clients that accept it
+    std::chrono::milliseconds work{0};  // the instance is busy this long before the answer goes out
 };
 
 // f=pjson pretty-prints, f=html wraps the JSON in a minimal page (like the Services Directory), anything

@@ -25,6 +25,9 @@ struct SimOptions {
     unsigned instances = 0;                 // requests executing at once; 0 = number of cores
     unsigned threads = 0;                   // event-loop threads; 0 = min(2, cores)
     std::chrono::milliseconds job_duration{2000};  // async GP job: submitted → succeeded
+    // A synchronous GP execute holds its service instance this long before answering (CPU-bound work, as a
+    // real tool's run): what makes a site saturate under heavy requests in tests and benchmarks.
+    std::chrono::milliseconds execute_time{0};
     std::chrono::milliseconds tile_max_age{std::chrono::hours(24)};
     // StreamServer subscriptions (WebSocket): one feature message per subscriber this often, unless the
     // subscribe request asks for another pace with `interval_ms`.

@@ -124,7 +124,7 @@ pools:
 )", 3, 5,
                          "unknown key 'algorithm' in pool (expected one of: name, balance, max_active_per_server, "
                          "queue, timeouts, keepalive_per_server, retries, health, job_affinity, job_table, expect_identical, "
-                         "on_drift, drift_check_every, drift_token, discover, sticky, sticky_cookie, cache, servers, tls, send_proxy)"));
+                         "on_drift, drift_check_every, drift_token, discover, sticky, sticky_cookie, cache, servers, tls, send_proxy"));
 }
 
 TEST(ConfigErrors, UnknownKeyInQueue) {

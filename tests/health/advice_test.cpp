@@ -146,5 +146,19 @@ TEST(Advice, EveryPoolGetsALineAndItsOwnWarnings) {
     EXPECT_FALSE(has(a.warnings, "pool gis")) << joined(a.warnings);
 }
 
+TEST(Advice, OutlierAndSlowStartGetALineOfTheirOwn) {
+    config::Config c = with_pool(config::HealthConfig{});
+    EXPECT_EQ(advise(c).lines.size(), 1u) << "nothing said while both are off";
+    c.pools[0].outlier = config::OutlierConfig{};
+    c.pools[0].outlier.consecutive_timeouts = 0;
+    c.pools[0].slow_start = std::chrono::seconds(90);
+    const Advice a = advise(c);
+    ASSERT_EQ(a.lines.size(), 2u);
+    EXPECT_NE(a.lines[1].find("after 5 consecutive 502/503/504 or timeouts not counted"), std::string::npos)
+        << a.lines[1];
+    EXPECT_NE(a.lines[1].find("returns after 3 good checks"), std::string::npos) << a.lines[1];
+    EXPECT_NE(a.lines[1].find("over 1m30s"), std::string::npos) << a.lines[1];
+}
+
 }  // namespace
 }  // namespace gisgate::health

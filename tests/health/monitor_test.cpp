@@ -296,6 +296,43 @@ TEST_F(MonitorTest, ServerRefusedComesBackAfterRiseChecks) {
     EXPECT_GE(s.info.consecutive_successes, 2u);
 }
 
+// Live traffic ejects a server whose checks pass (balance/outlier.hpp): it stays out until `rise` checks that
+// started after the ejection pass (not the run of successes it had, nor a check already under way), then
+// rejoins with the ejection cleared and its slow start begun.
+TEST_F(MonitorTest, EjectedServerNeedsRiseChecksStartedAfterTheEjection) {
+    TestResponder responder;
+    auto a = make_server("a", responder.port());
+    auto b = make_server("b", responder.port());
+    config::HealthConfig h = quick_health();
+    h.rise = 2;
+    config::PoolConfig pc;
+    pc.name = "gis";
+    pc.health = h;
+    pc.slow_start = 10s;
+    a->pool_name = b->pool_name = "gis";
+    auto pool = std::make_shared<balance::PoolRuntime>(pc, std::vector{a, b}, 1);
+    watch({pool});
+    ASSERT_TRUE(eventually([&] { return a->health.consecutive_successes >= 3; })) << describe(snapshot(*a));
+
+    std::uint64_t checks_at_ejection = 0;
+    const bool ejected = on_control([&] {
+        checks_at_ejection = a->health.checks;
+        return balance::eject(pool->servers(), *a, balance::OutlierReason::consecutive_5xx);
+    });
+    ASSERT_TRUE(ejected);
+    std::thread worker([&] { monitor_->server_ejected(*a, balance::OutlierReason::consecutive_5xx); });
+    worker.join();
+    EXPECT_FALSE(a->healthy.load());
+    EXPECT_FALSE(a->slow_start.ramping());
+    ASSERT_TRUE(eventually([&] { return a->healthy.load(); })) << describe(snapshot(*a));
+    const Snapshot s = snapshot(*a);
+    EXPECT_GE(s.info.checks, checks_at_ejection + 2) << describe(s);
+    EXPECT_EQ(s.info.transitions, 2u) << "down at the ejection, up again";
+    EXPECT_EQ(a->outlier.ejected.load(), balance::OutlierReason::none);
+    EXPECT_TRUE(a->slow_start.ramping());
+    EXPECT_TRUE(b->healthy.load());
+}
+
 TEST_F(MonitorTest, ServerRefusedIsIgnoredWhenChecksAreDisabledOrUnknown) {
     config::HealthConfig off = quick_health();
     off.enabled = false;

@@ -49,6 +49,33 @@ TEST(CarryOver, QueuesAndJobTablesAreShared) {
     EXPECT_EQ(second->job_tables.at("gis")->owner("j1"), std::optional<std::string>("a"));
 }
 
+// Slow start and outlier state: servers of the first runtime take their full share; a server added to a running
+// pool ramps; a changed server keeps its ramp, its ejection and its ejection counts.
+TEST(CarryOver, AddedServersSlowStartAndChangedOnesKeepRampAndEjection) {
+    config::Config one = carry_config("address: 127.0.0.1:6082", 2, "    slow_start: 60s\n    outlier: {}\n");
+    one.pools[0].servers.pop_back();
+    const auto first = build_runtime(one);
+    EXPECT_FALSE(first->pools[0]->servers()[0]->slow_start.ramping()) << "gisgate starting: no ramp";
+    const auto second =
+        build_runtime(carry_config("address: 127.0.0.1:6082", 2, "    slow_start: 60s\n    outlier: {}\n"), first.get());
+    EXPECT_FALSE(second->pools[0]->servers()[0]->slow_start.ramping());
+    const auto& b2 = second->pools[0]->servers()[1];
+    EXPECT_TRUE(b2->slow_start.ramping()) << "added to a running pool";
+    b2->outlier.ejected = balance::OutlierReason::consecutive_5xx;
+    b2->outlier.ejections_5xx = 2;
+    const auto third =
+        build_runtime(carry_config("address: 127.0.0.1:6083", 2, "    slow_start: 60s\n    outlier: {}\n"), second.get());
+    const auto& b3 = third->pools[0]->servers()[1];
+    ASSERT_NE(b3, b2);
+    EXPECT_TRUE(b3->slow_start.ramping());
+    EXPECT_EQ(b3->slow_start.since_ns.load(), b2->slow_start.since_ns.load());
+    EXPECT_EQ(b3->outlier.ejected.load(), balance::OutlierReason::consecutive_5xx);
+    EXPECT_EQ(b3->outlier.ejections(balance::OutlierReason::consecutive_5xx), 2u);
+    // Without slow_start nothing ramps, added or not.
+    const auto plain = build_runtime(carry_config("address: 127.0.0.1:6084"), first.get());
+    EXPECT_FALSE(plain->pools[0]->servers()[1]->slow_start.ramping());
+}
+
 TEST(CarryOver, WithoutAPreviousRuntimeEverythingIsNew) {
     const CarryOver none(nullptr);
     EXPECT_EQ(none.generation(), 0u);

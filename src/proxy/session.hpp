@@ -40,6 +40,7 @@ class StreamChannel;
 
 namespace gisgate::proxy {
 
+class BodyPace;
 class Worker;
 
 class Session {
@@ -111,6 +112,8 @@ private:
     balance::PoolRuntime* pool_for(const RouteRuntime& route) const;
     awaitable<Attempt> attempt_exchange(bool reused);
     awaitable<Attempt> send_request_body();
+    // One paced read of request body bytes (session_forward.cpp): `responded` with `n` bytes, else how it ended.
+    awaitable<Attempt> read_body_paced(BodyPace& pace, char* into, std::size_t room, std::size_t& n);
     awaitable<Attempt> read_response_head();
     Attempt server_failed(Failure failure) {
         failure_ = failure;

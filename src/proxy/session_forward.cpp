@@ -315,6 +315,31 @@ awaitable<Session::Attempt> Session::attempt_exchange(bool reused) {
     co_return co_await read_response_head();
 }
 
+// One read of request body bytes into [into, into + room) within the pace's limits (timeouts.body and
+// body_min_rate: the slow-POST defence): `responded` with the bytes in `n`, or how the attempt ends (408 chosen,
+// or the client gone).
+awaitable<Session::Attempt> Session::read_body_paced(BodyPace& pace, char* into, std::size_t room, std::size_t& n) {
+    const auto wait = pace.next_wait();
+    if (wait <= net::Clock::duration::zero()) {
+        set_error(408, "request body arriving too slowly");
+        co_return Attempt::failed;
+    }
+    error_code ec;
+    deadline_.arm(wait, kClientIo);
+    const auto read_started = net::Clock::now();
+    n = co_await client_.async_read_some(asio::buffer(into, room), ec_token(ec));
+    const bool timed_out = deadline_.expired();
+    deadline_.disarm();
+    pace.on_read(net::Clock::now() - read_started, n);
+    if (!ec) co_return Attempt::responded;
+    if (timed_out) {
+        set_error(408, "request body not received in time");
+        co_return Attempt::failed;
+    }
+    client_closed_ = true;
+    co_return Attempt::client_gone;
+}
+
 // Streams the rest of the request body from the client to the server through the client buffer.
 awaitable<Session::Attempt> Session::send_request_body() {
     const auto server_timeout = settings_.server;
@@ -326,25 +351,9 @@ awaitable<Session::Attempt> Session::send_request_body() {
     BodyPace pace;  // timeouts.body and body_min_rate: slow-POST defence
     pace.start(runtime_->config.timeouts.body, runtime_->config.timeouts.body_min_rate);
     while (!request_body_.done()) {
-        const auto wait = pace.next_wait();
-        if (wait <= net::Clock::duration::zero()) {
-            set_error(408, "request body arriving too slowly");
-            co_return Attempt::failed;
-        }
-        deadline_.arm(wait, kClientIo);
-        const auto read_started = net::Clock::now();
-        const std::size_t n = co_await client_.async_read_some(asio::buffer(buf_.get(), kBlock), ec_token(ec));
-        const bool timed_out = deadline_.expired();
-        deadline_.disarm();
-        pace.on_read(net::Clock::now() - read_started, n);
-        if (ec) {
-            if (timed_out) {
-                set_error(408, "request body not received in time");
-                co_return Attempt::failed;
-            }
-            client_closed_ = true;
-            co_return Attempt::client_gone;
-        }
+        std::size_t n = 0;
+        if (const Attempt failed = co_await read_body_paced(pace, buf_.get(), kBlock, n); failed != Attempt::responded)
+            co_return failed;
         end_ = n;
         const std::size_t take = request_body_.take({buf_.get(), n});
         if (request_body_.error()) {

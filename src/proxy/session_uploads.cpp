@@ -47,26 +47,10 @@ awaitable<Session::Attempt> Session::read_form_prefix() {
     // While the body is not done every byte after the head is body: the buffer ends where the body read so far
     // ends, and new bytes go after it.
     while (!request_body_.done() && body_in_buffer_ < gis::kUploadFormScanBytes && end_ < kBlock) {
-        const auto wait = pace.next_wait();
-        if (wait <= net::Clock::duration::zero()) {
-            set_error(408, "request body arriving too slowly");
-            co_return Attempt::failed;
-        }
-        deadline_.arm(wait, kClientIo);
-        const auto read_started = net::Clock::now();
-        const std::size_t n =
-            co_await client_.async_read_some(asio::buffer(buf_.get() + end_, kBlock - end_), ec_token(ec));
-        const bool timed_out = deadline_.expired();
-        deadline_.disarm();
-        pace.on_read(net::Clock::now() - read_started, n);
-        if (ec) {
-            if (timed_out) {
-                set_error(408, "request body not received in time");
-                co_return Attempt::failed;
-            }
-            client_closed_ = true;
-            co_return Attempt::client_gone;
-        }
+        std::size_t n = 0;
+        if (const Attempt failed = co_await read_body_paced(pace, buf_.get() + end_, kBlock - end_, n);
+            failed != Attempt::responded)
+            co_return failed;
         const std::size_t take = request_body_.take({buf_.get() + end_, n});
         end_ += n;  // bytes beyond the body (a pipelined request) stay in the buffer after it
         body_in_buffer_ += take;

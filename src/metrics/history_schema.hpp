@@ -4,6 +4,10 @@
 // Interval starts are aligned to the interval (whole minutes by default). Rates are requests / seconds: a row
 // may cover less than a whole interval (the first one after a start, the one flushed on SIGTERM), and a
 // restart within an interval adds its counts, seconds and histogram to the same row.
+//
+// Tables added later are created with CREATE TABLE IF NOT EXISTS when the writer opens an older file, so the
+// schema version stays 1 as long as changes only add tables: an older gisgate still opens the file (and simply
+// does not write the new table), and the report reads an older file without the table as "no rows".
 #pragma once
 
 namespace gisgate::metrics::history {
@@ -46,6 +50,20 @@ CREATE TABLE IF NOT EXISTS server_interval(
   up_seconds   REAL    NOT NULL,   -- time in the interval the server was up (healthy, state up or drain)
   histogram    BLOB    NOT NULL,
   PRIMARY KEY(start, pool, server));
+
+-- One row per interval, pool and operation class (interactive, other, heavy; docs/gis.md "Operation classes")
+-- that saw requests. Only requests that reached a pool have a class. Added after version 1's first tables.
+CREATE TABLE IF NOT EXISTS class_interval(
+  start      INTEGER NOT NULL,
+  seconds    INTEGER NOT NULL,
+  pool       TEXT    NOT NULL,
+  class      TEXT    NOT NULL,   -- interactive | other | heavy
+  requests   INTEGER NOT NULL,
+  errors     INTEGER NOT NULL,
+  bytes_in   INTEGER NOT NULL,
+  bytes_out  INTEGER NOT NULL,
+  histogram  BLOB    NOT NULL,
+  PRIMARY KEY(start, pool, class));
 
 -- Health transitions of servers (up → down, down → up, and the admin states drain/maint/ready), sampled every
 -- second. state: "up"/"down" for health changes (reason: the check's error, or "health checks passed"); for an

@@ -220,6 +220,25 @@ void HistoryWriter::write_server_row(const ServerIntervalRow& row) {
     update.step();
 }
 
+void HistoryWriter::write_class_row(const ClassIntervalRow& row) {
+    Statement insert(db_,
+                     "INSERT INTO class_interval(start, seconds, pool, class, requests, errors, bytes_in, bytes_out, "
+                     "histogram) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    insert.bind(1, row.start).bind(2, row.seconds).bind(3, row.pool).bind(4, row.op_class).bind(5, row.requests);
+    insert.bind(6, row.errors).bind(7, row.bytes_in).bind(8, row.bytes_out).blob(9, row.histogram);
+    if (insert.step() != SQLITE_CONSTRAINT) return;
+    Statement read(db_, "SELECT histogram FROM class_interval WHERE start = ? AND pool = ? AND class = ?");
+    read.bind(1, row.start).bind(2, row.pool).bind(3, row.op_class);
+    const std::string existing = read.step() == SQLITE_ROW ? read.bytes(0) : std::string();
+    Statement update(db_,
+                     "UPDATE class_interval SET seconds = seconds + ?, requests = requests + ?, errors = errors + ?, "
+                     "bytes_in = bytes_in + ?, bytes_out = bytes_out + ?, histogram = ? "
+                     "WHERE start = ? AND pool = ? AND class = ?");
+    update.bind(1, row.seconds).bind(2, row.requests).bind(3, row.errors).bind(4, row.bytes_in).bind(5, row.bytes_out);
+    update.blob(6, merged_histogram(existing, row.histogram)).bind(7, row.start).bind(8, row.pool).bind(9, row.op_class);
+    update.step();
+}
+
 void HistoryWriter::cleanup_if_due(bool force) {
     const auto now = std::chrono::steady_clock::now();
     if (!force && now - last_cleanup_ < std::chrono::hours(1)) return;
@@ -231,19 +250,28 @@ void HistoryWriter::cleanup_if_due(bool force) {
     services.bind(1, cutoff_s).step();
     Statement servers(db_, "DELETE FROM server_interval WHERE start < ?");
     servers.bind(1, cutoff_s).step();
+    Statement classes(db_, "DELETE FROM class_interval WHERE start < ?");
+    classes.bind(1, cutoff_s).step();
     Statement health(db_, "DELETE FROM health_event WHERE time_ms < ?");
     health.bind(1, cutoff_ms).step();
     Statement alerts(db_, "DELETE FROM alert_event WHERE time_ms < ?");
     alerts.bind(1, cutoff_ms).step();
 }
 
-void HistoryWriter::write_interval(std::vector<ServiceIntervalRow> services, std::vector<ServerIntervalRow> servers) {
-    auto batch = std::make_shared<std::pair<std::vector<ServiceIntervalRow>, std::vector<ServerIntervalRow>>>(
-        std::move(services), std::move(servers));
+void HistoryWriter::write_interval(std::vector<ServiceIntervalRow> services, std::vector<ServerIntervalRow> servers,
+                                   std::vector<ClassIntervalRow> classes) {
+    struct Batch {
+        std::vector<ServiceIntervalRow> services;
+        std::vector<ServerIntervalRow> servers;
+        std::vector<ClassIntervalRow> classes;
+    };
+    // Shared, because std::function needs a copyable callable and the rows are not worth copying.
+    auto batch = std::make_shared<Batch>(Batch{std::move(services), std::move(servers), std::move(classes)});
     enqueue([this, batch] {
         in_transaction("an interval", [&] {
-            for (const auto& row : batch->first) write_service_row(row);
-            for (const auto& row : batch->second) write_server_row(row);
+            for (const auto& row : batch->services) write_service_row(row);
+            for (const auto& row : batch->servers) write_server_row(row);
+            for (const auto& row : batch->classes) write_class_row(row);
             cleanup_if_due(false);
         });
     });

@@ -46,6 +46,19 @@ struct ServerIntervalRow {
     std::string histogram;
 };
 
+// Requests of one operation class in one pool (keys: start, pool, op_class).
+struct ClassIntervalRow {
+    std::int64_t start = 0;
+    std::int64_t seconds = 0;
+    std::string pool;
+    std::string op_class;  // interactive | other | heavy
+    std::uint64_t requests = 0;
+    std::uint64_t errors = 0;
+    std::uint64_t bytes_in = 0;
+    std::uint64_t bytes_out = 0;
+    std::string histogram;
+};
+
 struct HealthEventRow {
     std::int64_t time_ms = 0;
     std::string pool;
@@ -64,7 +77,8 @@ public:
 
     // Any thread; queued and written in order. A row whose (start, key) exists already (a restart within the
     // same interval) is merged into it: counts, bytes, seconds and up time add up, histograms merge.
-    void write_interval(std::vector<ServiceIntervalRow> services, std::vector<ServerIntervalRow> servers);
+    void write_interval(std::vector<ServiceIntervalRow> services, std::vector<ServerIntervalRow> servers,
+                        std::vector<ClassIntervalRow> classes = {});
     void write_health(HealthEventRow event);
     void write_alert(const AlertEvent& event);
     void set_retention(std::chrono::milliseconds retention);
@@ -83,6 +97,7 @@ private:
     void in_transaction(const char* what, const std::function<void()>& body);
     void write_service_row(const ServiceIntervalRow& row);
     void write_server_row(const ServerIntervalRow& row);
+    void write_class_row(const ClassIntervalRow& row);
     void cleanup_if_due(bool force);
 
     std::string path_;

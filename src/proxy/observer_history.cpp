@@ -111,7 +111,7 @@ void HistoryRecorder::sample_servers(WallClock::time_point now, double elapsed_s
     }
 }
 
-// Rows for [interval_start_, end): per-service and per-server differences of the cumulative totals since the
+// Rows for [interval_start_, end): per-service, per-server and per-class differences of the cumulative totals since the
 // previous interval. `final`: the process is stopping; the row covers what it saw of the interval.
 void HistoryRecorder::write_interval(std::int64_t end_second, bool final, const metrics::Collector& totals,
                                      const Runtime& runtime) {
@@ -127,10 +127,11 @@ void HistoryRecorder::write_interval(std::int64_t end_second, bool final, const 
         service_rows.push_back({interval_start_, seconds, k.joined(), k.c, metrics::to_string(k.kind), d.requests(),
                                 d.errors(), d.bytes_in, d.bytes_out, d.latency.encode()});
     }
-    writer_.write_interval(std::move(service_rows), server_rows(seconds, totals, runtime));
+    writer_.write_interval(std::move(service_rows), server_rows(seconds, totals, runtime), class_rows(seconds, totals));
 
     set_base(services, service_base_);
     set_base(totals.servers(), server_base_);
+    set_base(totals.classes(), class_base_);
     up_seconds_.clear();
     if (!final) {
         interval_start_ = end_second / interval_ * interval_;
@@ -164,6 +165,22 @@ std::vector<metrics::ServerIntervalRow> HistoryRecorder::server_rows(std::int64_
         }
     for (const auto& [key, id] : std::map(ids))
         if (since_base(servers[id], server_base_, id).requests() > 0) add_row(key.first, key.second, 0.0);
+    return rows;
+}
+
+// Like services, only the pool/class pairs that had requests in the interval: a class without traffic says
+// nothing (unlike a server, whose empty row still carries its up time).
+std::vector<metrics::ClassIntervalRow> HistoryRecorder::class_rows(std::int64_t seconds,
+                                                                   const metrics::Collector& totals) const {
+    std::vector<metrics::ClassIntervalRow> rows;
+    const auto& classes = totals.classes();
+    for (std::size_t id = 0; id < classes.size(); ++id) {
+        const metrics::TrafficTotals d = since_base(classes[id], class_base_, id);
+        if (d.requests() == 0) continue;
+        const metrics::StatsKey& k = classes[id].key;
+        rows.push_back({interval_start_, seconds, k.a, k.b, d.requests(), d.errors(), d.bytes_in, d.bytes_out,
+                        d.latency.encode()});
+    }
     return rows;
 }
 

@@ -1,7 +1,7 @@
 // History recording, the third job of the Observer, present only with `history:`: once a second the servers'
-// up time and state changes (health events), and at the end of every interval one row per service and per
-// server with what the interval added to the cumulative totals. The rows are built here on the control thread
-// and written by HistoryWriter on its own thread, so a slow disk holds up neither.
+// up time and state changes (health events), and at the end of every interval one row per service, per server
+// and per pool and operation class with what the interval added to the cumulative totals. The rows are built
+// here on the control thread and written by HistoryWriter on its own thread, so a slow disk holds up neither.
 #pragma once
 
 #include <cstdint>
@@ -52,6 +52,7 @@ private:
                         const Runtime& runtime);
     std::vector<metrics::ServerIntervalRow> server_rows(std::int64_t seconds, const metrics::Collector& totals,
                                                         const Runtime& runtime) const;
+    std::vector<metrics::ClassIntervalRow> class_rows(std::int64_t seconds, const metrics::Collector& totals) const;
 
     metrics::HistoryWriter writer_;
     std::chrono::milliseconds retention_;
@@ -60,6 +61,7 @@ private:
     std::int64_t covered_from_ = 0;     // when this process started covering it
     std::vector<metrics::TrafficTotals> service_base_;  // cumulative totals at the last interval end, by id
     std::vector<metrics::TrafficTotals> server_base_;
+    std::vector<metrics::TrafficTotals> class_base_;
     std::map<std::string, ServerSeen> servers_seen_;  // "pool/server" →
     std::map<std::string, double> up_seconds_;        // "pool/server" → up time in the current interval
 };

@@ -82,6 +82,9 @@ HistoryDb::HistoryDb(const std::string& path) : path_(path) {
         if (!tables.step() || tables.integer(0) != 4)
             throw HistoryError(path + ": not a gisgate history database (tables service_interval, server_interval, "
                                       "health_event, alert_event missing)");
+        Statement classes(db_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'class_interval'",
+                          path_);
+        has_classes_ = classes.step() && classes.integer(0) == 1;
         Statement meta(db_, "SELECT key, value FROM meta", path_);
         while (meta.step()) {
             const auto key = meta.text(0), value = meta.text(1);
@@ -155,6 +158,28 @@ void HistoryDb::server_intervals(std::int64_t begin, std::int64_t end,
         r.errors = count(q.integer(5));
         r.up_seconds = q.real(6);
         r.histogram = q.blob(7);
+        row(r);
+    }
+}
+
+void HistoryDb::class_intervals(std::int64_t begin, std::int64_t end,
+                                const std::function<void(const ClassIntervalRow&)>& row) const {
+    if (!has_classes_) return;
+    Statement q(db_,
+                "SELECT start, seconds, pool, class, requests, errors, histogram FROM class_interval "
+                "WHERE start >= ?1 AND start < ?2 ORDER BY start",
+                path_);
+    q.bind(1, begin);
+    q.bind(2, end);
+    while (q.step()) {
+        ClassIntervalRow r;
+        r.start = q.integer(0);
+        r.seconds = q.integer(1);
+        r.pool = q.text(2);
+        r.op_class = q.text(3);
+        r.requests = count(q.integer(4));
+        r.errors = count(q.integer(5));
+        r.histogram = q.blob(6);
         row(r);
     }
 }

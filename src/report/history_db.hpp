@@ -34,6 +34,14 @@ struct ServerIntervalRow {
     std::string_view histogram;
 };
 
+struct ClassIntervalRow {
+    std::int64_t start = 0;
+    std::int64_t seconds = 0;
+    std::string_view pool, op_class;
+    std::uint64_t requests = 0, errors = 0;
+    std::string_view histogram;
+};
+
 struct HealthEventRow {
     std::int64_t time_ms = 0;
     std::string_view pool, server, state, reason;
@@ -64,6 +72,10 @@ public:
                            const std::function<void(const ServiceIntervalRow&)>& row) const;
     void server_intervals(std::int64_t begin, std::int64_t end,
                           const std::function<void(const ServerIntervalRow&)>& row) const;
+    // None from a history written before class_interval existed (it has no such table: opened read-only, the
+    // report cannot add it, and an older file is still a valid history).
+    void class_intervals(std::int64_t begin, std::int64_t end,
+                         const std::function<void(const ClassIntervalRow&)>& row) const;
     void health_events(std::int64_t begin, std::int64_t end,
                        const std::function<void(const HealthEventRow&)>& row) const;
     void alert_events(std::int64_t begin, std::int64_t end,
@@ -72,6 +84,7 @@ public:
 private:
     sqlite3* db_ = nullptr;
     std::string path_;
+    bool has_classes_ = false;  // the class_interval table exists
 };
 
 }  // namespace gisgate::report

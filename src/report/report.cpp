@@ -43,6 +43,14 @@ bool merge_blob(LatencyHistogram& into, std::string_view blob) {
     return true;
 }
 
+// Classes in the order a reader thinks of them (docs/gis.md), not alphabetically; an unknown name goes last.
+int class_rank(const std::string& name) {
+    if (name == "interactive") return 0;
+    if (name == "other") return 1;
+    if (name == "heavy") return 2;
+    return 3;
+}
+
 struct Interval {
     std::int64_t start = 0;
     std::int64_t seconds = 0;
@@ -219,7 +227,21 @@ Report build_report(const std::string& db_path, const Filter& filter, const Repo
         report.servers.push_back(std::move(s));
     }
 
-    // 4. Alerts.
+    // 4. Operation classes: like services, per pool and class.
+    std::map<std::pair<std::string, std::string>, Accumulator> classes;
+    db.class_intervals(filter.begin(), filter.end(), [&](const ClassIntervalRow& row) {
+        if (row.requests == 0 || !index_of.count(row.start)) return;
+        auto& acc = classes[{std::string(row.pool), std::string(row.op_class)}];
+        acc.add(row.start, row.seconds, row.requests, row.errors);
+        if (!merge_blob(*acc.histogram, row.histogram)) ++report.damaged_histograms;
+    });
+    for (auto& [key, acc] : classes)
+        report.classes.push_back({key.first, key.second, acc.stats(report.covered_seconds, options.slow_ms)});
+    std::stable_sort(report.classes.begin(), report.classes.end(), [](const auto& a, const auto& b) {
+        return std::make_tuple(a.pool, class_rank(a.op_class)) < std::make_tuple(b.pool, class_rank(b.op_class));
+    });
+
+    // 5. Alerts.
     db.alert_events(filter.begin(), filter.end(), [&](const AlertEventRow& row) {
         if (!filter.includes(row.time_ms / 1000)) return;
         if (row.state == "firing") ++report.alerts_fired;

@@ -8,6 +8,7 @@
 //   percentiles      read from the merge of the kept intervals' histograms (LatencyHistogram, ±1 %)
 //   availability     sum(up_seconds) / sum(seconds) of the server's rows; time down = sum(seconds - up_seconds)
 //   transitions      health_event rows of the server
+//   classes          class_interval rows (per pool and operation class), read like services
 #pragma once
 
 #include <cstdint>
@@ -50,6 +51,13 @@ struct ServerStats {
     double avg_ms = 0, p95_ms = 0;
 };
 
+// Requests of one operation class (interactive, other, heavy) in one pool; rps_avg over the covered seconds
+// like a service's, so the classes of a pool add up to its share of the total.
+struct ClassStats {
+    std::string pool, op_class;
+    TrafficStats stats;
+};
+
 struct HealthEvent {
     std::int64_t time_ms = 0;
     std::string pool, server, state, reason;
@@ -87,6 +95,7 @@ struct Report {
     TrafficStats total;
     std::vector<ServiceStats> services;  // by P95, slowest first
     std::vector<ServerStats> servers;    // by pool, server
+    std::vector<ClassStats> classes;     // by pool, then interactive, other, heavy; only classes with requests
     std::vector<HealthEvent> health_events;
     std::vector<AlertEvent> alert_events;
     std::uint64_t alerts_fired = 0;

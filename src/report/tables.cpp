@@ -122,6 +122,24 @@ Table servers(const Report& r) {
     return t;
 }
 
+Table classes(const Report& r) {
+    Table t;
+    t.name = "Classes";
+    t.file_part = "classes";
+    t.header = {"Pool", "Class", "Requests", "Errors", "Error %", "Req/s avg", "P50 ms", "P95 ms", "P99 ms"};
+    t.widths = {14, 12, 11, 9, 9, 10, 9, 9, 9};
+    t.note = "Requests per pool and operation class (interactive: tiles, queries, identify...; heavy: large "
+             "exports, geoprocessing, batch geocoding; other: the rest), for the classes that had requests.";
+    for (const auto& c : r.classes) {
+        const auto& st = c.stats;
+        t.rows.push_back({Cell::str(c.pool), Cell::str(c.op_class), Cell::integer(st.requests), Cell::integer(st.errors),
+                          Cell::pct(st.requests ? static_cast<double>(st.errors) / static_cast<double>(st.requests) : 0, 2),
+                          Cell::num(st.rps_avg, 3), Cell::num(st.latency.p50, 2), Cell::num(st.latency.p95, 2),
+                          Cell::num(st.latency.p99, 2)});
+    }
+    return t;
+}
+
 Table alerts(const Report& r) {
     Table t;
     t.name = "Alerts";
@@ -149,7 +167,7 @@ Table health(const Report& r) {
 }  // namespace
 
 std::vector<Table> report_tables(const Report& report) {
-    return {summary(report), services(report), servers(report), alerts(report), health(report)};
+    return {summary(report), services(report), servers(report), classes(report), alerts(report), health(report)};
 }
 
 }  // namespace gisgate::report

@@ -34,9 +34,11 @@ struct Table {
     std::vector<double> widths;  // column widths in characters (xlsx)
     std::vector<std::vector<Cell>> rows;
     bool key_value = false;  // Summary: two columns, item and value, no autofilter
+    std::string note;        // one line saying what the table shows ("" = none): html under the heading, xlsx
+                             // right of the header row; csv files hold only the data
 };
 
-// Summary, Services, Servers, Alerts, Health events — in that order.
+// Summary, Services, Servers, Classes, Alerts, Health events — in that order.
 std::vector<Table> report_tables(const Report& report);
 
 // "3 h 05 min", "42 s": a duration for people.

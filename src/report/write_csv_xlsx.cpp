@@ -186,6 +186,10 @@ void write_xlsx(const Report& report, const std::string& out) {
             worksheet_set_column(ws, static_cast<lxw_col_t>(col), static_cast<lxw_col_t>(col), width, nullptr);
             worksheet_write_string(ws, 0, static_cast<lxw_col_t>(col), table.header[col].c_str(), formats.header());
         }
+        // Beside the header, one column apart: outside the autofilter range and the data, and kept in view by
+        // the frozen header row.
+        if (!table.note.empty())
+            worksheet_write_string(ws, 0, static_cast<lxw_col_t>(table.header.size() + 1), table.note.c_str(), nullptr);
         lxw_row_t row = 1;
         for (const auto& cells : table.rows) {
             for (std::size_t col = 0; col < cells.size(); ++col) {

@@ -1,8 +1,8 @@
 // The output formats of `gisgate report`.
-//   xlsx  one workbook, a sheet per table (Summary, Services, Servers, Alerts, Health events); P95 cells above
-//         the slow threshold carry a red highlight style
+//   xlsx  one workbook, a sheet per table (Summary, Services, Servers, Classes, Alerts, Health events); P95
+//         cells above the slow threshold carry a red highlight style
 //   csv   one RFC 4180 file per table: OUT holds the Services table, OUT's stem + "-summary.csv",
-//         "-servers.csv", "-alerts.csv", "-health.csv" the others
+//         "-servers.csv", "-classes.csv", "-alerts.csv", "-health.csv" the others
 //   html  one self-contained page (inline CSS and SVG charts, no script, no external URL)
 #pragma once
 

@@ -50,6 +50,12 @@ public:
         s.i(1, start).i(2, seconds).t(3, pool).t(4, server).i(5, static_cast<std::int64_t>(h.count()));
         s.i(6, static_cast<std::int64_t>(errors)).i(7, 100).i(8, 1000).d(9, up_seconds).b(10, h.encode()).run();
     }
+    void op_class(std::int64_t start, std::int64_t seconds, const std::string& pool, const std::string& op_class,
+                  const metrics::LatencyHistogram& h, std::uint64_t errors) {
+        Stmt s(db_, "INSERT INTO class_interval VALUES(?,?,?,?,?,?,?,?,?)");
+        s.i(1, start).i(2, seconds).t(3, pool).t(4, op_class).i(5, static_cast<std::int64_t>(h.count()));
+        s.i(6, static_cast<std::int64_t>(errors)).i(7, 100).i(8, 1000).b(9, h.encode()).run();
+    }
     void health(std::int64_t time_ms, const std::string& pool, const std::string& server, const std::string& state,
                 const std::string& reason) {
         Stmt s(db_, "INSERT INTO health_event VALUES(?,?,?,?,?)");

@@ -2,6 +2,7 @@
 // sheet XML checked, html checked for self-containment and charts), the time zone rule, and the usage errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -161,6 +162,20 @@ TEST(ReportCli, CsvHasEveryTableWithTheNumbers) {
     EXPECT_EQ(number(b, "Health transitions"), 2);
     EXPECT_EQ(number(b, "Went down"), 1);
 
+    const auto classes = csv_records(temp_dir() + "/week-classes.csv");
+    ASSERT_EQ(classes.size(), 2u);  // no "other" on working days
+    EXPECT_EQ(classes[0].at("Class"), "interactive");
+    EXPECT_EQ(classes[0].at("Pool"), "gis");
+    EXPECT_EQ(number(classes[0], "Requests"), 1140);
+    EXPECT_NEAR(number(classes[0], "Req/s avg"), 1.9, 1e-9);
+    EXPECT_NEAR(number(classes[0], "P50 ms"), 100, 1);
+    EXPECT_NEAR(number(classes[0], "P95 ms"), 300, 3);
+    EXPECT_NEAR(number(classes[0], "P99 ms"), 300, 3);
+    const auto heavy = find_record(classes, "Class", "heavy");
+    EXPECT_EQ(number(heavy, "Errors"), 20);
+    EXPECT_NEAR(number(heavy, "Error %"), 10, 1e-9);
+    EXPECT_NEAR(number(heavy, "P95 ms"), 800, 8);
+
     const auto alerts = csv_records(temp_dir() + "/week-alerts.csv");
     ASSERT_EQ(alerts.size(), 2u);
     EXPECT_EQ(alerts[0].at("Time"), "2026-11-02 09:00:30");
@@ -239,7 +254,8 @@ TEST(ReportCli, XlsxHasTheSheetsAndHighlightsSlowP95) {
 
     const auto workbook = unzip(out, "xl/workbook.xml");
     const auto sheets = all_matches(workbook, std::regex(R"re(<sheet name="([^"]+)")re"));
-    EXPECT_EQ(sheets, (std::vector<std::string>{"Summary", "Services", "Servers", "Alerts", "Health events"})) << workbook;
+    EXPECT_EQ(sheets, (std::vector<std::string>{"Summary", "Services", "Servers", "Classes", "Alerts", "Health events"}))
+        << workbook;
 
     // Shared strings → index of each text.
     const auto strings = all_matches(unzip(out, "xl/sharedStrings.xml"), std::regex(R"(<si><t[^>]*>([^<]*)</t></si>)"));
@@ -285,6 +301,25 @@ TEST(ReportCli, XlsxHasTheSheetsAndHighlightsSlowP95) {
     EXPECT_NE(fill_of("P" + rivers_row).find("FFFFC7CE"), std::string::npos) << fill_of("P" + rivers_row);
     EXPECT_EQ(fill_of("P" + streets_row).find("FFFFC7CE"), std::string::npos) << fill_of("P" + streets_row);
 
+    // The Classes sheet: a row per class with requests, Requests (column C) as a number, and the note.
+    const auto classes = unzip(out, "xl/worksheets/sheet4.xml");
+    ASSERT_FALSE(classes.empty());
+    std::smatch cm;
+    ASSERT_TRUE(std::regex_search(
+        classes, cm, std::regex("<c r=\"B(\\d+)\"[^>]*t=\"s\"><v>" + std::to_string(string_index("heavy")) + "</v>")))
+        << classes;
+    ASSERT_TRUE(std::regex_search(classes, m, std::regex("<c r=\"C" + cm[1].str() + "\"[^>]*><v>([^<]+)</v>")));
+    EXPECT_EQ(std::stod(m[1]), 200);
+    EXPECT_GE(string_index("interactive"), 0);
+    EXPECT_EQ(std::find(strings.begin(), strings.end(), "other"), strings.end())
+        << "no row for a class without requests";
+    const auto note = std::find_if(strings.begin(), strings.end(), [](const std::string& text) {
+        return text.rfind("Requests per pool and operation class", 0) == 0;
+    });
+    ASSERT_NE(note, strings.end());
+    EXPECT_NE(classes.find("<c r=\"K1\" t=\"s\"><v>" + std::to_string(note - strings.begin()) + "</v>"),
+              std::string::npos) << "the note beside the header: " << classes;
+
     // The Summary sheet carries the availability rows; Alerts the two events.
     EXPECT_GE(string_index("Availability % gis/b"), 0);
     EXPECT_GE(string_index("slow_service"), 0);
@@ -306,6 +341,14 @@ TEST(ReportCli, HtmlIsOneSelfContainedPageWithSvgCharts) {
     EXPECT_NE(html.find("<td>Hydro/Rivers</td>"), std::string::npos);
     EXPECT_NE(html.find("class=\"num hl\""), std::string::npos);  // the highlighted P95
     EXPECT_NE(html.find("<h2>Alerts</h2>"), std::string::npos);
+    // The class table, its explanation, and only the classes with requests.
+    const auto classes_at = html.find("<h2>Classes</h2>\n<p class=\"sub\">Requests per pool and operation class");
+    ASSERT_NE(classes_at, std::string::npos);
+    const auto classes = html.substr(classes_at, html.find("</table>", classes_at) - classes_at);
+    EXPECT_NE(classes.find("<td>gis</td><td>interactive</td><td class=\"num\">1140</td>"), std::string::npos) << classes;
+    EXPECT_NE(classes.find("<td>gis</td><td>heavy</td><td class=\"num\">200</td><td class=\"num\">20</td>"),
+              std::string::npos) << classes;
+    EXPECT_EQ(classes.find("<td>other</td>"), std::string::npos);
 
     // The full history has runs of consecutive... no: minutes are an hour apart; still every chart point
     // belongs to exactly one kept interval. A line appears where intervals are consecutive:

@@ -151,6 +151,21 @@ TEST(ReportNumbers, WorkingWeekTotalsRatesAndPercentiles) {
     EXPECT_EQ(b->went_down, 1u);
     EXPECT_EQ(a->requests + b->requests, 1440u);
 
+    // Classes: only those with requests in the period (no "other": Weekend/Only's), interactive first.
+    ASSERT_EQ(r.classes.size(), 2u);
+    EXPECT_EQ(r.classes[0].pool, "gis");
+    EXPECT_EQ(r.classes[0].op_class, "interactive");
+    EXPECT_EQ(r.classes[1].op_class, "heavy");
+    const auto& interactive = r.classes[0].stats;
+    EXPECT_EQ(interactive.requests, 1140u);
+    EXPECT_EQ(interactive.errors, 0u);
+    EXPECT_DOUBLE_EQ(interactive.rps_avg, 1140.0 / 600.0);
+    expect_latency_from(interactive.latency, sample.merged("Maps/Streets", in_working_week));
+    const auto& heavy = r.classes[1].stats;
+    EXPECT_EQ(heavy.requests, 200u);
+    EXPECT_EQ(heavy.errors, 20u);
+    EXPECT_NEAR(heavy.latency.p95, 800, 8.0);
+
     ASSERT_EQ(r.health_events.size(), 2u);
     EXPECT_EQ(r.health_events[0].state, "down");
     ASSERT_EQ(r.alert_events.size(), 2u);  // Monday's firing and resolved
@@ -169,6 +184,24 @@ TEST(ReportNumbers, NoFilterTakesEverything) {
     EXPECT_EQ(r.health_events.size(), 4u);
     EXPECT_EQ(r.alerts_fired, 2u);
     EXPECT_EQ(r.services.front().service, "Maps/Streets");  // its 5 s 08:00 minutes make it the slowest now
+    ASSERT_EQ(r.classes.size(), 3u);
+    EXPECT_EQ(r.classes[1].op_class, "other");
+    EXPECT_EQ(r.classes[1].stats.requests, 360u);
+}
+
+// A history written before class_interval existed is still a history: the report has no class rows.
+TEST(ReportNumbers, AHistoryWithoutTheClassTableHasNoClasses) {
+    ScopedTz tz("UTC");
+    const auto path = temp_dir() + "/no-classes.db";
+    std::filesystem::remove(path);
+    write_sample_history(path);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "DROP TABLE class_interval", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    const auto r = report::build_report(path, working_week());
+    EXPECT_TRUE(r.classes.empty());
+    EXPECT_EQ(r.total.requests, 1440u);
 }
 
 std::uint64_t intervals_for(const char* from, const char* to, const char* days, const char* hours) {

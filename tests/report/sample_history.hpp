@@ -8,6 +8,8 @@
 //   Hydro/Rivers  FeatureServer  20 requests a minute at 800 ms (slow: P95 > 500 ms), 2 of them errors
 //   portal        (portal)       10 requests a minute at 50 ms
 //   Weekend/Only  MapServer      30 requests at 2 s, Saturdays and Sundays only
+//   classes of pool gis: interactive = Maps/Streets' requests, heavy = Hydro/Rivers', other = Weekend/Only's
+//                                (so no "other" on working days); portal's requests have no class row
 //   servers gis/a and gis/b split the requests; b is up 30 of 60 s on Tue 11-03 09:00 and down all of
 //   Sat 11-07 09:00; health events and alerts on Mon/Tue (inside) and Saturday (outside a mon-fri filter).
 #pragma once
@@ -96,7 +98,14 @@ inline SampleHistory sample_history() {
 
 inline void write_sample_history(const std::string& path, const SampleHistory& s = sample_history()) {
     HistoryBuilder db(path);
-    for (const auto& r : s.services) db.service(r.start, 60, r.service, r.type, r.kind, r.histogram, r.errors);
+    for (const auto& r : s.services) {
+        db.service(r.start, 60, r.service, r.type, r.kind, r.histogram, r.errors);
+        const char* op_class = r.service == "Maps/Streets"   ? "interactive"
+                               : r.service == "Hydro/Rivers" ? "heavy"
+                               : r.service == "Weekend/Only" ? "other"
+                                                             : nullptr;
+        if (op_class) db.op_class(r.start, 60, "gis", op_class, r.histogram, r.errors);
+    }
     for (const auto& r : s.servers) {
         metrics::LatencyHistogram h;
         h.record(100'000, r.requests);

@@ -40,7 +40,7 @@ private:
 
     std::vector<Entry> services_;
     std::vector<Entry> servers_;
-    std::vector<Entry> classes_;  // totals only (no window, no history)
+    std::vector<Entry> classes_;  // totals only: no window; the history recorder diffs them against its own base
     std::unordered_map<std::string, std::uint32_t> service_ids_;  // lower-cased key → id
     std::unordered_map<std::string, std::uint32_t> server_ids_;
     std::unordered_map<std::string, std::uint32_t> class_ids_;

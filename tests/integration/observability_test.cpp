@@ -1,6 +1,7 @@
 // Observability against real sims and a real gisgate: /metrics families and values, /api/v1/services
 // (percentiles, slow flag, order, the max_services bound), history rows after an interval boundary and on
-// SIGTERM, health events, and alerts firing and resolving with webhook delivery (including a retry).
+// SIGTERM, operation classes in the history and the report, health events, and alerts firing and resolving
+// with webhook delivery (including a retry).
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -407,6 +408,42 @@ TEST(Observability, SigtermWritesThePartialInterval) {
     const Rows servers = query_history(db, "SELECT COUNT(DISTINCT server), SUM(requests) FROM server_interval");
     EXPECT_EQ(servers[0][0], "2");
     EXPECT_EQ(servers[0][1], "7");
+}
+
+// Operation classes in the history and the report: the rows per pool and class that had requests, and
+// `gisgate report` showing them.
+TEST(Observability, HistoryAndReportHaveThePoolsClasses) {
+    Sim a = start_sim("a");
+    const std::string db = fresh_db("obs-classes");
+    Proxy proxy = start_proxy(basic_config({&a}, "", "", "history: { path: " + db + ", interval: 1h }\n"));
+    ASSERT_NE(proxy.port, 0);
+    {
+        HttpClient c(proxy.port);
+        for (int i = 0; i < 3; ++i)
+            ASSERT_EQ(c.request("GET", "/arcgis/rest/services/SampleWorldCities/MapServer/tile/2/1/1").status, 200);
+        for (int i = 0; i < 2; ++i)
+            ASSERT_EQ(c.request("GET", "/arcgis/rest/services/Utilities/PrintingTools/GPServer/ExportWebMap/"
+                                       "execute?f=json").status,
+                      200);
+    }
+    proxy.process->signal(SIGTERM);  // writes the partial interval
+    ASSERT_EQ(proxy.process->wait_exit(), 0) << proxy.process->output();
+
+    const Rows rows = query_history(db, "SELECT pool, class, SUM(requests), SUM(errors) FROM class_interval "
+                                        "GROUP BY pool, class ORDER BY class");
+    EXPECT_EQ(rows, (Rows{{"gis", "heavy", "2", "0"}, {"gis", "interactive", "3", "0"}})) << proxy.process->output();
+    for (const auto& r : query_history(db, "SELECT requests, histogram FROM class_interval"))
+        EXPECT_EQ("h" + r[0], r[1]) << "the histogram holds the interval's requests";
+
+    const std::string out = temp_dir() + "/obs-classes/report.csv";
+    auto run = ChildProcess::start({"report", "--db", db, "--format", "csv", "-o", out});
+    ASSERT_EQ(run->wait_exit(60s).value_or(-1), 0) << run->output();
+    std::ifstream in(temp_dir() + "/obs-classes/report-classes.csv");
+    std::stringstream text;
+    text << in.rdbuf();
+    EXPECT_EQ(text.str().rfind("Pool,Class,Requests,Errors,", 0), 0u) << text.str();
+    EXPECT_NE(text.str().find("\r\ngis,interactive,3,0,"), std::string::npos) << text.str();
+    EXPECT_NE(text.str().find("\r\ngis,heavy,2,0,"), std::string::npos) << text.str();
 }
 
 TEST(Observability, AlertsFireAndResolveAndReachTheWebhookWithARetry) {

@@ -316,7 +316,17 @@ asio::awaitable<void> serve_on(Site& site, Connection& connection, Io& io) {
                 } catch (const std::exception& e) {
                     reply = arcgis_error(500, std::string("Internal error: ") + e.what(), 500);
                 }
-                if (reply.work.count() > 0 && counted) {  // the instance works on it (--execute-time)
+                if (counted && site.cpu.enabled()) {
+                    // The CPU model: the request shares the site's cores with the others running (cpu.hpp).
+                    const std::chrono::nanoseconds cost = reply.cpu_cost.count() > 0 ? std::chrono::nanoseconds(reply.cpu_cost)
+                                                          : reply.work.count() > 0   ? std::chrono::nanoseconds(reply.work)
+                                                                                     : std::chrono::nanoseconds(site.options.request_cost);
+                    const bool finished = co_await site.cpu.run(cost);
+                    if (!finished) {
+                        site.handling.fetch_sub(1);
+                        co_return;  // the site is stopping
+                    }
+                } else if (reply.work.count() > 0 && counted) {  // the instance works on it (--execute-time)
                     conn->timer.expires_after(reply.work);
                     co_await conn->timer.async_wait(redirect(ec));
                     if (ec) {

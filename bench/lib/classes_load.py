@@ -78,7 +78,9 @@ def main():
             finish = time.monotonic()
             with lock:
                 results[kind].append((start - t0, finish - t0, ok))
-            if kind == "interactive" and think > 0:
+            if not ok:
+                time.sleep(0.2)  # no tight loop of failures
+            elif kind == "interactive" and think > 0:
                 time.sleep(think)
         if conn is not None:
             conn.close()

@@ -14,7 +14,7 @@ using Clock = ProcessorSharing::clock;
 
 const Clock::time_point t0 = Clock::time_point{} + std::chrono::hours(1);
 
-TEST(ProcessorSharingTest, OneJobRunsAtFullSpeed) {
+TEST(SimProcessorSharingTest, OneJobRunsAtFullSpeed) {
     ProcessorSharing ps(2);
     EXPECT_FALSE(ps.next_completion());
     auto a = ps.add(milliseconds(100), t0);
@@ -28,7 +28,7 @@ TEST(ProcessorSharingTest, OneJobRunsAtFullSpeed) {
     EXPECT_FALSE(ps.next_completion());
 }
 
-TEST(ProcessorSharingTest, TwoJobsOnOneCoreTakeTwiceAsLong) {
+TEST(SimProcessorSharingTest, TwoJobsOnOneCoreTakeTwiceAsLong) {
     ProcessorSharing ps(1);
     auto a = ps.add(milliseconds(200), t0);
     auto b = ps.add(milliseconds(200), t0);
@@ -39,7 +39,7 @@ TEST(ProcessorSharingTest, TwoJobsOnOneCoreTakeTwiceAsLong) {
     EXPECT_EQ((ps.advance(t0 + milliseconds(400))), (std::vector<std::uint64_t>{a, b}));
 }
 
-TEST(ProcessorSharingTest, JobsUpToTheCoresDoNotSlowEachOther) {
+TEST(SimProcessorSharingTest, JobsUpToTheCoresDoNotSlowEachOther) {
     ProcessorSharing ps(2);
     ps.add(milliseconds(100), t0);
     ps.add(milliseconds(100), t0);
@@ -54,7 +54,7 @@ TEST(ProcessorSharingTest, JobsUpToTheCoresDoNotSlowEachOther) {
     EXPECT_EQ(ps.advance(t0 + milliseconds(350)).size(), 1u);
 }
 
-TEST(ProcessorSharingTest, AnArrivalSlowsTheRunningJobAndADepartureSpeedsItUp) {
+TEST(SimProcessorSharingTest, AnArrivalSlowsTheRunningJobAndADepartureSpeedsItUp) {
     ProcessorSharing ps(1);
     auto a = ps.add(milliseconds(100), t0);
     auto b = ps.add(milliseconds(100), t0 + milliseconds(50));  // a has 50 ms left, now at half speed
@@ -66,7 +66,7 @@ TEST(ProcessorSharingTest, AnArrivalSlowsTheRunningJobAndADepartureSpeedsItUp) {
     EXPECT_EQ(ps.advance(t0 + milliseconds(200)), std::vector<std::uint64_t>{b});
 }
 
-TEST(ProcessorSharingTest, AShortRequestBesideLongOnesFinishesQuickly) {
+TEST(SimProcessorSharingTest, AShortRequestBesideLongOnesFinishesQuickly) {
     // Two 2 s executes on two cores, then a 2 ms tile: the tile takes 3 ms, not 2 s.
     ProcessorSharing ps(2);
     ps.add(milliseconds(2000), t0);
@@ -78,7 +78,7 @@ TEST(ProcessorSharingTest, AShortRequestBesideLongOnesFinishesQuickly) {
     EXPECT_EQ(*ps.next_completion(), t0 + milliseconds(2001));
 }
 
-TEST(ProcessorSharingTest, RemovedJobFreesItsShare) {
+TEST(SimProcessorSharingTest, RemovedJobFreesItsShare) {
     ProcessorSharing ps(1);
     auto a = ps.add(milliseconds(100), t0);
     auto b = ps.add(milliseconds(100), t0);
@@ -88,7 +88,7 @@ TEST(ProcessorSharingTest, RemovedJobFreesItsShare) {
     EXPECT_EQ(ps.advance(t0 + milliseconds(120)), std::vector<std::uint64_t>{a});
 }
 
-TEST(ProcessorSharingTest, TimeGoingBackwardsIsIgnored) {
+TEST(SimProcessorSharingTest, TimeGoingBackwardsIsIgnored) {
     ProcessorSharing ps(1);
     auto a = ps.add(milliseconds(100), t0);
     EXPECT_TRUE(ps.advance(t0 - milliseconds(10)).empty());

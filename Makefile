@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: deps deps-test build test demo bench bench-micro bench-cache bench-ceiling bench-https clean fuzz soak test-asan test-tsan \
+.PHONY: deps deps-test build test demo bench bench-micro bench-cache bench-ceiling bench-https bench-classes clean fuzz soak test-asan test-tsan \
   package package-test
 
 deps:
@@ -35,12 +35,14 @@ package: build
 package-test: build
 	tests/package/run $(BUILD_DIR)
 
-# Side-by-side run against HAProxy and NGINX on loopback (< 5 min; see bench/README.md), then the
+# Side-by-side run against HAProxy and NGINX on loopback (< 5 min; see bench/README.md), the operation classes
+# benchmark (~3 min), then the
 # micro-benchmarks. BENCH_QUICK=1 make bench for a short smoke run.
 bench: build
 	@scripts/install-deps --bench
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target bench_micro
 	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/run
+	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/classes
 
 # Tile cache: gisgate without and with `cache:` and NGINX proxy_cache on a 90 %-hit tile workload (~45 s).
 bench-cache: build
@@ -56,6 +58,11 @@ bench-ceiling: build
 bench-https: build
 	@scripts/install-deps --bench
 	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/https
+
+# Operation classes (#18): interactive P95 beside saturating heavy work, gisgate vs HAProxy, CPU-model sims (~3 min).
+bench-classes: build
+	@scripts/install-deps --bench
+	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/classes
 
 # Micro-benchmarks of the hot pieces only (Google Benchmark).
 bench-micro: build

@@ -48,6 +48,18 @@ int main(int argc, char** argv) {
     sim->add_option("--execute-time", execute_time,
                     "time a synchronous geoprocessing execute keeps its instance busy (CPU-bound work)")
         ->capture_default_str();
+    sim->add_option("--cpu-cores", sim_options.cpu_cores,
+                    "CPU model: the requests share this many cores by processor sharing (0 = off: each request "
+                    "holds an instance)")
+        ->capture_default_str();
+    std::string request_cost = "2ms";
+    sim->add_option("--request-cost", request_cost,
+                    "CPU model: CPU time of a tile, query or other light request")
+        ->capture_default_str();
+    std::string export_cost = "50ms";
+    sim->add_option("--export-cost-per-mpx", export_cost,
+                    "CPU model: CPU time of a MapServer export per megapixel of its size (plus --request-cost)")
+        ->capture_default_str();
     sim->add_option("--gzip-min-bytes", sim_options.gzip_min_bytes, "gzip JSON answers of at least this size")
         ->capture_default_str();
     std::string tile_max_age = "24h";
@@ -91,6 +103,18 @@ int main(int argc, char** argv) {
                 return 2;
             }
             sim_options.execute_time = *execute;
+            const auto cost = config::parse_duration(request_cost);
+            if (!cost) {
+                std::cerr << "gisgate sim: --request-cost: not a duration: " << request_cost << "\n";
+                return 2;
+            }
+            sim_options.request_cost = std::chrono::duration_cast<std::chrono::microseconds>(*cost);
+            const auto per_mpx = config::parse_duration(export_cost);
+            if (!per_mpx) {
+                std::cerr << "gisgate sim: --export-cost-per-mpx: not a duration: " << export_cost << "\n";
+                return 2;
+            }
+            sim_options.export_cost_per_mpx = std::chrono::duration_cast<std::chrono::microseconds>(*per_mpx);
             const auto tile_age = config::parse_duration(tile_max_age);
             if (!tile_age) {
                 std::cerr << "gisgate sim: --tile-max-age: not a duration: " << tile_max_age << "\n";

@@ -159,6 +159,16 @@ asio::awaitable<bool> write_reply(Connection& conn, Io& io, const Site& site, co
     co_return !ec && keep_alive;
 }
 
+// The CPU time a request costs under the CPU model: an export's size-based cost, a GP execute's
+// --execute-time, else --request-cost.
+std::chrono::nanoseconds cpu_cost(const Site& site, const Reply& reply) {
+    if (reply.cpu_cost.count() > 0)
+        return reply.cpu_cost;
+    if (reply.work.count() > 0)
+        return reply.work;
+    return site.options.request_cost;
+}
+
 // A plain error for requests that could not be parsed; the connection ends after it.
 // `text` is a plain pointer so callers build no temporary std::string inside co_await (GCC 12 bug).
 template <class Io>
@@ -316,7 +326,14 @@ asio::awaitable<void> serve_on(Site& site, Connection& connection, Io& io) {
                 } catch (const std::exception& e) {
                     reply = arcgis_error(500, std::string("Internal error: ") + e.what(), 500);
                 }
-                if (reply.work.count() > 0 && counted) {  // the instance works on it (--execute-time)
+                if (counted && site.cpu.enabled()) {
+                    // The CPU model: the request shares the site's cores with the others running (cpu.hpp).
+                    const bool finished = co_await site.cpu.run(cpu_cost(site, reply));
+                    if (!finished) {
+                        site.handling.fetch_sub(1);
+                        co_return;  // the site is stopping
+                    }
+                } else if (reply.work.count() > 0 && counted) {  // the instance works on it (--execute-time)
                     conn->timer.expires_after(reply.work);
                     co_await conn->timer.async_wait(redirect(ec));
                     if (ec) {

@@ -119,6 +119,9 @@ bool is_web_mercator(const std::string& sr) {
     return false;
 }
 
+Reply export_reply(const Service& svc, const SimRequest& req, const ImageSpec& spec,
+                   const std::vector<double>& bbox, bool mercator, const std::string& f);
+
 Reply export_map(Site& site, const Service& svc, const SimRequest& req) {
     const Params& p = req.params;
     std::vector<double> bbox{-180, -90, 180, 90};
@@ -143,6 +146,19 @@ Reply export_map(Site& site, const Service& svc, const SimRequest& req) {
     site_image_style(site, svc, spec);
 
     std::string f = to_lower(param(p, "f", "html"));
+    Reply reply = export_reply(svc, req, spec, bbox, mercator, f);
+    if (site.options.cpu_cores > 0 && reply.status == 200) {
+        // The CPU model: drawing costs in proportion to the pixels (--export-cost-per-mpx).
+        const double megapixels = static_cast<double>(spec.width) * spec.height / 1e6;
+        reply.cpu_cost = site.options.request_cost +
+                         std::chrono::microseconds(static_cast<std::int64_t>(
+                             static_cast<double>(site.options.export_cost_per_mpx.count()) * megapixels));
+    }
+    return reply;
+}
+
+Reply export_reply(const Service& svc, const SimRequest& req, const ImageSpec& spec,
+                   const std::vector<double>& bbox, bool mercator, const std::string& f) {
     if (f == "image")
         return image_reply(spec);
     if (f == "kmz")
@@ -159,7 +175,7 @@ Reply export_map(Site& site, const Service& svc, const SimRequest& req) {
                  {"scale", (bbox[2] - bbox[0]) / spec.width * 111319.49 * 96 / 0.0254}};
     if (mercator)
         body["extent"]["spatialReference"] = {{"wkid", 102100}, {"latestWkid", 3857}};
-    return json_reply(body, p);
+    return json_reply(body, req.params);
 }
 
 bool parse_uint(const std::string& s, unsigned& out) {

@@ -26,6 +26,9 @@ struct Reply {
     std::optional<ImageSpec> image;  // set: body is generated and sent chunked instead of `body`
     bool compressible = false;       // JSON/HTML: may be gzipped for clients that accept it
     std::chrono::milliseconds work{0};  // the instance is busy this long before the answer goes out
+    // With the CPU model (--cpu-cores): the request's CPU cost, when it is not `work` (an export's size-based
+    // cost); zero = `work` if set, else the site's request_cost.
+    std::chrono::microseconds cpu_cost{0};
 };
 
 // f=pjson pretty-prints, f=html wraps the JSON in a minimal page (like the Services Directory), anything

@@ -74,9 +74,16 @@ std::unique_ptr<asio::ssl::context> make_tls(const SimOptions& o, const tcp::end
 
 }  // namespace
 
+// --instances, else the number of cores; with the CPU model and no --instances, no bound (the cores are shared).
+static unsigned instance_limit(const SimOptions& options) {
+    if (options.instances)
+        return options.instances;
+    return options.cpu_cores ? 1u << 20 : cores();
+}
+
 struct SimServer::Impl {
     explicit Impl(const SimOptions& options)
-        : site(options, load_catalog(options), options.instances ? options.instances : cores()),
+        : site(options, load_catalog(options), instance_limit(options)),
           thread_count(options.threads ? options.threads : std::min(2u, cores())),
           ioc(static_cast<int>(thread_count)),
           acceptor_strand(asio::make_strand(ioc)),
@@ -94,6 +101,7 @@ struct SimServer::Impl {
                                      e.code().message());
         }
         tls = make_tls(options, ep);
+        site.cpu.attach(asio::make_strand(ioc));
         asio::co_spawn(acceptor_strand, accept_loop(), asio::detached);
         running_threads = thread_count;
         for (unsigned i = 0; i < thread_count; ++i) threads.emplace_back([this] { run_thread(); });
@@ -170,6 +178,7 @@ struct SimServer::Impl {
                     open.push_back(std::move(c));
         }
         site.instances.shutdown();
+        site.cpu.shutdown();
         asio::post(acceptor_strand, [this] {
             boost::system::error_code ec;
             acceptor.close(ec);
@@ -188,6 +197,7 @@ struct SimServer::Impl {
         for (auto& t : threads)
             if (t.joinable())
                 t.join();
+        site.cpu.detach();  // its timer must go before the io_context
     }
 
     Site site;

@@ -28,6 +28,14 @@ struct SimOptions {
     // A synchronous GP execute holds its service instance this long before answering (CPU-bound work, as a
     // real tool's run): what makes a site saturate under heavy requests in tests and benchmarks.
     std::chrono::milliseconds execute_time{0};
+    // The CPU model (cpu.hpp), off by default: with cpu_cores > 0 the active requests share that many cores by
+    // processor sharing instead of each holding an instance for its whole time; `instances` then bounds the
+    // requests executing at once only when set (0 = no bound). A request's CPU cost: execute_time for a GP
+    // execute, request_cost + export_cost_per_mpx per megapixel of `size` for a MapServer export, request_cost
+    // for everything else (tiles, queries, descriptions). The costs apply only when cpu_cores > 0.
+    unsigned cpu_cores = 0;
+    std::chrono::microseconds request_cost{2000};
+    std::chrono::microseconds export_cost_per_mpx{50000};
     std::chrono::milliseconds tile_max_age{std::chrono::hours(24)};
     // StreamServer subscriptions (WebSocket): one feature message per subscriber this often, unless the
     // subscribe request asks for another pace with `interval_ms`.

@@ -3,6 +3,7 @@
 //   POST /sim/fault {"mode":"slow","delay_ms":500}   (or ?mode=slow&delay_ms=500)
 //   GET  /sim/stats              -> {"site":..,"requests":N,"active":N,"max_active":N,"queued":N,
 //                                    "connections":N,"jobs":N,"instances":N,"subscribers":N,
+//                                    with --cpu-cores also "cpu_cores":N,"cpu_active":N (instances 0 = unbounded),
 //                                    "uploads":N}
 //   ANY  /sim/echo               -> {"method":..,"target":..,"headers":{lower-case name: value},"body":..}
 #include <cctype>
@@ -82,6 +83,12 @@ Reply handle_sim_control(Site& site, const SimRequest& req, Segments rest) {
                      {"max_active", site.peak_handling.load()}, {"connections", site.connections.load()},
                      {"jobs", site.jobs.size()},          {"instances", site.instances.limit()},
                      {"subscribers", site.subscribers.load()}, {"uploads", site.uploads.size()}};
+        if (site.cpu.enabled()) {  // the CPU model: its cores and the requests sharing them now
+            body["cpu_cores"] = site.cpu.cores();
+            body["cpu_active"] = site.cpu.active();
+            if (site.options.instances == 0)
+                body["instances"] = 0;  // no bound on the requests executing at once
+        }
         return json_reply(body, Params{});
     }
     if (rest.size() == 1 && rest[0] == "echo") {

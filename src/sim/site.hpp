@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "sim/catalog.hpp"
+#include "sim/cpu.hpp"
 #include "sim/faults.hpp"
 #include "sim/feature_edits.hpp"
 #include "sim/jobs.hpp"
@@ -19,7 +20,7 @@ namespace gisgate::sim {
 
 struct Site {
     Site(SimOptions opts, Catalog cat, unsigned instances)
-        : options(std::move(opts)), catalog(std::move(cat)), jobs(options.job_duration), instances(instances) {}
+        : options(std::move(opts)), catalog(std::move(cat)), jobs(options.job_duration), instances(instances), cpu(options.cpu_cores) {}
 
     const SimOptions options;
     const std::string tint = tint_css(site_tint(options.name));  // X-Gisgate-Sim-Tint, the images' colour
@@ -30,6 +31,7 @@ struct Site {
     FeatureEditStore edits;  // FeatureServer edits (feature_edits.hpp)
     UploadStore uploads;     // items of the services' Uploads capability (uploads.hpp)
     AsyncSemaphore instances;                // the CPU-bound service instances
+    CpuModel cpu;                            // --cpu-cores: the cores the executing requests share (cpu.hpp)
     std::atomic<std::uint64_t> requests{0};  // requests read, excluding /sim/*
     std::atomic<std::uint64_t> connections{0};  // connections accepted (tests check keep-alive reuse)
     // StreamServer WebSocket subscribers: open now, and ever accepted (the next one's number).

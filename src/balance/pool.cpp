@@ -12,17 +12,33 @@ PoolRuntime::PoolRuntime(config::PoolConfig config, std::vector<std::shared_ptr<
     : config_(std::move(config)),
       servers_(std::move(servers)),
       queue_(queue ? std::move(queue) : std::make_shared<WaitQueue>()) {
+    auto_limit_ = config_.auto_limit.enabled;
     algorithms_.reserve(workers);
     for (unsigned i = 0; i < workers; ++i) algorithms_.push_back(make_algorithm(config_.balance));
-    // A class's share of the slots, rounded up and at least one: 50 % of 1 still lets a heavy request run (alone).
-    if (const std::uint32_t total = config_.max_active_per_server; total != 0) {
-        for (std::size_t i = 0; i < config::kOperationClasses; ++i) {
-            const double share = config_.classes.limit_percent[i];
-            if (share >= 100) continue;
-            const auto slots = static_cast<std::uint32_t>(std::ceil(total * share / 100.0 - 1e-9));
-            class_limit_[i] = std::max<std::uint32_t>(1, slots);
+    if (!auto_limit_) {
+        for (std::size_t i = 0; i < config::kOperationClasses; ++i)
+            class_limit_[i] = share_of(static_cast<Class>(i), config_.max_active_per_server);
+    } else {
+        // A server new to auto starts at the minimum (where its baseline is measured); one that was tuned keeps
+        // its limit within the bounds, which a reload may have changed. The tuner takes over from here.
+        for (const auto& s : servers_) {
+            const std::uint32_t found = s->adaptive_counters.limit.load();
+            s->adaptive_counters.limit.store(
+                found == 0 ? config_.auto_limit.min
+                           : std::clamp(found, config_.auto_limit.min, config_.auto_limit.max));
         }
     }
+}
+
+double PoolRuntime::class_percent(Class cls) const {
+    return config_.classes.limit_percent[static_cast<std::size_t>(cls)];
+}
+
+std::uint32_t PoolRuntime::share_of(Class cls, std::uint32_t limit) const {
+    const double share = class_percent(cls);
+    if (limit == 0 || share >= 100) return 0;
+    const auto slots = static_cast<std::uint32_t>(std::ceil(limit * share / 100.0 - 1e-9));
+    return std::max<std::uint32_t>(1, slots);
 }
 
 config::Duration PoolRuntime::queue_timeout(Class cls) const {
@@ -46,7 +62,7 @@ ServerRuntime* PoolRuntime::find_server(std::string_view name) const {
 // ever exceeded, even by requests of several workers racing for the last slot (a loser gives its class slot back).
 bool PoolRuntime::take_slot(ServerRuntime* server, Class cls) {
     std::atomic<std::uint32_t>& in_class = server->class_active[static_cast<std::size_t>(cls)];
-    if (const std::uint32_t class_limit = this->class_limit(cls); class_limit != 0) {
+    if (const std::uint32_t class_limit = this->class_limit(cls, *server); class_limit != 0) {
         std::uint32_t current = in_class.load();
         do {
             if (current >= class_limit) return false;
@@ -54,23 +70,31 @@ bool PoolRuntime::take_slot(ServerRuntime* server, Class cls) {
     } else {
         in_class.fetch_add(1);
     }
-    const std::uint32_t limit = CurrentWeights().limit(*server, config_.max_active_per_server);  // slow start
+    const std::uint32_t limit = CurrentWeights().limit(*server, server_limit(*server));  // slow start
     if (limit == 0) {
         server->active.fetch_add(1);
         return true;
     }
     std::uint32_t current = server->active.load();
     while (current < limit) {
-        if (server->active.compare_exchange_weak(current, current + 1)) return true;
+        if (server->active.compare_exchange_weak(current, current + 1)) {
+            // The auto limit grows only when it is used (adaptive_limit.hpp): say so when this slot filled it.
+            if (auto_limit_ && current + 1 >= limit) server->adaptive_counters.mark_saturated();
+            return true;
+        }
     }
+    if (auto_limit_) server->adaptive_counters.mark_saturated();
     in_class.fetch_sub(1);
     return false;
 }
 
 bool PoolRuntime::has_room(ServerRuntime* server, Class cls, CurrentWeights& current) const {
-    const std::uint32_t limit = current.limit(*server, config_.max_active_per_server);
-    if (limit != 0 && server->active.load(std::memory_order_relaxed) >= limit) return false;
-    const std::uint32_t class_limit = this->class_limit(cls);
+    const std::uint32_t limit = current.limit(*server, server_limit(*server));
+    if (limit != 0 && server->active.load(std::memory_order_relaxed) >= limit) {
+        if (auto_limit_) server->adaptive_counters.mark_saturated();
+        return false;
+    }
+    const std::uint32_t class_limit = this->class_limit(cls, *server);
     return class_limit == 0 ||
            server->class_active[static_cast<std::size_t>(cls)].load(std::memory_order_relaxed) < class_limit;
 }
@@ -92,7 +116,7 @@ AcquireResult PoolRuntime::try_acquire(unsigned worker, const TriedSet& tried, C
     thread_local std::vector<ServerRuntime*> candidates;
     collect_candidates(tried, candidates);
     if (candidates.empty()) return {AcquireStatus::no_server, nullptr};
-    if (config_.max_active_per_server != 0) {
+    if (config_.limited()) {
         CurrentWeights current;  // a slow-starting server has a part of the limit
         std::erase_if(candidates, [&](ServerRuntime* s) { return !has_room(s, cls, current); });
     }
@@ -201,7 +225,7 @@ bool PoolRuntime::hand_to_waiter_locked(ServerRuntime* server, const Class* rele
         const auto cls = static_cast<Class>(c);
         // The class must have room on this server; a slot of its own class being passed on always has.
         const bool same_class = released && *released == cls;
-        const std::uint32_t class_limit = this->class_limit(cls);
+        const std::uint32_t class_limit = this->class_limit(cls, *server);
         if (!same_class && class_limit != 0 && server->class_active[c].load() >= class_limit) continue;
         for (auto it = fifo.begin(); it != fifo.end(); ++it) {
             const auto& waiter = *it;
@@ -224,6 +248,8 @@ bool PoolRuntime::hand_to_waiter_locked(ServerRuntime* server, const Class* rele
                 }
                 server->class_active[static_cast<std::size_t>(*released)].fetch_sub(1);
             }
+            // A slot passed straight on: the server is full (the auto limit grows only when it is used).
+            if (auto_limit_) server->adaptive_counters.mark_saturated();
             waiter->granted = server;
             std::shared_ptr<WaitQueue::Waiter> handed = waiter;
             dequeue_locked(fifo, it, cls);

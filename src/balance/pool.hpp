@@ -103,8 +103,22 @@ public:
                                            Class cls = Class::other);
     // Gives a slot back; hands it straight to the next queued request that may use this server.
     void release(ServerRuntime* server, Class cls = Class::other);
-    // Slots a class may hold on one server (0: no limit of its own).
+    // Slots a class may hold on one server of a pool with a fixed max_active_per_server (0: no limit of its own,
+    // or the pool's limit is auto: see the overload).
     std::uint32_t class_limit(Class cls) const { return class_limit_[static_cast<std::size_t>(cls)]; }
+    // Slots a class may hold on `server` now (0: no limit of its own): its share of the server's limit, which
+    // with `auto` is the one found for that server.
+    std::uint32_t class_limit(Class cls, const ServerRuntime& server) const {
+        return auto_limit_ ? share_of(cls, server_limit(server)) : class_limit(cls);
+    }
+    // The class's share of a server's limit in percent (100: no limit of its own).
+    double class_percent(Class cls) const;
+    // A server's max_active_per_server before slow start: the pool's number, or the one found for it (auto).
+    std::uint32_t server_limit(const ServerRuntime& server) const {
+        if (!auto_limit_) return config_.max_active_per_server;
+        const std::uint32_t found = server.adaptive_counters.limit.load(std::memory_order_relaxed);
+        return found != 0 ? found : config_.auto_limit.min;
+    }
     // How long a request of `cls` may wait in the queue.
     config::Duration queue_timeout(Class cls) const;
 
@@ -129,7 +143,12 @@ private:
     void dequeue_locked(std::deque<std::shared_ptr<WaitQueue::Waiter>>& fifo,
                         std::deque<std::shared_ptr<WaitQueue::Waiter>>::iterator it, Class cls);
 
+    // Slots of `limit` a class may hold: rounded up and at least one (50 % of 1 still lets a heavy request run,
+    // alone); 0 when the class has no share of its own or there is no limit.
+    std::uint32_t share_of(Class cls, std::uint32_t limit) const;
+
     config::PoolConfig config_;
+    bool auto_limit_ = false;  // config_.auto_limit.enabled, read on every slot
     std::vector<std::shared_ptr<ServerRuntime>> servers_;
     std::vector<std::unique_ptr<Algorithm>> algorithms_;  // one per worker
 

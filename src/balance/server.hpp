@@ -6,9 +6,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "balance/adaptive_limit.hpp"
 #include "balance/outlier.hpp"
 #include "balance/slow_start.hpp"
 #include "config/config.hpp"
@@ -57,6 +59,11 @@ struct ServerRuntime {
 
     OutlierState outlier;       // passive ejection from live traffic (balance/outlier.hpp)
     SlowStartState slow_start;  // the ramp after it comes back (balance/slow_start.hpp)
+    // max_active_per_server: auto — the limit the workers enforce and the latencies they record for it...
+    AdaptiveLimitCounters adaptive_counters;
+    // ... and the algorithm that turns those into the limit. Control thread only (proxy/limit_tuner.cpp); empty
+    // until the server's pool is auto.
+    std::optional<AdaptiveLimit> adaptive;
 
     ServerState state() const {
         const AdminState a = admin.load(std::memory_order_relaxed);

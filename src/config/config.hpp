@@ -178,10 +178,21 @@ struct OutlierConfig {
     bool enabled() const { return consecutive_5xx != 0 || consecutive_timeouts != 0; }
 };
 
+// `max_active_per_server: auto` or `max_active_per_server: { auto: { min: 1, max: 64 } }`: each server's limit is
+// found from the latency it shows (balance/adaptive_limit.hpp), between these bounds.
+struct AutoLimitConfig {
+    bool enabled = false;
+    std::uint32_t min = 1;
+    std::uint32_t max = 64;
+};
+
 struct PoolConfig {
     std::string name;
     BalanceAlgorithm balance = BalanceAlgorithm::round_robin;
-    std::uint32_t max_active_per_server = 0;  // requests in flight per server; 0 = unlimited
+    std::uint32_t max_active_per_server = 0;  // requests in flight per server; 0 = unlimited (or auto_limit)
+    AutoLimitConfig auto_limit;               // max_active_per_server: auto
+    // Whether servers have a limit at all (a number or auto): class shares and the queue need one.
+    bool limited() const { return max_active_per_server != 0 || auto_limit.enabled; }
     QueueConfig queue;
     ClassesConfig classes;                    // operation classes: class_limits, class_queue, classes
     Timeouts timeouts;                        // connect/server from the pool, else the top-level ones

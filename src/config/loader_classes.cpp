@@ -45,8 +45,9 @@ void Loader::read_classes(const MapFields& pool_map, PoolConfig& pool) {
                                                    "never be served)", field.name));
             classes.limit_percent[index_of(*value_of(kOperationClassNames, field.name))] = share;
         }
-        if (pool.max_active_per_server == 0)
-            r_.fail(map.loc(), "class_limits are shares of max_active_per_server: set max_active_per_server too");
+        if (!pool.limited())
+            r_.fail(map.loc(), "class_limits are shares of max_active_per_server: set max_active_per_server (a "
+                               "number or auto) too");
     }
     if (const Field* f = pool_map.find("class_queue")) {
         const MapFields map(r_, *f, "class_queue", {"interactive", "other", "heavy"});

@@ -67,6 +67,7 @@ private:
     void read_queue(const Field& field, QueueConfig& queue);
     // loader_classes.cpp: `classes`, `class_limits` and `class_queue` of a pool.
     void read_classes(const MapFields& pool_map, PoolConfig& pool);
+    void read_max_active(const Field& field, PoolConfig& pool);
     CacheConfig read_cache(const Field& field);
     OutlierConfig read_outlier(const Field& field, const HealthConfig& health);
     void read_health(const Field& field, HealthConfig& health);

@@ -9,6 +9,40 @@
 
 namespace gisgate::config::detail {
 
+// `max_active_per_server`: a number (0 = unlimited), `auto` (found per server from its latency, 1 to 64), or
+// `{ auto: { min: M, max: N } }` with bounds of one's own. The bounded form nests under `auto` so the one key says
+// both that the limit is automatic and within what.
+void Loader::read_max_active(const Field& field, PoolConfig& pool) {
+    constexpr std::uint32_t kMaxAuto = 100'000;
+    const char* expected = "'max_active_per_server' must be an integer, 'auto' or { auto: { min: N, max: N } }";
+    if (field.value.IsMap()) {
+        const MapFields outer(r_, field, "max_active_per_server", {"auto"});
+        const Field* bounds = outer.find("auto");
+        if (!bounds) r_.fail(outer.loc(), expected);
+        pool.auto_limit.enabled = true;
+        if (bounds->value.IsNull()) return;  // `{ auto: }`: the default bounds
+        const MapFields map(r_, *bounds, "max_active_per_server auto", {"min", "max"});
+        if (const Field* f = map.find("min"))
+            pool.auto_limit.min = static_cast<std::uint32_t>(r_.integer(*f, 1, kMaxAuto));
+        if (const Field* f = map.find("max"))
+            pool.auto_limit.max = static_cast<std::uint32_t>(r_.integer(*f, 1, kMaxAuto));
+        if (pool.auto_limit.min > pool.auto_limit.max)
+            r_.fail(map.loc(), fmt::format("max_active_per_server auto: 'min' ({}) is above 'max' ({})",
+                                           pool.auto_limit.min, pool.auto_limit.max));
+        return;
+    }
+    if (field.value.IsScalar() && field.value.Scalar() == "auto") {
+        pool.auto_limit.enabled = true;
+        return;
+    }
+    if (!field.value.IsScalar()) r_.fail(r_.loc(field), expected);
+    const std::string& text = field.value.Scalar();
+    // A word (a misspelt `auto`) is told the choices; a number out of range gets the integer rule's message.
+    if (text.empty() || std::any_of(text.begin(), text.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); }))
+        r_.fail(r_.loc(field), fmt::format("{}, got '{}'", expected, text));
+    pool.max_active_per_server = static_cast<std::uint32_t>(r_.integer(field, 0, kU32Max));
+}
+
 void Loader::read_pool(const YAML::Node& node) {
     const MapFields map(r_, r_.item(node, "pool"), "pool",
                         {"name", "balance", "max_active_per_server", "queue", "timeouts", "keepalive_per_server",
@@ -20,9 +54,7 @@ void Loader::read_pool(const YAML::Node& node) {
     pool.loc = map.loc();
     pool.name = read_name(map, "pool", pool_names_);
     if (const Field* f = map.find("balance")) pool.balance = r_.choice(*f, kBalanceNames);
-    if (const Field* f = map.find("max_active_per_server")) {
-        pool.max_active_per_server = static_cast<std::uint32_t>(r_.integer(*f, 0, kU32Max));
-    }
+    if (const Field* f = map.find("max_active_per_server")) read_max_active(*f, pool);
     if (const Field* f = map.find("queue")) read_queue(*f, pool.queue);
     read_classes(map, pool);
     PoolTimeoutOverride overrides;

@@ -152,8 +152,8 @@ void emit_pool_tls(YAML::Emitter& out, const UpstreamTlsConfig& tls) {
     out << YAML::EndMap;
 }
 
-// Operation classes: rules, then each class's share of max_active_per_server (only with one: the loader refuses
-// class_limits without it) and its place in the queue.
+// Operation classes: rules, then each class's share of max_active_per_server (only with one, a number or auto: the
+// loader refuses class_limits without it) and its place in the queue.
 void emit_classes(YAML::Emitter& out, const PoolConfig& pool) {
     const ClassesConfig& classes = pool.classes;
     out << YAML::Key << "classes" << YAML::Value << YAML::BeginMap;
@@ -168,7 +168,7 @@ void emit_classes(YAML::Emitter& out, const PoolConfig& pool) {
         out << YAML::EndMap;
     }
     out << YAML::EndSeq << YAML::EndMap;
-    if (pool.max_active_per_server != 0) {
+    if (pool.limited()) {
         out << YAML::Key << "class_limits" << YAML::Value << YAML::Flow << YAML::BeginMap;
         for (const auto& [cls, name] : kOperationClassNames)
             out << YAML::Key << std::string(name) << YAML::Value
@@ -191,7 +191,15 @@ void emit_pool(YAML::Emitter& out, const PoolConfig& pool) {
     out << YAML::BeginMap;
     out << YAML::Key << "name" << YAML::Value << Text{pool.name};
     out << YAML::Key << "balance" << YAML::Value << std::string(name_of(kBalanceNames, pool.balance));
-    out << YAML::Key << "max_active_per_server" << YAML::Value << pool.max_active_per_server;
+    out << YAML::Key << "max_active_per_server" << YAML::Value;
+    if (pool.auto_limit.enabled) {
+        out << YAML::Flow << YAML::BeginMap << YAML::Key << "auto" << YAML::Value << YAML::BeginMap;
+        out << YAML::Key << "min" << YAML::Value << pool.auto_limit.min;
+        out << YAML::Key << "max" << YAML::Value << pool.auto_limit.max;
+        out << YAML::EndMap << YAML::EndMap;
+    } else {
+        out << pool.max_active_per_server;
+    }
     out << YAML::Key << "queue" << YAML::Value << YAML::Flow << YAML::BeginMap;
     out << YAML::Key << "max" << YAML::Value << pool.queue.max;
     out << YAML::Key << "timeout" << YAML::Value << format_duration(pool.queue.timeout);

@@ -51,6 +51,11 @@ std::shared_ptr<balance::ServerRuntime> CarryOver::server(const config::PoolConf
         s->outlier.ejections_timeouts.store(old->outlier.ejections_timeouts.load());
         s->slow_start.window_ns.store(old->slow_start.window_ns.load());
         s->slow_start.since_ns.store(old->slow_start.since_ns.load());
+        // What the auto limit learnt, if it is still the same machine (a weight or backup change).
+        if (old->address.host == sc.address.host && old->address.port == sc.address.port) {
+            s->adaptive = old->adaptive;
+            s->adaptive_counters.limit.store(old->adaptive_counters.limit.load());
+        }
     } else if (previous_ && previous_->find_pool(pool.name)) {
         // Added to a running pool (admin API or reload): it starts cold, so it slow-starts. Servers of the first
         // runtime (gisgate starting) and of a new pool take their full share at once.

@@ -64,7 +64,9 @@ json classes_status_json(const balance::PoolRuntime& pool) {
         const auto c = static_cast<std::size_t>(cls);
         std::uint64_t in_flight = 0;
         for (const auto& s : pool.servers()) in_flight += s->class_active[c].load();
+        // With an auto limit the share is of each server's current limit: servers[].limit × limit_percent.
         classes[std::string(name)] = {{"limit_per_server", pool.class_limit(cls)},
+                                      {"limit_percent", pool.class_percent(cls)},
                                       {"in_flight", in_flight},
                                       {"queued", queue.class_size[c].load()},
                                       {"rejections", queue.class_rejections[c].load()},
@@ -81,6 +83,20 @@ static double slow_start_percent(const balance::ServerRuntime& s) {
     const std::int64_t since = s.slow_start.since_ns.load(), window = s.slow_start.window_ns.load();
     const std::int64_t now = balance::SlowStartState::ticks(balance::SlowStartClock::now());
     return balance::ramp_permille(std::chrono::nanoseconds(now - since), std::chrono::nanoseconds(window)) / 10.0;
+}
+
+// The auto limit's state (null when the pool's limit is not auto). `adaptive` is control-thread state, and the
+// status API runs on the control thread.
+static json auto_limit_json(const balance::ServerRuntime& s, const config::PoolConfig& pool) {
+    if (!pool.auto_limit.enabled) return nullptr;
+    json out = {{"min", pool.auto_limit.min}, {"max", pool.auto_limit.max}, {"baseline_ms", nullptr},
+                {"measuring", true}};
+    if (s.adaptive) {
+        if (s.adaptive->baseline().count() != 0)
+            out["baseline_ms"] = std::chrono::duration<double, std::milli>(s.adaptive->baseline()).count();
+        out["measuring"] = s.adaptive->measuring();
+    }
+    return out;
 }
 
 json server_status_json(const balance::ServerRuntime& s, const config::PoolConfig& pool) {
@@ -106,6 +122,10 @@ json server_status_json(const balance::ServerRuntime& s, const config::PoolConfi
                s.outlier.ejections(balance::OutlierReason::consecutive_5xx) +
                    s.outlier.ejections(balance::OutlierReason::consecutive_timeouts)}}},
             {"slow_start_weight_percent", slow_start_percent(s)},
+            // The server's max_active_per_server now (0: unlimited): the pool's number, or the one found for it
+            // with `auto` (balance/adaptive_limit.hpp), whose baseline and measurement state follow.
+            {"limit", pool.auto_limit.enabled ? s.adaptive_counters.limit.load() : pool.max_active_per_server},
+            {"limit_auto", auto_limit_json(s, pool)},
             {"health",
              {{"enabled", pool.health.enabled},
               {"consecutive_successes", s.health.consecutive_successes},
@@ -132,7 +152,10 @@ json pool_status_json(const balance::PoolRuntime& pool, const gis::DriftReport& 
             {"expect_identical", pool.config().expect_identical},
             {"drift", drifting},
             {"balance", pool.config().balance == config::BalanceAlgorithm::least_conn ? "least_conn" : "round_robin"},
-            {"max_active_per_server", pool.config().max_active_per_server},
+            {"max_active_per_server", pool.config().max_active_per_server},  // 0 with auto: see auto_limit
+            {"auto_limit", pool.config().auto_limit.enabled
+                               ? json{{"min", pool.config().auto_limit.min}, {"max", pool.config().auto_limit.max}}
+                               : json(nullptr)},
             {"queued", pool.queued()},
             {"queue_rejections", pool.queue_rejections()},
             {"classes", classes_status_json(pool)},

@@ -83,6 +83,16 @@ void append_server_families(std::string& out, const RequestMetricsSources& from)
         fmt::format_to(it, "gisgate_pool_in_flight{{pool=\"{}\"}} {}\n", label(pool->name()), active);
     }
 
+    // Only servers with a limit: a series of zeros for unlimited pools would read as "no slot".
+    family(out, "gisgate_server_concurrency_limit", "gauge",
+           "requests a server may have in flight now: max_active_per_server, or the limit found for it with auto");
+    for (const auto& pool : from.runtime.pools) {
+        if (!pool->config().limited()) continue;
+        for (const auto& s : pool->servers())
+            fmt::format_to(it, "gisgate_server_concurrency_limit{{pool=\"{}\",server=\"{}\"}} {}\n",
+                           label(pool->name()), label(s->name), pool->server_limit(*s));
+    }
+
     family(out, "gisgate_server_request_duration_seconds", "histogram",
            "response times of requests a server answered (first request byte to last response byte)");
     for (const auto& e : servers) {
@@ -159,7 +169,9 @@ void append_class_families(std::string& out, const RequestMetricsSources& from) 
         {"gisgate_class_queued", "gauge", "requests waiting in the pool's queue per operation class"},
         {"gisgate_class_queue_rejections_total", "counter",
          "requests refused with 503 per operation class (queue full or queue timeout)"},
-        {"gisgate_class_limit", "gauge", "slots of each server the operation class may hold (0: no limit of its own)"}};
+        {"gisgate_class_limit", "gauge",
+         "slots of each server the operation class may hold (0: no limit of its own, or the pool's limit is auto: "
+         "then the share is of gisgate_server_concurrency_limit)"}};
     for (std::size_t g = 0; g < std::size(gauges); ++g) {
         family(out, gauges[g].name, gauges[g].type, gauges[g].help);
         for (const auto& pool : from.runtime.pools) {

@@ -71,6 +71,7 @@ ProxyServer::ProxyServer(config::Config config, std::string config_path) : confi
 }
 
 ProxyServer::~ProxyServer() {
+    limit_tuner_.stop();
     health_.stop();
     discovery_.stop();
     drift_.stop();
@@ -149,6 +150,7 @@ void ProxyServer::publish(std::shared_ptr<const Runtime> runtime) {
         asio::post(w->context(), [worker = w.get(), runtime] { worker->set_runtime(runtime); });
     health_.watch(runtime_->pools);
     drift_.watch(runtime_->pools);
+    limit_tuner_.watch(runtime_->pools);
     // Discovery runs at the shortest period any route or pool asks for (every pool is read: a service may
     // live in any cluster).
     std::chrono::milliseconds every{0};
@@ -223,6 +225,7 @@ void ProxyServer::drain_and_stop() {
     error_code ignored;
     reload_signal_.cancel(ignored);
     reopen_signal_.cancel(ignored);
+    limit_tuner_.stop();
     health_.stop();
     discovery_.stop();
     drift_.stop();

@@ -12,6 +12,7 @@
 
 #include "admin/admin_server.hpp"
 #include "admin/control_api.hpp"
+#include "balance/limit_tuner.hpp"
 #include "config/config.hpp"
 #include "gis/discovery.hpp"
 #include "gis/drift.hpp"
@@ -76,6 +77,7 @@ private:
     health::HealthMonitor health_{control_};
     gis::DiscoveryMonitor discovery_{control_};
     gis::DriftMonitor drift_{control_};
+    balance::LimitTuner limit_tuner_{control_};  // max_active_per_server: auto
     std::shared_ptr<const Runtime> runtime_;
     metrics::ServiceRegistry service_registry_{config::MetricsConfig{}.max_services};  // outlives the workers
     std::vector<std::unique_ptr<Worker>> workers_;

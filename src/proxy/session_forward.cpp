@@ -201,11 +201,15 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
                 const auto secs =
                     std::chrono::duration_cast<std::chrono::seconds>(pool_->queue_timeout(op_class_)).count();
                 // A class with a share of its own says so: the other classes may well be served meanwhile.
+                const std::string class_name(config::name_of(config::kOperationClassNames, op_class_));
                 const std::string busy =
                     pool_->class_limit(op_class_) != 0
                         ? fmt::format("all servers of pool {} are busy for {} requests ({} at most per server)",
-                                      pool_->name(), config::name_of(config::kOperationClassNames, op_class_),
-                                      pool_->class_limit(op_class_))
+                                      pool_->name(), class_name, pool_->class_limit(op_class_))
+                    : pool_config.auto_limit.enabled && pool_->class_percent(op_class_) < 100
+                        ? fmt::format("all servers of pool {} are busy for {} requests ({}% of each server's "
+                                      "limit at most)",
+                                      pool_->name(), class_name, pool_->class_percent(op_class_))
                         : "all servers of pool " + pool_->name() + " are busy";
                 set_error(503,
                           selected.status == balance::AcquireStatus::queue_full
@@ -246,8 +250,11 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
             out_.resize(request_head_size);  // a retry resends the same head
             const auto sent_at = net::Clock::now();
             const Attempt result = co_await attempt_exchange(reused);
-            timing_.server += net::Clock::now() - sent_at;
+            const auto server_time = net::Clock::now() - sent_at;
+            timing_.server += server_time;
             if (result == Attempt::responded) {
+                // max_active_per_server: auto learns each server's limit from these (balance/adaptive_limit.hpp).
+                if (pool_config.auto_limit.enabled) server_->adaptive_counters.record(server_time);
                 balance::report_outcome(*pool_, *server_,
                                         balance::outcome_of_status(exchange_.response.status, pool_config.outlier),
                                         runtime_->events);

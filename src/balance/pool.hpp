@@ -103,8 +103,16 @@ public:
                                            Class cls = Class::other);
     // Gives a slot back; hands it straight to the next queued request that may use this server.
     void release(ServerRuntime* server, Class cls = Class::other);
-    // Slots a class may hold on one server (0: no limit of its own).
+    // Slots a class may hold on one server (0: no limit of its own), as configured.
     std::uint32_t class_limit(Class cls) const { return class_limit_[static_cast<std::size_t>(cls)]; }
+    // ... and whether that share binds now: only while requests of another class came to this pool within
+    // kShareWindow. A pool that only ever gets heavy work (a dedicated geoprocessing cluster) keeps all of its
+    // slots for it; the share is a reservation for the others, not a cap on an idle server.
+    static constexpr std::int64_t kShareWindowMs = 30'000;
+    std::uint32_t binding_limit(Class cls) const;
+    // The clock (milliseconds, monotonic) the share's window is measured with; tests set their own.
+    using MsClock = std::int64_t (*)();
+    void set_clock_for_test(MsClock clock) { clock_ = clock; }
     // How long a request of `cls` may wait in the queue.
     config::Duration queue_timeout(Class cls) const;
 
@@ -136,6 +144,12 @@ private:
     std::shared_ptr<WaitQueue> queue_;
     std::shared_ptr<const net::TlsClient> tls_;
     std::array<std::uint32_t, config::kOperationClasses> class_limit_{};
+    bool has_class_limits_ = false;
+    // When a request of each class last asked this pool for a slot (ms of clock_; written at most once a second
+    // per class, so the request path mostly only reads it).
+    mutable std::array<std::atomic<std::int64_t>, config::kOperationClasses> class_seen_ms_{};
+    MsClock clock_ = nullptr;  // null: CLOCK_MONOTONIC_COARSE
+    void note_class(Class cls) const;
 };
 
 }  // namespace gisgate::balance

@@ -202,10 +202,10 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
                     std::chrono::duration_cast<std::chrono::seconds>(pool_->queue_timeout(op_class_)).count();
                 // A class with a share of its own says so: the other classes may well be served meanwhile.
                 const std::string busy =
-                    pool_->class_limit(op_class_) != 0
+                    pool_->binding_limit(op_class_) != 0
                         ? fmt::format("all servers of pool {} are busy for {} requests ({} at most per server)",
                                       pool_->name(), config::name_of(config::kOperationClassNames, op_class_),
-                                      pool_->class_limit(op_class_))
+                                      pool_->binding_limit(op_class_))
                         : "all servers of pool " + pool_->name() + " are busy";
                 set_error(503,
                           selected.status == balance::AcquireStatus::queue_full

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
+#include <limits>
 
 #include "balance/current_weight.hpp"
 
@@ -28,6 +30,39 @@ PoolRuntime::PoolRuntime(config::PoolConfig config, std::vector<std::shared_ptr<
                            : std::clamp(found, config_.auto_limit.min, config_.auto_limit.max));
         }
     }
+    for (std::size_t i = 0; i < config::kOperationClasses; ++i)
+        if (class_percent(static_cast<Class>(i)) < 100 && (auto_limit_ || config_.max_active_per_server != 0))
+            has_class_limits_ = true;
+    // Never seen: far enough in the past that no share binds before the first request of another class.
+    for (auto& seen : class_seen_ms_) seen.store(std::numeric_limits<std::int64_t>::min() / 2);
+}
+
+namespace {
+
+// A coarse monotonic clock (a few ns, no syscall): the window is 30 s and written at 1 s resolution.
+std::int64_t coarse_ms() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
+
+}  // namespace
+
+void PoolRuntime::note_class(Class cls) const {
+    if (!has_class_limits_) return;
+    std::atomic<std::int64_t>& seen = class_seen_ms_[static_cast<std::size_t>(cls)];
+    const std::int64_t now = (clock_ ? clock_ : &coarse_ms)();
+    if (now - seen.load(std::memory_order_relaxed) >= 1000) seen.store(now, std::memory_order_relaxed);
+}
+
+bool PoolRuntime::share_binds(Class cls) const {
+    if (!has_class_limits_ || class_percent(cls) >= 100) return false;
+    const std::int64_t now = (clock_ ? clock_ : &coarse_ms)();
+    for (std::size_t other = 0; other < config::kOperationClasses; ++other)
+        if (other != static_cast<std::size_t>(cls) &&
+            now - class_seen_ms_[other].load(std::memory_order_relaxed) < kShareWindowMs)
+            return true;
+    return false;
 }
 
 double PoolRuntime::class_percent(Class cls) const {
@@ -62,7 +97,7 @@ ServerRuntime* PoolRuntime::find_server(std::string_view name) const {
 // ever exceeded, even by requests of several workers racing for the last slot (a loser gives its class slot back).
 bool PoolRuntime::take_slot(ServerRuntime* server, Class cls) {
     std::atomic<std::uint32_t>& in_class = server->class_active[static_cast<std::size_t>(cls)];
-    if (const std::uint32_t class_limit = this->class_limit(cls, *server); class_limit != 0) {
+    if (const std::uint32_t class_limit = binding_limit(cls, *server); class_limit != 0) {
         std::uint32_t current = in_class.load();
         do {
             if (current >= class_limit) return false;
@@ -94,7 +129,7 @@ bool PoolRuntime::has_room(ServerRuntime* server, Class cls, CurrentWeights& cur
         if (auto_limit_) server->adaptive_counters.mark_saturated();
         return false;
     }
-    const std::uint32_t class_limit = this->class_limit(cls, *server);
+    const std::uint32_t class_limit = binding_limit(cls, *server);
     return class_limit == 0 ||
            server->class_active[static_cast<std::size_t>(cls)].load(std::memory_order_relaxed) < class_limit;
 }
@@ -113,6 +148,7 @@ void PoolRuntime::collect_candidates(const TriedSet& tried, std::vector<ServerRu
 }
 
 AcquireResult PoolRuntime::try_acquire(unsigned worker, const TriedSet& tried, Class cls) {
+    note_class(cls);
     thread_local std::vector<ServerRuntime*> candidates;
     collect_candidates(tried, candidates);
     if (candidates.empty()) return {AcquireStatus::no_server, nullptr};
@@ -134,6 +170,7 @@ AcquireResult PoolRuntime::try_acquire(unsigned worker, const TriedSet& tried, C
 }
 
 bool PoolRuntime::try_take(ServerRuntime* server, Class cls) {
+    note_class(cls);
     if (!take_slot(server, cls)) return false;
     server->requests_total.fetch_add(1, std::memory_order_relaxed);
     return true;
@@ -225,7 +262,7 @@ bool PoolRuntime::hand_to_waiter_locked(ServerRuntime* server, const Class* rele
         const auto cls = static_cast<Class>(c);
         // The class must have room on this server; a slot of its own class being passed on always has.
         const bool same_class = released && *released == cls;
-        const std::uint32_t class_limit = this->class_limit(cls, *server);
+        const std::uint32_t class_limit = binding_limit(cls, *server);
         if (!same_class && class_limit != 0 && server->class_active[c].load() >= class_limit) continue;
         for (auto it = fifo.begin(); it != fifo.end(); ++it) {
             const auto& waiter = *it;

@@ -119,6 +119,17 @@ public:
         const std::uint32_t found = server.adaptive_counters.limit.load(std::memory_order_relaxed);
         return found != 0 ? found : config_.auto_limit.min;
     }
+    // ... and whether a share binds now: only while requests of another class came to this pool within
+    // kShareWindowMs. A pool that only ever gets heavy work (a dedicated geoprocessing cluster) keeps all of its
+    // slots for it; the share is a reservation for the others, not a cap on an idle server.
+    static constexpr std::int64_t kShareWindowMs = 30'000;
+    bool share_binds(Class cls) const;
+    std::uint32_t binding_limit(Class cls, const ServerRuntime& server) const {
+        return share_binds(cls) ? class_limit(cls, server) : 0;
+    }
+    // The clock (milliseconds, monotonic) the share's window is measured with; tests set their own.
+    using MsClock = std::int64_t (*)();
+    void set_clock_for_test(MsClock clock) { clock_ = clock; }
     // How long a request of `cls` may wait in the queue.
     config::Duration queue_timeout(Class cls) const;
 
@@ -155,6 +166,12 @@ private:
     std::shared_ptr<WaitQueue> queue_;
     std::shared_ptr<const net::TlsClient> tls_;
     std::array<std::uint32_t, config::kOperationClasses> class_limit_{};
+    bool has_class_limits_ = false;
+    // When a request of each class last asked this pool for a slot (ms of clock_; written at most once a second
+    // per class, so the request path mostly only reads it).
+    mutable std::array<std::atomic<std::int64_t>, config::kOperationClasses> class_seen_ms_{};
+    MsClock clock_ = nullptr;  // null: CLOCK_MONOTONIC_COARSE
+    void note_class(Class cls) const;
 };
 
 }  // namespace gisgate::balance

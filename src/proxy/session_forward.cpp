@@ -203,14 +203,13 @@ awaitable<bool> Session::forward(const RouteRuntime& route, balance::PoolRuntime
                 // A class with a share of its own says so: the other classes may well be served meanwhile.
                 const std::string class_name(config::name_of(config::kOperationClassNames, op_class_));
                 const std::string busy =
-                    pool_->class_limit(op_class_) != 0
-                        ? fmt::format("all servers of pool {} are busy for {} requests ({} at most per server)",
-                                      pool_->name(), class_name, pool_->class_limit(op_class_))
-                    : pool_config.auto_limit.enabled && pool_->class_percent(op_class_) < 100
+                    !pool_->share_binds(op_class_) ? "all servers of pool " + pool_->name() + " are busy"
+                    : pool_config.auto_limit.enabled
                         ? fmt::format("all servers of pool {} are busy for {} requests ({}% of each server's "
                                       "limit at most)",
                                       pool_->name(), class_name, pool_->class_percent(op_class_))
-                        : "all servers of pool " + pool_->name() + " are busy";
+                        : fmt::format("all servers of pool {} are busy for {} requests ({} at most per server)",
+                                      pool_->name(), class_name, pool_->class_limit(op_class_));
                 set_error(503,
                           selected.status == balance::AcquireStatus::queue_full
                               ? busy + " and the queue is full"

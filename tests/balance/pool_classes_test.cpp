@@ -53,11 +53,13 @@ TEST(PoolClasses, HeavyRequestsTakeAtMostTheirShareOfAServer) {
     EXPECT_EQ(pool->class_limit(OperationClass::heavy), 2u);
     EXPECT_EQ(pool->class_limit(OperationClass::interactive), 0u);
     const TriedSet none;
-    EXPECT_EQ(pool->try_acquire(0, none, OperationClass::heavy).status, AcquireStatus::granted);
-    EXPECT_EQ(pool->try_acquire(0, none, OperationClass::heavy).status, AcquireStatus::granted);
-    // The server has two free slots, but not for heavy work: those stay for interactive requests.
-    EXPECT_EQ(pool->try_acquire(0, none, OperationClass::heavy).status, AcquireStatus::queue_full);
+    // The pool serves interactive requests too: heavy's share binds.
     EXPECT_EQ(pool->try_acquire(0, none, OperationClass::interactive).status, AcquireStatus::granted);
+    EXPECT_EQ(pool->binding_limit(OperationClass::heavy, *pool->servers()[0]), 2u);
+    EXPECT_EQ(pool->try_acquire(0, none, OperationClass::heavy).status, AcquireStatus::granted);
+    EXPECT_EQ(pool->try_acquire(0, none, OperationClass::heavy).status, AcquireStatus::granted);
+    // The server has a free slot, but not for heavy work: it stays for the others.
+    EXPECT_EQ(pool->try_acquire(0, none, OperationClass::heavy).status, AcquireStatus::queue_full);
     EXPECT_EQ(pool->try_acquire(0, none, OperationClass::other).status, AcquireStatus::granted);
     EXPECT_EQ(pool->try_acquire(0, none, OperationClass::interactive).status, AcquireStatus::queue_full);
     ServerRuntime& s = *pool->servers()[0];
@@ -66,6 +68,33 @@ TEST(PoolClasses, HeavyRequestsTakeAtMostTheirShareOfAServer) {
     pool->release(&s, OperationClass::heavy);
     EXPECT_EQ(s.class_active[2].load(), 1u);
     EXPECT_EQ(pool->try_acquire(0, none, OperationClass::heavy).status, AcquireStatus::granted);
+}
+
+std::int64_t g_fake_ms = 1'000'000;
+std::int64_t fake_ms() { return g_fake_ms; }
+
+TEST(PoolClasses, APoolThatOnlyGetsHeavyWorkUsesEverySlotUntilAnotherClassComes) {
+    auto pool = pool_with_classes(4);
+    pool->set_clock_for_test(&fake_ms);
+    const TriedSet none;
+    ServerRuntime& s = *pool->servers()[0];
+    // A dedicated geoprocessing cluster: nothing else comes, so heavy work is not held to its share.
+    for (int i = 0; i < 4; ++i)
+        EXPECT_EQ(pool->try_acquire(0, none, OperationClass::heavy).status, AcquireStatus::granted) << i;
+    EXPECT_EQ(pool->binding_limit(OperationClass::heavy, *pool->servers()[0]), 0u);
+    // An interactive request comes: the share binds from now on (this one waits for a slot).
+    EXPECT_EQ(pool->try_acquire(0, none, OperationClass::interactive).status, AcquireStatus::queue_full);
+    EXPECT_EQ(pool->binding_limit(OperationClass::heavy, *pool->servers()[0]), 2u);
+    pool->release(&s, OperationClass::heavy);
+    EXPECT_EQ(pool->try_acquire(0, none, OperationClass::heavy).status, AcquireStatus::queue_full)
+        << "3 heavy in flight, 2 allowed while interactive requests come";
+    EXPECT_EQ(pool->try_acquire(0, none, OperationClass::interactive).status, AcquireStatus::granted);
+    // Nothing but heavy work for longer than the window: the share stops binding again.
+    pool->release(&s, OperationClass::interactive);
+    g_fake_ms += PoolRuntime::kShareWindowMs + 1;
+    EXPECT_EQ(pool->binding_limit(OperationClass::heavy, *pool->servers()[0]), 0u);
+    EXPECT_EQ(pool->try_acquire(0, none, OperationClass::heavy).status, AcquireStatus::granted);
+    EXPECT_EQ(s.class_active[2].load(), 4u);
 }
 
 TEST(PoolClasses, AShareRoundsUpAndIsNeverZero) {

@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """Closed-loop mixed load for bench/classes (standard library only).
 
-Usage: classes_load.py PORT DURATION WARMUP HEAVY_CLIENTS INTERACTIVE_CLIENTS THINK_MS SEED
+Usage: classes_load.py PORT DURATION WARMUP HEAVY_CLIENTS INTERACTIVE_CLIENTS THINK_MS SEED [HEAVY_PATH]
 
 HEAVY_CLIENTS threads each loop (no think time) over heavy requests: a synchronous GP execute or a large
 MapServer export (f=json), half each, in a seeded random order. INTERACTIVE_CLIENTS threads each loop over map
 tiles (z 3, 64 tiles) and feature queries, half each, pausing THINK_MS between requests (a map user's pace).
+With HEAVY_PATH, the "heavy" clients loop over that one path instead (bench/autolimit: a uniform closed loop of
+one cheap request, INTERACTIVE_CLIENTS 0).
 Each thread keeps one keep-alive connection (re-opened after an error).
 
 Only requests started after WARMUP seconds and finished by DURATION seconds count; heavy throughput is heavy
@@ -35,6 +37,7 @@ def main():
     port, duration, warmup = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
     heavy_clients, interactive_clients = int(sys.argv[4]), int(sys.argv[5])
     think, seed = float(sys.argv[6]) / 1000.0, int(sys.argv[7])
+    heavy_paths = [sys.argv[8]] if len(sys.argv) > 8 and sys.argv[8] else HEAVY
     t0 = time.monotonic()
     end = t0 + duration
     lock = threading.Lock()
@@ -49,7 +52,7 @@ def main():
         time.sleep(rnd.uniform(0, 0.5))
         while time.monotonic() < end:
             if kind == "heavy":
-                target = rnd.choice(HEAVY)
+                target = rnd.choice(heavy_paths)
             else:
                 target = tile(rnd) if rnd.random() < 0.5 else QUERY
             start = time.monotonic()

@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: deps deps-test build test demo bench bench-micro bench-cache bench-ceiling bench-https bench-classes clean fuzz soak test-asan test-tsan \
+.PHONY: deps deps-test build test demo bench bench-micro bench-cache bench-ceiling bench-https bench-classes bench-autolimit clean fuzz soak test-asan test-tsan \
   package package-test
 
 deps:
@@ -36,13 +36,14 @@ package-test: build
 	tests/package/run $(BUILD_DIR)
 
 # Side-by-side run against HAProxy and NGINX on loopback (< 5 min; see bench/README.md), the operation classes
-# benchmark (~3 min), then the
+# benchmark (~3 min), the adaptive limit benchmark (~3 min), then the
 # micro-benchmarks. BENCH_QUICK=1 make bench for a short smoke run.
 bench: build
 	@scripts/install-deps --bench
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target bench_micro
 	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/run
 	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/classes
+	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/autolimit
 
 # Tile cache: gisgate without and with `cache:` and NGINX proxy_cache on a 90 %-hit tile workload (~45 s).
 bench-cache: build
@@ -63,6 +64,11 @@ bench-https: build
 bench-classes: build
 	@scripts/install-deps --bench
 	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/classes
+
+# max_active_per_server: auto against fixed limits on a 2- and a 4-instance sim (~3 min, bench/autolimit).
+bench-autolimit: build
+	@scripts/install-deps --bench
+	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/autolimit
 
 # Micro-benchmarks of the hot pieces only (Google Benchmark).
 bench-micro: build

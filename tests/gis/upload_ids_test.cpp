@@ -25,16 +25,20 @@ std::vector<std::string> ids_in(std::string_view text, bool cut = false) {
 using Ids = std::vector<std::string>;
 
 TEST(UploadIds, PathNamesTheItemOfAnyServiceTypeAndUploadOperationsCreateOne) {
-    const Classification gp = classify(std::string("/arcgis/rest/services/Tools/Buffer/GPServer/uploads/") + kItem);
+    // Classification holds views into the path: each path outlives its classification.
+    const std::string gp_path = std::string("/arcgis/rest/services/Tools/Buffer/GPServer/uploads/") + kItem;
+    const Classification gp = classify(gp_path);
     EXPECT_EQ(gp.upload_id, kItem);
     EXPECT_EQ(gp.operation, "uploads");
     EXPECT_FALSE(gp.upload_item);
-    const Classification map = classify(std::string("/arcgis/rest/services/Maps/Streets/MapServer/uploads/") + kItem +
-                                        "/uploadPart");
+    const std::string map_path =
+        std::string("/arcgis/rest/services/Maps/Streets/MapServer/uploads/") + kItem + "/uploadPart";
+    const Classification map = classify(map_path);
     EXPECT_EQ(map.upload_id, kItem);
     EXPECT_EQ(map.type, "MapServer");
     for (const char* op : {"upload", "register", "Upload"}) {
-        const Classification c = classify(std::string("/arcgis/rest/services/Buffer/GPServer/uploads/") + op);
+        const std::string path = std::string("/arcgis/rest/services/Buffer/GPServer/uploads/") + op;
+        const Classification c = classify(path);
         EXPECT_TRUE(c.upload_item) << op;
         EXPECT_TRUE(c.upload_id.empty()) << op;
     }

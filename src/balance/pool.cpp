@@ -57,6 +57,7 @@ void PoolRuntime::note_class(Class cls) const {
 
 bool PoolRuntime::share_binds(Class cls) const {
     if (!has_class_limits_ || class_percent(cls) >= 100) return false;
+    if (!config_.classes.limits_while_mixed) return true;  // `limits: always` (the default)
     const std::int64_t now = (clock_ ? clock_ : &coarse_ms)();
     for (std::size_t other = 0; other < config::kOperationClasses; ++other)
         if (other != static_cast<std::size_t>(cls) &&

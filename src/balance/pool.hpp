@@ -119,9 +119,9 @@ public:
         const std::uint32_t found = server.adaptive_counters.limit.load(std::memory_order_relaxed);
         return found != 0 ? found : config_.auto_limit.min;
     }
-    // ... and whether a share binds now: only while requests of another class came to this pool within
-    // kShareWindowMs. A pool that only ever gets heavy work (a dedicated geoprocessing cluster) keeps all of its
-    // slots for it; the share is a reservation for the others, not a cap on an idle server.
+    // ... and whether a share binds now: always (the default, `classes.limits: always`), or with
+    // `limits: while_mixed` only while requests of another class came to this pool within kShareWindowMs, so a
+    // pool that only ever gets heavy work (a dedicated geoprocessing cluster) keeps all of its slots for it.
     static constexpr std::int64_t kShareWindowMs = 30'000;
     bool share_binds(Class cls) const;
     std::uint32_t binding_limit(Class cls, const ServerRuntime& server) const {

@@ -160,6 +160,10 @@ struct ClassRule {
 struct ClassesConfig {
     std::vector<ClassRule> rules;
     std::uint32_t heavy_export_size = 2048;  // export/exportImage wider or taller than this: heavy
+    // `limits: always` (default): a class never holds more than its share, so heavy work can never take every
+    // slot. `limits: while_mixed`: a share binds only while requests of another class came to the pool in the
+    // last 30 s, for a pool that mostly serves one class (a geoprocessing cluster keeps all its slots for it).
+    bool limits_while_mixed = false;
     // Share of max_active_per_server each class may hold on one server (class_limits); 100 = no own limit.
     std::array<double, kOperationClasses> limit_percent{100, 100, 50};
     // Weighted priority of the queue (class_queue: { <class>: { weight, timeout } }); timeout 0 = queue.timeout.

@@ -17,7 +17,11 @@ std::size_t index_of(OperationClass c) { return static_cast<std::size_t>(c); }
 void Loader::read_classes(const MapFields& pool_map, PoolConfig& pool) {
     ClassesConfig& classes = pool.classes;
     if (const Field* f = pool_map.find("classes")) {
-        const MapFields map(r_, *f, "classes", {"rules", "heavy_export_size"});
+        const MapFields map(r_, *f, "classes", {"rules", "heavy_export_size", "limits"});
+        if (const Field* l = map.find("limits")) {
+            static constexpr Named<bool> kLimitsModes[] = {{false, "always"}, {true, "while_mixed"}};
+            classes.limits_while_mixed = r_.choice(*l, kLimitsModes);
+        }
         if (const Field* s = map.find("heavy_export_size"))
             classes.heavy_export_size = static_cast<std::uint32_t>(r_.integer(*s, 1, 100'000));
         if (const Field* rules = map.find("rules")) {

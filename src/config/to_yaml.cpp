@@ -158,6 +158,7 @@ void emit_classes(YAML::Emitter& out, const PoolConfig& pool) {
     const ClassesConfig& classes = pool.classes;
     out << YAML::Key << "classes" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "heavy_export_size" << YAML::Value << classes.heavy_export_size;
+    out << YAML::Key << "limits" << YAML::Value << (classes.limits_while_mixed ? "while_mixed" : "always");
     out << YAML::Key << "rules" << YAML::Value << YAML::BeginSeq;
     for (const ClassRule& rule : classes.rules) {
         out << YAML::Flow << YAML::BeginMap;

@@ -73,8 +73,18 @@ TEST(PoolClasses, HeavyRequestsTakeAtMostTheirShareOfAServer) {
 std::int64_t g_fake_ms = 1'000'000;
 std::int64_t fake_ms() { return g_fake_ms; }
 
-TEST(PoolClasses, APoolThatOnlyGetsHeavyWorkUsesEverySlotUntilAnotherClassComes) {
+TEST(PoolClasses, ByDefaultHeavyWorkNeverTakesEverySlotEvenAlone) {
     auto pool = pool_with_classes(4);
+    const TriedSet none;
+    for (int i = 0; i < 2; ++i)
+        EXPECT_EQ(pool->try_acquire(0, none, OperationClass::heavy).status, AcquireStatus::granted) << i;
+    EXPECT_EQ(pool->try_acquire(0, none, OperationClass::heavy).status, AcquireStatus::queue_full);
+}
+
+TEST(PoolClasses, WhileMixedAPoolThatOnlyGetsHeavyWorkUsesEverySlotUntilAnotherClassComes) {
+    config::ClassesConfig while_mixed;
+    while_mixed.limits_while_mixed = true;
+    auto pool = pool_with_classes(4, 1, while_mixed);
     pool->set_clock_for_test(&fake_ms);
     const TriedSet none;
     ServerRuntime& s = *pool->servers()[0];

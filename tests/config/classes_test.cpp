@@ -32,11 +32,13 @@ TEST(ConfigClasses, DefaultsKeepHeavyWorkToHalfTheSlotsAndInteractiveFirst) {
     EXPECT_EQ(classes.weight[0], 8u);
     EXPECT_EQ(classes.weight[2], 1u);
     EXPECT_TRUE(classes.rules.empty());
+    EXPECT_FALSE(classes.limits_while_mixed) << "by default heavy work never takes every slot";
 }
 
 TEST(ConfigClasses, AllKeysAreRead) {
     const Config c = load(classes_pool_with(R"(    classes:
       heavy_export_size: 1500
+      limits: while_mixed
       rules:
         - { services: "Utilities/*", type: GPServer, class: heavy }
         - { operations: "query*", class: interactive }
@@ -47,6 +49,7 @@ TEST(ConfigClasses, AllKeysAreRead) {
 )"));
     const ClassesConfig& classes = c.pools[0].classes;
     EXPECT_EQ(classes.heavy_export_size, 1500u);
+    EXPECT_TRUE(classes.limits_while_mixed);
     ASSERT_EQ(classes.rules.size(), 2u);
     EXPECT_EQ(classes.rules[0].services, "Utilities/*");
     EXPECT_EQ(classes.rules[0].type, "GPServer");
@@ -64,6 +67,7 @@ TEST(ConfigClasses, AllKeysAreRead) {
 
 TEST(ConfigClasses, MistakesAreRefusedWithTheirLine) {
     EXPECT_TRUE(fails_at(classes_pool_with("    class_limits: { heavy: 0% }\n"), 9, 28, "must be above 0%"));
+    EXPECT_TRUE(fails_at(classes_pool_with("    classes: { limits: sometimes }\n"), 9, 24, "always or while_mixed"));
     EXPECT_TRUE(fails_at(classes_pool_with("    class_limits: { heavy: 150% }\n"), 9, 28, "percentage from 0% to 100%"));
     EXPECT_TRUE(fails_at(classes_pool_with("    class_limits: { slow: 10% }\n"), 9, 21, "slow"));
     EXPECT_TRUE(fails_at(classes_pool_with("    class_queue: { interactive: { weight: 0 } }\n"), 9, 43, "weight"));
@@ -91,6 +95,7 @@ TEST(ConfigClasses, CheckOutputLoadsBackTheSame) {
     EXPECT_EQ(b.weight, a.weight);
     EXPECT_EQ(b.queue_timeout, a.queue_timeout);
     EXPECT_EQ(b.heavy_export_size, a.heavy_export_size);
+    EXPECT_EQ(b.limits_while_mixed, a.limits_while_mixed);
 }
 
 }  // namespace

@@ -49,7 +49,8 @@ std::int64_t coarse_ms() {
 }  // namespace
 
 void PoolRuntime::note_class(Class cls) const {
-    if (!has_class_limits_) return;
+    // Only `limits: while_mixed` reads these times: the default pays no clock read per request.
+    if (!has_class_limits_ || !config_.classes.limits_while_mixed) return;
     std::atomic<std::int64_t>& seen = class_seen_ms_[static_cast<std::size_t>(cls)];
     const std::int64_t now = (clock_ ? clock_ : &coarse_ms)();
     if (now - seen.load(std::memory_order_relaxed) >= 1000) seen.store(now, std::memory_order_relaxed);

@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 
+#include "http/redact.hpp"
 #include "util/ascii.hpp"
 #include "util/glob.hpp"
 
@@ -23,24 +24,9 @@ bool rule_matches(const config::ClassRule& rule, const Classification& c) {
     return util::iglob_match(rule.type, c.type) && util::iglob_match(rule.operations, c.operation);
 }
 
-// The value of `name` in a query string ("" when absent). Not percent-decoded: `size=800%2C600` is decoded by
-// the caller's parser below.
-std::string_view query_param(std::string_view query, std::string_view name) {
-    std::size_t i = 0;
-    while (i <= query.size()) {
-        std::size_t amp = query.find('&', i);
-        if (amp == std::string_view::npos) amp = query.size();
-        const std::string_view pair = query.substr(i, amp - i);
-        if (pair.size() > name.size() && pair[name.size()] == '=' && util::iequals(pair.substr(0, name.size()), name))
-            return pair.substr(name.size() + 1);
-        i = amp + 1;
-    }
-    return {};
-}
-
 // `size=W,H` (or W%2CH): whether either side exceeds `limit`. Absent or unreadable: ArcGIS's default of 400x400.
 bool export_larger_than(std::string_view query, std::uint32_t limit) {
-    std::string_view size = query_param(query, "size");
+    std::string_view size = http::query_param(query, "size").value_or(std::string_view{});
     std::array<std::uint64_t, 2> sides{400, 400};
     for (std::uint64_t& side : sides) {
         std::uint64_t v = 0;

@@ -339,10 +339,28 @@ struct AdminConfig {
     SourceLoc loc;
 };
 
+// `cluster: { node: lb1, peers: [ { name: lb2, admin: 10.0.0.22:9900 } ] }` (docs/cluster.md): runtime changes
+// made on any node reach every peer through the peers' admin APIs (same admin token on every node).
+struct ClusterPeerConfig {
+    std::string name;
+    Endpoint admin;  // the peer's admin API
+    SourceLoc loc;
+};
+
+struct ClusterConfig {
+    std::string node;  // this node's name, as its peers list it
+    std::vector<ClusterPeerConfig> peers;
+    Duration sync_interval{std::chrono::seconds(1)};      // anti-entropy exchange with every peer
+    Duration peer_timeout{std::chrono::seconds(1)};       // one sync exchange
+    Duration job_lookup_timeout{std::chrono::milliseconds(300)};  // asking the peers for a job's server
+    SourceLoc loc;
+};
+
 struct Config {
     std::string source_file;
     unsigned workers = 0;  // resolved: `auto` → number of cores
     std::optional<AdminConfig> admin;
+    std::optional<ClusterConfig> cluster;  // none: a single node
     Timeouts timeouts;     // top-level defaults (listeners use header/idle)
     LimitsConfig limits;
     std::string access_log = "stdout";  // "stdout", "off", or a file path

@@ -79,7 +79,8 @@ Config Loader::load(const YAML::Node& root) {
     }
     const MapFields top(r_, Field{"config", root, root}, "config",
                         {"workers", "admin", "timeouts", "limits", "access_log", "log_level", "shutdown_grace",
-                         "listeners", "pools", "metrics", "history", "alerts", "redact_params", "tracing"});
+                         "listeners", "pools", "metrics", "history", "alerts", "redact_params", "tracing",
+                         "cluster"});
 
     config_.workers = std::clamp(std::thread::hardware_concurrency(), 1u, kMaxWorkers);
     // Sections are read in file order so the first error reported is the first one in the file; nothing here
@@ -99,10 +100,14 @@ Config Loader::load(const YAML::Node& root) {
         else if (f.name == "alerts") detail::read_alerts(r_, f, config_.alerts, alert_pool_refs_);
         else if (f.name == "redact_params") read_redact_params(f);
         else if (f.name == "tracing") read_tracing(f);
+        else if (f.name == "cluster") read_cluster(f);
     }
     if (config_.listeners.empty()) r_.fail(r_.loc(top.require("listeners")), "at least one listener is required");
     if (config_.pools.empty()) r_.fail(r_.loc(top.require("pools")), "at least one pool is required");
 
+    // Peers sync through each other's admin API with the shared admin token.
+    if (config_.cluster && !config_.admin)
+        r_.fail(config_.cluster->loc, "'cluster' needs an 'admin' section with a token (peers sync through the admin API)");
     resolve();
     detail::check_alert_pools(r_, config_, alert_pool_refs_);
     return std::move(config_);

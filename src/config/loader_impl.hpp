@@ -56,6 +56,7 @@ private:
     void read_tracing(const Field& field);
     void read_log_level(const Field& field);
     void read_admin(const Field& field);
+    void read_cluster(const Field& field);  // loader_cluster.cpp
     void read_timeouts(const Field& field);
     void read_redact_params(const Field& field);
     void read_limits(const Field& field);

@@ -59,6 +59,23 @@ void emit_admin(YAML::Emitter& out, const AdminConfig& admin, bool redact) {
     out << YAML::EndMap;
 }
 
+void emit_cluster(YAML::Emitter& out, const ClusterConfig& cluster) {
+    out << YAML::Key << "cluster" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "node" << YAML::Value << Text{cluster.node};
+    out << YAML::Key << "peers" << YAML::Value << YAML::BeginSeq;
+    for (const auto& peer : cluster.peers) {
+        out << YAML::Flow << YAML::BeginMap;
+        out << YAML::Key << "name" << YAML::Value << Text{peer.name};
+        out << YAML::Key << "admin" << YAML::Value << peer.admin.to_string();
+        out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+    out << YAML::Key << "sync_interval" << YAML::Value << format_duration(cluster.sync_interval);
+    out << YAML::Key << "peer_timeout" << YAML::Value << format_duration(cluster.peer_timeout);
+    out << YAML::Key << "job_lookup_timeout" << YAML::Value << format_duration(cluster.job_lookup_timeout);
+    out << YAML::EndMap;
+}
+
 void emit_listener_tls(YAML::Emitter& out, const ListenerTlsConfig& tls) {
     out << YAML::Key << "tls" << YAML::Value << YAML::BeginMap;
     if (!tls.certs.empty()) {
@@ -298,6 +315,7 @@ std::string to_yaml(const Config& config, bool redact_secrets) {
     out << YAML::BeginMap;
     out << YAML::Key << "workers" << YAML::Value << config.workers;
     if (config.admin) emit_admin(out, *config.admin, redact_secrets);
+    if (config.cluster) emit_cluster(out, *config.cluster);
 
     out << YAML::Key << "timeouts" << YAML::Value << YAML::Flow << YAML::BeginMap;
     out << YAML::Key << "connect" << YAML::Value << format_duration(config.timeouts.connect);

@@ -28,4 +28,9 @@ Reply delete_server(ControlApi& api, const RouteRequest& request);
 Reply post_reload(ControlApi& api, const RouteRequest& request);
 Reply delete_cache(ControlApi& api, const RouteRequest& request);
 
+// Between cluster peers (api_cluster.cpp).
+Reply post_cluster_sync(ControlApi& api, const RouteRequest& request);
+Reply get_cluster_job(ControlApi& api, const RouteRequest& request);
+Reply get_cluster_upload(ControlApi& api, const RouteRequest& request);
+
 }  // namespace gisgate::admin

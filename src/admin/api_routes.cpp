@@ -23,6 +23,9 @@ constexpr Endpoint kEndpoints[] = {
     {"DELETE", "/api/v1/pools/{pool}/servers/{server}", delete_server},
     {"POST", "/api/v1/reload", post_reload},
     {"DELETE", "/api/v1/cache", delete_cache},
+    {"POST", "/api/v1/cluster/sync", post_cluster_sync},
+    {"GET", "/api/v1/cluster/jobs/{pool}/{id}", get_cluster_job},
+    {"GET", "/api/v1/cluster/uploads/{pool}/{id}", get_cluster_upload},
 };
 
 }  // namespace

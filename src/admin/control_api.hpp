@@ -59,6 +59,20 @@ public:
     // (recent: the last 100 events, newest first).
     virtual nlohmann::json alerts() = 0;
 
+    // POST /api/v1/cluster/sync (docs/cluster.md): a peer's {"node", "config_hash", "seen", "changes"} → this
+    // node's, with the changes the peer has not seen. 404 without `cluster:` in the config.
+    virtual ApiResult cluster_sync(const nlohmann::json& request) {
+        (void)request;
+        return {404, {{"error", {{"code", 404}, {"message", "this node is not in a cluster (configure `cluster:`)"}}}}};
+    }
+
+    // GET /api/v1/cluster/jobs/{pool}/{id} and /api/v1/cluster/uploads/{pool}/{id}: {"server": NAME} when this
+    // node's job (upload) table knows the id's server, else 404. `uploads`: the upload table.
+    virtual ApiResult cluster_owner(const std::string& pool, const std::string& id, bool uploads) {
+        (void)pool, (void)id, (void)uploads;
+        return {404, {{"error", {{"code", 404}, {"message", "this node is not in a cluster (configure `cluster:`)"}}}}};
+    }
+
     // GET /api/v1/history?minutes=M (1..1440, default 60) → {"interval_seconds": S, "points": [{"t" (interval
     // start, Unix ms), "seconds", "requests", "errors", "rps", "p95_ms"}]}: all services per interval of the
     // history database, oldest first; 404 without `history:` in the config; 500 naming the file if it cannot

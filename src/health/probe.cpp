@@ -188,6 +188,21 @@ awaitable<void> Probe::get(const std::vector<tcp::endpoint>& endpoints, const st
         request_ = fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: gisgate\r\nAccept: application/json\r\n"
                                "Connection: close\r\n\r\n",
                                target, host);
+    co_await send_request(endpoints, host, timeout, max_body);
+}
+
+awaitable<void> Probe::post_json(const std::vector<tcp::endpoint>& endpoints, const std::string& host,
+                                 const std::string& target, const std::string& body, const std::string& token,
+                                 std::chrono::milliseconds timeout, std::size_t max_body) {
+    request_ = fmt::format("POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: gisgate\r\nAccept: application/json\r\n"
+                           "Content-Type: application/json\r\nContent-Length: {}\r\n{}Connection: close\r\n\r\n{}",
+                           target, host, body.size(),
+                           token.empty() ? std::string() : "Authorization: Bearer " + token + "\r\n", body);
+    co_await send_request(endpoints, host, timeout, max_body);
+}
+
+awaitable<void> Probe::send_request(const std::vector<tcp::endpoint>& endpoints, const std::string& host,
+                                    std::chrono::milliseconds timeout, std::size_t max_body) {
     // The host without its port, for SNI: "gis.internal:6443" → "gis.internal", "[::1]:6443" → "::1".
     std::string_view name = host;
     if (!name.empty() && name.front() == '[') name = name.substr(1, name.find(']') - 1);

@@ -46,6 +46,11 @@ public:
     awaitable<void> post_form(const std::vector<tcp::endpoint>& endpoints, const std::string& host,
                               const std::string& target, const std::string& form, std::chrono::milliseconds timeout,
                               std::size_t max_body);
+    // The same with `POST target` and a JSON body, with `Authorization: Bearer <token>` when `token` is not
+    // empty (cluster sync between gisgate admin APIs).
+    awaitable<void> post_json(const std::vector<tcp::endpoint>& endpoints, const std::string& host,
+                              const std::string& target, const std::string& body, const std::string& token,
+                              std::chrono::milliseconds timeout, std::size_t max_body);
     const ResponseCollector& response() const { return response_; }
 
     // Ends a running check promptly (its result is then meaningless) and any later one at once.
@@ -63,6 +68,9 @@ private:
     awaitable<bool> exchange(const std::vector<tcp::endpoint>& endpoints, std::chrono::milliseconds timeout,
                              std::size_t max_body);
     awaitable<bool> connect(const std::vector<tcp::endpoint>& endpoints);
+    // Sends request_ (already built) to `host` and keeps the response: get(), post_form(), post_json().
+    awaitable<void> send_request(const std::vector<tcp::endpoint>& endpoints, const std::string& host,
+                                 std::chrono::milliseconds timeout, std::size_t max_body);
     awaitable<bool> handshake();
     void arm_deadline(std::chrono::milliseconds timeout);
     void finish(Outcome outcome, std::string error);

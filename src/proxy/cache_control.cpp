@@ -30,6 +30,7 @@ admin::ApiResult ProxyServer::purge_cache(const std::string& prefix, const std::
             return {503, {{"error", {{"code", 503}, {"message", "a worker did not answer the purge in time"}}}}};
         purged += result.get();
     }
+    note_change(cluster::ChangeKind::purge, pool, "", {{"prefix", prefix}, {"pool", pool}});
     return {200, {{"purged", purged}, {"prefix", prefix}}};
 }
 

@@ -40,6 +40,7 @@ admin::ApiResult ProxyServer::set_server_state(const std::string& pool, const st
     // Back in service after drain/maint: its share ramps up over the pool's slow_start (0 = at once).
     if (before != next && next == balance::AdminState::ready)
         s->slow_start.begin(balance::SlowStartClock::now(), runtime_->find_pool(pool)->config().slow_start);
+    note_change(cluster::ChangeKind::state, pool, server, {{"state", state}});
     return {200, server_status_json(*s, runtime_->find_pool(pool)->config())};
 }
 
@@ -76,6 +77,9 @@ admin::ApiResult ProxyServer::add_server(const std::string& pool, const json& bo
         return error(400, e.what());
     }
     spdlog::info("pool {}: server {} ({}) added through the admin API", pool, server.name, server.address.to_string());
+    note_change(cluster::ChangeKind::add, pool, server.name,
+                {{"name", server.name}, {"address", server.address.to_string()}, {"weight", server.weight},
+                 {"backup", server.backup}});
     return {201, server_status_json(*find_server(pool, server.name), runtime_->find_pool(pool)->config())};
 }
 
@@ -88,6 +92,7 @@ admin::ApiResult ProxyServer::remove_server(const std::string& pool, const std::
     spdlog::info("pool {}: server {} draining before removal", pool, server);
     // Removed once its in-flight requests are done (bounded by the server timeout).
     finish_removal(pool, server, std::chrono::steady_clock::now() + runtime_->config.timeouts.server);
+    note_change(cluster::ChangeKind::remove, pool, server, nlohmann::json::object());
     return {202, {{"removing", pool + "/" + server}, {"state", "drain"}}};
 }
 
@@ -137,6 +142,7 @@ admin::ApiResult ProxyServer::reload() {
     else if (admin_ && runtime_->config.admin) admin_->update(*runtime_->config.admin);
     ++reloads_;
     spdlog::info("reloaded {} (generation {})", config_path_, runtime_->generation);
+    note_change(cluster::ChangeKind::reload, "", "", nlohmann::json::object());
     return {200, {{"reloaded", true}, {"config_file", config_path_}, {"generation", runtime_->generation}}};
 }
 

@@ -120,6 +120,7 @@ std::string ProxyServer::metrics() {
     fmt::format_to(std::back_inserter(out), "gisgate_config_reloads_total {}\n", reloads_);
     cache_metrics(out);
     observer_->append_metrics(out);
+    if (cluster_) cluster_->metrics(out, runtime_->peers ? runtime_->peers->stats.get() : nullptr);
     return out;
 }
 

@@ -16,13 +16,15 @@ nlohmann::json ProxyServer::status() {
                                           runtime_->upload_table(pool->name())));
     std::size_t connections = 0;
     for (const auto& w : workers_) connections += w->open_sessions();
-    return {{"pools", pools},
-            {"workers", workers_.size()},
-            {"connections", connections},
-            {"tunnels", tunnels_json(*runtime_->tunnels, runtime_->config.limits.max_tunnels)},
-            {"config_file", config_path_},
-            {"reloads", reloads_},
-            {"generation", runtime_->generation}};
+    nlohmann::json status = {{"pools", pools},
+                             {"workers", workers_.size()},
+                             {"connections", connections},
+                             {"tunnels", tunnels_json(*runtime_->tunnels, runtime_->config.limits.max_tunnels)},
+                             {"config_file", config_path_},
+                             {"reloads", reloads_},
+                             {"generation", runtime_->generation}};
+    if (cluster_) status["cluster"] = cluster_->status();
+    return status;
 }
 
 nlohmann::json ProxyServer::services() { return observer_->services_json(); }

@@ -54,6 +54,22 @@ std::shared_ptr<const Runtime> build_runtime(config::Config config, const Runtim
     rt->generation = carried.generation();
     rt->connections = carried.connections();
     rt->tunnels = carried.tunnels();
+    if (rt->config.cluster && !rt->config.cluster->peers.empty()) {
+        auto peers = std::make_shared<cluster::PeerDirectory>();
+        const auto* before = previous && previous->peers ? previous->peers.get() : nullptr;
+        const auto* old_cluster = previous && previous->config.cluster ? &*previous->config.cluster : nullptr;
+        // Resolved again only when the peers changed (a reload or an added server keeps them).
+        const auto& now_peers = rt->config.cluster->peers;
+        const bool same = before && old_cluster && old_cluster->peers.size() == now_peers.size() &&
+                          std::equal(now_peers.begin(), now_peers.end(), old_cluster->peers.begin(),
+                                     [](const config::ClusterPeerConfig& a, const config::ClusterPeerConfig& b) {
+                                         return a.name == b.name && a.admin.to_string() == b.admin.to_string();
+                                     });
+        peers->peers = same ? before->peers : cluster::resolve_peers(*rt->config.cluster);
+        peers->timeout = rt->config.cluster->job_lookup_timeout;
+        peers->stats = before ? before->stats : std::make_shared<cluster::LookupStats>();
+        rt->peers = std::move(peers);
+    }
     const unsigned workers = std::max(1u, rt->config.workers);
 
     for (const auto& pool_config : rt->config.pools) {

@@ -9,6 +9,7 @@
 
 #include "balance/events.hpp"
 #include "balance/pool.hpp"
+#include "cluster/peers.hpp"
 #include "config/config.hpp"
 #include "gis/classify.hpp"
 #include "gis/discovery.hpp"
@@ -51,6 +52,8 @@ struct Runtime {
     std::shared_ptr<ConnectionLimiter> connections;
     // WebSocket tunnels open (limits.max_tunnels) and their counters; shared across reloads.
     std::shared_ptr<Tunnels> tunnels;
+    // `cluster:` peers, asked for a job's or upload's server on a table miss; null without peers.
+    std::shared_ptr<const cluster::PeerDirectory> peers;
 
     balance::PoolRuntime* find_pool(std::string_view name) const;
     const ListenerRuntime* find_listener(std::string_view name) const;

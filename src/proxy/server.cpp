@@ -68,6 +68,7 @@ ProxyServer::ProxyServer(config::Config config, std::string config_path) : confi
     if (runtime_->config.admin) {
         admin_ = std::make_unique<admin::AdminServer>(control_, *runtime_->config.admin, *this);
     }
+    if (runtime_->config.cluster) cluster_ = std::make_unique<cluster::Node>(control_, *this, runtime_->config);
 }
 
 ProxyServer::~ProxyServer() {
@@ -76,6 +77,7 @@ ProxyServer::~ProxyServer() {
     discovery_.stop();
     drift_.stop();
     if (admin_) admin_->stop();
+    if (cluster_) cluster_->stop();
     workers_.clear();
     if (owns_access_log_fd_) ::close(access_log_fd_);
 }
@@ -89,6 +91,7 @@ int ProxyServer::run() {
     publish(runtime_);
     observer_->start();
     if (admin_) admin_->start();
+    if (cluster_) cluster_->start();
     const std::string summary = fmt::format("{} worker(s), {} listener(s), {} pool(s)", workers_.size(),
                                             runtime_->config.listeners.size(), runtime_->config.pools.size());
     spdlog::info("gisgate ready: {}", summary);
@@ -151,6 +154,7 @@ void ProxyServer::publish(std::shared_ptr<const Runtime> runtime) {
     health_.watch(runtime_->pools);
     drift_.watch(runtime_->pools);
     limit_tuner_.watch(runtime_->pools);
+    if (cluster_) cluster_->configure(runtime_->config);
     // Discovery runs at the shortest period any route or pool asks for (every pool is read: a service may
     // live in any cluster).
     std::chrono::milliseconds every{0};
@@ -230,6 +234,7 @@ void ProxyServer::drain_and_stop() {
     discovery_.stop();
     drift_.stop();
     if (admin_) admin_->stop();
+    if (cluster_) cluster_->stop();
     for (auto& w : workers_) asio::post(w->context(), [worker = w.get()] { worker->begin_drain(); });
     drain_deadline_ = std::chrono::steady_clock::now() + runtime_->config.shutdown_grace;
     poll_drain();

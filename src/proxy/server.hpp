@@ -13,6 +13,7 @@
 #include "admin/admin_server.hpp"
 #include "admin/control_api.hpp"
 #include "balance/limit_tuner.hpp"
+#include "cluster/node.hpp"
 #include "config/config.hpp"
 #include "gis/discovery.hpp"
 #include "gis/drift.hpp"
@@ -48,6 +49,8 @@ public:
     std::string metrics() override;
     nlohmann::json services() override;
     nlohmann::json alerts() override;
+    admin::ApiResult cluster_sync(const nlohmann::json& request) override;  // cluster_control.cpp
+    admin::ApiResult cluster_owner(const std::string& pool, const std::string& id, bool uploads) override;
 
 private:
     // Builds a runtime from `config` (keeping server states), binds new listeners, publishes it to the
@@ -84,6 +87,12 @@ private:
     std::map<std::string, std::string> bound_listeners_;  // listener name → bind address, as bound now
     std::unique_ptr<admin::AdminServer> admin_;
     std::unique_ptr<Observer> observer_;  // statistics, history, alerts (control thread)
+    // `cluster:`: the change log and the peers' sync (docs/cluster.md); null for a single node. Every successful
+    // runtime change above calls note_change(), which logs it and pushes it to the peers.
+    std::unique_ptr<cluster::Node> cluster_;
+    void note_change(cluster::ChangeKind kind, std::string pool, std::string server, nlohmann::json payload) {
+        if (cluster_) cluster_->local_change(kind, std::move(pool), std::move(server), std::move(payload));
+    }
     std::uint64_t reloads_ = 0;
     asio::steady_timer drain_timer_{control_};
     std::chrono::steady_clock::time_point drain_deadline_{};

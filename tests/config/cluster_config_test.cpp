@@ -56,12 +56,12 @@ TEST(ClusterConfig, RejectsMistakesWithTheirLocation) {
     - { name: lb2, admin: 10.0.0.22:9900 }
     - { name: lb2, admin: 10.0.0.23:9900 }
 )"),
-                         13, 13, "duplicate cluster peer 'lb2' (first at 12:"));
+                         13, 15, "duplicate cluster peer 'lb2' (first at 12:"));
     EXPECT_TRUE(fails_at(with_cluster("cluster: { node: lb1, peers: [{ name: lb1, admin: 10.0.0.1:9900 }] }\n"), 9,
-                         40, "cluster peer 'lb1' is this node"));
-    EXPECT_TRUE(fails_at(with_cluster("cluster: { node: lb1, peers: [{ name: lb2, admin: nowhere }] }\n"), 9, 52,
+                         39, "cluster peer 'lb1' is this node"));
+    EXPECT_TRUE(fails_at(with_cluster("cluster: { node: lb1, peers: [{ name: lb2, admin: nowhere }] }\n"), 9, 51,
                          "'admin' is not a valid address: 'nowhere'"));
-    EXPECT_TRUE(fails_at(with_cluster("cluster: { node: lb1, peers: [{ name: lb2, admin: 10.0.0.2:0 }] }\n"), 9, 52,
+    EXPECT_TRUE(fails_at(with_cluster("cluster: { node: lb1, peers: [{ name: lb2, admin: 10.0.0.2:0 }] }\n"), 9, 51,
                          "'admin' needs a port other than 0"));
     EXPECT_TRUE(fails_at(with_cluster("cluster: { node: lb1, peers: [{ name: lb2 }] }\n"), 9, 31, "missing"));
     EXPECT_TRUE(fails_at(with_cluster("cluster: { node: lb1, sync_interval: 0s }\n"), 9, 38, "sync_interval"));

@@ -1,0 +1,188 @@
+// Two gisgate processes as cluster peers (docs/cluster.md): a drain, an added or removed server, a cache purge
+// and a reload made on one node reach the other; a node that was down converges when it comes back; a config
+// difference is shown; a job submitted through one node is found by the other through the peer lookup, without
+// probing the sites. sync_interval is long here, so only the immediate push and a starting node's first
+// exchange can deliver a change: nothing depends on the periodic round.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fmt/format.h>
+
+#include <csignal>
+
+#include "integration/proxy_fixture.hpp"
+
+namespace gisgate::test {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kClusterGp = "/arcgis/rest/services/Analysis/Buffer/GPServer/BufferPoints";
+constexpr const char* kClusterPool =
+    "    health: { enabled: false }\n"
+    "    cache: { memory: 4MB, max_object: 1MB, paths: [\"*/MapServer/tile/*\"] }\n";
+
+std::string node_keys(const std::string& node, int admin, const std::string& peer, int peer_admin) {
+    return fmt::format("admin: {{ bind: 127.0.0.1:{}, token: secret }}\n"
+                       "cluster: {{ node: {}, sync_interval: 30s, peers: [{{ name: {}, admin: 127.0.0.1:{} }}] }}\n",
+                       admin, node, peer, peer_admin);
+}
+
+HttpResponse admin_call(int admin, const std::string& method, const std::string& target, const json& body = nullptr) {
+    HttpClient c(admin);
+    std::vector<std::pair<std::string, std::string>> headers{{"Authorization", "Bearer secret"}};
+    if (!body.is_null()) headers.emplace_back("Content-Type", "application/json");
+    return c.request(method, target, headers, body.is_null() ? std::string() : body.dump());
+}
+
+json cluster_status(int admin) {
+    const auto r = http_get(admin, "/api/v1/status");
+    const auto body = json::parse(r.body, nullptr, false);
+    return body.is_object() && body.contains("cluster") ? body["cluster"] : json();
+}
+
+json first_peer(int admin) {
+    const json cluster = cluster_status(admin);
+    return cluster.is_object() && !cluster["peers"].empty() ? cluster["peers"][0] : json();
+}
+
+std::uint64_t peer_test_sim_requests(const Sim& sim) {
+    return json::parse(http_get(sim.port, "/sim/stats").body)["requests"].get<std::uint64_t>();
+}
+
+class ClusterPeers : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const std::vector<std::string> fast_jobs{"--job-duration", "300ms"};
+        a = start_sim("a", fast_jobs);
+        b = start_sim("b", fast_jobs);
+        admin1 = unused_port();
+        admin2 = unused_port();
+        while (admin2 == admin1) admin2 = unused_port();
+        yaml1 = basic_config({&a, &b}, kClusterPool, "", node_keys("lb1", admin1, "lb2", admin2));
+        yaml2 = basic_config({&a, &b}, kClusterPool, "", node_keys("lb2", admin2, "lb1", admin1));
+        n1 = start_proxy(yaml1);
+        n2 = start_proxy(yaml2);
+        ASSERT_NE(n1.port, 0);
+        ASSERT_NE(n2.port, 0);
+        ASSERT_EQ(n1.process->wait_for_port("admin"), admin1);
+        ASSERT_EQ(n2.process->wait_for_port("admin"), admin2);
+    }
+    HttpResponse put_state(int admin, const std::string& server, const std::string& state) {
+        return admin_call(admin, "PUT", "/api/v1/pools/gis/servers/" + server + "/state", json{{"state", state}});
+    }
+    Sim a, b;
+    int admin1 = 0, admin2 = 0;
+    std::string yaml1, yaml2;
+    Proxy n1, n2;
+};
+
+TEST_F(ClusterPeers, DrainOnOneNodeIsInEffectOnTheOther) {
+    ASSERT_EQ(put_state(admin1, "a", "drain").status, 200);
+    ASSERT_TRUE(eventually([&] { return server_state(admin2, "gis", "a") == "drain"; }))
+        << n2.process->output();
+    // Node 2 steers its own traffic accordingly.
+    const auto counts = count_sites(n2.port, "/arcgis/rest/info?f=json", 10);
+    EXPECT_EQ(counts.count("a"), 0u);
+    EXPECT_EQ(counts.at("b"), 10);
+    // Both show each other reachable with the same config and lb2 applied lb1's change.
+    ASSERT_TRUE(eventually([&] { return first_peer(admin1)["reachable"] == true; }));
+    const json peer_of_2 = first_peer(admin2);
+    EXPECT_EQ(peer_of_2["name"], "lb1");
+    EXPECT_EQ(peer_of_2["reachable"], true);
+    EXPECT_TRUE(peer_of_2["last_contact"].is_string());
+    EXPECT_EQ(peer_of_2["config_matches"], true);
+    EXPECT_EQ(peer_of_2["last_change_applied"]["origin"], "lb1");
+    EXPECT_EQ(peer_of_2["last_change_applied"]["kind"], "state");
+    EXPECT_TRUE(cluster_status(admin2)["warnings"].empty());
+    // And back: ready on node 2 reaches node 1.
+    ASSERT_EQ(put_state(admin2, "a", "ready").status, 200);
+    ASSERT_TRUE(eventually([&] { return server_state(admin1, "gis", "a") == "up"; }));
+    const auto metrics = http_get(admin1, "/metrics").body;
+    EXPECT_NE(metrics.find("gisgate_cluster_peer_up{peer=\"lb2\"} 1"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("gisgate_cluster_changes_total{origin=\"lb2\"} 1"), std::string::npos) << metrics;
+}
+
+TEST_F(ClusterPeers, RestartedNodeConvergesOnChangesMadeWhileItWasDown) {
+    // A change node 2 made itself before it went down, overridden on node 1 while it was away.
+    ASSERT_EQ(put_state(admin2, "b", "maint").status, 200);
+    ASSERT_TRUE(eventually([&] { return server_state(admin1, "gis", "b") == "maint"; }));
+    n2.process->signal(SIGTERM);
+    ASSERT_EQ(n2.process->wait_exit(), 0);
+
+    ASSERT_EQ(put_state(admin1, "a", "drain").status, 200);
+    ASSERT_EQ(put_state(admin1, "b", "ready").status, 200);
+    // The push failed: node 1 shows the peer unreachable, with why.
+    ASSERT_TRUE(eventually([&] { return first_peer(admin1)["reachable"] == false; }));
+    EXPECT_TRUE(first_peer(admin1)["last_error"].is_string());
+    EXPECT_FALSE(cluster_status(admin1)["warnings"].empty());
+
+    // Restarted from its file (a and b ready), it takes node 1's changes, newest per server.
+    n2 = start_proxy(yaml2);
+    ASSERT_NE(n2.port, 0);
+    ASSERT_TRUE(eventually([&] { return server_state(admin2, "gis", "a") == "drain"; })) << n2.process->output();
+    EXPECT_EQ(server_state(admin2, "gis", "b"), "up");
+    EXPECT_EQ(server_state(admin1, "gis", "b"), "up");
+}
+
+TEST_F(ClusterPeers, AddRemovePurgeAndReloadReachThePeer) {
+    const json c = {{"name", "c"}, {"address", "127.0.0.1:" + std::to_string(a.port)}, {"weight", 2}};
+    ASSERT_EQ(admin_call(admin1, "POST", "/api/v1/pools/gis/servers", c).status, 201);
+    ASSERT_TRUE(eventually([&] { return server_state(admin2, "gis", "c") == "up"; })) << n2.process->output();
+    // Both run the same servers again: their config hashes agree.
+    EXPECT_EQ(first_peer(admin1)["config_matches"], true);
+    EXPECT_EQ(cluster_status(admin1)["config_hash"], cluster_status(admin2)["config_hash"]);
+
+    ASSERT_EQ(admin_call(admin1, "DELETE", "/api/v1/pools/gis/servers/c").status, 202);
+    ASSERT_TRUE(eventually([&] { return server_state(admin2, "gis", "c") == "missing"; }));
+
+    ASSERT_EQ(admin_call(admin1, "DELETE", "/api/v1/cache?prefix=/arcgis").status, 200);
+    EXPECT_TRUE(n2.process->wait_for_output("cluster: applied purge")) << n2.process->output();
+    ASSERT_EQ(admin_call(admin1, "POST", "/api/v1/reload", json::object()).status, 200);
+    EXPECT_TRUE(n2.process->wait_for_output("cluster: applied reload")) << n2.process->output();
+    // Node 2 applied them and did not log them as its own (nothing echoed back as a change of lb2).
+    const auto metrics = http_get(admin2, "/metrics").body;
+    EXPECT_NE(metrics.find("gisgate_cluster_changes_total{origin=\"lb1\"} 4"), std::string::npos) << metrics;
+    EXPECT_EQ(metrics.find("gisgate_cluster_changes_total{origin=\"lb2\"}"), std::string::npos) << metrics;
+}
+
+TEST_F(ClusterPeers, JobSubmittedThroughOneNodeIsFoundByThePeer) {
+    HttpClient client(n1.port);
+    const auto submitted = client.request("POST", std::string(kClusterGp) + "/submitJob",
+                                          {{"Content-Type", "application/x-www-form-urlencoded"}}, "Input=1&f=json");
+    ASSERT_EQ(submitted.status, 200) << submitted.body;
+    const std::string job = json::parse(submitted.body)["jobId"].get<std::string>();
+    ASSERT_EQ(http_get(admin1, "/api/v1/cluster/jobs/gis/" + job).status, 200);
+    EXPECT_EQ(http_get(admin1, "/api/v1/cluster/jobs/gis/nosuchjob").status, 404);
+
+    const std::uint64_t before = peer_test_sim_requests(a) + peer_test_sim_requests(b);
+    const auto polled = http_get(n2.port, std::string(kClusterGp) + "/jobs/" + job + "?f=json");
+    ASSERT_EQ(polled.status, 200) << polled.body;
+    EXPECT_NE(polled.body.find("jobStatus"), std::string::npos) << polled.body;
+    // The one forwarded poll, no probe of the sites: the peer named the job's server.
+    EXPECT_EQ(peer_test_sim_requests(a) + peer_test_sim_requests(b) - before, 1u);
+    const auto metrics = http_get(admin2, "/metrics").body;
+    EXPECT_NE(metrics.find("gisgate_cluster_job_lookups_total{result=\"found\"} 1"), std::string::npos) << metrics;
+}
+
+TEST(ClusterConfigHash, ADifferentConfigIsShownOnBothNodes) {
+    Sim a = start_sim("a");
+    const int admin1 = unused_port();
+    int admin2 = unused_port();
+    while (admin2 == admin1) admin2 = unused_port();
+    Proxy n1 = start_proxy(basic_config({&a}, kClusterPool, "", node_keys("lb1", admin1, "lb2", admin2)));
+    Proxy n2 = start_proxy(
+        basic_config({&a}, std::string(kClusterPool) + "    balance: least_conn\n", "", node_keys("lb2", admin2, "lb1", admin1)));
+    ASSERT_NE(n1.port, 0);
+    ASSERT_NE(n2.port, 0);
+    // Node 2's first exchange reaches node 1 (started first) and both learn the other's hash.
+    ASSERT_TRUE(eventually([&] { return first_peer(admin1)["config_matches"] == false; })) << n1.process->output();
+    ASSERT_TRUE(eventually([&] { return first_peer(admin2)["config_matches"] == false; })) << n2.process->output();
+    const json warnings = cluster_status(admin1)["warnings"];
+    ASSERT_FALSE(warnings.empty());
+    EXPECT_NE(warnings[0].get<std::string>().find("peer lb2 runs a different config"), std::string::npos) << warnings;
+    EXPECT_NE(http_get(admin1, "/metrics").body.find("gisgate_cluster_config_match{peer=\"lb2\"} 0"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gisgate::test

@@ -210,6 +210,9 @@ void Node::contacted(Peer& peer, const json& answer) {
     peer.contacted_once = true;
     peer.last_error.clear();
     peer.last_contact_ms = proxy::unix_ms(proxy::WallClock::now());
+    peer.seen = seen_from_json(answer["seen"]);
+    if (answer.contains("changes")) receive(answer["changes"], peer);
+    // Compared once its changes are applied here: an added server is part of both hashes then.
     const std::string hash = answer.contains("config_hash") && answer["config_hash"].is_string()
                                  ? answer["config_hash"].get<std::string>()
                                  : std::string();
@@ -217,8 +220,6 @@ void Node::contacted(Peer& peer, const json& answer) {
         spdlog::warn("cluster: peer {} runs a different config (hash {}, this node {})", peer.config.name, hash,
                      config_hash_);
     peer.config_hash = hash;
-    peer.seen = seen_from_json(answer["seen"]);
-    if (answer.contains("changes")) receive(answer["changes"], peer);
     // It lacks something of ours (it restarted, or changes arrived meanwhile): send it at once.
     if (peer.seen && !log_.missing_for(*peer.seen, 1).empty()) peer.dirty = true;
 }

@@ -12,9 +12,9 @@
 
 namespace gisgate::test {
 
-Proxy start_proxy(const std::string& yaml, const std::string& listener) {
+Proxy start_proxy(const std::string& yaml, const std::string& listener, const std::string& file) {
     Proxy p;
-    p.config_path = write_temp_file("gisgate.yaml", yaml);
+    p.config_path = write_temp_file(file, yaml);
     p.process = ChildProcess::start({"run", "-c", p.config_path});
     p.port = p.process->wait_for_port(listener);
     if (p.port == 0) ADD_FAILURE() << "proxy did not start; output:\n" << p.process->output();

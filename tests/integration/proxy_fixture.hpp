@@ -22,8 +22,10 @@ struct Proxy {
     std::string config_path;
 };
 
-// Writes `yaml` to a temp file, starts `gisgate run -c FILE`, waits for the `public` listener's port.
-Proxy start_proxy(const std::string& yaml, const std::string& listener = "public");
+// Writes `yaml` to a temp file, starts `gisgate run -c FILE`, waits for the `public` listener's port. Proxies
+// running side by side need files of their own (`file`): a reload re-reads it.
+Proxy start_proxy(const std::string& yaml, const std::string& listener = "public",
+                  const std::string& file = "gisgate.yaml");
 
 // YAML list entries for the sims: "      - { name: a, address: 127.0.0.1:PORT }\n" per sim, with extra
 // per-server keys (e.g. "weight: 3") by name.

@@ -207,6 +207,27 @@ std::string health_cell(const nlohmann::json& health) {
     return cell;
 }
 
+// `cluster:` nodes: one line per peer, then the warnings (a peer unreachable, a config that differs).
+void print_cluster(const nlohmann::json& cluster) {
+    if (!cluster.is_object()) return;
+    std::cout << "cluster node " << text_of(cluster, "node") << ", config " << text_of(cluster, "config_hash") << "\n";
+    for (const auto& peer : cluster.value("peers", nlohmann::json::array())) {
+        const auto& change = peer.value("last_change_applied", nlohmann::json());
+        std::string applied = "-";
+        if (change.is_object())
+            applied = text_of(change, "kind") + " " + text_of(change, "pool", "") +
+                      (text_of(change, "server", "").empty() ? "" : "/" + text_of(change, "server")) + " (" +
+                      text_of(change, "origin") + " #" + text_of(change, "seq") + ")";
+        const auto& matches = peer.value("config_matches", nlohmann::json());
+        std::cout << "peer " << text_of(peer, "name", "?") << " " << text_of(peer, "admin") << ": "
+                  << (peer.value("reachable", false) ? "reachable" : "unreachable") << ", last contact "
+                  << text_of(peer, "last_contact", "never") << ", last change applied " << applied << ", config "
+                  << (matches.is_boolean() ? (matches.get<bool>() ? "same" : "differs") : "unknown") << "\n";
+    }
+    for (const auto& warning : cluster.value("warnings", nlohmann::json::array()))
+        if (warning.is_string()) std::cout << "warning: " << warning.get<std::string>() << "\n";
+}
+
 void print_status(const nlohmann::json& status) {
     std::vector<std::vector<std::string>> rows{{"SERVER", "ADDRESS", "STATE", "ACTIVE", "REQUESTS", "HEALTH"}};
     std::vector<std::string> pool_lines;
@@ -242,6 +263,7 @@ void print_status(const nlohmann::json& status) {
                   << ", reloads " << number_of(status, "reloads") << ", config " << text_of(status, "config_file")
                   << "\n";
     }
+    if (status.is_object() && status.contains("cluster")) print_cluster(status["cluster"]);
 }
 
 // --- commands ----------------------------------------------------------------------------------------------

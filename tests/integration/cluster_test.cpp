@@ -46,6 +46,31 @@ json first_peer(int admin) {
     return cluster.is_object() && !cluster["peers"].empty() ? cluster["peers"][0] : json();
 }
 
+struct NodePair {
+    Proxy n1, n2;
+    int admin1 = 0, admin2 = 0;
+    std::string yaml1, yaml2;
+};
+
+// Nodes lb1 and lb2, peers of each other, over `sims`. The admin ports must be known before either node starts
+// (each names the other's). A port free when picked may still be taken by another ephemeral bind (a listener's
+// port 0) before the node binds it: a node that did not get its admin port is started again with new ones.
+bool start_pair(NodePair& pair, const std::vector<Sim*>& sims, const std::string& pool1, const std::string& pool2) {
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        pair.admin1 = unused_port();
+        pair.admin2 = unused_port();
+        if (pair.admin2 == pair.admin1) continue;
+        pair.yaml1 = basic_config(sims, pool1, "", node_keys("lb1", pair.admin1, "lb2", pair.admin2));
+        pair.yaml2 = basic_config(sims, pool2, "", node_keys("lb2", pair.admin2, "lb1", pair.admin1));
+        pair.n1 = start_proxy(pair.yaml1, "public", "lb1.yaml");
+        if (pair.n1.port == 0 || pair.n1.process->wait_for_port("admin") != pair.admin1) continue;
+        pair.n2 = start_proxy(pair.yaml2, "public", "lb2.yaml");
+        if (pair.n2.port == 0 || pair.n2.process->wait_for_port("admin") != pair.admin2) continue;
+        return true;
+    }
+    return false;
+}
+
 std::uint64_t peer_test_sim_requests(const Sim& sim) {
     return json::parse(http_get(sim.port, "/sim/stats").body)["requests"].get<std::uint64_t>();
 }
@@ -56,24 +81,20 @@ protected:
         const std::vector<std::string> fast_jobs{"--job-duration", "300ms"};
         a = start_sim("a", fast_jobs);
         b = start_sim("b", fast_jobs);
-        admin1 = unused_port();
-        admin2 = unused_port();
-        while (admin2 == admin1) admin2 = unused_port();
-        yaml1 = basic_config({&a, &b}, kClusterPool, "", node_keys("lb1", admin1, "lb2", admin2));
-        yaml2 = basic_config({&a, &b}, kClusterPool, "", node_keys("lb2", admin2, "lb1", admin1));
-        n1 = start_proxy(yaml1, "public", "lb1.yaml");
-        n2 = start_proxy(yaml2, "public", "lb2.yaml");
-        ASSERT_NE(n1.port, 0);
-        ASSERT_NE(n2.port, 0);
-        ASSERT_EQ(n1.process->wait_for_port("admin"), admin1);
-        ASSERT_EQ(n2.process->wait_for_port("admin"), admin2);
+        NodePair pair;
+        ASSERT_TRUE(start_pair(pair, {&a, &b}, kClusterPool, kClusterPool)) << "the nodes did not start";
+        n1 = std::move(pair.n1);
+        n2 = std::move(pair.n2);
+        admin1 = pair.admin1;
+        admin2 = pair.admin2;
+        yaml2 = pair.yaml2;
     }
     HttpResponse put_state(int admin, const std::string& server, const std::string& state) {
         return admin_call(admin, "PUT", "/api/v1/pools/gis/servers/" + server + "/state", json{{"state", state}});
     }
     Sim a, b;
     int admin1 = 0, admin2 = 0;
-    std::string yaml1, yaml2;
+    std::string yaml2;
     Proxy n1, n2;
 };
 
@@ -152,7 +173,8 @@ TEST_F(ClusterPeers, JobSubmittedThroughOneNodeIsFoundByThePeer) {
                                           {{"Content-Type", "application/x-www-form-urlencoded"}}, "Input=1&f=json");
     ASSERT_EQ(submitted.status, 200) << submitted.body;
     const std::string job = json::parse(submitted.body)["jobId"].get<std::string>();
-    ASSERT_EQ(http_get(admin1, "/api/v1/cluster/jobs/gis/" + job).status, 200);
+    // The submit's answer is read for the job id as it passes: recorded by the time it is complete, or just after.
+    ASSERT_TRUE(eventually([&] { return http_get(admin1, "/api/v1/cluster/jobs/gis/" + job).status == 200; }));
     EXPECT_EQ(http_get(admin1, "/api/v1/cluster/jobs/gis/nosuchjob").status, 404);
 
     const std::uint64_t before = peer_test_sim_requests(a) + peer_test_sim_requests(b);
@@ -167,16 +189,11 @@ TEST_F(ClusterPeers, JobSubmittedThroughOneNodeIsFoundByThePeer) {
 
 TEST(ClusterConfigHash, ADifferentConfigIsShownOnBothNodes) {
     Sim a = start_sim("a");
-    const int admin1 = unused_port();
-    int admin2 = unused_port();
-    while (admin2 == admin1) admin2 = unused_port();
-    Proxy n1 = start_proxy(basic_config({&a}, kClusterPool, "", node_keys("lb1", admin1, "lb2", admin2)), "public",
-                           "lb1.yaml");
-    Proxy n2 = start_proxy(basic_config({&a}, std::string(kClusterPool) + "    balance: least_conn\n", "",
-                                        node_keys("lb2", admin2, "lb1", admin1)),
-                           "public", "lb2.yaml");
-    ASSERT_NE(n1.port, 0);
-    ASSERT_NE(n2.port, 0);
+    NodePair pair;
+    ASSERT_TRUE(start_pair(pair, {&a}, kClusterPool, std::string(kClusterPool) + "    balance: least_conn\n"));
+    const int admin1 = pair.admin1, admin2 = pair.admin2;
+    const Proxy& n1 = pair.n1;
+    const Proxy& n2 = pair.n2;
     // Node 2's first exchange reaches node 1 (started first) and both learn the other's hash.
     ASSERT_TRUE(eventually([&] { return first_peer(admin1)["config_matches"] == false; })) << n1.process->output();
     ASSERT_TRUE(eventually([&] { return first_peer(admin2)["config_matches"] == false; })) << n2.process->output();

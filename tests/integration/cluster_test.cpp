@@ -116,6 +116,12 @@ TEST_F(ClusterPeers, DrainOnOneNodeIsInEffectOnTheOther) {
     EXPECT_EQ(peer_of_2["last_change_applied"]["origin"], "lb1");
     EXPECT_EQ(peer_of_2["last_change_applied"]["kind"], "state");
     EXPECT_TRUE(cluster_status(admin2)["warnings"].empty());
+    auto ctl = ChildProcess::start({"ctl", "--admin", "127.0.0.1:" + std::to_string(admin2), "status"});
+    ASSERT_EQ(ctl->wait_exit(), 0) << ctl->output();
+    EXPECT_NE(ctl->output().find("cluster node lb2"), std::string::npos) << ctl->output();
+    EXPECT_NE(ctl->output().find("peer lb1 127.0.0.1:" + std::to_string(admin1) + ": reachable"), std::string::npos)
+        << ctl->output();
+    EXPECT_NE(ctl->output().find("last change applied state gis/a (lb1 #"), std::string::npos) << ctl->output();
     // And back: ready on node 2 reaches node 1.
     ASSERT_EQ(put_state(admin2, "a", "ready").status, 200);
     ASSERT_TRUE(eventually([&] { return server_state(admin1, "gis", "a") == "up"; }));
@@ -199,6 +205,9 @@ TEST(ClusterConfigHash, ADifferentConfigIsShownOnBothNodes) {
     ASSERT_TRUE(eventually([&] { return first_peer(admin2)["config_matches"] == false; })) << n2.process->output();
     const json warnings = cluster_status(admin1)["warnings"];
     ASSERT_FALSE(warnings.empty());
+    auto ctl = ChildProcess::start({"ctl", "--admin", "127.0.0.1:" + std::to_string(admin1), "status"});
+    ASSERT_EQ(ctl->wait_exit(), 0) << ctl->output();
+    EXPECT_NE(ctl->output().find("warning: peer lb2 runs a different config"), std::string::npos) << ctl->output();
     EXPECT_NE(warnings[0].get<std::string>().find("peer lb2 runs a different config"), std::string::npos) << warnings;
     EXPECT_NE(http_get(admin1, "/metrics").body.find("gisgate_cluster_config_match{peer=\"lb2\"} 0"), std::string::npos);
 }

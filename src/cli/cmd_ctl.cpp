@@ -18,6 +18,7 @@
 
 #include "cli/commands.hpp"
 #include "config/loader.hpp"
+#include "http/path.hpp"
 #include "net/asio.hpp"
 
 namespace gisgate::cli {
@@ -67,20 +68,7 @@ struct HttpResult {
 };
 
 // Pool and server names are [A-Za-z0-9._-] already; escaping the rest keeps a typo from changing the path.
-std::string encode_segment(std::string_view text) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out.push_back('%');
-            out.push_back(hex[c >> 4]);
-            out.push_back(hex[c & 15]);
-        }
-    }
-    return out;
-}
+std::string encode_segment(std::string_view text) { return gisgate::http::encode_path_segment(text); }
 
 std::pair<std::string, std::string> split_pool_server(const std::string& text) {
     const auto slash = text.find('/');

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "health/probe.hpp"
+#include "http/path.hpp"
 
 namespace gisgate::cluster {
 
@@ -30,21 +31,6 @@ std::vector<PeerAddress> resolve_peers(const config::ClusterConfig& cluster) {
 }
 
 namespace {
-
-std::string encode_path_segment(std::string_view text) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out.push_back('%');
-            out.push_back(hex[c >> 4]);
-            out.push_back(hex[c & 15]);
-        }
-    }
-    return out;
-}
 
 struct OwnerSearch {
     explicit OwnerSearch(const asio::any_io_executor& ex) : done(ex) {}
@@ -74,7 +60,7 @@ awaitable<void> ask_one_peer(std::shared_ptr<OwnerSearch> search, std::shared_pt
 
 std::string owner_path(OwnerKind kind, std::string_view pool, std::string_view id) {
     return std::string(kind == OwnerKind::job ? "/api/v1/cluster/jobs/" : "/api/v1/cluster/uploads/") +
-           encode_path_segment(pool) + "/" + encode_path_segment(id);
+           http::encode_path_segment(pool) + "/" + http::encode_path_segment(id);
 }
 
 awaitable<std::optional<std::string>> ask_peers(std::shared_ptr<const PeerDirectory> directory, OwnerKind kind,

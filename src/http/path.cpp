@@ -1,5 +1,6 @@
 #include "http/path.hpp"
 
+#include <cctype>
 #include <cstring>
 
 #include "http/header_rules.hpp"
@@ -253,6 +254,21 @@ bool has_segment_prefix(std::string_view path, std::string_view prefix) {
     if (!has_prefix_icase(path, prefix)) return false;
     if (prefix.empty() || prefix.back() == '/') return true;  // "/" and "/arcgis/" are plain prefixes
     return path.size() == prefix.size() || path[prefix.size()] == '/';
+}
+
+std::string encode_path_segment(std::string_view text) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : text) {
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+            out.push_back(static_cast<char>(c));
+        } else {
+            out.push_back('%');
+            out.push_back(hex[c >> 4]);
+            out.push_back(hex[c & 15]);
+        }
+    }
+    return out;
 }
 
 }  // namespace gisgate::http

@@ -46,4 +46,8 @@ bool has_segment_prefix(std::string_view path, std::string_view prefix);
 // Plain case-insensitive prefix test (deny_paths: "/arcgis/admin" also denies "/arcgis/administrator").
 bool has_prefix_icase(std::string_view text, std::string_view prefix);
 
+// `text` as one path segment: every byte but the unreserved ones (letters, digits, - . _ ~) as %XX, so a name
+// cannot change the path it is put in ("a/b" → "a%2Fb"). For the admin API paths gisgate builds as a client.
+std::string encode_path_segment(std::string_view text);
+
 }  // namespace gisgate::http

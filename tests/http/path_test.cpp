@@ -197,6 +197,13 @@ TEST(PrefixIcase, Rules) {
     EXPECT_FALSE(has_prefix_icase("/arcgis/rest", "/arcgis/admin"));
 }
 
+TEST(EncodePathSegment, EscapesAllButUnreserved) {
+    EXPECT_EQ(encode_path_segment("job-1.a_b~"), "job-1.a_b~");
+    EXPECT_EQ(encode_path_segment("a/b c?%"), "a%2Fb%20c%3F%25");
+    EXPECT_EQ(encode_path_segment("\xff"), "%FF");
+    EXPECT_EQ(encode_path_segment(""), "");
+}
+
 TEST(NormalizePathPolicy, EncodedBypassesAreCaught) {
     // Every spelling a client could use to reach /arcgis/admin must produce a match form the deny rule sees.
     for (const char* raw : {"/arcgis/admin", "/ARCGIS/ADMIN/", "/arcgis/%61dmin", "/arcgis%2Fadmin", "//arcgis//admin",

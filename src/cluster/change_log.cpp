@@ -14,6 +14,9 @@ constexpr std::pair<ChangeKind, std::string_view> kKindNames[] = {
     {ChangeKind::purge, "purge"}, {ChangeKind::reload, "reload"},
 };
 
+// A count as JSON: parsed text gives an unsigned number, a json built in code a signed one.
+bool is_count(const json& j) { return j.is_number_unsigned() || (j.is_number_integer() && j.get<std::int64_t>() >= 0); }
+
 bool is_membership(ChangeKind kind) { return kind == ChangeKind::add || kind == ChangeKind::remove; }
 
 std::uint64_t seen_of(const Seen& seen, std::string_view origin) {
@@ -48,7 +51,7 @@ std::optional<Change> change_from_json(const json& j) {
     };
     auto num = [&j](const char* key) -> const json* {
         const auto it = j.find(key);
-        return it != j.end() && it->is_number_unsigned() ? &*it : nullptr;
+        return it != j.end() && is_count(*it) ? &*it : nullptr;
     };
     const json *origin = str("origin"), *kind = str("kind"), *pool = str("pool"), *server = str("server");
     const json *seq = num("seq"), *stamp = num("stamp");
@@ -81,7 +84,7 @@ std::optional<Seen> seen_from_json(const json& j) {
     if (!j.is_object()) return std::nullopt;
     Seen seen;
     for (const auto& [origin, seq] : j.items()) {
-        if (!seq.is_number_unsigned()) return std::nullopt;
+        if (!is_count(seq)) return std::nullopt;
         seen[origin] = seq.get<std::uint64_t>();
     }
     return seen;

@@ -165,6 +165,17 @@ awaitable<void> Node::peer_loop(std::shared_ptr<Peer> peer) {
 awaitable<void> Node::exchange(std::shared_ptr<Peer> peer) {
     std::string error;
     if (peer->address.endpoints.empty()) {
+        // Its name did not resolve when configured: try again, without blocking the control thread.
+        tcp::resolver resolver(control_);
+        const std::string host = peer->config.admin.host;
+        const std::string port = std::to_string(peer->config.admin.port);
+        error_code ec;
+        const auto results = co_await resolver.async_resolve(host, port, asio::redirect_error(use_awaitable, ec));
+        if (stopped_ || peer->removed) co_return;
+        if (!ec)
+            for (const auto& r : results) peer->address.endpoints.push_back(r.endpoint());
+    }
+    if (peer->address.endpoints.empty()) {
         error = "cannot resolve " + peer->address.host;
     } else {
         bool more = false;

@@ -11,6 +11,7 @@
 #include <csignal>
 
 #include "integration/proxy_fixture.hpp"
+#include "support/multipart.hpp"
 
 namespace gisgate::test {
 namespace {
@@ -188,6 +189,25 @@ TEST_F(ClusterPeers, JobSubmittedThroughOneNodeIsFoundByThePeer) {
     ASSERT_EQ(polled.status, 200) << polled.body;
     EXPECT_NE(polled.body.find("jobStatus"), std::string::npos) << polled.body;
     // The one forwarded poll, no probe of the sites: the peer named the job's server.
+    EXPECT_EQ(peer_test_sim_requests(a) + peer_test_sim_requests(b) - before, 1u);
+    const auto metrics = http_get(admin2, "/metrics").body;
+    EXPECT_NE(metrics.find("gisgate_cluster_job_lookups_total{result=\"found\"} 1"), std::string::npos) << metrics;
+}
+
+TEST_F(ClusterPeers, UploadTakenThroughOneNodeIsFoundByThePeer) {
+    const std::string print = "/arcgis/rest/services/Utilities/PrintingTools/GPServer";
+    HttpClient client(n1.port);
+    const auto uploaded = client.request("POST", print + "/uploads/upload", {{"Content-Type", upload_content_type()}},
+                                         upload_body("layout.pagx", std::string(2000, 'L')));
+    ASSERT_EQ(uploaded.status, 200) << uploaded.body;
+    const std::string item = json::parse(uploaded.body)["item"].value("itemID", "");
+    ASSERT_FALSE(item.empty()) << uploaded.body;
+    ASSERT_TRUE(eventually([&] { return http_get(admin1, "/api/v1/cluster/uploads/gis/" + item).status == 200; }));
+
+    const std::uint64_t before = peer_test_sim_requests(a) + peer_test_sim_requests(b);
+    const auto info = http_get(n2.port, print + "/uploads/" + item + "?f=json");
+    ASSERT_EQ(info.status, 200) << info.body;
+    EXPECT_EQ(json::parse(info.body).value("itemID", ""), item) << info.body;
     EXPECT_EQ(peer_test_sim_requests(a) + peer_test_sim_requests(b) - before, 1u);
     const auto metrics = http_get(admin2, "/metrics").body;
     EXPECT_NE(metrics.find("gisgate_cluster_job_lookups_total{result=\"found\"} 1"), std::string::npos) << metrics;

@@ -58,6 +58,7 @@ struct CtlOptions {
 struct CtlError {
     std::string message;
     int code = 1;
+    bool located = false;  // `file:line:col: message`, printed as it is
 };
 
 struct Target {
@@ -167,7 +168,7 @@ Target resolve_target(const CtlOptions& o) {
         try {
             config = config::load_file(o.config_path);
         } catch (const config::ConfigError& e) {
-            throw CtlError{e.what(), kExitConfigError};  // `file:line:col: message`, as `gisgate check`
+            throw CtlError{e.what(), kExitConfigError, true};  // `file:line:col: message`, as `gisgate check`
         }
         if (config.admin) {
             endpoint = config.admin->bind;
@@ -283,7 +284,7 @@ int run(const CtlOptions& o) {
             target.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout);
             return health(target, o.quiet);
         } catch (const CtlError& e) {
-            throw CtlError{e.message, kHealthUnknown};
+            throw CtlError{e.message, kHealthUnknown, e.located};
         }
     }
     const Target target = resolve_target(o);
@@ -401,7 +402,7 @@ std::function<int()> add_ctl_command(CLI::App& app) {
             return run(*o);
         } catch (const CtlError& e) {
             if (o->quiet) return e.code;
-            if (e.code == kExitConfigError) std::cerr << e.message << "\n";
+            if (e.located) std::cerr << e.message << "\n";
             else std::cerr << "gisgate ctl: " << e.message << "\n";
             return e.code;
         }

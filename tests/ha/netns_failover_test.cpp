@@ -86,6 +86,21 @@ struct Call {
     std::chrono::milliseconds timeout = std::chrono::seconds(8);
 };
 
+Call get(std::string target, std::chrono::milliseconds timeout = std::chrono::seconds(8)) {
+    Call c;
+    c.target = std::move(target);
+    c.timeout = timeout;
+    return c;
+}
+
+Call post_form(std::string target, std::string body) {
+    Call c;
+    c.method = "POST";
+    c.target = std::move(target);
+    c.body = std::move(body);
+    return c;
+}
+
 // One request on a fresh connection from the calling thread's network namespace, bounded by `timeout` for the
 // connect (SYN retries included) and again for the answer.
 Reply http_call(const std::string& host, int port, const Call& call) {
@@ -448,7 +463,7 @@ public:
                       s.seq = seq;
                       s.start = Clock::now();
                       const Reply r =
-                          http_call(kVip, kPublicPort, {.target = "/arcgis/rest/info?f=json&seq=" + std::to_string(seq)});
+                          http_call(kVip, kPublicPort, get("/arcgis/rest/info?f=json&seq=" + std::to_string(seq)));
                       s.end = Clock::now();
                       s.status = r.status;
                       s.error = r.error;
@@ -483,9 +498,8 @@ private:
 };
 
 std::string submit_job() {
-    const Reply r = http_call(
-        kVip, kPublicPort,
-        {.method = "POST", .target = std::string(kGpService) + "/submitJob", .body = "Input=1&Distance=5&f=json"});
+    const Reply r =
+        http_call(kVip, kPublicPort, post_form(std::string(kGpService) + "/submitJob", "Input=1&Distance=5&f=json"));
     const auto body = json::parse(r.body, nullptr, false);
     return r.status == 200 && body.is_object() && body.contains("jobId") ? body["jobId"].get<std::string>() : "";
 }
@@ -495,13 +509,13 @@ std::string finish_job(const std::string& job, Clock::time_point deadline) {
     std::string last;
     while (Clock::now() < deadline) {
         const Reply r =
-            http_call(kVip, kPublicPort, {.method = "POST", .target = std::string(kGpService) + "/jobs/" + job, .body = "f=json"});
+            http_call(kVip, kPublicPort, post_form(std::string(kGpService) + "/jobs/" + job, "f=json"));
         const auto body = json::parse(r.body, nullptr, false);
         const std::string status = body.is_object() ? body.value("jobStatus", "") : "";
         last = "HTTP " + std::to_string(r.status) + " " + r.error + " " + r.body.substr(0, 200);
         if (status == "esriJobSucceeded") {
             const Reply result = http_call(
-                kVip, kPublicPort, {.target = std::string(kGpService) + "/jobs/" + job + "/results/Output_File?f=json"});
+                kVip, kPublicPort, get(std::string(kGpService) + "/jobs/" + job + "/results/Output_File?f=json"));
             const auto rb = json::parse(result.body, nullptr, false);
             if (result.status == 200 && rb.is_object() && rb.contains("value")) return "";
             return "result: HTTP " + std::to_string(result.status) + " " + result.body.substr(0, 200);
@@ -529,7 +543,7 @@ TEST_F(HaNetns, KilledMasterLosesOnlyItsInFlightRequestAndJobsFinishOnTheNewMast
 
     // A BACKUP serves what reaches it: lb2's own address answers, and its check passes.
     in_namespace(lab.ns("client"), [&] {
-        const Reply direct = http_call(nodes[1].address, kPublicPort, {.target = "/arcgis/rest/info?f=json&to=lb2"});
+        const Reply direct = http_call(nodes[1].address, kPublicPort, get("/arcgis/rest/info?f=json&to=lb2"));
         EXPECT_EQ(direct.status, 200) << direct.error;
     });
     const auto backup_check = run_program(
@@ -614,7 +628,7 @@ TEST_F(HaNetns, KilledMasterLosesOnlyItsInFlightRequestAndJobsFinishOnTheNewMast
 // --- with `cluster:` peers (issue #19 part 1, another branch) ------------------------------------------------
 
 std::string server_state_of(const std::string& admin_address, const std::string& server) {
-    const Reply r = http_call(admin_address, 9900, {.target = "/api/v1/status", .timeout = std::chrono::seconds(2)});
+    const Reply r = http_call(admin_address, 9900, get("/api/v1/status", std::chrono::seconds(2)));
     const auto status = json::parse(r.body, nullptr, false);
     if (!status.is_object() || !status.contains("pools")) return "?";
     for (const auto& pool : status["pools"])
@@ -624,14 +638,12 @@ std::string server_state_of(const std::string& admin_address, const std::string&
 }
 
 int put_state(const std::string& admin_address, const std::string& server, const std::string& state) {
-    return http_call(admin_address, 9900,
-                     {.method = "PUT",
-                      .target = "/api/v1/pools/gis/servers/" + server + "/state",
-                      .body = json{{"state", state}}.dump(),
-                      .content_type = "application/json",
-                      .extra_headers = std::string("Authorization: Bearer ") + kToken + "\r\n",
-                      .timeout = std::chrono::seconds(2)})
-        .status;
+    Call c = get("/api/v1/pools/gis/servers/" + server + "/state", std::chrono::seconds(2));
+    c.method = "PUT";
+    c.body = json{{"state", state}}.dump();
+    c.content_type = "application/json";
+    c.extra_headers = std::string("Authorization: Bearer ") + kToken + "\r\n";
+    return http_call(admin_address, 9900, c).status;
 }
 
 TEST_F(HaNetns, DrainReachesPeerWithinOneSecond) {

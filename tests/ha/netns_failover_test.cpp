@@ -20,11 +20,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -207,6 +208,7 @@ public:
     // Can this process make network namespaces at all? The reason when not.
     std::optional<std::string> unsupported() {
         if (ip_.empty()) return "the ip command (iproute2) is not installed";
+        sweep_stale();
         const std::string probe = prefix_ + "probe";
         const auto r = run_program(ip_, {"netns", "add", probe}, std::chrono::seconds(20));
         if (r.exit != 0) return "`ip netns add` is not permitted here: " + r.output;
@@ -248,23 +250,25 @@ public:
 
     // Kills every process still in our namespaces, then deletes them. Idempotent.
     void teardown() {
-        for (auto it = namespaces_.rbegin(); it != namespaces_.rend(); ++it) {
-            for (int round = 0; round < 3; ++round) {
-                const auto r = run_program(ip_, {"netns", "pids", *it}, std::chrono::seconds(10));
-                std::stringstream pids(r.output);
-                bool any = false;
-                for (long pid; pids >> pid;) {
-                    if (pid > 1 && pid != ::getpid()) {
-                        ::kill(static_cast<pid_t>(pid), SIGKILL);
-                        any = true;
-                    }
-                }
-                if (!any) break;
-                std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let the kernel reap them
-            }
-            run_program(ip_, {"netns", "del", *it}, std::chrono::seconds(10));
-        }
+        for (auto it = namespaces_.rbegin(); it != namespaces_.rend(); ++it) remove_namespace(*it);
         namespaces_.clear();
+    }
+
+    // Namespaces that an earlier run of this test left behind when it was killed itself (SIGKILL, a ctest
+    // timeout: no destructor ran): named gg<pid>-* after a process that no longer exists.
+    void sweep_stale() {
+        const auto r = run_program(ip_, {"netns", "list"}, std::chrono::seconds(10));
+        std::stringstream lines(r.output);
+        for (std::string line; std::getline(lines, line);) {
+            const std::string name = line.substr(0, line.find(' '));
+            const auto dash = name.find('-');
+            if (name.rfind("gg", 0) != 0 || dash == std::string::npos || dash < 3) continue;
+            const std::string digits = name.substr(2, dash - 2);
+            if (digits.find_first_not_of("0123456789") != std::string::npos) continue;
+            const long owner = std::stol(digits);
+            if (owner != ::getpid() && ::kill(static_cast<pid_t>(owner), 0) != 0 && errno == ESRCH)
+                remove_namespace(name);
+        }
     }
 
 private:
@@ -273,6 +277,23 @@ private:
         for (const auto& x : v) s += (s.empty() ? "" : " ") + x;
         return s;
     }
+    void remove_namespace(const std::string& name) {
+        for (int round = 0; round < 3; ++round) {
+            const auto r = run_program(ip_, {"netns", "pids", name}, std::chrono::seconds(10));
+            std::stringstream pids(r.output);
+            bool any = false;
+            for (long pid; pids >> pid;) {
+                if (pid > 1 && pid != ::getpid()) {
+                    ::kill(static_cast<pid_t>(pid), SIGKILL);
+                    any = true;
+                }
+            }
+            if (!any) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let the kernel reap them
+        }
+        run_program(ip_, {"netns", "del", name}, std::chrono::seconds(10));
+    }
+
     bool add_ns(const std::string& role) {
         if (!ip({"netns", "add", ns(role)})) return false;
         namespaces_.push_back(ns(role));

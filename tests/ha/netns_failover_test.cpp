@@ -124,10 +124,11 @@ Reply http_call(const std::string& host, int port, const Call& call) {
         ::close(fd);
         return r;
     }
-    std::string request =
-        call.method + " " + call.target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n" + call.extra_headers;
+    std::string request = call.method + " " + call.target + " HTTP/1.1\r\nHost: " + host +
+                          "\r\nConnection: close\r\n" + call.extra_headers;
     if (!call.body.empty() || call.method == "POST" || call.method == "PUT")
-        request += "Content-Type: " + call.content_type + "\r\nContent-Length: " + std::to_string(call.body.size()) + "\r\n";
+        request += "Content-Type: " + call.content_type + "\r\nContent-Length: " + std::to_string(call.body.size()) +
+                   "\r\n";
     request += "\r\n" + call.body;
     if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
         r.error = std::string("send: ") + std::strerror(errno);
@@ -223,7 +224,8 @@ public:
             return false;
         for (const auto& [role, addresses] : roles) {
             if (!add_ns(role)) return false;
-            if (!ip({"-n", ns("lan"), "link", "add", role, "type", "veth", "peer", "name", "eth0", "netns", ns(role)}) ||
+            if (!ip({"-n", ns("lan"), "link", "add", role, "type", "veth", "peer", "name", "eth0", "netns",
+                     ns(role)}) ||
                 !ip({"-n", ns("lan"), "link", "set", role, "master", "br0", "up"}) ||
                 !ip({"-n", ns(role), "link", "set", "lo", "up"}) || !ip({"-n", ns(role), "link", "set", "eth0", "up"}))
                 return false;
@@ -337,10 +339,11 @@ protected:
 
     // The namespaces and three sims.
     void build_site() {
-        ASSERT_TRUE(lab.build({{"client", {std::string(kNet) + "10"}},
+        const std::string net(kNet);
+        ASSERT_TRUE(lab.build({{"client", {net + "10"}},
                                {"lb1", {nodes[0].address}},
                                {"lb2", {nodes[1].address}},
-                               {"sims", {std::string(kNet) + "31", std::string(kNet) + "32", std::string(kNet) + "33"}}}))
+                               {"sims", {net + "31", net + "32", net + "33"}}}))
             << lab.last_error();
         const char* names[] = {"site-a", "site-b", "site-c"};
         for (int i = 0; i < 3; ++i) {
@@ -374,8 +377,8 @@ pools:
                            fmt::arg("port", kPublicPort));
     }
 
-    void write_configs(const std::string& extra_top = "") {
-        for (Node& n : nodes) n.config_path = write_temp_file(n.name + ".yaml", node_config(n, extra_top));
+    void write_configs() {
+        for (Node& n : nodes) n.config_path = write_temp_file(n.name + ".yaml", node_config(n, ""));
     }
 
     // Writes both nodes' configs with `cluster:` peers (issue #19 part 1, a separate change): the reason to skip
@@ -383,8 +386,9 @@ pools:
     std::optional<std::string> cluster_unsupported() {
         for (int i = 0; i < 2; ++i) {
             const Node& peer = nodes[1 - i];
-            const std::string cluster = fmt::format("cluster: {{ node: {}, peers: [ {{ name: {}, admin: \"{}:9900\" }} ] }}\n",
-                                                    nodes[i].name, peer.name, peer.address);
+            const std::string cluster =
+                fmt::format("cluster: {{ node: {}, peers: [ {{ name: {}, admin: \"{}:9900\" }} ] }}\n", nodes[i].name,
+                            peer.name, peer.address);
             nodes[i].config_path = write_temp_file(nodes[i].name + ".yaml", node_config(nodes[i], cluster));
         }
         const auto r = run_program(GISGATE_BINARY, {"check", "-c", nodes[0].config_path}, std::chrono::seconds(30));
@@ -425,6 +429,11 @@ pools:
         ASSERT_NO_FATAL_FAILURE(start_keepalived(nodes[0]));
         ASSERT_TRUE(eventually([&] { return lab.has_address("lb1", kVip); }, std::chrono::seconds(20)))
             << "lb1 never took the VIP:\n"
+            << nodes[0].keepalived->output();
+        // enable_script_security refuses a script under a directory others may write to, and then tracks nothing.
+        ASSERT_EQ(nodes[0].keepalived->output().find("Disabling track script"), std::string::npos)
+            << "keepalived will not run `gisgate ctl health` (the binary or a directory above it is writable by "
+               "non-root users?):\n"
             << nodes[0].keepalived->output();
         ASSERT_NO_FATAL_FAILURE(start_keepalived(nodes[1]));
         ASSERT_TRUE(nodes[1].keepalived->wait_for_output("Entering BACKUP STATE", std::chrono::seconds(20)))
@@ -620,9 +629,9 @@ TEST_F(HaNetns, KilledMasterLosesOnlyItsInFlightRequestAndJobsFinishOnTheNewMast
     EXPECT_EQ(failed, failed_in_flight) << "only requests in flight on the killed node may fail:\n" << failures;
 
     // The answers after the kill came from lb2: its access log has their sequence numbers.
-    ASSERT_TRUE(eventually([&] {
-        return read_text(nodes[1].access_log).find("seq=" + std::to_string(first_after->seq) + " ") != std::string::npos;
-    }, std::chrono::seconds(5)))
+    const std::string first_seq = "seq=" + std::to_string(first_after->seq) + " ";
+    ASSERT_TRUE(eventually([&] { return read_text(nodes[1].access_log).find(first_seq) != std::string::npos; },
+                           std::chrono::seconds(5)))
         << "lb2's access log does not show seq " << first_after->seq;
     EXPECT_EQ(read_text(nodes[1].access_log).find("seq=1 "), std::string::npos) << "lb2 served before the takeover";
 

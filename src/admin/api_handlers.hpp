@@ -14,6 +14,7 @@ inline Reply from_result(const ApiResult& result) { return json_reply(result.sta
 
 // Reads (api_reads.cpp).
 Reply get_status(ControlApi& api, const RouteRequest& request);
+Reply get_ready(ControlApi& api, const RouteRequest& request);
 Reply get_services(ControlApi& api, const RouteRequest& request);
 Reply get_alerts(ControlApi& api, const RouteRequest& request);
 Reply get_metrics(ControlApi& api, const RouteRequest& request);

@@ -20,6 +20,7 @@ public:
     std::vector<std::string> calls;
 
     json status() override { return json::object(); }
+    admin::ApiResult ready() override { return {200, json::object()}; }
     admin::ApiResult set_server_state(const std::string& pool, const std::string& server, const std::string& state) override {
         calls.push_back("state " + pool + "/" + server + " " + state);
         if (node) node->local_change(ChangeKind::state, pool, server, {{"state", state}});

@@ -47,7 +47,7 @@ listener: []
 )", 2, 1,
                          "unknown key 'listener' in config (expected one of: workers, admin, timeouts, limits, "
                          "access_log, log_level, shutdown_grace, listeners, pools, metrics, history, alerts, "
-                         "redact_params, tracing)"));
+                         "redact_params, tracing, cluster)"));
 }
 
 TEST(ConfigErrors, UnknownKeyInAdmin) {

@@ -19,7 +19,8 @@ public:
     // GET /api/v1/status → {"pools": [{"name", "balance", "queued", "queue_rejections", "servers": [{"name",
     // "address", "weight", "backup", "state": "up|down|drain|maint", "active", "requests_total",
     // "health": {"enabled", "consecutive_successes", "consecutive_failures", "last_check" (ISO-8601 or null),
-    // "last_latency_ms", "last_error"}}]}], "workers", "connections", "config_file", "reloads"}
+    // "last_latency_ms", "last_error"}}]}], "workers", "connections", "config_file", "reloads",
+    // "cluster" (only with `cluster:`: {"node", "config_hash", "peers": [...], "warnings"}, docs/cluster.md)}
     virtual nlohmann::json status() = 0;
 
     // GET /api/v1/ready → 200 {"ready": true, "reasons": [], "pools_checked": [...]} when this node can serve

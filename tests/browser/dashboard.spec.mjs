@@ -81,6 +81,7 @@ try {
 
   if (mode === "servers") {
     const { body: status } = await api("api/v1/status");
+    check(await page.locator("#peers-section").isHidden(), "no Peers panel on a gisgate without cluster:");
     for (const p of status.pools) {
       for (const s of p.servers) {
         const badge = page.locator(`table.servers[data-pool="${p.name}"] tr[data-server="${s.name}"] .state`);
@@ -186,6 +187,17 @@ try {
     check((await page.textContent(".alert.active")).includes("Hydro/Rivers"), "the alert names its target");
     check(await page.locator("table.alerts tbody tr").count() === 2, "recent alerts are listed");
     await until("the P95 chart has a line after two polls", async () => (await page.locator("#chart-p95 polyline").count()) > 0, 8000);
+    // The cluster's peers (status.cluster): one row each, and the warnings.
+    await until("the peer rows appear", async () => (await page.locator("table.peers tr[data-peer]").count()) === 2);
+    check(await page.locator("#peers-section").isVisible(), "the Peers panel is shown");
+    const lb2 = await page.textContent('table.peers tr[data-peer="lb2"]');
+    check(lb2.includes("differs (bbbb000000000000)") && lb2.includes("state gis/a (lb2 #7)") && lb2.includes("yes"),
+          "lb2: reachable, its last change, its config differs: " + lb2);
+    const lb3 = await page.textContent('table.peers tr[data-peer="lb3"]');
+    check(lb3.includes("no") && lb3.includes("never") && lb3.includes("Connection refused"),
+          "lb3: unreachable, never contacted, why: " + lb3);
+    check(await page.locator(".peer-warning").count() === 2, "both warnings are shown");
+    check((await page.textContent("#peers-note")).includes("lb1"), "this node's name is shown");
     // Maint through the page: the PUT carries the token and the body the API expects.
     await page.fill("#token", "tok");
     await page.locator('tr[data-server="b"] button[data-action="maint"]').click();
@@ -229,7 +241,17 @@ async function startMock() {
           active: 0, requests_total: 7, health: { enabled: true, consecutive_failures: 4,
           last_check: "2026-11-02T09:00:00.000Z", last_latency_ms: 0, last_error: "connect: connection refused",
           checks: 12 } }] }],
-      workers: 2, connections: 3, config_file: "/etc/gisgate.yaml", reloads: 0 }),
+      workers: 2, connections: 3, config_file: "/etc/gisgate.yaml", reloads: 0,
+      cluster: { node: "lb1", config_hash: "aaaa000000000000", clock: 9, log_entries: 2, seen: { lb1: 3 },
+        peers: [
+          { name: "lb2", admin: "10.0.0.22:9900", reachable: true, last_contact: "2026-11-02T09:00:00.000Z",
+            last_error: null, last_change_applied: { origin: "lb2", seq: 7, stamp: 7, kind: "state", pool: "gis",
+            server: "a" }, config_hash: "bbbb000000000000", config_matches: false, seen: { lb1: 3 } },
+          { name: "lb3", admin: "10.0.0.23:9900", reachable: false, last_contact: null,
+            last_error: "connect: Connection refused", last_change_applied: null, config_hash: null,
+            config_matches: null, seen: null }],
+        warnings: ["peer lb2 runs a different config (hash bbbb000000000000, this node aaaa000000000000)",
+                   "peer lb3 is unreachable: connect: Connection refused"] } }),
     "/api/v1/services": () => ({
       window_seconds: 60,
       // Not in P95 order on purpose: the page sorts.

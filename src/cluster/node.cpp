@@ -182,8 +182,11 @@ awaitable<void> Node::exchange(std::shared_ptr<Peer> peer) {
         const std::string body = message(peer->seen, more).dump();
         auto probe = std::make_shared<health::Probe>(control_.get_executor());
         peer->probe = probe;
-        co_await probe->post_json(peer->address.endpoints, peer->address.host, kSyncPath, body, token_,
-                                  config_.peer_timeout, kMaxSyncAnswer);
+        // Copies: a reload applied meanwhile (by another exchange) may give the peer a new address.
+        const std::vector<tcp::endpoint> endpoints = peer->address.endpoints;
+        const std::string host = peer->address.host;
+        const std::string token = token_;
+        co_await probe->post_json(endpoints, host, kSyncPath, body, token, config_.peer_timeout, kMaxSyncAnswer);
         peer->probe.reset();
         if (stopped_ || peer->removed) co_return;
         const auto& response = probe->response();

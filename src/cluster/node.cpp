@@ -50,6 +50,8 @@ struct Node::Peer {
     std::optional<Change> last_applied;    // the latest change received from it and applied here
     std::string config_hash;
     std::uint64_t failures = 0;
+    json in_flight = json::object();       // its last report: {"pool/server": n}
+    std::uint64_t in_flight_after = 0;     // the last change of this node's it had when it made that report
 };
 
 Node::Node(asio::io_context& control, admin::ControlApi& api, const config::Config& config)
@@ -145,7 +147,28 @@ json Node::message(const std::optional<Seen>& peer_seen, bool& more) const {
         if (more) missing.pop_back();
         for (const auto& c : missing) changes.push_back(to_json(c));
     }
-    return {{"node", node_}, {"config_hash", config_hash_}, {"seen", to_json(log_.seen())}, {"changes", std::move(changes)}};
+    return {{"node", node_},
+            {"config_hash", config_hash_},
+            {"seen", to_json(log_.seen())},
+            {"changes", std::move(changes)},
+            {"in_flight", in_flight_source_ ? in_flight_source_() : json::object()}};
+}
+
+std::uint64_t Node::peers_in_flight(const std::string& pool, const std::string& server) const {
+    const auto own = log_.seen().find(node_);
+    const std::uint64_t latest = own == log_.seen().end() ? 0 : own->second;
+    const std::string key = pool + "/" + server;
+    std::uint64_t total = 0;
+    for (const auto& peer : peers_) {
+        if (!peer->reachable) continue;
+        if (peer->in_flight_after < latest) {
+            total += 1;
+            continue;
+        }
+        if (const auto it = peer->in_flight.find(key); it != peer->in_flight.end() && it->is_number_integer())
+            total += static_cast<std::uint64_t>(std::max<std::int64_t>(0, it->get<std::int64_t>()));
+    }
+    return total;
 }
 
 awaitable<void> Node::peer_loop(std::shared_ptr<Peer> peer) {
@@ -225,6 +248,10 @@ void Node::contacted(Peer& peer, const json& answer) {
     peer.last_error.clear();
     peer.last_contact_ms = proxy::unix_ms(proxy::WallClock::now());
     peer.seen = seen_from_json(answer["seen"]);
+    peer.in_flight = answer.contains("in_flight") && answer["in_flight"].is_object() ? answer["in_flight"] : json::object();
+    // What it said it had of this node's changes when it counted (not what it will have once it read an answer).
+    const auto acked = peer.seen ? peer.seen->find(node_) : Seen::const_iterator{};
+    peer.in_flight_after = peer.seen && acked != peer.seen->end() ? acked->second : 0;
     if (answer.contains("changes")) receive(answer["changes"], peer);
     // Compared once its changes are applied here: an added server is part of both hashes then.
     const std::string hash = answer.contains("config_hash") && answer["config_hash"].is_string()
@@ -315,6 +342,7 @@ admin::ApiResult Node::sync(const json& request) {
                                                                 " (cluster.peers)"}}}}};
     json contact = {{"seen", request["seen"]}, {"config_hash", request.value("config_hash", "")}};
     if (request.contains("changes")) contact["changes"] = request["changes"];
+    if (request.contains("in_flight")) contact["in_flight"] = request["in_flight"];
     const bool dirty = peer->dirty;
     contacted(*peer, contact);
     bool more = false;
@@ -341,7 +369,8 @@ json Node::status() const {
                   {"last_change_applied", peer->last_applied ? change_summary(*peer->last_applied) : json()},
                   {"config_hash", peer->config_hash.empty() ? json() : json(peer->config_hash)},
                   {"config_matches", peer->config_hash.empty() ? json() : json(peer->config_hash == config_hash_)},
-                  {"seen", peer->seen ? to_json(*peer->seen) : json()}};
+                  {"seen", peer->seen ? to_json(*peer->seen) : json()},
+                  {"in_flight", peer->in_flight}};
         if (!peer->config_hash.empty() && peer->config_hash != config_hash_)
             warnings.push_back(fmt::format("peer {} runs a different config (hash {}, this node {})", peer->config.name,
                                            peer->config_hash, config_hash_));

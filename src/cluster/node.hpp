@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -56,6 +57,16 @@ public:
 
     const ChangeLog& log() const { return log_; }
 
+    // Requests in flight on this node's servers, {"pool/server": n} for the non-zero ones: sent with every sync
+    // message so a rollout on any node can wait for a drained server to be idle on every node.
+    using InFlightSource = std::function<nlohmann::json()>;
+    void set_in_flight_source(InFlightSource source) { in_flight_source_ = std::move(source); }
+    // The requests in flight on `pool`/`server` at the reachable peers, as each last said. A reachable peer that
+    // has not yet acknowledged every change made here (a drain just made) counts as 1: its report may predate
+    // the change, and a caller waiting for 0 must wait for the next one. Unreachable peers are not counted
+    // (they get the change when they come back).
+    std::uint64_t peers_in_flight(const std::string& pool, const std::string& server) const;
+
 private:
     struct Peer;
     awaitable<void> peer_loop(std::shared_ptr<Peer> peer);
@@ -77,6 +88,7 @@ private:
     std::vector<std::shared_ptr<Peer>> peers_;
     std::map<std::string, std::uint64_t, std::less<>> applied_;  // per origin: changes applied here
     std::uint64_t rejected_ = 0;                                  // malformed changes received
+    InFlightSource in_flight_source_;
     bool applying_ = false;
     bool started_ = false;
     bool stopped_ = false;

@@ -112,6 +112,32 @@ TEST_F(NodeSync, AnswersWithWhatTheCallerLacks) {
     EXPECT_TRUE(r.body["changes"].empty());
 }
 
+// A rollout waits for a drained server to be idle on every node: the peers' reports count only once they
+// follow the drain.
+TEST_F(NodeSync, PeersInFlightCountsReportsMadeAfterThisNodesLatestChange) {
+    node.set_in_flight_source([] { return json{{"gis/a", 2}}; });
+    EXPECT_EQ(node.peers_in_flight("gis", "a"), 0u) << "a peer never heard from is not counted";
+    const auto report = [&](json seen, json in_flight) {
+        return node.sync({{"node", "lb1"}, {"config_hash", "x"}, {"seen", std::move(seen)}, {"in_flight", std::move(in_flight)}});
+    };
+    auto r = report(json::object(), {{"gis/a", 3}});
+    ASSERT_EQ(r.status, 200) << r.body.dump();
+    EXPECT_EQ(r.body["in_flight"], (json{{"gis/a", 2}})) << "each message carries this node's own count";
+    EXPECT_EQ(node.peers_in_flight("gis", "a"), 3u);
+    EXPECT_EQ(node.peers_in_flight("gis", "b"), 0u);
+    // A drain made here: a report from before the peer had it may predate it, so it counts as 1 (wait) even when
+    // it says 0, and even after this node answered with the drain (the peer has not counted since).
+    node.local_change(ChangeKind::state, "gis", "a", {{"state", "drain"}});
+    const std::uint64_t drain = node.log().seen().at("lb2");
+    report(json::object(), {{"gis/a", 0}});
+    EXPECT_EQ(node.peers_in_flight("gis", "a"), 1u);
+    report(json{{"lb2", drain}}, {{"gis/a", 1}});
+    EXPECT_EQ(node.peers_in_flight("gis", "a"), 1u);
+    report(json{{"lb2", drain}}, json::object());
+    EXPECT_EQ(node.peers_in_flight("gis", "a"), 0u);
+    EXPECT_EQ(node.status()["peers"][0]["in_flight"], json::object());
+}
+
 TEST_F(NodeSync, NewestStateWinsAndAnAddTakesTheStateThatCameFirst) {
     const std::uint64_t t = node.log().start_ms();
     sync(json::object(), json::array({change(5, t + 50, ChangeKind::state, "c", {{"state", "maint"}}),

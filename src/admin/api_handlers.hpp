@@ -1,6 +1,6 @@
 // One handler per admin API endpoint, registered in the table of api_routes.cpp. A handler checks the request's
 // body and query (so ControlApi only ever sees well-formed input) and passes ControlApi's result through as it
-// is. Grouped by resource: api_reads.cpp, api_servers.cpp, api_actions.cpp.
+// is. Grouped by resource: api_reads.cpp, api_servers.cpp, api_actions.cpp, api_rollouts.cpp.
 #pragma once
 
 #include "admin/control_api.hpp"
@@ -27,5 +27,11 @@ Reply delete_server(ControlApi& api, const RouteRequest& request);
 // The whole proxy (api_actions.cpp).
 Reply post_reload(ControlApi& api, const RouteRequest& request);
 Reply delete_cache(ControlApi& api, const RouteRequest& request);
+
+// Rolling changes of a pool (api_rollouts.cpp).
+Reply post_rollout(ControlApi& api, const RouteRequest& request);
+Reply get_rollout(ControlApi& api, const RouteRequest& request);
+Reply post_rollout_continue(ControlApi& api, const RouteRequest& request);
+Reply post_rollout_abort(ControlApi& api, const RouteRequest& request);
 
 }  // namespace gisgate::admin

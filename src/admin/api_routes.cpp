@@ -23,6 +23,10 @@ constexpr Endpoint kEndpoints[] = {
     {"DELETE", "/api/v1/pools/{pool}/servers/{server}", delete_server},
     {"POST", "/api/v1/reload", post_reload},
     {"DELETE", "/api/v1/cache", delete_cache},
+    {"POST", "/api/v1/rollouts", post_rollout},
+    {"GET", "/api/v1/rollout", get_rollout},
+    {"POST", "/api/v1/rollout/continue", post_rollout_continue},
+    {"POST", "/api/v1/rollout/abort", post_rollout_abort},
 };
 
 }  // namespace

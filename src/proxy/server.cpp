@@ -65,6 +65,7 @@ ProxyServer::ProxyServer(config::Config config, std::string config_path) : confi
         for (unsigned w = 0; w < n; ++w) workers_[w]->add_acceptor(std::move(acceptors[w]), listener.name);
         bound_listeners_[listener.name] = listener.bind.to_string();
     }
+    rollouts_ = std::make_unique<rollout::Rollouts>(control_, rollout_dependencies());
     if (runtime_->config.admin) {
         admin_ = std::make_unique<admin::AdminServer>(control_, *runtime_->config.admin, *this);
     }
@@ -75,6 +76,7 @@ ProxyServer::~ProxyServer() {
     health_.stop();
     discovery_.stop();
     drift_.stop();
+    rollouts_->stop();
     if (admin_) admin_->stop();
     workers_.clear();
     if (owns_access_log_fd_) ::close(access_log_fd_);
@@ -229,6 +231,7 @@ void ProxyServer::drain_and_stop() {
     health_.stop();
     discovery_.stop();
     drift_.stop();
+    rollouts_->stop();
     if (admin_) admin_->stop();
     for (auto& w : workers_) asio::post(w->context(), [worker = w.get()] { worker->begin_drain(); });
     drain_deadline_ = std::chrono::steady_clock::now() + runtime_->config.shutdown_grace;

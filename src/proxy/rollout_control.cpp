@@ -1,0 +1,63 @@
+// ProxyServer and the rollout engine (rollout/rollout.hpp): what the engine may ask of the proxy, and the admin
+// API calls passed to it. States change only through set_server_state, the one path runtime state changes take
+// (cluster peers follow it); "in flight" is this node's count for now.
+#include "gis/catalog_request.hpp"
+#include "proxy/server.hpp"
+#include "rollout/hook_process.hpp"
+
+namespace gisgate::proxy {
+
+rollout::Dependencies ProxyServer::rollout_dependencies() {
+    rollout::Dependencies deps;
+    deps.servers = [this](const std::string& pool) -> std::optional<std::vector<rollout::ServerInfo>> {
+        const balance::PoolRuntime* p = runtime_->find_pool(pool);
+        if (!p) return std::nullopt;
+        std::vector<rollout::ServerInfo> out;
+        for (const auto& s : p->servers())
+            out.push_back({s->name, s->address.to_string(), s->backup, balance::to_string(s->admin.load()),
+                           s->healthy.load(), balance::may_serve(*s)});
+        return out;
+    };
+    deps.set_state = [this](const std::string& pool, const std::string& server, const std::string& state) {
+        const admin::ApiResult result = set_server_state(pool, server, state);
+        if (result.status >= 200 && result.status < 300) return std::string();
+        const auto message = result.body.contains("error") ? result.body["error"].value("message", "") : "";
+        return message.empty() ? "HTTP " + std::to_string(result.status) : message;
+    };
+    deps.in_flight = [this](const std::string& pool, const std::string& server) -> std::uint64_t {
+        const balance::ServerRuntime* s = find_server(pool, server);
+        return s ? s->active.load() : 0;
+    };
+    deps.fetch_catalog = [this](const std::string& pool, const std::string& server, rollout::CatalogDone done) {
+        const balance::PoolRuntime* p = runtime_->find_pool(pool);
+        const balance::ServerRuntime* s = p ? p->find_server(server) : nullptr;
+        if (!s) {
+            asio::post(control_, [done = std::move(done), server] { done(std::nullopt, "no server " + server); });
+            return;
+        }
+        gis::CatalogRequest request = gis::catalog_request(*s, p->config(), /*with_descriptions=*/true);
+        request.tls = p->tls();
+        asio::co_spawn(
+            control_,
+            [](gis::CatalogRequest request, rollout::CatalogDone done) -> awaitable<void> {
+                std::string error;
+                std::optional<gis::Catalog> catalog = co_await gis::fetch_catalog(std::move(request), error);
+                done(std::move(catalog), std::move(error));
+            }(std::move(request), std::move(done)),
+            asio::detached);
+    };
+    deps.run_hook = [this](rollout::HookRequest request, rollout::HookDone done) {
+        return rollout::start_hook_process(control_, std::move(request), std::move(done));
+    };
+    return deps;
+}
+
+admin::ApiResult ProxyServer::start_rollout(const nlohmann::json& body) { return rollouts_->start(body); }
+
+admin::ApiResult ProxyServer::rollout() { return rollouts_->get(); }
+
+admin::ApiResult ProxyServer::continue_rollout(const nlohmann::json& body) { return rollouts_->resume(body); }
+
+admin::ApiResult ProxyServer::abort_rollout() { return rollouts_->abort(); }
+
+}  // namespace gisgate::proxy

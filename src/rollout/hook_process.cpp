@@ -22,18 +22,29 @@ namespace gisgate::rollout {
 
 namespace {
 
+// After the shell ended, how long its output pipe may stay open (a background child still holding it) before
+// the output is taken as it is.
+constexpr std::chrono::milliseconds kOutputGrace{500};
+
 struct HookChild : std::enable_shared_from_this<HookChild> {
-    HookChild(asio::io_context& control, HookDone d) : pidfd(control), output(control), timer(control), done(std::move(d)) {}
+    HookChild(asio::io_context& control, HookDone d)
+        : pidfd(control), output(control), timer(control), grace(control), done(std::move(d)) {}
 
     pid_t pid = -1;
     asio::posix::stream_descriptor pidfd;
     asio::posix::stream_descriptor output;
-    asio::steady_timer timer;
+    asio::steady_timer timer;  // the hook timeout
+    asio::steady_timer grace;  // kOutputGrace
     HookDone done;
     std::string captured;
     bool truncated = false;
     bool timed_out = false;
     bool cancelled = false;
+    bool exited = false;       // reaped; `status` holds its end
+    bool output_done = false;  // EOF (or the pipe closed after the grace)
+    bool finished = false;
+    int status = 0;
+    bool status_lost = false;  // waitpid failed (someone else reaped it)
     std::array<char, 4096> buffer{};
 
     void keep(const char* data, std::size_t n) {
@@ -44,54 +55,66 @@ struct HookChild : std::enable_shared_from_this<HookChild> {
         }
     }
 
+    // Reads until EOF. The output is complete only then: a read that completed before the process ended may
+    // still be queued when the pidfd reports the end.
     void read_output() {
         output.async_read_some(asio::buffer(buffer), [self = shared_from_this()](const error_code& ec, std::size_t n) {
-            if (ec) return;  // EOF, or closed once the hook ended
-            self->keep(self->buffer.data(), n);
-            self->read_output();
+            if (!ec) {
+                self->keep(self->buffer.data(), n);
+                self->read_output();
+                return;
+            }
+            self->output_done = true;
+            if (self->exited) self->finish();
         });
     }
 
     void kill_group() {
-        if (pid > 0) ::kill(-pid, SIGKILL);
+        if (pid > 0 && !exited) ::kill(-pid, SIGKILL);
     }
 
     void wait_exit() {
         pidfd.async_wait(asio::posix::stream_descriptor::wait_read, [self = shared_from_this()](const error_code& ec) {
             if (ec == asio::error::operation_aborted) return;
-            self->exited();
+            self->reap();
         });
     }
 
-    void exited() {
-        int status = 0;
+    void reap() {
         pid_t reaped;
         do reaped = ::waitpid(pid, &status, WNOHANG);
         while (reaped < 0 && errno == EINTR);
         if (reaped == 0) return wait_exit();  // spurious wake-up
+        exited = true;
+        status_lost = reaped < 0;
         timer.cancel();
-        // Everything the shell wrote is in the pipe by now: read it without waiting (a background grandchild
-        // that keeps the pipe open is not waited for).
-        if (output.is_open()) {
-            for (;;) {
-                const ssize_t n = ::read(output.native_handle(), buffer.data(), buffer.size());
-                if (n <= 0) break;
-                keep(buffer.data(), static_cast<std::size_t>(n));
-            }
-            error_code ignored;
-            output.close(ignored);
-        }
         error_code ignored;
         pidfd.close(ignored);
-        if (cancelled) return;
+        if (output_done) return finish();
+        grace.expires_after(kOutputGrace);
+        grace.async_wait([weak = weak_from_this()](const error_code& ec) {
+            const auto self = weak.lock();
+            if (ec || !self) return;
+            error_code ignored;
+            self->output.close(ignored);  // the pending read ends, and finishes
+        });
+    }
+
+    void finish() {
+        if (finished) return;
+        finished = true;
+        grace.cancel();
+        error_code ignored;
+        output.close(ignored);
+        if (cancelled || !done) return;
         HookResult result;
-        if (reaped < 0) result.exit_code = -1;
+        if (status_lost) result.exit_code = -1;
         else if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
         else if (WIFSIGNALED(status)) result.exit_code = 128 + WTERMSIG(status);
         result.timed_out = timed_out;
         result.output = truncated ? "...\n" + captured : captured;
-        auto finish = std::move(done);
-        finish(std::move(result));
+        auto report = std::move(done);
+        report(std::move(result));
     }
 };
 
@@ -190,7 +213,7 @@ std::unique_ptr<HookRun> start_hook_process(asio::io_context& control, HookReque
     child->timer.expires_after(request.timeout);
     child->timer.async_wait([weak = std::weak_ptr<HookChild>(child)](const error_code& ec) {
         const auto c = weak.lock();
-        if (ec || !c || c->cancelled) return;
+        if (ec || !c || c->cancelled || c->exited) return;
         c->timed_out = true;
         c->kill_group();
     });

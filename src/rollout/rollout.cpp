@@ -73,7 +73,7 @@ json time_json(const std::optional<WallClock::time_point>& t) {
 }
 
 std::optional<std::chrono::milliseconds> duration_field(const json& value) {
-    if (value.is_number_unsigned()) return std::chrono::seconds(value.get<std::uint64_t>());
+    if (value.is_number_integer() && value.get<std::int64_t>() >= 0) return std::chrono::seconds(value.get<std::int64_t>());
     if (value.is_number_float() && value.get<double>() >= 0)
         return std::chrono::milliseconds(static_cast<std::int64_t>(value.get<double>() * 1000));
     if (value.is_string()) {
@@ -122,7 +122,9 @@ std::optional<Options> parse_options(const json& body, std::string& error) {
         }
         o.hook = hook->get<std::string>();
     }
-    for (const auto& [key, field] : {std::pair{"drain_timeout", &o.drain_timeout}, {"hook_timeout", &o.hook_timeout}}) {
+    const std::pair<const char*, std::chrono::milliseconds*> durations[] = {{"drain_timeout", &o.drain_timeout},
+                                                                            {"hook_timeout", &o.hook_timeout}};
+    for (const auto& [key, field] : durations) {
         const auto value = body.find(key);
         if (value == body.end() || value->is_null()) continue;
         const auto d = duration_field(*value);
@@ -467,7 +469,9 @@ struct Rollouts::Impl : std::enable_shared_from_this<Impl> {
 
     admin::ApiResult resume(const json& body) {
         if (!exists || !active(state)) return api_error(409, "no rollout to continue");
-        const bool skip_hook = body.is_object() && body.value("skip_hook", false);
+        const auto skip = body.is_object() ? body.find("skip_hook") : body.end();
+        if (skip != body.end() && !skip->is_boolean()) return api_error(400, "'skip_hook' must be true or false");
+        const bool skip_hook = skip != body.end() && skip->get<bool>();
         switch (state) {
             case State::waiting:
                 note(server().name + ": continued");
@@ -498,7 +502,10 @@ struct Rollouts::Impl : std::enable_shared_from_this<Impl> {
     admin::ApiResult abort() {
         if (!exists || !active(state)) return api_error(409, "no rollout to abort");
         cancel_pending();
-        if (current < servers.size() && server().step != Step::pending) server().step = Step::aborted;
+        if (current < servers.size() && server().step != Step::pending) {
+            server().step = Step::aborted;
+            server().message = "aborted while " + server().message;
+        }
         const std::string not_restored = restore();
         end(State::aborted, not_restored.empty() ? "aborted; states restored"
                                                  : "aborted; could not restore " + not_restored);

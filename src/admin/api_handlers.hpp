@@ -3,6 +3,9 @@
 // is. Grouped by resource: api_reads.cpp, api_servers.cpp, api_actions.cpp, api_rollouts.cpp.
 #pragma once
 
+#include <optional>
+#include <string_view>
+
 #include "admin/control_api.hpp"
 #include "admin/router.hpp"
 
@@ -11,6 +14,9 @@ namespace gisgate::admin {
 using ApiHandler = Reply (*)(ControlApi& api, const RouteRequest& request);
 
 inline Reply from_result(const ApiResult& result) { return json_reply(result.status, result.body); }
+
+// nullopt (and the 400 to send in `error`) unless `body` is a JSON object.
+std::optional<nlohmann::json> parse_json_object(std::string_view body, Reply& error);
 
 // Reads (api_reads.cpp).
 Reply get_status(ControlApi& api, const RouteRequest& request);

@@ -6,32 +6,20 @@
 
 namespace gisgate::admin {
 
-namespace {
-
-// The body as JSON: an object, or {} for an empty body when `empty_ok`; nullopt (and the 400) otherwise.
-std::optional<nlohmann::json> rollout_body(std::string_view body, bool empty_ok, Reply& error) {
-    if (empty_ok && body.find_first_not_of(" \t\r\n") == std::string_view::npos) return nlohmann::json::object();
-    auto parsed = nlohmann::json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_discarded() || !parsed.is_object()) {
-        error = error_reply(400, "request body must be a JSON object");
-        return std::nullopt;
-    }
-    return parsed;
-}
-
-}  // namespace
-
 Reply post_rollout(ControlApi& api, const RouteRequest& r) {
     Reply error;
-    const auto body = rollout_body(r.body, false, error);
+    const auto body = parse_json_object(r.body, error);
     return body ? from_result(api.start_rollout(*body)) : error;
 }
 
 Reply get_rollout(ControlApi& api, const RouteRequest&) { return from_result(api.rollout()); }
 
 Reply post_rollout_continue(ControlApi& api, const RouteRequest& r) {
+    // No body is {}: `curl -X POST .../continue` is enough.
+    if (r.body.find_first_not_of(" \t\r\n") == std::string_view::npos)
+        return from_result(api.continue_rollout(nlohmann::json::object()));
     Reply error;
-    const auto body = rollout_body(r.body, true, error);
+    const auto body = parse_json_object(r.body, error);
     return body ? from_result(api.continue_rollout(*body)) : error;
 }
 

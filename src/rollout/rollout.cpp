@@ -216,6 +216,15 @@ struct Rollouts::Impl : std::enable_shared_from_this<Impl> {
         hook.reset();  // kills a running hook
     }
 
+    // The current server goes on to `step`; the rollout runs.
+    ServerRecord& advance(Step step, std::string what) {
+        state = State::running;
+        message.clear();
+        server().step = step;
+        server().message = std::move(what);
+        return server();
+    }
+
     void pause(State s, Step step, std::string why) {
         state = s;
         server().step = step;
@@ -321,11 +330,7 @@ struct Rollouts::Impl : std::enable_shared_from_this<Impl> {
     }
 
     void run_hook() {
-        ServerRecord& r = server();
-        state = State::running;
-        message.clear();
-        r.step = Step::hook;
-        r.message = "hook running";
+        ServerRecord& r = advance(Step::hook, "hook running");
         r.hook_exit.reset();
         r.hook_output.clear();
         HookRequest request;
@@ -359,11 +364,7 @@ struct Rollouts::Impl : std::enable_shared_from_this<Impl> {
     }
 
     void drift_check() {
-        ServerRecord& r = server();
-        state = State::running;
-        message.clear();
-        r.step = Step::drift_check;
-        r.message = "reading its catalog";
+        ServerRecord& r = advance(Step::drift_check, "reading its catalog");
         deps.fetch_catalog(options.pool, r.name,
                            guarded([](Impl& self, std::optional<gis::Catalog> catalog, std::string error) {
                                self.catalog_read(std::move(catalog), std::move(error));

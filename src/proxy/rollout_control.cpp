@@ -1,6 +1,7 @@
 // ProxyServer and the rollout engine (rollout/rollout.hpp): what the engine may ask of the proxy, and the admin
 // API calls passed to it. States change only through set_server_state, the one path runtime state changes take
 // (cluster peers follow it); "in flight" is this node's count for now.
+#include "admin/json_reply.hpp"
 #include "gis/catalog_request.hpp"
 #include "proxy/server.hpp"
 #include "rollout/hook_process.hpp"
@@ -52,7 +53,15 @@ rollout::Dependencies ProxyServer::rollout_dependencies() {
     return deps;
 }
 
-admin::ApiResult ProxyServer::start_rollout(const nlohmann::json& body) { return rollouts_->start(body); }
+admin::ApiResult ProxyServer::start_rollout(const nlohmann::json& body) {
+    // A hook is a shell command run by gisgate: only where the config says so (admin.rollout_hooks).
+    const bool hook = body.is_object() && body.contains("hook") && !body["hook"].is_null() &&
+                      !(body["hook"].is_string() && body["hook"].get_ref<const std::string&>().empty());
+    if (hook && !(runtime_->config.admin && runtime_->config.admin->rollout_hooks))
+        return {403, admin::error_body(403, "rollout hooks are off: set `rollout_hooks: true` in the admin: section "
+                                            "to let the admin API run commands on this machine")};
+    return rollouts_->start(body);
+}
 
 admin::ApiResult ProxyServer::rollout() { return rollouts_->get(); }
 

@@ -15,6 +15,9 @@ namespace {
 
 using nlohmann::json;
 
+// kAdmin with hooks allowed.
+constexpr const char* kAdminHooks = "admin: { bind: 127.0.0.1:0, token: secret, rollout_hooks: true }\n";
+
 constexpr const char* kRolloutHealth = "    health: { interval: 200ms, timeout: 1s, fall: 3, rise: 1 }\n";
 
 const char* kCatalogV1 = R"(services:
@@ -49,10 +52,10 @@ struct Pool {
     int admin = 0;
 };
 
-Pool start_pool() {
+Pool start_pool(const char* admin = kAdminHooks) {
     const std::string v1 = write_temp_file("rollout/v1.yaml", kCatalogV1);
     Pool p{start_sim("a", {"--catalog", v1}), start_sim("b", {"--catalog", v1}), start_sim("c", {"--catalog", v1}), {}, 0};
-    p.proxy = start_proxy(basic_config({&p.a, &p.b, &p.c}, kRolloutHealth, "", kAdmin));
+    p.proxy = start_proxy(basic_config({&p.a, &p.b, &p.c}, kRolloutHealth, "", admin));
     if (p.proxy.port != 0) p.admin = p.proxy.process->wait_for_port("admin");
     return p;
 }
@@ -189,9 +192,13 @@ TEST(RolloutEndToEnd, DriftingSitePausesTheRolloutAndAbortRestoresIt) {
 }
 
 TEST(RolloutEndToEnd, WithoutHookEachStepWaitsForContinue) {
-    Pool p = start_pool();
+    Pool p = start_pool(kAdmin);  // hooks off (the default): a rollout without one still runs
     ASSERT_NE(p.admin, 0);
     ASSERT_TRUE(eventually([&] { return all_up(p.admin); }));
+    const ProgramResult refused = ctl(p.admin, {"rollout", "--pool", "gis", "--hook", "true"});
+    EXPECT_EQ(refused.exit, 1);
+    EXPECT_NE(refused.output.find("rollout_hooks"), std::string::npos) << refused.output;
+    EXPECT_EQ(rollout_of(p.admin)["error"]["code"], 404) << "nothing started";
     const ProgramResult started = ctl(p.admin, {"rollout", "--pool", "gis", "--drain-timeout", "10s"});
     ASSERT_EQ(started.exit, 0) << started.output;
     EXPECT_EQ(ctl(p.admin, {"rollout", "--pool", "gis"}).exit, 1) << "a second rollout is refused (409)";

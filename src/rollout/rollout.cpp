@@ -300,7 +300,16 @@ struct Rollouts::Impl : std::enable_shared_from_this<Impl> {
         r.message.clear();
         drain_deadline = Steady::now() + options.drain_timeout;
         note(fmt::format("{}: draining ({} of {})", r.name, current + 1, servers.size()));
-        poll_in_flight();
+        // The first count after one poll interval: a worker that chose this server just before the drain has
+        // counted its request by then.
+        wait_and_poll();
+    }
+
+    void wait_and_poll() {
+        timer.expires_after(std::min<Steady::duration>(options.poll, drain_deadline - Steady::now()));
+        timer.async_wait(guarded([](Impl& self, const error_code& ec) {
+            if (!ec) self.poll_in_flight();
+        }));
     }
 
     void poll_in_flight() {
@@ -316,10 +325,7 @@ struct Rollouts::Impl : std::enable_shared_from_this<Impl> {
                                      "on anyway",
                                      n, config::format_duration(options.drain_timeout)));
         r.message = fmt::format("{} request(s) in flight", n);
-        timer.expires_after(std::min<Steady::duration>(options.poll, drain_deadline - Steady::now()));
-        timer.async_wait(guarded([](Impl& self, const error_code& ec) {
-            if (!ec) self.poll_in_flight();
-        }));
+        wait_and_poll();
     }
 
     void after_drain() {
@@ -557,8 +563,6 @@ admin::ApiResult Rollouts::start(const json& body) {
     if (!options) return api_error(400, error);
     return impl_->start(std::move(*options));
 }
-
-admin::ApiResult Rollouts::start(Options options) { return impl_->start(std::move(options)); }
 
 admin::ApiResult Rollouts::get() const {
     if (!impl_->exists) return api_error(404, "no rollout has run since gisgate started");

@@ -112,7 +112,6 @@ public:
     // POST /api/v1/rollouts → 201 with the rollout; 400 bad options or names; 404 no such pool; 409 a rollout
     // is active, or fewer than 2 servers of the pool serve.
     admin::ApiResult start(const nlohmann::json& body);
-    admin::ApiResult start(Options options);
     // GET /api/v1/rollout → 200 with the current or last rollout; 404 when there was none.
     admin::ApiResult get() const;
     // POST /api/v1/rollout/continue {"skip_hook"?: bool} → 200; 409 unless the rollout is paused.

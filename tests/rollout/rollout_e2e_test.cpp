@@ -20,26 +20,14 @@ constexpr const char* kAdminHooks = "admin: { bind: 127.0.0.1:0, token: secret, 
 
 constexpr const char* kRolloutHealth = "    health: { interval: 200ms, timeout: 1s, fall: 3, rise: 1 }\n";
 
-const char* kCatalogV1 = R"(services:
-  - {name: Basemap, type: MapServer}
-folders:
-  Maps:
-    - {name: Streets, type: MapServer}
-)";
-const char* kCatalogV2 = R"(services:
-  - {name: Basemap, type: MapServer}
-  - {name: Parcels, type: FeatureServer}
-folders:
-  Maps:
-    - {name: Streets, type: MapServer}
-)";
-const char* kCatalogV3 = R"(services:
-  - {name: Basemap, type: MapServer}
-  - {name: Other, type: GPServer}
-folders:
-  Maps:
-    - {name: Streets, type: MapServer}
-)";
+// Catalog v1 (the sim's YAML), with `extra` root services for v2 and v3.
+std::string catalog_yaml(const std::string& extra = "") {
+    return "services:\n  - {name: Basemap, type: MapServer}\n" + extra +
+           "folders:\n  Maps:\n    - {name: Streets, type: MapServer}\n";
+}
+const std::string kCatalogV1 = catalog_yaml();
+const std::string kCatalogV2 = catalog_yaml("  - {name: Parcels, type: FeatureServer}\n");
+const std::string kCatalogV3 = catalog_yaml("  - {name: Other, type: GPServer}\n");
 
 // A hook that installs `file` on the drained site through its control endpoint.
 std::string put_catalog_hook(const std::string& file) {
@@ -162,8 +150,8 @@ TEST(RolloutEndToEnd, DriftingSitePausesTheRolloutAndAbortRestoresIt) {
     const std::string v2 = write_temp_file("rollout/v2.yaml", kCatalogV2);
     const std::string v3 = write_temp_file("rollout/v3.yaml", kCatalogV3);
     // The second site gets another catalog than the first.
-    const std::string hook = "if [ \"$GISGATE_STEP\" = 2 ]; then F=" + v3 + "; else F=" + v2 +
-                             "; fi; curl -sS -f -X PUT --data-binary @$F http://$GISGATE_ADDRESS/sim/catalog";
+    const std::string hook =
+        "if [ \"$GISGATE_STEP\" = 2 ]; then F=" + v3 + "; else F=" + v2 + "; fi; " + put_catalog_hook("$F");
     const ProgramResult started = ctl(p.admin, {"rollout", "--pool", "gis", "--hook", hook});
     ASSERT_EQ(started.exit, 0) << started.output;
 

@@ -139,7 +139,8 @@ CtlSubcommand add_ctl_rollout(CLI::App& ctl) {
     o->rollout->add_option("--pool", o->pool, "the pool to roll through")->type_name("POOL");
     o->rollout->add_option("--hook", o->hook,
                            "shell command run for each drained server (env GISGATE_POOL, GISGATE_SERVER, "
-                           "GISGATE_ADDRESS, GISGATE_STEP); without it each step waits for `continue`")
+                           "GISGATE_ADDRESS, GISGATE_STEP; needs rollout_hooks: true in the admin: section); "
+                           "without it each step waits for `continue`")
         ->type_name("CMD");
     o->rollout->add_option("--drain-timeout", o->drain_timeout, "wait this long for in-flight requests (default 5m)")
         ->type_name("DURATION");

@@ -20,6 +20,7 @@ std::optional<nlohmann::json> parse_json_object(std::string_view body, Reply& er
 
 // Reads (api_reads.cpp).
 Reply get_status(ControlApi& api, const RouteRequest& request);
+Reply get_ready(ControlApi& api, const RouteRequest& request);
 Reply get_services(ControlApi& api, const RouteRequest& request);
 Reply get_alerts(ControlApi& api, const RouteRequest& request);
 Reply get_metrics(ControlApi& api, const RouteRequest& request);

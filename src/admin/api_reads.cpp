@@ -7,6 +7,8 @@ namespace gisgate::admin {
 
 Reply get_status(ControlApi& api, const RouteRequest&) { return json_reply(200, api.status()); }
 
+Reply get_ready(ControlApi& api, const RouteRequest&) { return from_result(api.ready()); }
+
 Reply get_services(ControlApi& api, const RouteRequest&) { return json_reply(200, api.services()); }
 
 Reply get_alerts(ControlApi& api, const RouteRequest&) { return json_reply(200, api.alerts()); }

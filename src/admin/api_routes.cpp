@@ -14,6 +14,7 @@ struct Endpoint {
 
 constexpr Endpoint kEndpoints[] = {
     {"GET", "/api/v1/status", get_status},
+    {"GET", "/api/v1/ready", get_ready},
     {"GET", "/api/v1/services", get_services},
     {"GET", "/api/v1/alerts", get_alerts},
     {"GET", "/api/v1/history", get_history},

@@ -22,6 +22,11 @@ public:
     // "last_latency_ms", "last_error"}}]}], "workers", "connections", "config_file", "reloads"}
     virtual nlohmann::json status() = 0;
 
+    // GET /api/v1/ready → 200 {"ready": true, "reasons": [], "pools_checked": [...]} when this node can serve
+    // (listeners bound, not stopping, every pool of a public route has a server up), else 503 with "ready":
+    // false and one line per reason (proxy/readiness.hpp). `gisgate ctl health` (keepalived) asks this.
+    virtual ApiResult ready() = 0;
+
     // PUT /api/v1/pools/{pool}/servers/{server}/state {"state": "ready"|"drain"|"maint"} → 200 with the
     // server's status object; 404 unknown pool/server; 400 bad state.
     virtual ApiResult set_server_state(const std::string& pool, const std::string& server, const std::string& state) = 0;

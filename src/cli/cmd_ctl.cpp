@@ -1,8 +1,8 @@
-// `gisgate ctl`: a command-line client of the admin REST API (status, drain/ready/maint, add, remove, reload;
-// rollout in cmd_ctl_rollout.cpp).
+// `gisgate ctl`: a command-line client of the admin REST API (status, health, drain/ready/maint, add, remove,
+// reload; rollout in cmd_ctl_rollout.cpp).
 //
 // The admin address and token come from the config file's `admin:` section (-c), then GISGATE_ADMIN_TOKEN,
-// then the flags, later ones winning. Requests: ctl_client.hpp.
+// then the flags, later ones winning. Requests: ctl_client.hpp (`health`: --timeout, 2 s).
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -38,8 +38,11 @@ struct CtlOptions {
     std::string pool, name, address;
     std::uint32_t weight = 1;
     bool backup = false;
+    bool quiet = false;
+    std::string timeout = "2s";  // health
 
     CLI::App* status = nullptr;
+    CLI::App* health = nullptr;
     CLI::App* drain = nullptr;
     CLI::App* ready = nullptr;
     CLI::App* maint = nullptr;
@@ -49,6 +52,11 @@ struct CtlOptions {
     CLI::Option* weight_option = nullptr;
     CtlSubcommand rollout;
 };
+
+// `ctl health` exit codes (keepalived's vrrp_script counts any non-zero as a failure).
+constexpr int kHealthReady = 0;
+constexpr int kHealthNotReady = 1;
+constexpr int kHealthUnknown = 2;  // the admin API cannot be reached or gives no readiness answer
 
 // Pool and server names are [A-Za-z0-9._-] already; escaping the rest keeps a typo from changing the path.
 std::string encode_segment(std::string_view text) {
@@ -79,7 +87,7 @@ Target resolve_target(const CtlOptions& o) {
         try {
             config = config::load_file(o.config_path);
         } catch (const config::ConfigError& e) {
-            throw CtlError{e.what(), kExitConfigError};  // `file:line:col: message`, as `gisgate check`
+            throw CtlError{e.what(), kExitConfigError, true};  // `file:line:col: message`, as `gisgate check`
         }
         if (config.admin) {
             endpoint = config.admin->bind;
@@ -169,7 +177,35 @@ void print_status(const nlohmann::json& status) {
 
 // --- commands ----------------------------------------------------------------------------------------------
 
+// GET /api/v1/ready: 0 ready, 1 not ready (the reasons on stderr), 2 no answer. Errors are the caller's (2).
+int health(const Target& target, bool quiet) {
+    const HttpResult result = call(target, http::verb::get, "/api/v1/ready");
+    const auto body = nlohmann::json::parse(result.body, nullptr, /*allow_exceptions=*/false);
+    if ((result.status != 200 && result.status != 503) || !body.is_object() || !body.contains("ready") ||
+        !body["ready"].is_boolean())
+        throw CtlError{"admin API at " + target.endpoint.to_string() + ": no readiness answer (HTTP " +
+                           std::to_string(result.status) + ")",
+                       kHealthUnknown};
+    const bool ready = body["ready"].get<bool>() && result.status == 200;
+    if (!quiet) {
+        if (ready) std::cout << "ready\n";
+        for (const auto& reason : body.value("reasons", nlohmann::json::array()))
+            std::cerr << "not ready: " << (reason.is_string() ? reason.get<std::string>() : reason.dump()) << "\n";
+    }
+    return ready ? kHealthReady : kHealthNotReady;
+}
+
 int run(const CtlOptions& o) {
+    if (o.health->parsed()) {
+        try {
+            Target target = resolve_target(o);
+            const auto timeout = config::parse_duration(o.timeout);  // checked by the option's validator
+            target.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout);
+            return health(target, o.quiet);
+        } catch (const CtlError& e) {
+            throw CtlError{e.message, kHealthUnknown, e.located};
+        }
+    }
     const Target target = resolve_target(o);
     if (o.status->parsed()) {
         const auto status = expect_success(call(target, http::verb::get, "/api/v1/status"));
@@ -242,6 +278,18 @@ std::function<int()> add_ctl_command(CLI::App& app) {
 
     o->status = ctl->add_subcommand("status", "Show every pool's servers: state, load, health");
     o->status->add_flag("--json", o->json, "print the API's raw JSON");
+    o->health = ctl->add_subcommand(
+        "health", "Exit 0 if this node is ready to serve, 1 if not (reasons on stderr), 2 if the admin API gives no "
+                  "answer: for keepalived's vrrp_script");
+    o->health->add_flag("-q,--quiet", o->quiet, "print nothing (errors included)");
+    o->health->add_option("--timeout", o->timeout, "give up (exit 2) after this long, e.g. 2s, 500ms")
+        ->check(CLI::Validator(
+            [](std::string& text) {
+                const auto d = config::parse_duration(text);
+                return d && d->count() > 0 ? std::string() : "not a positive duration: " + text;
+            },
+            ""))
+        ->capture_default_str();
     o->drain = ctl->add_subcommand("drain", "Take a server out of rotation, letting in-flight requests finish");
     o->ready = ctl->add_subcommand("ready", "Put a drained or maintenance server back into rotation");
     o->maint = ctl->add_subcommand("maint", "Put a server into maintenance: no traffic until `ready`");
@@ -274,7 +322,8 @@ std::function<int()> add_ctl_command(CLI::App& app) {
         try {
             return run(*o);
         } catch (const CtlError& e) {
-            if (e.code == kExitConfigError) std::cerr << e.message << "\n";
+            if (o->quiet) return e.code;
+            if (e.located) std::cerr << e.message << "\n";
             else std::cerr << "gisgate ctl: " << e.message << "\n";
             return e.code;
         }

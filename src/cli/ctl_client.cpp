@@ -13,16 +13,13 @@ namespace {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
-using namespace std::chrono_literals;
-
-constexpr auto kRequestTimeout = 10s;
-
 awaitable<void> exchange(tcp::resolver::results_type endpoints, http::request<http::string_body>& request,
-                         http::response<http::string_body>& response, error_code& ec) {
+                         http::response<http::string_body>& response, error_code& ec,
+                         std::chrono::milliseconds timeout) {
     auto executor = co_await asio::this_coro::executor;
     beast::tcp_stream stream(executor);
     // One deadline for connect, write and read together.
-    stream.expires_after(kRequestTimeout);
+    stream.expires_after(timeout);
     co_await stream.async_connect(endpoints, asio::redirect_error(use_awaitable, ec));
     if (ec) co_return;
     co_await http::async_write(stream, request, asio::redirect_error(use_awaitable, ec));
@@ -56,7 +53,7 @@ HttpResult call(const Target& target, http::verb method, const std::string& path
 
     http::response<http::string_body> response;
     std::exception_ptr failure;
-    asio::co_spawn(context, exchange(endpoints, request, response, ec),
+    asio::co_spawn(context, exchange(endpoints, request, response, ec, target.timeout),
                    [&failure](std::exception_ptr e) { failure = e; });
     context.run();
     if (failure) std::rethrow_exception(failure);

@@ -1,9 +1,10 @@
 // The HTTP side of `gisgate ctl`, shared by its subcommand files (cmd_ctl.cpp, cmd_ctl_rollout.cpp): one request
-// to the admin API over a private io_context with one overall 10 s deadline, so an unreachable or stuck admin
-// listener cannot hang a script.
+// to the admin API over a private io_context with one overall deadline (10 s unless the target says otherwise),
+// so an unreachable or stuck admin listener cannot hang a script.
 #pragma once
 
 #include <boost/beast/http/verb.hpp>
+#include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -16,15 +17,19 @@ class App;
 
 namespace gisgate::cli {
 
+inline constexpr std::chrono::milliseconds kRequestTimeout{std::chrono::seconds(10)};
+
 // A failure worth one line on stderr and exit code `code`.
 struct CtlError {
     std::string message;
     int code = 1;
+    bool located = false;  // `file:line:col: message`, printed as it is
 };
 
 struct Target {
     config::Endpoint endpoint;
     std::string token;
+    std::chrono::milliseconds timeout = kRequestTimeout;  // connect, write and read together
 };
 
 struct HttpResult {

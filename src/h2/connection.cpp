@@ -30,6 +30,13 @@ constexpr std::chrono::seconds kClosingGrace{2};
 
 Connection* connection_of(void* user) { return static_cast<Connection*>(user); }
 
+// A field for nghttp2's submit functions, which copy names and values.
+nghttp2_nv make_nv(std::string_view name, std::string_view value) {
+    return {reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
+            reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
+            NGHTTP2_NV_FLAG_NONE};
+}
+
 }  // namespace
 
 // nghttp2's callbacks, as static functions with access to the connection.
@@ -59,7 +66,15 @@ struct Connection::Callbacks {
         Connection& c = *connection_of(user);
         if (frame->hd.type != NGHTTP2_HEADERS) return 0;
         auto it = c.pending_.find(frame->hd.stream_id);
-        if (it == c.pending_.end()) return 0;  // trailers: not relayed (see on_frame_recv)
+        if (it == c.pending_.end()) {
+            // A trailer HEADERS frame (nghttp2 has checked it has no pseudo-header and ends the stream).
+            if (auto s = c.streams_by_id_.find(frame->hd.stream_id); s != c.streams_by_id_.end())
+                s->second->on_request_trailer(std::string_view(reinterpret_cast<const char*>(name), namelen),
+                                              std::string_view(reinterpret_cast<const char*>(value), valuelen),
+                                              std::min<std::size_t>(c.settings_.max_header_list_size,
+                                                                    http::ChunkedScanner::kMaxTrailerSize / 2));
+            return 0;
+        }
         Pending& p = it->second;
         // Past the bound, decoding goes on (the HPACK state is the connection's) but nothing more is kept: an
         // HPACK bomb costs its decoding time, never memory. The stream gets a 431.
@@ -80,13 +95,13 @@ struct Connection::Callbacks {
                     c.start_stream(id, end_stream);
                 } else if (end_stream) {
                     if (auto it = c.streams_by_id_.find(id); it != c.streams_by_id_.end())
-                        it->second->on_end_of_request({});  // trailers end the request; they are not relayed
+                        it->second->on_end_of_request();  // trailers end the request
                 }
                 break;
             case NGHTTP2_DATA:
                 if (end_stream)
                     if (auto it = c.streams_by_id_.find(id); it != c.streams_by_id_.end())
-                        it->second->on_end_of_request({});
+                        it->second->on_end_of_request();
                 break;
             case NGHTTP2_RST_STREAM:
                 if (!c.spend_reset_budget(1)) return NGHTTP2_ERR_CALLBACK_FAILURE;
@@ -125,12 +140,26 @@ struct Connection::Callbacks {
         return 0;
     }
 
-    static ssize_t read_body(nghttp2_session*, std::int32_t, std::uint8_t* buf, std::size_t length,
+    static ssize_t read_body(nghttp2_session* session, std::int32_t id, std::uint8_t* buf, std::size_t length,
                              std::uint32_t* flags, nghttp2_data_source* source, void*) {
         auto* channel = static_cast<StreamChannel*>(source->ptr);
         bool eof = false, deferred = false;
         const std::size_t n = channel->read_response_body(buf, length, eof, deferred);
-        if (eof) *flags |= NGHTTP2_DATA_FLAG_EOF;
+        if (eof) {
+            *flags |= NGHTTP2_DATA_FLAG_EOF;
+            // The server's trailers follow the body as a HEADERS frame that ends the stream (submitted from
+            // here, as nghttp2_submit_trailer's documentation describes).
+            if (!channel->response_trailer_lines().empty()) {
+                const auto fields = response_trailers(channel->response_trailer_lines());
+                if (!fields.empty()) {
+                    std::vector<nghttp2_nv> nva;
+                    nva.reserve(fields.size());
+                    for (const auto& f : fields) nva.push_back(make_nv(f.name, f.value));
+                    if (nghttp2_submit_trailer(session, id, nva.data(), nva.size()) == 0)
+                        *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+                }
+            }
+        }
         if (deferred) return NGHTTP2_ERR_DEFERRED;
         return static_cast<ssize_t>(n);
     }
@@ -324,7 +353,7 @@ void Connection::start_stream(std::int32_t id, bool end_stream) {
         channel->answer_locally(response);
         return;
     }
-    if (end_stream) channel->on_end_of_request({});
+    if (end_stream) channel->on_end_of_request();
     on_stream_(std::move(channel));
 }
 
@@ -354,11 +383,7 @@ bool Connection::submit_head(std::int32_t id, const http::ResponseHead& head, bo
     names.reserve(head.headers.size());
     std::vector<nghttp2_nv> nva;
     nva.reserve(head.headers.size() + 1);
-    const auto add = [&](std::string_view name, std::string_view value) {
-        nva.push_back({reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
-                       reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
-                       NGHTTP2_NV_FLAG_NONE});
-    };
+    const auto add = [&](std::string_view name, std::string_view value) { nva.push_back(make_nv(name, value)); };
     add(":status", status);
     for (const auto& h : head.headers) {
         if (!response_field_allowed(h.name)) continue;

@@ -75,10 +75,11 @@ void StreamChannel::on_data(const std::uint8_t* data, std::size_t size) {
     try_read();
 }
 
-void StreamChannel::on_end_of_request(std::string_view trailer_block) {
+void StreamChannel::on_end_of_request() {
     if (reset_ || request_ended_) return;
     request_ended_ = true;
-    if (chunked_in_) in_.append("0\r\n").append(trailer_block).append("\r\n");
+    if (chunked_in_) in_.append("0\r\n").append(request_trailers_).append("\r\n");
+    request_trailers_.clear();
     try_read();
 }
 
@@ -181,6 +182,8 @@ bool StreamChannel::parse_head() {
     } else if (head.framing == http::BodyFraming::chunked) {
         out_state_ = Out::chunked;
         chunks_.reset();
+        trailers_out_.clear();
+        chunks_.capture_trailers(&trailers_out_);
     } else if (head.until_close) {
         out_state_ = Out::until_close;
     } else {

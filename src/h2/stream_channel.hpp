@@ -21,6 +21,7 @@
 #include <boost/asio/buffer.hpp>
 
 #include "http/chunked.hpp"
+#include "h2/translation.hpp"
 #include "http/method.hpp"
 #include "net/asio.hpp"
 
@@ -115,7 +116,15 @@ public:
         closed_by_pipeline_ = true;
     }
     void on_data(const std::uint8_t* data, std::size_t size);  // DATA payload
-    void on_end_of_request(std::string_view trailer_block);    // END_STREAM ("" or "name: value\r\n"...)
+    // A field of the request's trailer HEADERS frame: kept for the chunked body's trailer section (a body
+    // with a content-length has none in HTTP/1.1: they are dropped then). False past `max_size`.
+    bool on_request_trailer(std::string_view name, std::string_view value, std::size_t max_size) {
+        return !chunked_in_ || add_request_trailer(request_trailers_, name, value, max_size);
+    }
+    void on_end_of_request();  // END_STREAM
+    // The server's trailer section (a chunked response's), lines "name: value\r\n"; empty without one. Asked
+    // once the body is complete, for the trailer HEADERS frame.
+    const std::string& response_trailer_lines() const { return trailers_out_; }
     void on_reset();       // the peer reset the stream, or the connection ended: every operation fails now
     // nghttp2's data source: copies response body bytes; sets `eof` when the body is complete.
     std::size_t read_response_body(std::uint8_t* out, std::size_t size, bool& eof, bool& deferred);
@@ -151,6 +160,7 @@ private:
     bool request_ended_ = false;
     std::size_t unacknowledged_ = 0;  // DATA bytes read by the pipeline and not yet given back to the window
     std::size_t buffered_data_ = 0;   // DATA bytes in in_ not yet read
+    std::string request_trailers_;    // the trailer HEADERS frame's fields, as HTTP/1.1 trailer lines
 
     // Response side.
     enum class Out : std::uint8_t { head, length, chunked, until_close, done };
@@ -160,6 +170,7 @@ private:
     std::size_t out_pos_ = 0;
     std::uint64_t remaining_ = 0;
     http::ChunkedScanner chunks_;
+    std::string trailers_out_;  // the server's trailer lines (chunks_ captures them)
     bool submitted_ = false;    // the final response's HEADERS were submitted
 
     bool reset_ = false;

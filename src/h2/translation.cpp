@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "http/chunked.hpp"
+
 
 namespace gisgate::h2 {
 
@@ -34,6 +36,41 @@ std::string lower(std::string_view name) {
 bool response_field_allowed(std::string_view name) {
     return !iequals(name, "connection") && !iequals(name, "keep-alive") && !iequals(name, "proxy-connection") &&
            !iequals(name, "transfer-encoding") && !iequals(name, "upgrade");
+}
+
+namespace {
+
+// A field HTTP/2 never relays as a trailer: connection-specific ones (§8.2.2), TE, and the ones a trailer
+// section must not carry.
+bool trailer_relayed(std::string_view lower_name) {
+    return response_field_allowed(lower_name) && lower_name != "te" && !http::forbidden_in_trailer(lower_name) &&
+           (lower_name.empty() || lower_name.front() != ':');
+}
+
+}  // namespace
+
+bool add_request_trailer(std::string& block, std::string_view name, std::string_view value, std::size_t max_size) {
+    if (!trailer_relayed(name) || !line_safe(name) || !line_safe(value)) return true;
+    if (block.size() + name.size() + value.size() + 4 > max_size) return false;
+    block.append(name).append(": ").append(value).append("\r\n");
+    return true;
+}
+
+std::vector<Field> response_trailers(std::string_view block) {
+    std::vector<Field> out;
+    while (!block.empty()) {
+        const std::size_t eol = block.find("\r\n");
+        const std::string_view line = block.substr(0, eol);
+        block.remove_prefix(eol == std::string_view::npos ? block.size() : eol + 2);
+        const std::size_t colon = line.find(':');
+        if (colon == std::string_view::npos || colon == 0) continue;  // the scanner has refused such lines
+        std::string name = lower(line.substr(0, colon));
+        std::string_view value = line.substr(colon + 1);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+        if (trailer_relayed(name)) out.push_back({std::move(name), std::string(value)});
+    }
+    return out;
 }
 
 bool add_field(RequestFields& request, std::string_view name, std::string_view value, std::size_t max_list_size) {

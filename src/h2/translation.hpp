@@ -55,6 +55,15 @@ RequestHeadResult write_http1_request(const RequestFields& request, bool body_fo
 // Keep-Alive, Proxy-Connection, Transfer-Encoding, Upgrade). `name` in any case.
 bool response_field_allowed(std::string_view name);
 
+// Trailers (RFC 9113 §8.1, RFC 9110 §6.5). A request's trailer HEADERS frame becomes the trailer section of
+// its chunked HTTP/1.1 body: `add_request_trailer` appends "name: value\r\n" to `block` unless the field may
+// not be a trailer (framing, routing and connection-specific fields are dropped, not relayed); false once
+// `block` would pass `max_size` (the field is dropped). A server's chunked trailer section (lines as
+// http::ChunkedScanner captured them) becomes the response's trailer HEADERS: `response_trailers` parses the
+// lines, lower-cases names, trims the values and drops the fields HTTP/2 does not allow.
+bool add_request_trailer(std::string& block, std::string_view name, std::string_view value, std::size_t max_size);
+std::vector<Field> response_trailers(std::string_view block);
+
 // ASCII lower-case copy (HTTP/2 field names must be lower-case).
 std::string lower(std::string_view name);
 

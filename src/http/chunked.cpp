@@ -22,14 +22,12 @@ struct HexTable {
 constexpr HexTable kHex{};
 
 
-// Fields a trailer must not carry: a recipient that merges trailers into the header section would re-frame the
-// message or change its target.
+}  // namespace
+
 bool forbidden_in_trailer(std::string_view lower_name) {
     return lower_name == "content-length" || lower_name == "transfer-encoding" || lower_name == "host" ||
            lower_name == "connection" || lower_name == "trailer";
 }
-
-}  // namespace
 
 // chunk-ext      = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
 // chunk-ext-name = token;  chunk-ext-val = token / quoted-string  (RFC 9112 §7.1.1, RFC 9110 §5.6.4)
@@ -204,6 +202,7 @@ ChunkedScanner::Result ChunkedScanner::feed(std::string_view data, std::string* 
                 } else if (!detail::is_tchar(c)) {
                     return fail("invalid trailer field", used());
                 } else {
+                    if (trailers_ != nullptr) trailers_->push_back(c);
                     state_ = State::trailer_line;
                     size_digits_ = 0;  // in the name
                     line_length_ = 1;
@@ -236,12 +235,14 @@ ChunkedScanner::Result ChunkedScanner::feed(std::string_view data, std::string* 
                 } else if (!detail::kChars.field_value[uc(c)]) {
                     return fail("invalid character in trailer field", used());
                 }
+                if (trailers_ != nullptr && c != '\r') trailers_->push_back(c);
                 ++p;
                 continue;
             }
             case State::trailer_line_lf:
                 if (*p != '\n') return fail("bare CR in trailer section", used());
                 if (++trailer_bytes_ > kMaxTrailerSize) return fail("trailer section too large", used());
+                if (trailers_ != nullptr) trailers_->append("\r\n");
                 ++p;
                 state_ = State::trailer;
                 continue;

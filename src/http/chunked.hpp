@@ -32,6 +32,10 @@ public:
         max_payload_ = max_payload;
     }
     bool over_limit() const { return over_limit_; }
+    // Keeps the trailer section's lines ("name: value\r\n" each, as received, at most kMaxTrailerSize) in
+    // `*out` as they are scanned, for a recipient that sends them on in another form (an HTTP/2 trailer
+    // HEADERS frame). Call after reset(), which forgets it.
+    void capture_trailers(std::string* out) { trailers_ = out; }
     std::uint64_t payload_bytes() const { return payload_bytes_; }  // sum of chunk sizes seen
 
     // Limits against abuse: a chunk-size line (with extensions) or a trailer line longer than this is an error.
@@ -69,7 +73,12 @@ private:
     // must not appear in a trailer (RFC 9110 §6.5.1).
     char trailer_name_[18] = {};
     std::uint8_t trailer_name_length_ = 0;
+    std::string* trailers_ = nullptr;  // capture_trailers()
 };
+
+// Fields a trailer must not carry (`lower_name` lower-case): a recipient that merges trailers into the header
+// section would re-frame the message or change its target (RFC 9110 §6.5.1).
+bool forbidden_in_trailer(std::string_view lower_name);
 
 // The chunk data of a chunked body, up to `limit` bytes (for a health check's or a submitJob answer's body):
 // what ChunkedScanner::feed() finds, so malformed or cut-off framing gives the data before the fault.

@@ -1,10 +1,11 @@
-// ProxyServer as admin::ControlApi, the reads: GET /api/v1/status, /api/v1/services, /api/v1/alerts and
-// /api/v1/history (GET /metrics is metrics_text.cpp). The Observer answers the statistics; the JSON shapes are
-// in observer_json.cpp.
+// ProxyServer as admin::ControlApi, the reads: GET /api/v1/status, /api/v1/ready (proxy/readiness.cpp),
+// /api/v1/services, /api/v1/alerts and /api/v1/history (GET /metrics is metrics_text.cpp). The Observer answers
+// the statistics; the JSON shapes are in observer_json.cpp.
 #include <chrono>
 
 #include "metrics/history_recent.hpp"
 #include "proxy/observer_json.hpp"
+#include "proxy/readiness.hpp"
 #include "proxy/server.hpp"
 
 namespace gisgate::proxy {
@@ -24,6 +25,11 @@ nlohmann::json ProxyServer::status() {
             {"reloads", reloads_},
             {"generation", runtime_->generation},
             {"rollout", rollouts_->to_json()}};
+}
+
+admin::ApiResult ProxyServer::ready() {
+    const Readiness r = readiness(*runtime_, bound_listeners_.size(), draining_);
+    return {r.ready ? 200 : 503, r.to_json()};
 }
 
 nlohmann::json ProxyServer::services() { return observer_->services_json(); }

@@ -39,6 +39,7 @@ public:
 
     // admin::ControlApi (control thread).
     nlohmann::json status() override;
+    admin::ApiResult ready() override;  // proxy/readiness.hpp
     admin::ApiResult set_server_state(const std::string& pool, const std::string& server,
                                       const std::string& state) override;
     admin::ApiResult add_server(const std::string& pool, const nlohmann::json& body) override;

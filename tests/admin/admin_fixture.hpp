@@ -35,6 +35,11 @@ public:
         if (throw_on_status) throw std::runtime_error("status exploded");
         return status_body;
     }
+    ApiResult ready() override {
+        record({"ready", "", "", "", {}});
+        std::lock_guard lock(mutex_);
+        return ready_result;
+    }
     ApiResult set_server_state(const std::string& pool, const std::string& server, const std::string& state) override {
         record({"set_server_state", pool, server, state, {}});
         std::lock_guard lock(mutex_);
@@ -111,6 +116,7 @@ public:
     ApiResult add_result{201, {{"name", "c"}, {"state", "up"}}};
     ApiResult remove_result{202, {{"name", "a"}, {"state", "drain"}}};
     ApiResult reload_result{200, {{"reloaded", true}}};
+    ApiResult ready_result{200, {{"ready", true}, {"reasons", nlohmann::json::array()}}};
     bool throw_on_status = false;
 
     void set_state_result(ApiResult r) {

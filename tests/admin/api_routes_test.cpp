@@ -20,6 +20,7 @@ struct RoutedCall {
 TEST(ApiRoutes, EveryEndpointReachesItsOwnControlApiCall) {
     const RoutedCall table[] = {
         {"GET", "/api/v1/status", "", "status"},
+        {"GET", "/api/v1/ready", "", "ready"},
         {"GET", "/api/v1/services", "", "services"},
         {"GET", "/api/v1/alerts", "", "alerts"},
         {"GET", "/metrics", "", "metrics"},
@@ -49,6 +50,15 @@ TEST(ApiRoutes, ReadsAreJsonAndMetricsArePrometheusText) {
     const Router router(api_v1_routes(api));
     EXPECT_EQ(router.dispatch("GET", "/api/v1/status", "").content_type, "application/json");
     EXPECT_EQ(router.dispatch("GET", "/metrics", "").content_type, "text/plain; version=0.0.4; charset=utf-8");
+}
+
+TEST(ApiRoutes, NotReadyIsA503WithItsReasons) {
+    FakeControlApi api;
+    api.ready_result = {503, {{"ready", false}, {"reasons", {"pool gis: no server up"}}}};
+    const Router router(api_v1_routes(api));
+    const Reply reply = router.dispatch("GET", "/api/v1/ready", "");
+    EXPECT_EQ(reply.status, 503);
+    EXPECT_EQ(nlohmann::json::parse(reply.body)["reasons"][0], "pool gis: no server up");
 }
 
 TEST(ApiRoutes, PathParametersArriveDecoded) {

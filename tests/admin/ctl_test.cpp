@@ -133,6 +133,53 @@ TEST_F(CtlTest, UnreachableAdminExits1) {
     EXPECT_NE(output.find("gisgate ctl:"), std::string::npos) << output;
 }
 
+TEST_F(CtlTest, HealthExits0WhenReady) {
+    ASSERT_EQ(ctl({"--admin", admin(), "health"}), 0) << output;
+    EXPECT_NE(output.find("ready"), std::string::npos) << output;
+    ASSERT_EQ(api.calls().size(), 1u);
+    EXPECT_EQ(api.calls()[0].method, "ready");
+}
+
+TEST_F(CtlTest, HealthExits1WithOneLinePerReason) {
+    api.ready_result = {503,
+                        {{"ready", false}, {"reasons", {"pool gis: no server up (a down)", "pool geo: no server up"}}}};
+    EXPECT_EQ(ctl({"--admin", admin(), "health"}), 1) << output;
+    EXPECT_NE(output.find("not ready: pool gis: no server up (a down)\n"), std::string::npos) << output;
+    EXPECT_NE(output.find("not ready: pool geo: no server up\n"), std::string::npos) << output;
+    EXPECT_EQ(ctl({"--admin", admin(), "health", "-q"}), 1) << output;
+    EXPECT_EQ(output, "");
+}
+
+TEST_F(CtlTest, HealthWithoutAReadinessAnswerExits2) {
+    api.ready_result = {404, {{"error", {{"code", 404}, {"message", "no such endpoint"}}}}};
+    EXPECT_EQ(ctl({"--admin", admin(), "health"}), 2) << output;
+    EXPECT_NE(output.find("no readiness answer (HTTP 404)"), std::string::npos) << output;
+}
+
+TEST_F(CtlTest, HealthOfAnUnreachableAdminExits2) {
+    const auto where = admin();
+    ASSERT_TRUE(stop());
+    EXPECT_EQ(ctl({"--admin", where, "health"}), 2) << output;
+    EXPECT_NE(output.find("gisgate ctl:"), std::string::npos) << output;
+    EXPECT_EQ(ctl({"--admin", where, "health", "-q"}), 2) << output;
+    EXPECT_EQ(output, "");
+}
+
+TEST_F(CtlTest, HealthGivesUpOnAStuckAdminAfterItsTimeout) {
+    // A listener that accepts (the kernel's backlog) but never answers.
+    asio::io_context quiet;
+    tcp::acceptor stuck(quiet, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    const auto where = "127.0.0.1:" + std::to_string(stuck.local_endpoint().port());
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_EQ(ctl({"--admin", where, "health", "--timeout", "300ms"}), 2) << output;
+    const auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_NE(output.find("timed out"), std::string::npos) << output;
+    EXPECT_GE(took, std::chrono::milliseconds(300));
+    EXPECT_LT(took, std::chrono::seconds(10)) << "the default 10 s request deadline was used instead of --timeout";
+    EXPECT_NE(ctl({"--admin", where, "health", "--timeout", "soon"}), 0);
+    EXPECT_NE(output.find("not a positive duration"), std::string::npos) << output;
+}
+
 TEST_F(CtlTest, BadTargetIsAUsageError) {
     EXPECT_NE(ctl({"--admin", admin(), "drain", "gis"}), 0);
     EXPECT_NE(output.find("POOL/SERVER"), std::string::npos) << output;

@@ -114,5 +114,28 @@ TEST(H2Translation, ConnectionSpecificResponseFieldsAreDropped) {
     EXPECT_EQ(lower("X-Gisgate-Sim-Site"), "x-gisgate-sim-site");
 }
 
+TEST(H2Translation, RequestTrailersBecomeTrailerLinesWithoutFramingOrConnectionFields) {
+    std::string block;
+    EXPECT_TRUE(add_request_trailer(block, "x-checksum", "c0ffee", 1024));
+    for (const char* name : {"content-length", "transfer-encoding", "host", "trailer", "te", "connection",
+                             "keep-alive", ":path"})
+        EXPECT_TRUE(add_request_trailer(block, name, "1", 1024)) << name;  // dropped, not an error
+    EXPECT_TRUE(add_request_trailer(block, "x-bad", "a\r\nInjected: 1", 1024));  // never splits a line
+    EXPECT_EQ(block, "x-checksum: c0ffee\r\n");
+    EXPECT_FALSE(add_request_trailer(block, "x-big", std::string(2000, 'v'), 1024));
+    EXPECT_EQ(block, "x-checksum: c0ffee\r\n");
+}
+
+TEST(H2Translation, ResponseTrailerLinesBecomeLowerCaseTrimmedFields) {
+    const auto fields = response_trailers("X-Checksum: 3f2a\r\nServer-Timing:db;dur=53 \r\nKeep-Alive: 5\r\n"
+                                          "Upgrade: h2c\r\nTE: trailers\r\n");
+    ASSERT_EQ(fields.size(), 2u);
+    EXPECT_EQ(fields[0].name, "x-checksum");
+    EXPECT_EQ(fields[0].value, "3f2a");
+    EXPECT_EQ(fields[1].name, "server-timing");
+    EXPECT_EQ(fields[1].value, "db;dur=53");
+    EXPECT_TRUE(response_trailers("").empty());
+}
+
 }  // namespace
 }  // namespace gisgate::h2

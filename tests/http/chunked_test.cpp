@@ -297,6 +297,31 @@ TEST(Chunked, TrailerNamesSimilarToFramingFieldsAreFine) {
     EXPECT_EQ(s.feed(body).status, Status::done);
 }
 
+TEST(Chunked, CapturedTrailerLinesAreTheSectionAsReceivedWholeOrByteByByte) {
+    const std::string body = "3\r\nabc\r\n0\r\nX-Checksum: 3f2a\r\nServer-Timing:db;dur=53 \r\n\r\nNEXT";
+    for (const bool byte_by_byte : {false, true}) {
+        ChunkedScanner s;
+        std::string trailers;
+        s.capture_trailers(&trailers);
+        ChunkedScanner::Result r;
+        if (byte_by_byte) {
+            for (std::size_t i = 0; i < body.size() && r.status != Status::done; ++i) r = s.feed(body.substr(i, 1));
+        } else {
+            r = s.feed(body);
+            EXPECT_EQ(r.consumed, body.size() - 4);
+        }
+        EXPECT_EQ(r.status, Status::done);
+        EXPECT_EQ(trailers, "X-Checksum: 3f2a\r\nServer-Timing:db;dur=53 \r\n") << byte_by_byte;
+    }
+    ChunkedScanner none;
+    std::string empty;
+    none.capture_trailers(&empty);
+    EXPECT_EQ(none.feed("1\r\nx\r\n0\r\n\r\n").status, Status::done);
+    EXPECT_TRUE(empty.empty());
+    EXPECT_TRUE(forbidden_in_trailer("content-length"));
+    EXPECT_FALSE(forbidden_in_trailer("x-checksum"));
+}
+
 TEST(Chunked, TrailerLimits) {
     const std::string long_line = "0\r\nX: " + std::string(ChunkedScanner::kMaxLineLength, 'v') + "\r\n\r\n";
     ChunkedScanner s;

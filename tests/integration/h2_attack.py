@@ -11,6 +11,8 @@ Usage: h2_attack.py MODE PORT [PATH]. Prints one JSON object: what the attacker 
   zero_window   a request for a large body with the client's windows held at 0, never read further
   hpack_bomb    one 4 KiB header in the dynamic table, then a request referencing it 1,000 times
   websocket     (not an attack) a stream-service subscription over HTTP/2's extended CONNECT
+  trailers      (not an attack) a POST ending with trailer fields; prints the answer and its trailers
+  get_trailers  (not an attack) a GET; prints the answer and its trailers
 Every loop is bounded in count and time, and only 127.0.0.1 is contacted.
 """
 import json
@@ -314,10 +316,53 @@ def wait_goaway(port, path):
     return result
 
 
+def trailers(port, path, post=True):
+    """Not an attack: a POST whose body of unknown length ends with a trailer HEADERS frame (x-checksum, and a
+    `trailer` field that must not be relayed), or a GET (get_trailers); prints the answer's status, body and
+    trailer fields."""
+    sock = connect(port)
+    send_all(sock, PREFACE + SETTINGS_EMPTY + frame(0x4, 0x1, 0, b""))
+    encoder = hpack.Encoder()
+    head = [(":method", "POST" if post else "GET"), (":scheme", "https"), (":authority", "127.0.0.1:%d" % port),
+            (":path", path), ("te", "trailers")]
+    if post:
+        send_all(sock, frame(0x1, 0x4, 1, encoder.encode(head + [("content-type", "text/plain")])) +
+                 frame(0x0, 0, 1, b"hello trailers") +
+                 frame(0x1, 0x5, 1, encoder.encode([("x-checksum", "c0ffee"), ("trailer", "x-checksum")])))
+    else:
+        send_all(sock, frame(0x1, 0x5, 1, encoder.encode(head)))
+    decoder = hpack.Decoder()
+    result = {"status": None, "body": "", "trailers": {}, "ended": False}
+
+    def done(frames):
+        for kind, flags, stream, body in frames[len(done.seen):]:
+            done.seen.append(kind)
+            if stream != 1:
+                continue
+            if kind == 0x1:
+                fields = dict(decoder.decode(body))
+                if result["status"] is None:
+                    result["status"] = int(fields[":status"])
+                else:
+                    result["trailers"].update(fields)
+            elif kind == 0x0:
+                result["body"] += body.decode("utf-8", "replace")
+            elif kind == 0x3:
+                result["reset"] = int.from_bytes(body[:4], "big")
+                result["ended"] = True
+            if kind in (0x0, 0x1) and flags & 0x1:
+                result["ended"] = True
+        return result["ended"]
+    done.seen = []
+    read_frames(sock, 20, done)
+    return result
+
+
 MODES = {"rapid_reset": rapid_reset, "continuation": continuation, "ping_flood": ping_flood,
          "hpack_bomb": hpack_bomb, "websocket": websocket,
          "settings_flood": settings_flood, "priority_flood": priority_flood, "zero_window": zero_window,
-         "wait_goaway": wait_goaway}
+         "wait_goaway": wait_goaway, "trailers": trailers,
+         "get_trailers": lambda port, path: trailers(port, path, post=False)}
 
 if __name__ == "__main__":
     mode, port = sys.argv[1], int(sys.argv[2])

@@ -11,6 +11,7 @@
 #include <regex>
 
 #include "integration/proxy_fixture.hpp"
+#include "support/hostile_origin.hpp"
 #include "support/sanitizers.hpp"
 #include "tls/certificates.hpp"
 
@@ -232,6 +233,50 @@ TEST(Http2, RapidResetContinuationAndPingFloodsEndOnlyTheAttackingConnection) {
     const Curl ok = curl({"--http2", url(proxy.port, "/arcgis/rest/info?f=json")});
     EXPECT_EQ(ok.status, 200);
     EXPECT_EQ(ok.version, "2");
+}
+
+// RFC 9113 §8.1: a request's trailer HEADERS frame becomes the trailer section of its chunked HTTP/1.1 body
+// (framing fields dropped), and a server's chunked trailer section becomes the response's trailer HEADERS frame.
+TEST(Http2, TrailersAreRelayedBothWays) {
+    const std::string script = std::string(GISGATE_SOURCE_DIR) + "/tests/integration/h2_attack.py";
+    const auto exchange = [&](const char* mode, int port, const char* path) {
+        const ProgramResult r = run_program("/usr/bin/python3", {script, mode, std::to_string(port), path}, 60s);
+        EXPECT_EQ(r.exit, 0) << r.output;
+        const auto doc = nlohmann::json::parse(r.output.substr(r.output.find('{')), nullptr, false);
+        EXPECT_TRUE(doc.is_object()) << r.output;
+        return doc;
+    };
+    {
+        Sim a = start_sim("a");
+        ASSERT_NE(a.port, 0);
+        Proxy proxy = start_proxy(basic_config({&a}, "", tls_listener_keys()));
+        ASSERT_NE(proxy.port, 0);
+        const auto r = exchange("trailers", proxy.port, "/sim/echo");
+        ASSERT_EQ(r["status"], 200) << r;
+        const auto echo = nlohmann::json::parse(r["body"].get<std::string>(), nullptr, false);
+        ASSERT_TRUE(echo.is_object()) << r;
+        EXPECT_EQ(echo["body"], "hello trailers");
+        // Beast merges a chunked body's trailer fields into the fields the sim echoes.
+        EXPECT_EQ(echo["headers"].value("x-checksum", ""), "c0ffee") << echo;
+        EXPECT_EQ(echo["headers"].value("transfer-encoding", ""), "chunked") << echo;
+        EXPECT_FALSE(echo["headers"].contains("trailer")) << "a field that may not be a trailer is never relayed";
+    }
+    {
+        HostileOrigin origin({.chunked_answer = true,
+                              .trailer_section = "X-Checksum: 3f2a\r\nServer-Timing: db;dur=53\r\n"
+                                                 "Keep-Alive: timeout=5\r\n"});
+        std::string config = single_origin_config(origin.port());
+        config.insert(config.find("    routes:"), tls_listener_keys());
+        Proxy proxy = start_proxy(config);
+        ASSERT_NE(proxy.port, 0);
+        const auto r = exchange("get_trailers", proxy.port, "/trailers/please");
+        ASSERT_EQ(r["status"], 200) << r;
+        EXPECT_EQ(r["body"], "/trailers/please");
+        EXPECT_EQ(r["trailers"].value("x-checksum", ""), "3f2a") << r;
+        EXPECT_EQ(r["trailers"].value("server-timing", ""), "db;dur=53") << r;
+        EXPECT_FALSE(r["trailers"].contains("keep-alive")) << "connection-specific: not an HTTP/2 field";
+        EXPECT_FALSE(r.contains("reset")) << r;
+    }
 }
 
 TEST(Http2, AnHpackBombGets431AndTheConnectionGoesOn) {

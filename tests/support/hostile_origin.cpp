@@ -141,7 +141,7 @@ void HostileOrigin::run() {
                         const std::string piece = target.substr(at, 3);
                         out += std::to_string(piece.size()) + "\r\n" + piece + "\r\n";
                     }
-                    write_all(fd, out + "0\r\n\r\n");
+                    write_all(fd, out + "0\r\n" + behaviour_.trailer_section + "\r\n");
                     continue;
                 }
                 std::string out = response(target);

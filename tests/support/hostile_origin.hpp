@@ -24,6 +24,8 @@ public:
         // Answer with `Transfer-Encoding: chunked` whatever the request's version (as a non-compliant server
         // may to an HTTP/1.0 request): the target in chunks of 3 bytes.
         bool chunked_answer = false;
+        // With chunked_answer: the trailer section's lines after the last chunk ("Name: value\r\n" each).
+        std::string trailer_section = {};
     };
 
     explicit HostileOrigin(Behaviour behaviour);

@@ -77,8 +77,8 @@ public:
     // ControlApi without rollouts answers 404.
     // POST /api/v1/rollouts {"pool", "hook"?, "drain_timeout"?, "hook_timeout"?, "order"?} → 201 with the
     // rollout {"id", "pool", "state", "message", "current", "servers": [{"name", "step", "state_before",
-    // "started", "finished", "message", ...}], "log": [{"time", "message"}], ...}; 400 bad options; 404 no such
-    // pool; 409 a rollout is active or fewer than 2 servers serve.
+    // "started", "finished", "message", ...}], "log": [{"time", "message"}], ...}; 400 bad options; 403 a hook
+    // while admin.rollout_hooks is off; 404 no such pool; 409 a rollout is active or fewer than 2 servers serve.
     virtual ApiResult start_rollout(const nlohmann::json& body) {
         (void)body;
         return no_rollouts();

@@ -27,6 +27,10 @@ constexpr Endpoint kEndpoints[] = {
     {"POST", "/api/v1/cluster/sync", post_cluster_sync},
     {"GET", "/api/v1/cluster/jobs/{pool}/{id}", get_cluster_job},
     {"GET", "/api/v1/cluster/uploads/{pool}/{id}", get_cluster_upload},
+    {"POST", "/api/v1/rollouts", post_rollout},
+    {"GET", "/api/v1/rollout", get_rollout},
+    {"POST", "/api/v1/rollout/continue", post_rollout_continue},
+    {"POST", "/api/v1/rollout/abort", post_rollout_abort},
 };
 
 }  // namespace

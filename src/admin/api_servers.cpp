@@ -5,10 +5,7 @@
 
 namespace gisgate::admin {
 
-namespace {
-
-// nullopt (and the 400 to send) unless `body` is a JSON object.
-std::optional<nlohmann::json> parse_object(std::string_view body, Reply& error) {
+std::optional<nlohmann::json> parse_json_object(std::string_view body, Reply& error) {
     auto parsed = nlohmann::json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
     if (parsed.is_discarded()) {
         error = error_reply(400, "request body is not valid JSON");
@@ -21,11 +18,9 @@ std::optional<nlohmann::json> parse_object(std::string_view body, Reply& error) 
     return parsed;
 }
 
-}  // namespace
-
 Reply put_server_state(ControlApi& api, const RouteRequest& r) {
     Reply error;
-    const auto body = parse_object(r.body, error);
+    const auto body = parse_json_object(r.body, error);
     if (!body) return error;
     const auto state = body->find("state");
     if (state == body->end() || !state->is_string())
@@ -36,7 +31,7 @@ Reply put_server_state(ControlApi& api, const RouteRequest& r) {
 
 Reply post_server(ControlApi& api, const RouteRequest& r) {
     Reply error;
-    const auto body = parse_object(r.body, error);
+    const auto body = parse_json_object(r.body, error);
     if (!body) return error;
     return from_result(api.add_server(r.param("pool"), *body));
 }

@@ -87,6 +87,31 @@ public:
         (void)minutes;
         return {404, {{"error", {{"code", 404}, {"message", "no history database (configure `history:`)"}}}}};
     }
+
+    // Rolling changes of a pool, one server at a time (rollout/rollout.hpp; docs/operations.md). Not pure: a
+    // ControlApi without rollouts answers 404.
+    // POST /api/v1/rollouts {"pool", "hook"?, "drain_timeout"?, "hook_timeout"?, "order"?} → 201 with the
+    // rollout {"id", "pool", "state", "message", "current", "servers": [{"name", "step", "state_before",
+    // "started", "finished", "message", ...}], "log": [{"time", "message"}], ...}; 400 bad options; 403 a hook
+    // while admin.rollout_hooks is off; 404 no such pool; 409 a rollout is active or fewer than 2 servers serve.
+    virtual ApiResult start_rollout(const nlohmann::json& body) {
+        (void)body;
+        return no_rollouts();
+    }
+    // GET /api/v1/rollout → 200 with the current or last rollout; 404 when none ran.
+    virtual ApiResult rollout() { return no_rollouts(); }
+    // POST /api/v1/rollout/continue {"skip_hook"?: true} → 200 with the rollout; 409 unless it is paused.
+    virtual ApiResult continue_rollout(const nlohmann::json& body) {
+        (void)body;
+        return no_rollouts();
+    }
+    // POST /api/v1/rollout/abort → 200 with the rollout once the states it changed are restored; 409 unless active.
+    virtual ApiResult abort_rollout() { return no_rollouts(); }
+
+private:
+    static ApiResult no_rollouts() {
+        return {404, {{"error", {{"code", 404}, {"message", "rollouts are not available here"}}}}};
+    }
 };
 
 }  // namespace gisgate::admin

@@ -1,9 +1,8 @@
 // `gisgate ctl`: a command-line client of the admin REST API (status, health, drain/ready/maint, add, remove,
-// reload).
+// reload; rollout in cmd_ctl_rollout.cpp).
 //
 // The admin address and token come from the config file's `admin:` section (-c), then GISGATE_ADMIN_TOKEN,
-// then the flags, later ones winning. Requests use Beast over a private io_context with one overall 10 s
-// deadline (`health`: --timeout, 2 s), so an unreachable or stuck admin listener cannot hang a script.
+// then the flags, later ones winning. Requests: ctl_client.hpp (`health`: --timeout, 2 s).
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -18,6 +17,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/ctl_client.hpp"
 #include "config/loader.hpp"
 #include "http/path.hpp"
 #include "net/asio.hpp"
@@ -29,8 +29,6 @@ namespace {
 namespace beast = boost::beast;
 namespace http = beast::http;
 using namespace std::chrono_literals;
-
-constexpr auto kRequestTimeout = 10s;
 
 struct CtlOptions {
     std::string config_path;
@@ -53,19 +51,7 @@ struct CtlOptions {
     CLI::App* remove = nullptr;
     CLI::App* reload = nullptr;
     CLI::Option* weight_option = nullptr;
-};
-
-// A failure worth one line on stderr and exit code `code`.
-struct CtlError {
-    std::string message;
-    int code = 1;
-    bool located = false;  // `file:line:col: message`, printed as it is
-};
-
-struct Target {
-    config::Endpoint endpoint;
-    std::string token;
-    std::chrono::milliseconds timeout = kRequestTimeout;  // connect, write and read together
+    CtlSubcommand rollout;
 };
 
 // `ctl health` exit codes (keepalived's vrrp_script counts any non-zero as a failure).
@@ -73,79 +59,12 @@ constexpr int kHealthReady = 0;
 constexpr int kHealthNotReady = 1;
 constexpr int kHealthUnknown = 2;  // the admin API cannot be reached or gives no readiness answer
 
-struct HttpResult {
-    int status = 0;
-    std::string body;
-};
-
 // Pool and server names are [A-Za-z0-9._-] already; escaping the rest keeps a typo from changing the path.
 std::string encode_segment(std::string_view text) { return gisgate::http::encode_path_segment(text); }
 
 std::pair<std::string, std::string> split_pool_server(const std::string& text) {
     const auto slash = text.find('/');
     return {text.substr(0, slash), text.substr(slash + 1)};
-}
-
-awaitable<void> exchange(tcp::resolver::results_type endpoints, http::request<http::string_body>& request,
-                         http::response<http::string_body>& response, error_code& ec,
-                         std::chrono::milliseconds timeout) {
-    auto executor = co_await asio::this_coro::executor;
-    beast::tcp_stream stream(executor);
-    // One deadline for connect, write and read together.
-    stream.expires_after(timeout);
-    co_await stream.async_connect(endpoints, asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return;
-    co_await http::async_write(stream, request, asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return;
-    beast::flat_buffer buffer;
-    co_await http::async_read(stream, buffer, response, asio::redirect_error(use_awaitable, ec));
-    error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-}
-
-HttpResult call(const Target& target, http::verb method, const std::string& path, const std::string& body = "") {
-    asio::io_context context;
-    tcp::resolver resolver(context);
-    error_code ec;
-    const auto endpoints = resolver.resolve(target.endpoint.host, std::to_string(target.endpoint.port), ec);
-    if (ec) throw CtlError{"cannot resolve admin address " + target.endpoint.to_string() + ": " + ec.message()};
-
-    http::request<http::string_body> request{method, path, 11};
-    request.set(http::field::host, target.endpoint.to_string());
-    request.set(http::field::user_agent, "gisgate-ctl/0.1.0");
-    request.set(http::field::accept, "application/json");
-    if (!target.token.empty()) request.set(http::field::authorization, "Bearer " + target.token);
-    if (method != http::verb::get) {
-        request.set(http::field::content_type, "application/json");
-        request.body() = body;
-        request.prepare_payload();
-    }
-    request.keep_alive(false);
-
-    http::response<http::string_body> response;
-    std::exception_ptr failure;
-    asio::co_spawn(context, exchange(endpoints, request, response, ec, target.timeout),
-                   [&failure](std::exception_ptr e) { failure = e; });
-    context.run();
-    if (failure) std::rethrow_exception(failure);
-    if (ec) {
-        const std::string why = ec == beast::error::timeout ? "timed out" : ec.message();
-        throw CtlError{"admin API at " + target.endpoint.to_string() + ": " + why};
-    }
-    return {static_cast<int>(response.result_int()), response.body()};
-}
-
-// The JSON body of a successful reply; a CtlError carrying the API's own message otherwise.
-nlohmann::json expect_success(const HttpResult& result) {
-    auto body = nlohmann::json::parse(result.body, nullptr, /*allow_exceptions=*/false);
-    if (result.status >= 200 && result.status < 300) return body.is_discarded() ? nlohmann::json() : body;
-    std::string message;
-    if (!body.is_discarded() && body.is_object() && body.contains("error") && body["error"].is_object())
-        message = body["error"].value("message", "");
-    if (message.empty()) message = "HTTP " + std::to_string(result.status);
-    else message += " (HTTP " + std::to_string(result.status) + ")";
-    if (result.status == 401) message += "; give --token or set GISGATE_ADMIN_TOKEN";
-    throw CtlError{message};
 }
 
 Target resolve_target(const CtlOptions& o) {
@@ -330,6 +249,7 @@ int run(const CtlOptions& o) {
         std::cout << pool << "/" << server << ": removing (drained now, removed once its requests finish)\n";
         return 0;
     }
+    if (o.rollout.app->parsed()) return o.rollout.run(target);
     if (o.reload->parsed()) {
         expect_success(call(target, http::verb::post, "/api/v1/reload", "{}"));
         std::cout << "reloaded\n";
@@ -403,6 +323,7 @@ std::function<int()> add_ctl_command(CLI::App& app) {
         ->type_name("POOL/SERVER");
 
     o->reload = ctl->add_subcommand("reload", "Re-read the config file (the running config stays if it is invalid)");
+    o->rollout = add_ctl_rollout(*ctl);
 
     // `gisgate ctl status --admin HOST:PORT` as well as `gisgate ctl --admin HOST:PORT status`.
     for (auto* sub : ctl->get_subcommands({})) sub->fallthrough();

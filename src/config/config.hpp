@@ -336,6 +336,9 @@ struct AdminConfig {
     // Empty: no Map view.
     std::string map_url;
     std::vector<DemoSite> demo_sites;  // set by `gisgate demo`, not read from YAML
+    // `rollout_hooks: true`: POST /api/v1/rollouts may name a hook, a shell command gisgate runs. Off by
+    // default: without it the admin token changes states but never runs commands on this machine.
+    bool rollout_hooks = false;
     SourceLoc loc;
 };
 

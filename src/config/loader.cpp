@@ -185,7 +185,7 @@ bool is_map_service_url(const std::string& url) {
 }  // namespace
 
 void Loader::read_admin(const Field& field) {
-    const MapFields map(r_, field, "admin", {"bind", "token", "allow", "map"});
+    const MapFields map(r_, field, "admin", {"bind", "token", "allow", "map", "rollout_hooks"});
     AdminConfig admin;
     admin.loc = map.loc();
     const Field& bind = map.require("bind");
@@ -207,6 +207,7 @@ void Loader::read_admin(const Field& field) {
                                                   "(http://host:port/.../MapServer), got '{}'",
                                                   admin.map_url));
     }
+    if (const Field* hooks = map.find("rollout_hooks")) admin.rollout_hooks = r_.boolean(*hooks);
     binds_.push_back({"admin", admin.bind, r_.loc(bind)});
     config_.admin = std::move(admin);
 }

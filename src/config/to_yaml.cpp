@@ -56,6 +56,7 @@ void emit_admin(YAML::Emitter& out, const AdminConfig& admin, bool redact) {
     out << YAML::Key << "token" << YAML::Value << Text{redact ? kRedacted : admin.token};
     emit_cidrs(out, "allow", admin.allow);
     if (!admin.map_url.empty()) out << YAML::Key << "map" << YAML::Value << Text{admin.map_url};
+    out << YAML::Key << "rollout_hooks" << YAML::Value << admin.rollout_hooks;
     out << YAML::EndMap;
 }
 

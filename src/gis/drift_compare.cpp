@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <tuple>
 
 namespace gisgate::gis {
 namespace {
@@ -59,6 +60,26 @@ std::map<std::string, ServerDrift> compare_catalogs(
         }
     }
     return out;
+}
+
+ServerDrift compare_with_reference(const Catalog& reference, const Catalog& catalog) {
+    ServerDrift drift;
+    // Both lists are sorted by (name, type): one merge pass.
+    auto r = reference.services.begin();
+    auto c = catalog.services.begin();
+    const auto label = [](const CatalogEntry& e) { return fmt::format("{} ({})", e.name, e.type); };
+    while (r != reference.services.end() || c != catalog.services.end()) {
+        if (c == catalog.services.end() ||
+            (r != reference.services.end() && std::tie(r->name, r->type) < std::tie(c->name, c->type))) {
+            add(drift, "missing " + label(*r++), true);
+        } else if (r == reference.services.end() || std::tie(c->name, c->type) < std::tie(r->name, r->type)) {
+            add(drift, "extra " + label(*c++), true);
+        } else {
+            if (r->description_hash != c->description_hash) add(drift, label(*c) + " description differs", true);
+            ++r, ++c;
+        }
+    }
+    return drift;
 }
 
 }  // namespace gisgate::gis

@@ -29,4 +29,9 @@ inline constexpr std::size_t kMaxListedDifferences = 20;
 std::map<std::string, ServerDrift> compare_catalogs(
     const std::vector<std::pair<std::string, const Catalog*>>& catalogs);
 
+// `catalog` against a `reference` known to be right (a rolling change compares each changed site with the
+// first one changed): "missing X (T)" for a service only the reference lists, "extra X (T)" for one only
+// `catalog` lists, "X (T) description differs". Every difference is decisive; none: count 0.
+ServerDrift compare_with_reference(const Catalog& reference, const Catalog& catalog);
+
 }  // namespace gisgate::gis

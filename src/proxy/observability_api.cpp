@@ -23,7 +23,8 @@ nlohmann::json ProxyServer::status() {
                              {"tunnels", tunnels_json(*runtime_->tunnels, runtime_->config.limits.max_tunnels)},
                              {"config_file", config_path_},
                              {"reloads", reloads_},
-                             {"generation", runtime_->generation}};
+                             {"generation", runtime_->generation},
+                             {"rollout", rollouts_->to_json()}};
     if (cluster_) status["cluster"] = cluster_->status();
     return status;
 }

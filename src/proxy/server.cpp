@@ -65,10 +65,21 @@ ProxyServer::ProxyServer(config::Config config, std::string config_path) : confi
         for (unsigned w = 0; w < n; ++w) workers_[w]->add_acceptor(std::move(acceptors[w]), listener.name);
         bound_listeners_[listener.name] = listener.bind.to_string();
     }
+    rollouts_ = std::make_unique<rollout::Rollouts>(control_, rollout_dependencies());
     if (runtime_->config.admin) {
         admin_ = std::make_unique<admin::AdminServer>(control_, *runtime_->config.admin, *this);
     }
-    if (runtime_->config.cluster) cluster_ = std::make_unique<cluster::Node>(control_, *this, runtime_->config);
+    if (runtime_->config.cluster) {
+        cluster_ = std::make_unique<cluster::Node>(control_, *this, runtime_->config);
+        // Sent to the peers with every sync: a rollout on any node waits until a drained server is idle here too.
+        cluster_->set_in_flight_source([this] {
+            nlohmann::json out = nlohmann::json::object();
+            for (const auto& pool : runtime_->pools)
+                for (const auto& s : pool->servers())
+                    if (const auto n = s->active.load(); n != 0) out[pool->name() + "/" + s->name] = n;
+            return out;
+        });
+    }
 }
 
 ProxyServer::~ProxyServer() {
@@ -76,6 +87,7 @@ ProxyServer::~ProxyServer() {
     health_.stop();
     discovery_.stop();
     drift_.stop();
+    rollouts_->stop();
     if (admin_) admin_->stop();
     if (cluster_) cluster_->stop();
     workers_.clear();
@@ -233,6 +245,7 @@ void ProxyServer::drain_and_stop() {
     health_.stop();
     discovery_.stop();
     drift_.stop();
+    rollouts_->stop();
     if (admin_) admin_->stop();
     if (cluster_) cluster_->stop();
     for (auto& w : workers_) asio::post(w->context(), [worker = w.get()] { worker->begin_drain(); });

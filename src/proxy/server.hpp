@@ -22,6 +22,7 @@
 #include "proxy/observer.hpp"
 #include "proxy/runtime.hpp"
 #include "proxy/worker.hpp"
+#include "rollout/rollout.hpp"
 
 namespace gisgate::proxy {
 
@@ -52,6 +53,10 @@ public:
     nlohmann::json alerts() override;
     admin::ApiResult cluster_sync(const nlohmann::json& request) override;  // cluster_control.cpp
     admin::ApiResult cluster_owner(const std::string& pool, const std::string& id, bool uploads) override;
+    admin::ApiResult start_rollout(const nlohmann::json& body) override;  // rollout_control.cpp
+    admin::ApiResult rollout() override;
+    admin::ApiResult continue_rollout(const nlohmann::json& body) override;
+    admin::ApiResult abort_rollout() override;
 
 private:
     // Builds a runtime from `config` (keeping server states), binds new listeners, publishes it to the
@@ -67,6 +72,7 @@ private:
     void poll_drain();
     balance::ServerRuntime* find_server(const std::string& pool, const std::string& server) const;
     void cache_metrics(std::string& out) const;  // the gisgate_cache_* families (cache_control.cpp)
+    rollout::Dependencies rollout_dependencies();  // rollout_control.cpp
 
     std::string config_path_;
     int access_log_fd_ = -1;
@@ -82,6 +88,8 @@ private:
     gis::DiscoveryMonitor discovery_{control_};
     gis::DriftMonitor drift_{control_};
     balance::LimitTuner limit_tuner_{control_};  // max_active_per_server: auto
+    // `gisgate ctl rollout`: changes states only through set_server_state (created in the constructor).
+    std::unique_ptr<rollout::Rollouts> rollouts_;
     std::shared_ptr<const Runtime> runtime_;
     metrics::ServiceRegistry service_registry_{config::MetricsConfig{}.max_services};  // outlives the workers
     std::vector<std::unique_ptr<Worker>> workers_;

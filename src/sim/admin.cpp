@@ -12,8 +12,8 @@ namespace {
 json admin_services(const Site& site, const std::string& folder) {
     json folders = json::array(), services = json::array();
     if (folder.empty())
-        for (const auto& f : site.catalog.folders) folders.push_back(f);
-    for (const Service* s : site.catalog.in_folder(folder))
+        for (const auto& f : site.catalog().folders) folders.push_back(f);
+    for (const Service* s : site.catalog().in_folder(folder))
         services.push_back({{"folderName", folder.empty() ? "/" : folder},
                             {"serviceName", s->name},
                             {"type", s->type},
@@ -45,7 +45,7 @@ Reply handle_admin(Site& site, const SimRequest& req, Segments rest) {
         if (rest.size() == 1)
             return json_reply(admin_services(site, ""), req.params);
         if (rest.size() == 2) {
-            if (const std::string* folder = site.catalog.find_folder(rest[1]))
+            if (const std::string* folder = site.catalog().find_folder(rest[1]))
                 return json_reply(admin_services(site, *folder), req.params);
             return not_found("Folder not found");
         }

@@ -276,4 +276,22 @@ std::vector<const Service*> Catalog::in_folder(const std::string& folder) const 
     return out;
 }
 
+LiveCatalog::LiveCatalog(Catalog initial) {
+    versions_.push_back(std::make_unique<const Catalog>(std::move(initial)));
+    current_.store(versions_.back().get(), std::memory_order_release);
+}
+
+bool LiveCatalog::replace(Catalog next) {
+    std::lock_guard lock(mutex_);
+    if (versions_.size() >= kMaxVersions) return false;
+    versions_.push_back(std::make_unique<const Catalog>(std::move(next)));
+    current_.store(versions_.back().get(), std::memory_order_release);
+    return true;
+}
+
+std::uint64_t LiveCatalog::version() const {
+    std::lock_guard lock(mutex_);
+    return versions_.size();
+}
+
 }  // namespace gisgate::sim

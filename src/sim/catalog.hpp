@@ -20,6 +20,10 @@
 // `output` defaults to Output_File (a GPDataFile). Names are matched case-insensitively, as ArcGIS does.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -60,6 +64,25 @@ struct Catalog {
     const Service* find(const std::string& full_name, const std::string& type) const;
     bool has_service_named(const std::string& full_name) const;
     std::vector<const Service*> in_folder(const std::string& folder) const;  // "" = root
+};
+
+// The site's catalog, replaceable while it serves (PUT /sim/catalog: a test "upgrades" a site) and read by
+// handlers on any event-loop thread. Every version stays until the site stops, so a `const Service*` a handler
+// or a StreamServer subscription holds stays valid; the number of versions is bounded instead.
+class LiveCatalog {
+public:
+    static constexpr std::size_t kMaxVersions = 256;
+
+    explicit LiveCatalog(Catalog initial);
+    const Catalog& get() const { return *current_.load(std::memory_order_acquire); }
+    // Makes `next` the catalog; false (nothing changed) once kMaxVersions were installed.
+    bool replace(Catalog next);
+    std::uint64_t version() const;  // 1 = the catalog the site started with
+
+private:
+    mutable std::mutex mutex_;
+    std::vector<std::unique_ptr<const Catalog>> versions_;
+    std::atomic<const Catalog*> current_{nullptr};
 };
 
 // The canonical spelling of a known service type ("mapserver" -> "MapServer"), or "" if unknown.

@@ -88,7 +88,7 @@ Reply handle_directories(Site& site, const SimRequest& req, Segments rest) {
         // (another folder) show the world without points.
         static const Service kNoService{};
         const Service* drawn = &kNoService;
-        for (const Service& svc : site.catalog.services)
+        for (const Service& svc : site.catalog().services)
             if (iequals(service_dir_name(svc), rest[1]))
                 drawn = &svc;
         site_image_style(site, *drawn, *spec);

@@ -32,10 +32,10 @@ json service_list(const std::vector<const Service*>& services) {
 Reply listing(const Site& site, const SimRequest& req, const std::string& folder) {
     json folders = json::array();
     if (folder.empty())
-        for (const auto& f : site.catalog.folders) folders.push_back(f);
+        for (const auto& f : site.catalog().folders) folders.push_back(f);
     json body = {{"currentVersion", kCurrentVersionNumber},
                  {"folders", folders},
-                 {"services", service_list(site.catalog.in_folder(folder))}};
+                 {"services", service_list(site.catalog().in_folder(folder))}};
     return page_reply(body, req.params, folder.empty() ? "Folder: /" : "Folder: " + folder);
 }
 
@@ -62,7 +62,7 @@ Reply services(Site& site, const SimRequest& req, Segments rest) {
             continue;
         std::string name = rest[0];
         for (std::size_t k = 1; k < i; ++k) name += "/" + rest[k];
-        const Service* svc = site.catalog.find(name, type);
+        const Service* svc = site.catalog().find(name, type);
         if (!svc)
             return not_found(fmt::format("Service {}/{} not found", name, type));
         Segments sub = rest.subspan(i + 1);
@@ -81,11 +81,11 @@ Reply services(Site& site, const SimRequest& req, Segments rest) {
         return generic_service(*svc, req, sub);
     }
     if (rest.size() == 1) {
-        if (const std::string* folder = site.catalog.find_folder(rest[0]))
+        if (const std::string* folder = site.catalog().find_folder(rest[0]))
             return listing(site, req, *folder);
         return not_found("Folder not found");
     }
-    if (!site.catalog.find_folder(rest[0]) && !site.catalog.has_service_named(rest[0]))
+    if (!site.catalog().find_folder(rest[0]) && !site.catalog().has_service_named(rest[0]))
         return not_found("Folder not found");
     return not_found();
 }

@@ -52,7 +52,7 @@ Reply route(Site& site, const SimRequest& req) {
         // folders to anonymous users). A token that is given is checked everywhere, as ArcGIS does.
         if (rest.size() >= 2 && (iequals(rest[1], "services") || iequals(rest[1], "directories"))) {
             const bool listing = iequals(rest[1], "services") &&
-                                 (rest.size() == 2 || (rest.size() == 3 && site.catalog.find_folder(rest[2])));
+                                 (rest.size() == 2 || (rest.size() == 3 && site.catalog().find_folder(rest[2])));
             if (auto refused = token_gate(site, req, /*required=*/!listing))
                 return std::move(*refused);
         }

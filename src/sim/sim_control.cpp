@@ -5,6 +5,9 @@
 //                                    "connections":N,"jobs":N,"instances":N,"subscribers":N,
 //                                    with --cpu-cores also "cpu_cores":N,"cpu_active":N (instances 0 = unbounded),
 //                                    "uploads":N}
+//   GET  /sim/catalog            -> {"version":N,"folders":[..],"services":["Folder/Name (Type)",..]}
+//   PUT  /sim/catalog  (a catalog, YAML or JSON, as --catalog reads)  -> the same, with the new version: the
+//                                   site now publishes these services (a test's "upgrade" of a site)
 //   ANY  /sim/echo               -> {"method":..,"target":..,"headers":{lower-case name: value},"body":..}
 #include <cctype>
 #include <charconv>
@@ -69,6 +72,26 @@ Reply set_fault(Site& site, const SimRequest& req) {
     return json_reply(fault_json(fault), Params{});
 }
 
+json catalog_json(const Site& site) {
+    const Catalog& catalog = site.catalog();
+    json services = json::array();
+    for (const Service& svc : catalog.services) services.push_back(svc.full_name() + " (" + svc.type + ")");
+    return {{"version", site.catalogs.version()}, {"folders", catalog.folders}, {"services", services}};
+}
+
+Reply put_catalog(Site& site, const SimRequest& req) {
+    Catalog next;
+    try {
+        next = Catalog::parse(req.body, "PUT /sim/catalog");
+    } catch (const std::exception& e) {
+        return control_error(400, e.what());
+    }
+    if (!site.catalogs.replace(std::move(next)))
+        return control_error(409, "catalog replaced too often (" + std::to_string(LiveCatalog::kMaxVersions) +
+                                      " versions); restart the sim");
+    return json_reply(catalog_json(site), Params{});
+}
+
 }  // namespace
 
 Reply handle_sim_control(Site& site, const SimRequest& req, Segments rest) {
@@ -91,6 +114,11 @@ Reply handle_sim_control(Site& site, const SimRequest& req, Segments rest) {
         }
         return json_reply(body, Params{});
     }
+    if (rest.size() == 1 && rest[0] == "catalog") {
+        if (req.method == "PUT" || req.method == "POST")
+            return put_catalog(site, req);
+        return json_reply(catalog_json(site), Params{});
+    }
     if (rest.size() == 1 && rest[0] == "echo") {
         // Shows a test what a proxy in front forwarded: repeated fields are joined with ", " as HTTP allows.
         json headers = json::object();
@@ -103,7 +131,7 @@ Reply handle_sim_control(Site& site, const SimRequest& req, Segments rest) {
         return json_reply(json{{"method", req.method}, {"target", req.target}, {"headers", headers}, {"body", req.body}},
                           Params{});
     }
-    return control_error(404, "unknown /sim endpoint (fault, stats, echo)");
+    return control_error(404, "unknown /sim endpoint (fault, stats, catalog, echo)");
 }
 
 }  // namespace gisgate::sim

@@ -20,11 +20,12 @@ namespace gisgate::sim {
 
 struct Site {
     Site(SimOptions opts, Catalog cat, unsigned instances)
-        : options(std::move(opts)), catalog(std::move(cat)), jobs(options.job_duration), instances(instances), cpu(options.cpu_cores) {}
+        : options(std::move(opts)), catalogs(std::move(cat)), jobs(options.job_duration), instances(instances), cpu(options.cpu_cores) {}
 
     const SimOptions options;
     const std::string tint = tint_css(site_tint(options.name));  // X-Gisgate-Sim-Tint, the images' colour
-    const Catalog catalog;
+    LiveCatalog catalogs;  // PUT /sim/catalog replaces it (sim_control.cpp)
+    const Catalog& catalog() const { return catalogs.get(); }
     JobStore jobs;
     FaultState faults;
     TileCache tiles;

@@ -94,7 +94,7 @@ const Service* stream_subscribe_target(const Site& site, const std::vector<std::
     std::string name = seg[3];
     if (seg.size() == 7)
         name += "/" + seg[4];
-    return site.catalog.find(name, "StreamServer");
+    return site.catalog().find(name, "StreamServer");
 }
 
 std::optional<std::chrono::milliseconds> stream_interval(const Site& site, const SimRequest& req) {

@@ -79,6 +79,23 @@ public:
         return {{"active", nlohmann::json::array()}, {"recent", nlohmann::json::array()}};
     }
 
+    ApiResult start_rollout(const nlohmann::json& body) override {
+        record({"start_rollout", "", "", "", body});
+        return {201, {{"id", 1}, {"state", "running"}}};
+    }
+    ApiResult rollout() override {
+        record({"rollout", "", "", "", {}});
+        return {200, {{"id", 1}, {"state", "running"}}};
+    }
+    ApiResult continue_rollout(const nlohmann::json& body) override {
+        record({"continue_rollout", "", "", "", body});
+        return {200, {{"id", 1}, {"state", "running"}}};
+    }
+    ApiResult abort_rollout() override {
+        record({"abort_rollout", "", "", "", {}});
+        return {200, {{"id", 1}, {"state", "aborted"}}};
+    }
+
     std::vector<Call> calls() const {
         std::lock_guard lock(mutex_);
         return calls_;

@@ -29,6 +29,10 @@ TEST(ApiRoutes, EveryEndpointReachesItsOwnControlApiCall) {
         {"DELETE", "/api/v1/pools/gis/servers/a", "", "remove_server"},
         {"POST", "/api/v1/reload", "", "reload"},
         {"DELETE", "/api/v1/cache?prefix=/arcgis", "", "purge_cache"},
+        {"POST", "/api/v1/rollouts", R"({"pool":"gis"})", "start_rollout"},
+        {"GET", "/api/v1/rollout", "", "rollout"},
+        {"POST", "/api/v1/rollout/continue", "", "continue_rollout"},
+        {"POST", "/api/v1/rollout/abort", "", "abort_rollout"},
     };
     for (const auto& call : table) {
         FakeControlApi api;
@@ -65,6 +69,27 @@ TEST(ApiRoutes, PathParametersArriveDecoded) {
     ASSERT_EQ(calls.size(), 1u);
     const std::vector<std::string> got{calls[0].pool, calls[0].server, calls[0].state};
     EXPECT_EQ(got, (std::vector<std::string>{"g is", "a/b", "maint"}));
+}
+
+TEST(ApiRoutes, RolloutBodiesAreJsonObjects) {
+    FakeControlApi api;
+    const Router router(api_v1_routes(api));
+    EXPECT_EQ(router.dispatch("POST", "/api/v1/rollouts", "pool=gis").status, 400);
+    EXPECT_EQ(router.dispatch("POST", "/api/v1/rollouts", "").status, 400);
+    EXPECT_EQ(router.dispatch("POST", "/api/v1/rollout/continue", "[true]").status, 400);
+    EXPECT_TRUE(api.calls().empty());
+    EXPECT_EQ(router.dispatch("POST", "/api/v1/rollout/continue", R"({"skip_hook": true})").status, 200);
+    EXPECT_EQ(router.dispatch("POST", "/api/v1/rollout/continue", " \n").status, 200);  // no body: {}
+    const auto calls = api.calls();
+    ASSERT_EQ(calls.size(), 2u);
+    EXPECT_EQ(calls[0].body, nlohmann::json({{"skip_hook", true}}));
+    EXPECT_EQ(calls[1].body, nlohmann::json::object());
+    // A ControlApi without rollouts answers 404.
+    struct Bare : FakeControlApi {
+        ApiResult start_rollout(const nlohmann::json& body) override { return ControlApi::start_rollout(body); }
+    } bare;
+    const Router bare_router(api_v1_routes(bare));
+    EXPECT_EQ(bare_router.dispatch("POST", "/api/v1/rollouts", R"({"pool":"gis"})").status, 404);
 }
 
 TEST(ApiRoutes, CachePurgeQueryIsCheckedBeforeTheProxySeesIt) {

@@ -55,7 +55,7 @@ TEST(ConfigErrors, UnknownKeyInAdmin) {
 admin:
   bind: 127.0.0.1:9900
   tokn: x
-)", 3, 3, "unknown key 'tokn' in admin (expected one of: bind, token, allow, map)"));
+)", 3, 3, "unknown key 'tokn' in admin (expected one of: bind, token, allow, map, rollout_hooks)"));
 }
 
 TEST(ConfigErrors, UnknownKeyInTimeouts) {

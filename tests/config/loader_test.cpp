@@ -114,6 +114,7 @@ TEST(Loader, ReadsEveryKey) {
     ASSERT_TRUE(c.admin);
     EXPECT_EQ(c.admin->bind.to_string(), "127.0.0.1:9900");
     EXPECT_EQ(c.admin->token, "s3cret: x");
+    EXPECT_FALSE(c.admin->rollout_hooks) << "running hooks through the admin API is opt-in";
     ASSERT_EQ(c.admin->allow.size(), 2u);
     EXPECT_EQ(c.admin->allow[0].to_string(), "10.0.0.0/8");
     EXPECT_EQ(c.admin->allow[1].to_string(), "::1/128");

@@ -18,6 +18,7 @@ void expect_same(const Config& a, const Config& b) {
     if (a.admin) {
         EXPECT_EQ(a.admin->bind.to_string(), b.admin->bind.to_string());
         EXPECT_EQ(a.admin->token, b.admin->token);
+        EXPECT_EQ(a.admin->rollout_hooks, b.admin->rollout_hooks);
         ASSERT_EQ(a.admin->allow.size(), b.admin->allow.size());
         for (std::size_t i = 0; i < a.admin->allow.size(); ++i) {
             EXPECT_EQ(a.admin->allow[i].to_string(), b.admin->allow[i].to_string());
@@ -93,7 +94,7 @@ void round_trip(std::string_view text) {
 TEST(ToYaml, RoundTripsFullConfig) {
     round_trip(R"(
 workers: 3
-admin: { bind: "[::1]:9900", token: "s3cret: #not a comment", allow: [10.0.0.0/8, "::1/128", "fc00::/7"] }
+admin: { bind: "[::1]:9900", token: "s3cret: #not a comment", allow: [10.0.0.0/8, "::1/128", "fc00::/7"], rollout_hooks: true }
 timeouts: { connect: 1500ms, header: 15s, idle: 2m, server: 1h }
 limits: { max_request_line: 16KB, max_header_size: 1MiB, max_headers: 50 }
 access_log: "off"

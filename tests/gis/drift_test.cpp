@@ -89,6 +89,24 @@ TEST(DriftCompare, LongListsAreCapped) {
     EXPECT_EQ(drift.at("c").differences.front(), "missing S00 (MapServer)");
 }
 
+// A rollout compares each changed site with the first one changed: no majority, every difference counts.
+TEST(DriftCompare, AgainstAReferenceEveryDifferenceIsDecisive) {
+    const Catalog reference = catalog({{"A", "MapServer", "h1"}, {"F/B", "FeatureServer", "h2"}, {"F/C", "MapServer", "h3"}});
+    const Catalog changed = catalog({{"A", "MapServer", "h1"},            // same
+                                     {"F/B", "FeatureServer", "other"},  // description differs
+                                     {"F/D", "GPServer", "h4"},          // extra
+                                     {"Z", "MapServer", "h5"}});         // extra, after the reference's end
+    const ServerDrift drift = compare_with_reference(reference, changed);
+    EXPECT_EQ(drift.differences, (std::vector<std::string>{"F/B (FeatureServer) description differs",
+                                                           "missing F/C (MapServer)", "extra F/D (GPServer)",
+                                                           "extra Z (MapServer)"}));
+    EXPECT_EQ(drift.count, 4u);
+    EXPECT_TRUE(drift.decisive);
+    EXPECT_EQ(compare_with_reference(reference, reference).count, 0u);
+    EXPECT_EQ(compare_with_reference(catalog({}), catalog({})).count, 0u);
+    EXPECT_EQ(compare_with_reference(reference, catalog({})).differences.front(), "missing A (MapServer)");
+}
+
 // ---- DriftMonitor --------------------------------------------------------------------------------------
 
 const std::string kBase = testing::kBaseCatalog;

@@ -9,7 +9,9 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <csignal>
+#include <thread>
 
 #include "integration/proxy_fixture.hpp"
 #include "support/multipart.hpp"
@@ -237,6 +239,59 @@ TEST(ClusterAntiEntropy, APeerThatWasUnreachableGetsTheChangeWhenItAnswersAgain)
     ASSERT_TRUE(seen_down) << pair.n1.process->output();
     ASSERT_TRUE(eventually([&] { return server_state(pair.admin2, "gis", "a") == "maint"; })) << pair.n2.process->output();
     EXPECT_TRUE(eventually([&] { return first_peer(pair.admin1)["reachable"] == true; }));
+}
+
+// `ctl rollout` on one node changes the servers on every node: the drain reaches the peer, and the step waits
+// until the drained server is idle on the peer too (a slow request node 2 is still serving on it holds the step).
+TEST(ClusterRollout, StepWaitsUntilTheDrainedServerIsIdleOnThePeer) {
+    Sim a = start_sim("a"), b = start_sim("b");
+    NodePair pair;
+    ASSERT_TRUE(start_pair(pair, {&a, &b}, kClusterPool, kClusterPool, "1s"));
+    ASSERT_TRUE(eventually([&] { return first_peer(pair.admin1)["reachable"] == true; }));
+    set_fault(a, "slow", 4000);
+    // Two requests at once through node 2: round robin gives one to each site; the one on a takes 4 s.
+    std::atomic<int> done{0};
+    std::vector<std::thread> clients;
+    for (int i = 0; i < 2; ++i)
+        clients.emplace_back([&] {
+            http_get(pair.n2.port, "/arcgis/rest/info?f=json");
+            ++done;
+        });
+    const auto active_on_a = [&](int admin) {
+        const auto status = json::parse(http_get(admin, "/api/v1/status").body, nullptr, false);
+        for (const auto& s : status["pools"][0]["servers"])
+            if (s["name"] == "a") return s["active"].get<int>();
+        return -1;
+    };
+    const bool slow_in_flight = eventually([&] { return active_on_a(pair.admin2) == 1; });
+    const auto join = [&] {
+        for (auto& t : clients) t.join();
+    };
+    if (!slow_in_flight) join();
+    ASSERT_TRUE(slow_in_flight);
+    EXPECT_EQ(active_on_a(pair.admin1), 0) << "node 1 serves nothing on a";
+    const auto started = admin_call(pair.admin1, "POST", "/api/v1/rollouts",
+                                    json{{"pool", "gis"}, {"order", json::array({"a"})}, {"drain_timeout", "30s"}});
+    if (started.status != 201) join();
+    ASSERT_EQ(started.status, 201) << started.body;
+    const auto rollout = [&] { return json::parse(http_get(pair.admin1, "/api/v1/rollout").body, nullptr, false); };
+    // The drain is in effect on node 2, and the rollout still waits for its request on a.
+    const bool drained_there = eventually([&] { return server_state(pair.admin2, "gis", "a") == "drain"; });
+    const json while_slow = rollout();
+    const int done_then = done.load();
+    // Once it ended (and node 2 said so), the step goes on: without a hook, to `waiting` for `continue`.
+    const bool went_on = eventually([&] { return rollout()["state"] == "waiting"; }, std::chrono::seconds(20));
+    const int done_when_waiting = done.load();
+    join();
+    EXPECT_TRUE(drained_there);
+    ASSERT_LT(done_then, 2) << "the slow request ended before the check: no evidence either way";
+    EXPECT_EQ(while_slow["state"], "running") << while_slow.dump(2);
+    EXPECT_EQ(while_slow["current"], "a") << while_slow.dump(2);
+    ASSERT_TRUE(went_on) << rollout().dump(2);
+    EXPECT_EQ(done_when_waiting, 2) << "the step went on while node 2 still served a request on a";
+    EXPECT_EQ(admin_call(pair.admin1, "POST", "/api/v1/rollout/abort").status, 200);
+    EXPECT_TRUE(eventually([&] { return server_state(pair.admin2, "gis", "a") == "up"; }))
+        << "abort's ready reaches the peer too";
 }
 
 TEST(ClusterConfigHash, ADifferentConfigIsShownOnBothNodes) {

@@ -72,6 +72,35 @@ TEST(SimCatalog, CustomCatalogFromJson) {
     expect_custom_catalog(server.port());
 }
 
+// PUT /sim/catalog replaces what the running site publishes (a test's "upgrade" between rollout steps).
+TEST(SimCatalog, PutReplacesTheCatalogWhileServing) {
+    SimServer server(local_options());
+    const int port = server.port();
+    json before = parse_json(http_get(port, "/sim/catalog"));
+    EXPECT_EQ(before["version"], 1);
+    ASSERT_EQ(http_get(port, "/arcgis/rest/services/Maps/Streets/MapServer?f=json").status, 200);
+
+    HttpClient c(port);
+    HttpResponse put = c.request("PUT", "/sim/catalog", {{"Content-Type", "application/yaml"}}, kYaml);
+    ASSERT_EQ(put.status, 200) << put.body;
+    json after = parse_json(put);
+    EXPECT_EQ(after["version"], 2);
+    EXPECT_EQ(after["folders"], json({"Transport", "Tools", "Empty"}));
+    EXPECT_EQ(after["services"][0], "Basemap (MapServer)");
+    expect_custom_catalog(port);
+    EXPECT_EQ(http_get(port, "/arcgis/rest/services/Maps/Streets/MapServer?f=json").status, 404);
+
+    // JSON too; a bad catalog changes nothing and says why.
+    HttpResponse again = c.request("PUT", "/sim/catalog", {{"Content-Type", "application/json"}}, kJson);
+    ASSERT_EQ(again.status, 200) << again.body;
+    EXPECT_EQ(parse_json(again)["version"], 3);
+    HttpResponse bad = c.request("PUT", "/sim/catalog", {}, "services: [{name: X, type: NoSuchServer}]");
+    EXPECT_EQ(bad.status, 400);
+    EXPECT_NE(bad.body.find("PUT /sim/catalog"), std::string::npos) << bad.body;
+    EXPECT_EQ(parse_json(http_get(port, "/sim/catalog"))["version"], 3);
+    expect_custom_catalog(port);
+}
+
 TEST(SimCatalog, BadCatalogsAreRejectedWithTheirName) {
     struct Case {
         const char* text;

@@ -212,5 +212,23 @@ TEST(ConfigHash, IgnoresWhatDiffersPerNode) {
     EXPECT_NE(config_hash(a), config_hash(node_config("least_conn")));
 }
 
+// The two node configs shipped beside the keepalived pair load, name each other, and have the same hash (so
+// their dashboards show no config warning).
+TEST(ConfigHash, TheShippedTwoNodeExampleIsOneConfig) {
+    const std::string dir = std::string(GISGATE_SOURCE_DIR) + "/examples/keepalived/";
+    const config::Config lb1 = config::load_file(dir + "gisgate-lb1.yaml");
+    const config::Config lb2 = config::load_file(dir + "gisgate-lb2.yaml");
+    ASSERT_TRUE(lb1.cluster && lb2.cluster);
+    EXPECT_EQ(lb1.cluster->node, "lb1");
+    ASSERT_EQ(lb1.cluster->peers.size(), 1u);
+    EXPECT_EQ(lb1.cluster->peers[0].name, lb2.cluster->node);
+    EXPECT_EQ(lb1.cluster->peers[0].admin.to_string(), lb2.admin->bind.to_string());
+    ASSERT_EQ(lb2.cluster->peers.size(), 1u);
+    EXPECT_EQ(lb2.cluster->peers[0].name, lb1.cluster->node);
+    EXPECT_EQ(lb2.cluster->peers[0].admin.to_string(), lb1.admin->bind.to_string());
+    EXPECT_EQ(lb1.admin->token, lb2.admin->token);
+    EXPECT_EQ(config_hash(lb1), config_hash(lb2));
+}
+
 }  // namespace
 }  // namespace gisgate::cluster

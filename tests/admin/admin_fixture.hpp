@@ -123,6 +123,12 @@ public:
         std::lock_guard lock(mutex_);
         state_result = std::move(r);
     }
+    // The answer changes while the admin thread runs: under the mutex (a ctl child's request is no
+    // synchronisation TSan can see).
+    void set_ready_result(ApiResult r) {
+        std::lock_guard lock(mutex_);
+        ready_result = std::move(r);
+    }
 
 private:
     void record(Call call) {

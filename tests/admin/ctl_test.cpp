@@ -141,8 +141,8 @@ TEST_F(CtlTest, HealthExits0WhenReady) {
 }
 
 TEST_F(CtlTest, HealthExits1WithOneLinePerReason) {
-    api.ready_result = {503,
-                        {{"ready", false}, {"reasons", {"pool gis: no server up (a down)", "pool geo: no server up"}}}};
+    api.set_ready_result(
+        {503, {{"ready", false}, {"reasons", {"pool gis: no server up (a down)", "pool geo: no server up"}}}});
     EXPECT_EQ(ctl({"--admin", admin(), "health"}), 1) << output;
     EXPECT_NE(output.find("not ready: pool gis: no server up (a down)\n"), std::string::npos) << output;
     EXPECT_NE(output.find("not ready: pool geo: no server up\n"), std::string::npos) << output;
@@ -151,7 +151,7 @@ TEST_F(CtlTest, HealthExits1WithOneLinePerReason) {
 }
 
 TEST_F(CtlTest, HealthWithoutAReadinessAnswerExits2) {
-    api.ready_result = {404, {{"error", {{"code", 404}, {"message", "no such endpoint"}}}}};
+    api.set_ready_result({404, {{"error", {{"code", 404}, {"message", "no such endpoint"}}}}});
     EXPECT_EQ(ctl({"--admin", admin(), "health"}), 2) << output;
     EXPECT_NE(output.find("no readiness answer (HTTP 404)"), std::string::npos) << output;
 }

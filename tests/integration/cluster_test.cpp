@@ -248,27 +248,32 @@ TEST(ClusterRollout, StepWaitsUntilTheDrainedServerIsIdleOnThePeer) {
     NodePair pair;
     ASSERT_TRUE(start_pair(pair, {&a, &b}, kClusterPool, kClusterPool, "1s"));
     ASSERT_TRUE(eventually([&] { return first_peer(pair.admin1)["reachable"] == true; }));
-    set_fault(a, "slow", 4000);
-    // Two requests at once through node 2: round robin gives one to each site; the one on a takes 4 s.
-    std::atomic<int> done{0};
-    std::vector<std::thread> clients;
-    for (int i = 0; i < 2; ++i)
-        clients.emplace_back([&] {
-            http_get(pair.n2.port, "/arcgis/rest/info?f=json");
-            ++done;
-        });
+    set_fault(a, "slow", 6000);
     const auto active_on_a = [&](int admin) {
         const auto status = json::parse(http_get(admin, "/api/v1/status").body, nullptr, false);
+        if (!status.is_object() || !status.contains("pools")) return -1;
         for (const auto& s : status["pools"][0]["servers"])
             if (s["name"] == "a") return s["active"].get<int>();
         return -1;
     };
-    const bool slow_in_flight = eventually([&] { return active_on_a(pair.admin2) == 1; });
+    // Requests through node 2, one more at a time, until one is on a (where it takes 6 s): each worker balances
+    // on its own, so which site the first one gets is not fixed. Those on b end at once.
+    std::atomic<int> done{0};
+    std::vector<std::thread> clients;
     const auto join = [&] {
         for (auto& t : clients) t.join();
     };
+    bool slow_in_flight = false;
+    for (int i = 0; i < 6 && !slow_in_flight; ++i) {
+        clients.emplace_back([&] {
+            http_get(pair.n2.port, "/arcgis/rest/info?f=json");
+            ++done;
+        });
+        slow_in_flight = eventually([&] { return active_on_a(pair.admin2) >= 1; }, std::chrono::seconds(2));
+    }
     if (!slow_in_flight) join();
     ASSERT_TRUE(slow_in_flight);
+    const int sent = static_cast<int>(clients.size());
     EXPECT_EQ(active_on_a(pair.admin1), 0) << "node 1 serves nothing on a";
     const auto started = admin_call(pair.admin1, "POST", "/api/v1/rollouts",
                                     json{{"pool", "gis"}, {"order", json::array({"a"})}, {"drain_timeout", "30s"}});
@@ -284,11 +289,11 @@ TEST(ClusterRollout, StepWaitsUntilTheDrainedServerIsIdleOnThePeer) {
     const int done_when_waiting = done.load();
     join();
     EXPECT_TRUE(drained_there);
-    ASSERT_LT(done_then, 2) << "the slow request ended before the check: no evidence either way";
+    ASSERT_LT(done_then, sent) << "the slow request ended before the check: no evidence either way";
     EXPECT_EQ(while_slow["state"], "running") << while_slow.dump(2);
     EXPECT_EQ(while_slow["current"], "a") << while_slow.dump(2);
     ASSERT_TRUE(went_on) << rollout().dump(2);
-    EXPECT_EQ(done_when_waiting, 2) << "the step went on while node 2 still served a request on a";
+    EXPECT_EQ(done_when_waiting, sent) << "the step went on while node 2 still served a request on a";
     EXPECT_EQ(admin_call(pair.admin1, "POST", "/api/v1/rollout/abort").status, 200);
     EXPECT_TRUE(eventually([&] { return server_state(pair.admin2, "gis", "a") == "up"; }))
         << "abort's ready reaches the peer too";

@@ -129,11 +129,12 @@ struct ShareCase {
     const char* pool_keys;
     int connections;
     double first_second_below;  // expected from the ramp, with room for a loaded machine
+    double slice_noise;         // how far a later second may fall below the one before it
 };
 class SlowStartShare : public ::testing::TestWithParam<ShareCase> {};
 
 TEST_P(SlowStartShare, ReadySiteShareGrowsOverTheWindow) {
-    const auto [pool_keys, connections, first_second_below] = GetParam();
+    const auto [pool_keys, connections, first_second_below, slice_noise] = GetParam();
     Sim a = start_sim("a"), b = start_sim("b");
     Proxy proxy = start_proxy(basic_config({&a, &b},
                                            std::string("    health: { interval: 1s, timeout: 2s, fall: 100, rise: 2 }\n"
@@ -177,7 +178,7 @@ TEST_P(SlowStartShare, ReadySiteShareGrowsOverTheWindow) {
     // first second (about 1/4 of the traffic), then 2-3, then 3-4.
     EXPECT_LT(shares[0], first_second_below) << shares[0];
     EXPECT_GT(shares[3], 0.40) << shares[3];
-    for (int i = 1; i < 4; ++i) EXPECT_GE(shares[i], shares[i - 1] - 0.05) << "slice " << i;
+    for (int i = 1; i < 4; ++i) EXPECT_GE(shares[i], shares[i - 1] - slice_noise) << "slice " << i;
     // Without slow start every slice would be at the steady share; with it the first second is clearly below
     // the last (round robin: 0.14 against 0.5; least_conn: 0.25-0.46 against 0.5-0.67 on a loaded machine).
     EXPECT_GT(shares[3], shares[0] + 0.08);
@@ -185,11 +186,13 @@ TEST_P(SlowStartShare, ReadySiteShareGrowsOverTheWindow) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Balance, SlowStartShare,
-                         ::testing::Values(ShareCase{"", 4, 0.30},
+                         ::testing::Values(ShareCase{"", 4, 0.30, 0.05},
                                            // least_conn's steady share depends on which site answers faster
-                                           // (0.5 to 0.67 seen on a loaded machine), so only the growth is judged.
+                                           // (0.5 to 0.67 seen on a loaded machine), so only the growth is judged;
+                                           // its seconds near the end of the ramp wander by up to ~0.07 under
+                                           // ASan (0.38 0.47 0.54 0.48; 0.32 0.54 0.47 0.50).
                                            ShareCase{"    balance: least_conn\n    max_active_per_server: 4\n", 16,
-                                                     1.0}));
+                                                     1.0, 0.12}));
 
 }  // namespace
 }  // namespace gisgate::test

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "integration/proxy_fixture.hpp"
+#include "support/sanitizers.hpp"
 #include "support/ws_client.hpp"
 #include "tls/certificates.hpp"
 
@@ -229,7 +230,10 @@ TEST(WebSocket, ASubscriberThatStopsReadingCostsBoundedMemoryAndLosesNothing) {
     ASSERT_EQ(reader[0].seqs.size(), 2000u) << "meanwhile another subscriber got 2,000 messages: " << reader[0].error;
     EXPECT_TRUE(reader[0].in_order());
     const long rss_after = proc_status_kib(proxy.process->pid(), "VmRSS");
-    EXPECT_LT(rss_after - rss_before, 8 * 1024) << "gisgate holds at most a buffer per direction for it";
+    // Under a sanitizer the process's own bookkeeping (shadow memory, TSan's history) grows with the 2,000
+    // messages relayed meanwhile: 8,212 KiB was seen under TSan once.
+    const long bound_kib = kSanitized ? 16 * 1024 : 8 * 1024;
+    EXPECT_LT(rss_after - rss_before, bound_kib) << "gisgate holds at most a buffer per direction for it";
     // The stalled subscription is still open at the site, which waits for it (its seq resumes, see the sim's own
     // tests), rather than gisgate reading on and buffering. The reader's own subscription ends at the site once the
     // site sees its close, which may come after the reader returned: wait for that, not for a count of 1 at once.

@@ -72,4 +72,14 @@ awaitable<balance::ServerRuntime*> find_owner(const balance::PoolRuntime& pool, 
     co_return search->found;
 }
 
+awaitable<balance::ServerRuntime*> owner_from_peers(std::shared_ptr<const cluster::PeerDirectory> peers,
+                                                    balance::PoolRuntime& pool, gis::JobTable& table,
+                                                    cluster::OwnerKind kind, std::string id) {
+    const std::string pool_name(pool.name());  // a named local, not a temporary, around co_await (GCC 12)
+    const std::optional<std::string> named = co_await cluster::ask_peers(std::move(peers), kind, pool_name, id);
+    balance::ServerRuntime* server = named ? pool.find_server(*named) : nullptr;
+    if (server) table.record(id, server->name);
+    co_return server;
+}
+
 }  // namespace gisgate::proxy

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "balance/pool.hpp"
+#include "cluster/peers.hpp"
+#include "gis/job_table.hpp"
 #include "gis/classify.hpp"
 #include "net/asio.hpp"
 
@@ -31,5 +33,12 @@ inline constexpr std::string_view kUploadProbeExpect = "\"committed\"";
 // file). Runs on the calling worker's loop; bounded by `timeout`.
 awaitable<balance::ServerRuntime*> find_owner(const balance::PoolRuntime& pool, std::string probe_path,
                                               std::string_view expect_body, std::chrono::milliseconds timeout);
+
+// The owner according to the cluster's peers (one round trip, cluster::ask_peers), recorded in `table` when a
+// peer names a server of `pool`; nullptr otherwise (the caller then probes the sites). Used for job and upload
+// ids alike.
+awaitable<balance::ServerRuntime*> owner_from_peers(std::shared_ptr<const cluster::PeerDirectory> peers,
+                                                    balance::PoolRuntime& pool, gis::JobTable& table,
+                                                    cluster::OwnerKind kind, std::string id);
 
 }  // namespace gisgate::proxy

@@ -39,16 +39,9 @@ awaitable<balance::Affinity> Session::choose_affinity() {
     if (jobs && !gis_.job_id.empty()) {
         const std::optional<std::string> owner = jobs->owner(gis_.job_id);
         balance::ServerRuntime* server = owner ? pool_->find_server(*owner) : nullptr;
-        if (!server && runtime_->peers) {
-            // Another gisgate node may have seen the submit: one round trip to the cluster's peers first.
-            // Named locals, not temporaries, around co_await (GCC 12).
-            const std::string pool_name(pool_->name());
-            const std::string job_id(gis_.job_id);
-            const std::optional<std::string> named =
-                co_await cluster::ask_peers(runtime_->peers, cluster::OwnerKind::job, pool_name, job_id);
-            server = named ? pool_->find_server(*named) : nullptr;
-            if (server) jobs->record(gis_.job_id, server->name);
-        }
+        if (!server && runtime_->peers)  // another gisgate node may have seen the submit: ask the peers first
+            server = co_await owner_from_peers(runtime_->peers, *pool_, *jobs, cluster::OwnerKind::job,
+                                               std::string(gis_.job_id));
         if (!server) {
             // Not in the table (gisgate restarted, or another node saw the submit): ask the sites.
             const bool directory = gis_.operation.empty() || gis_.type.empty();

@@ -91,13 +91,9 @@ awaitable<balance::ServerRuntime*> Session::find_upload_owner(gis::JobTable& upl
     // The items of one request come from one service's Uploads, so from one site: the first id answers for all,
     // and a request naming ids no site has costs one round of probes, not one per id.
     const std::string& id = upload_ids_.front();
-    if (runtime_->peers) {
-        // Another gisgate node may have taken the upload: one round trip to the cluster's peers first.
-        const std::string pool_name(pool_->name());  // a named local, not a temporary, around co_await (GCC 12)
-        const std::optional<std::string> named =
-            co_await cluster::ask_peers(runtime_->peers, cluster::OwnerKind::upload, pool_name, id);
-        if (balance::ServerRuntime* server = named ? pool_->find_server(*named) : nullptr) {
-            uploads.record(id, server->name);
+    if (runtime_->peers) {  // another gisgate node may have taken the upload: ask the peers first
+        if (balance::ServerRuntime* server =
+                co_await owner_from_peers(runtime_->peers, *pool_, uploads, cluster::OwnerKind::upload, id)) {
             pinned_id_ = id;
             co_return server;
         }

@@ -8,11 +8,12 @@
 // A third kind: one HTTP/2 stream (h2/stream_channel.hpp), the "connection" the request pipeline serves for it.
 // Its operations go to the channel; socket() is then an unopened socket that must not be used (plain_socket()).
 //
+// TLS is OpenSSL on the socket itself (tls_stream.hpp), not Asio's ssl::stream.
+//
 // It is an AsyncReadStream/AsyncWriteStream, so asio::async_write works on it; the socket operations the proxy
 // uses (wait, cancel, shutdown, close) go to the TCP socket underneath, which also aborts TLS operations.
 #pragma once
 
-#include <boost/asio/ssl/stream.hpp>
 #include <openssl/ssl.h>
 
 #include <memory>
@@ -21,6 +22,7 @@
 #include "h2/stream_channel.hpp"
 #include "net/asio.hpp"
 #include "net/tls_context.hpp"
+#include "net/tls_stream.hpp"
 
 namespace gisgate::net {
 
@@ -28,7 +30,7 @@ class Stream {
 public:
     using executor_type = tcp::socket::executor_type;
     using lowest_layer_type = tcp::socket;
-    using TlsLayer = ssl::stream<tcp::socket&>;
+    using TlsLayer = TlsStream;  // OpenSSL on the socket directly: see tls_stream.hpp for why
 
     explicit Stream(asio::io_context& context) : socket_(context) {}
     explicit Stream(const asio::any_io_executor& executor) : socket_(executor) {}
@@ -50,13 +52,13 @@ public:
     bool secure() const { return tls_ != nullptr || (channel_ && channel_->secure()); }
     // Starts a TLS server session on the accepted socket; call async_handshake(server) next.
     void start_tls(std::shared_ptr<const TlsServer> server) {
-        tls_ = std::make_unique<TlsLayer>(socket_, server->context());
+        tls_ = std::make_unique<TlsLayer>(socket_, server->context().native_handle());
         keep_ = std::move(server);
     }
     // Starts a TLS client session on the connected socket, with SNI and the name to verify for `server_host`;
     // call async_handshake(client) next. False when OpenSSL refuses the name.
     bool start_tls(std::shared_ptr<const TlsClient> client, std::string_view server_host) {
-        tls_ = std::make_unique<TlsLayer>(socket_, client->context());
+        tls_ = std::make_unique<TlsLayer>(socket_, client->context().native_handle());
         const bool ok = client->prepare(tls_->native_handle(), server_host);
         keep_ = std::move(client);
         return ok;
@@ -69,9 +71,7 @@ public:
     // Decrypted bytes or unprocessed TLS records already read from the socket: a pooled connection with any
     // is not idle-clean.
     bool tls_pending() const {
-        if (!tls_) return false;
-        SSL* ssl = tls_->native_handle();
-        return SSL_pending(ssl) > 0 || BIO_pending(SSL_get_rbio(ssl)) > 0;
+        return tls_ && tls_->pending();
     }
     // The negotiated ALPN protocol ("http/1.1"), empty if none.
     std::string_view alpn() const {

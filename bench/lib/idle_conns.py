@@ -5,12 +5,14 @@ response, keep them all open, and report the proxy's RSS growth per connection.
 Usage: idle_conns.py HOST PORT COUNT PATH PID [PID...]
 Prints one line: "conns=<opened ok> rss_before_kib=<n> rss_after_kib=<n> kib_per_conn=<x> secs=<t>"
 Bounded: gives up after --deadline seconds (env IDLE_DEADLINE, default 20) and closes everything.
+IDLE_TLS=1: HTTPS (TLS 1.3, no certificate check), each connection's handshake and request made in turn.
 stdlib only.
 """
 import os
 import resource
 import selectors
 import socket
+import ssl
 import sys
 import time
 
@@ -44,6 +46,8 @@ def main():
                "User-Agent: gisgate-bench-idle\r\nAccept: */*\r\n\r\n").encode()
     before = rss_kib(pids)
     t0 = time.monotonic()
+    if os.environ.get("IDLE_TLS") == "1":
+        return main_tls(host, port, count, request, pids, before, t0, deadline)
     sel = selectors.DefaultSelector()
     socks = []
     state = {}  # sock -> [buffer, expected_total or None]
@@ -107,6 +111,66 @@ def main():
     alive = done
     per = (after - before) / alive if alive else 0.0
     print(f"conns={alive} failed={failed} rss_before_kib={before} rss_after_kib={after} "
+          f"kib_per_conn={per:.2f} secs={elapsed:.1f}")
+    for s in socks:
+        try:
+            s.close()
+        except OSError:
+            pass
+
+
+def read_response(s):
+    """Reads one response with a Content-Length body from a blocking socket; True if it is a 2xx."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            return False
+        data += chunk
+    end = data.find(b"\r\n\r\n")
+    length = 0
+    for line in data[:end].split(b"\r\n")[1:]:
+        k, _, v = line.partition(b":")
+        if k.strip().lower() == b"content-length":
+            length = int(v.strip())
+    while len(data) < end + 4 + length:
+        chunk = s.recv(65536)
+        if not chunk:
+            return False
+        data += chunk
+    return data.startswith(b"HTTP/1.1 2")
+
+
+def main_tls(host, port, count, request, pids, before, t0, deadline):
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_alpn_protocols(["http/1.1"])
+    socks = []
+    done = failed = 0
+    for _ in range(count):
+        if time.monotonic() >= deadline:
+            break
+        raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        raw.settimeout(5.0)
+        try:
+            raw.connect((host, port))
+            s = ctx.wrap_socket(raw, server_hostname="localhost")
+            s.sendall(request)
+            ok = read_response(s)
+        except OSError:
+            failed += 1
+            raw.close()
+            continue
+        done += 1 if ok else 0
+        failed += 0 if ok else 1
+        socks.append(s)
+    elapsed = time.monotonic() - t0
+    time.sleep(1.0)
+    after = rss_kib(pids)
+    per = (after - before) / done if done else 0.0
+    print(f"conns={done} failed={failed} rss_before_kib={before} rss_after_kib={after} "
           f"kib_per_conn={per:.2f} secs={elapsed:.1f}")
     for s in socks:
         try:

@@ -95,6 +95,22 @@ public:
         return asio::async_initiate<Token, void(error_code, std::size_t)>(
             [this](auto handler, const Buffers& b) {
                 write_.set(std::move(handler), executor_);
+                // Every buffer of the write that fits is taken now, so a response head and its body written
+                // together become HEADERS and DATA in the same flush (one TLS record, one send) rather than a
+                // write each.
+                std::size_t taken = 0;
+                if (!reset_ && connection_) {
+                    for (auto it = asio::buffer_sequence_begin(b); it != asio::buffer_sequence_end(b); ++it) {
+                        const asio::const_buffer part(*it);
+                        if (part.size() == 0) continue;
+                        const std::size_t n = take_response(static_cast<const char*>(part.data()), part.size());
+                        if (!write_) return;  // the stream was reset: already completed
+                        taken += n;
+                        if (n < part.size()) break;
+                    }
+                    if (reset_) return write_.complete(asio::error::connection_reset, 0);
+                    if (taken != 0) return write_.complete({}, taken);
+                }
                 write_buffer_ = first_buffer(b);
                 try_write();
             },

@@ -209,6 +209,8 @@ private:
         // The socket operation this op waited for completed: a read (want_read) or a wait (want_write).
         void operator()(error_code ec) { (*this)(ec, 0); }
         void operator()(error_code ec, std::size_t n) {
+            // Cancelled (a deadline, or the socket closed): ends here without touching the stream.
+            if (ec == asio::error::operation_aborted) return std::move(handler)(ec, std::size_t{0});
             if (waiting == Step::want_read) {
                 self->on_input(ec, n);
                 if (ec && ec != asio::error::eof) return finish(ec, 0, true);

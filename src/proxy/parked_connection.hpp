@@ -1,8 +1,9 @@
 // An idle plain-HTTP/1.1 keep-alive client connection, parked between two requests: no Session, no coroutine
 // frame, no buffer — the socket, what the next request's session needs to know about the client, and its idle
-// deadline. A Session whose connection has been idle for Session::kParkAfter parks it (Session::park) and ends;
-// when the next request's first bytes arrive (a readability wait, no read), Session::resume starts a new
-// session on it. See docs/architecture.md ("Idle keep-alive connections") for where an idle connection's bytes go.
+// deadline. A Session whose connection has been idle for 100-200 ms (Session::kParkAfter) parks it
+// (Session::park) and ends; when the next request's first bytes arrive (a readability wait, no read),
+// Session::resume starts a new session on it. See docs/architecture.md ("Idle keep-alive connections are
+// parked") for where an idle connection's bytes go.
 //
 // Only plain TCP connections park: a TLS connection keeps its session (its TLS state must live on anyway), an
 // HTTP/2 connection its h2::Connection, and a client holding private server connections (NTLM/Negotiate,

@@ -62,10 +62,12 @@ public:
     static void resume(std::unique_ptr<ParkedConnection> parked);
 
     // How long a plain HTTP/1.1 keep-alive connection waits for its next request in its session before it is
-    // parked (docs/architecture.md, "Idle keep-alive connections"). Parking ends the coroutines and frees the
-    // session; a client that sends its next request sooner (a busy keep-alive client) never pays for that and
-    // for a new session. The deadline sweep parks it 100-200 ms after its last response.
-    static constexpr std::chrono::milliseconds kParkAfter{100};
+    // parked (docs/architecture.md, "Idle keep-alive connections are parked"). Parking ends the coroutines and
+    // frees the session; a client that sends its next request sooner (a busy keep-alive client) never pays for
+    // that and for a new session. Deadlines are armed from the sweep's coarse clock, so this parks a connection
+    // at the second sweep after its last response: after 100-200 ms of silence, never sooner (at one tick, a
+    // busy client idle for a few microseconds at the sweep would be parked).
+    static constexpr std::chrono::milliseconds kParkAfter{200};
 
     // Draining: a connection waiting for its next request is closed now; a busy one closes after its response.
     void close_if_idle();

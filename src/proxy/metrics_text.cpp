@@ -104,6 +104,11 @@ std::string ProxyServer::metrics() {
     for (const auto& w : workers_) connections += w->open_sessions();
     family(out, "gisgate_client_connections", "gauge", "open client connections");
     fmt::format_to(std::back_inserter(out), "gisgate_client_connections {}\n", connections);
+    std::size_t parked = 0;
+    for (const auto& w : workers_) parked += w->parked_connections();
+    family(out, "gisgate_client_connections_parked", "gauge",
+           "open client connections idle between requests, parked without a session (HTTP/1.1)");
+    fmt::format_to(std::back_inserter(out), "gisgate_client_connections_parked {}\n", parked);
     const Tunnels& tunnels = *runtime_->tunnels;
     family(out, "gisgate_tunnels_open", "gauge", "WebSocket tunnels open (and handshakes under way)");
     fmt::format_to(std::back_inserter(out), "gisgate_tunnels_open {}\n", tunnels.open());

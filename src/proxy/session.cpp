@@ -12,6 +12,7 @@
 #include "h2/connection.hpp"
 #include "net/client_allow.hpp"
 #include "net/listener.hpp"
+#include "proxy/parked_connection.hpp"
 #include "proxy/worker.hpp"
 
 namespace gisgate::proxy {
@@ -31,6 +32,22 @@ Session::Session(Worker& worker, std::shared_ptr<h2::StreamChannel> stream, std:
       listener_name_(std::move(listener)),
       deadline_(worker.loop().deadlines(), &Session::on_deadline, this),
       origin_(origin) {
+    worker_.attach(this);
+}
+
+Session::Session(ParkedConnection& parked)
+    : worker_(parked.worker),
+      client_(std::move(parked.socket)),
+      listener_name_(std::move(parked.listener)),
+      deadline_(parked.worker.loop().deadlines(), &Session::on_deadline, this),
+      origin_(parked.origin),
+      resumed_(true) {
+    // As take_client() set them when the connection was accepted (not again: a reload since does not change
+    // what this connection was allowed).
+    client_ip_ = origin_.client.address().to_string();
+    allowed_ = parked.allowed;
+    trusted_forwarded_ = parked.trusted_forwarded;
+    slot_ = std::move(parked.slot);
     worker_.attach(this);
 }
 
@@ -70,6 +87,22 @@ void Session::retire() {
 
 awaitable<void> Session::run(std::unique_ptr<Session> self) {
     co_await self->serve_connection();
+    if (self->parking_) self->park();
+}
+
+void Session::park() {
+    const net::Clock::duration idle_left =
+        worker_.runtime()->config.timeouts.idle - (worker_.loop().deadlines().now() - idle_since_);
+    auto parked = std::make_unique<ParkedConnection>(worker_, std::move(client_.socket()), std::move(listener_name_),
+                                                     origin_, std::move(slot_), allowed_, trusted_forwarded_);
+    ParkedConnection::wait(std::move(parked), idle_left);
+}
+
+void Session::resume(std::unique_ptr<ParkedConnection> parked) {
+    Worker& worker = parked->worker;
+    auto session = std::make_unique<Session>(*parked);
+    parked.reset();
+    asio::co_spawn(worker.context(), Session::run(std::move(session)), asio::detached);
 }
 
 awaitable<void> Session::serve_connection() {
@@ -82,9 +115,9 @@ awaitable<void> Session::serve_connection() {
         co_await serve_requests();
         co_return;
     }
-    net::tune_socket(client_.socket());
     bool h2 = false;
-    {
+    if (!resumed_) {  // a resumed session's connection was set up by its first session
+        net::tune_socket(client_.socket());
         const std::shared_ptr<const Runtime> runtime = worker_.runtime();
         const ListenerRuntime* listener = runtime->find_listener(listener_name_);
         if (!listener) co_return;
@@ -110,6 +143,7 @@ awaitable<void> Session::serve_connection() {
     }
     if (h2) co_await serve_h2();
     else co_await serve_requests();
+    if (parking_) co_return;  // the socket goes on to a ParkedConnection (run())
     if (client_.tls() && !client_closed_) co_await close_notify();
     client_.shutdown(tcp::socket::shutdown_both, ec);
     client_.close(ec);
@@ -124,9 +158,9 @@ void Session::take_client(const config::ListenerConfig& lc) {
 }
 
 awaitable<void> Session::serve_requests() {
-    for (bool first = true;; first = false) {
+    for (bool first = !resumed_;; first = false) {
         request_id_.clear();  // a head that fails to parse gets no id, not the previous request's
-        if (!co_await read_request_head(first)) break;
+        if (!co_await read_request_head(first)) break;  // (or parking_)
         if (!co_await serve_request()) break;
         if (worker_.draining() || retired_) break;
     }
@@ -148,12 +182,24 @@ awaitable<bool> Session::read_request_head(bool first) {
         // less per keep-alive request. TLS needs a read anyway (decrypted bytes may already be buffered).
         buf_.reset();
         begin_ = end_ = 0;
-        deadline_.arm(first ? timeouts.header : timeouts.idle, first ? kHeader : kIdle);
+        // A plain HTTP/1.1 connection idle for kParkAfter is parked (parked_connection.hpp): the park deadline
+        // first, the rest of the idle timeout in the ParkedConnection. Not a TLS one, not one that holds private
+        // server connections (the session owns them), not a new one (its first head is due within `header`).
+        const bool may_park = !first && client_.plain_socket() && private_upstreams_.empty() &&
+                              !exchange_.connection && timeouts.idle > kParkAfter;
+        if (may_park) deadline_.arm(kParkAfter, kPark);
+        else deadline_.arm(first ? timeouts.header : timeouts.idle, first ? kHeader : kIdle);
+        idle_since_ = worker_.loop().deadlines().now();
         header_deadline_armed = first;
         idle_ = true;
         const std::size_t got = co_await client_.async_read_some(asio::buffer(idle_bytes_), ec_token(ec));
         idle_ = false;
-        if (ec) co_return false;
+        if (ec) {
+            // The park deadline cancelled the read (nothing was read): park, unless a drain or retire came too.
+            parking_ = may_park && deadline_.expired() && deadline_.kind() == kPark &&
+                       ec == asio::error::operation_aborted && !worker_.draining() && !retired_;
+            co_return false;
+        }
         buf_ = worker_.loop().buffers().acquire();
         std::memcpy(buf_.get(), idle_bytes_.data(), got);
         end_ = got;

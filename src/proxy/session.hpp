@@ -41,6 +41,7 @@ class StreamChannel;
 namespace gisgate::proxy {
 
 class BodyPace;
+class ParkedConnection;
 class Worker;
 
 class Session {
@@ -49,12 +50,24 @@ public:
     // One HTTP/2 stream of a connection another session accepted (session_h2.cpp) from `origin`.
     Session(Worker& worker, std::shared_ptr<h2::StreamChannel> stream, std::string listener,
             const ClientOrigin& origin);
+    // The next request of a parked connection (parked_connection.hpp), which this session takes over.
+    explicit Session(ParkedConnection& parked);
     ~Session();
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
 
     // The coroutine owns the session for the connection's lifetime.
     static awaitable<void> run(std::unique_ptr<Session> self);
+    // A parked connection's next request arrived: a new session serves it (and the ones after it).
+    static void resume(std::unique_ptr<ParkedConnection> parked);
+
+    // How long a plain HTTP/1.1 keep-alive connection waits for its next request in its session before it is
+    // parked (docs/architecture.md, "Idle keep-alive connections are parked"). Parking ends the coroutines and
+    // frees the session; a client that sends its next request sooner (a busy keep-alive client) never pays for
+    // that and for a new session. Deadlines are armed from the sweep's coarse clock, so this parks a connection
+    // at the second sweep after its last response: after 100-200 ms of silence, never sooner (at one tick, a
+    // busy client idle for a few microseconds at the sweep would be parked).
+    static constexpr std::chrono::milliseconds kParkAfter{200};
 
     // Draining: a connection waiting for its next request is closed now; a busy one closes after its response.
     void close_if_idle();
@@ -67,7 +80,7 @@ public:
 
 private:
     static constexpr std::size_t kBlock = net::BufferPool::kBlockSize;
-    enum Timeout : std::uint8_t { kNone, kHeader, kIdle, kClientIo, kConnect, kServer, kTunnel };
+    enum Timeout : std::uint8_t { kNone, kHeader, kIdle, kClientIo, kConnect, kServer, kTunnel, kPark };
 
     // How one attempt to get a response from a server ended.
     enum class Attempt : std::uint8_t {
@@ -130,6 +143,7 @@ private:
     void set_error(int status, std::string message, int retry_after_seconds = -1) {
         error_ = {status, std::move(message), retry_after_seconds};
     }
+    void park();  // hands the idle connection to a ParkedConnection (after serve_connection ended for it)
     awaitable<void> lingering_close();
     awaitable<bool> start_tls(const ListenerRuntime& listener);
     awaitable<void> close_notify();
@@ -220,6 +234,9 @@ private:
     bool continue_sent_ = false;
     bool allowed_ = false;
     bool idle_ = false;
+    bool resumed_ = false;  // took over a parked connection: no accept-time work, no first request
+    bool parking_ = false;  // idle for kParkAfter: the coroutines end and park() takes the connection
+    net::Clock::time_point idle_since_{};  // when the connection last became idle (the idle timeout's start)
     bool websocket_ = false;   // the current request is a WebSocket handshake (http/upgrade.hpp)
     bool tunnel_ = false;      // the connection is a WebSocket tunnel now
     bool retired_ = false;     // retire(): no further request on this connection

@@ -4,6 +4,7 @@
 
 #include "net/client_allow.hpp"
 #include "net/listener.hpp"
+#include "proxy/parked_connection.hpp"
 #include "proxy/session.hpp"
 #include "proxy/tcp_session.hpp"
 
@@ -69,6 +70,9 @@ void Worker::remove_acceptor(const std::string& listener) {
     std::vector<Session*> sessions(sessions_.begin(), sessions_.end());
     for (Session* s : sessions)
         if (s->listener_name() == listener) s->retire();
+    // close() only cancels the wait: the connection leaves the list later, from its completion.
+    for (ParkedConnection* p = parked_; p; p = p->next)
+        if (p->listener_name() == listener) p->close();
 }
 
 awaitable<void> Worker::accept_loop(std::shared_ptr<Acceptor> acceptor) {
@@ -119,6 +123,7 @@ void Worker::begin_drain() {
     // Copy: closing an idle session may detach it while we iterate.
     std::vector<Session*> sessions(sessions_.begin(), sessions_.end());
     for (Session* s : sessions) s->close_if_idle();
+    for (ParkedConnection* p = parked_; p; p = p->next) p->close();
     upstreams_.close_all();
 }
 
@@ -129,6 +134,24 @@ void Worker::attach(Session* session) {
 
 void Worker::detach(Session* session) {
     sessions_.erase(session);
+    session_count_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Worker::park(ParkedConnection* connection) {
+    connection->prev = nullptr;
+    connection->next = parked_;
+    if (parked_) parked_->prev = connection;
+    parked_ = connection;
+    parked_count_.fetch_add(1, std::memory_order_relaxed);
+    session_count_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Worker::unpark(ParkedConnection* connection) {
+    if (connection->prev) connection->prev->next = connection->next;
+    else parked_ = connection->next;
+    if (connection->next) connection->next->prev = connection->prev;
+    connection->prev = connection->next = nullptr;
+    parked_count_.fetch_sub(1, std::memory_order_relaxed);
     session_count_.fetch_sub(1, std::memory_order_relaxed);
 }
 

@@ -18,6 +18,7 @@
 
 namespace gisgate::proxy {
 
+class ParkedConnection;
 class Session;
 
 class Worker {
@@ -60,6 +61,11 @@ public:
 
     void attach(Session* session);
     void detach(Session* session);
+    // Idle keep-alive connections parked between requests (parked_connection.hpp): open sessions too.
+    void park(ParkedConnection* connection);
+    void unpark(ParkedConnection* connection);
+    // Any thread: how many of open_sessions() are parked.
+    std::size_t parked_connections() const { return parked_count_.load(std::memory_order_relaxed); }
     // Layer-4 connections (mode: tcp) count as open sessions too: shutdown waits for them up to the grace
     // period. They have no idle state between requests to close early.
     void attach_connection() { session_count_.fetch_add(1, std::memory_order_relaxed); }
@@ -81,6 +87,8 @@ private:
     WorkerCaches caches_;
     std::vector<std::shared_ptr<Acceptor>> acceptors_;
     std::unordered_set<Session*> sessions_;
+    ParkedConnection* parked_ = nullptr;  // intrusive list (ParkedConnection::prev/next)
+    std::atomic<std::size_t> parked_count_{0};
     std::atomic<std::size_t> session_count_{0};
     bool draining_ = false;
 };

@@ -177,9 +177,10 @@ awaitable<bool> Session::read_request_head(bool first) {
     if (begin_ == end_) {
         if (worker_.draining() || retired_) co_return false;
         // Idle between requests: hold no I/O block, only the small buffer inside the session. Reading (rather
-        // than waiting for readability) matters on the hot path: Asio re-arms a wait with an epoll_ctl(MOD)
-        // every time, while a read that follows an exhausted read is queued without any syscall — one syscall
-        // less per keep-alive request. TLS needs a read anyway (decrypted bytes may already be buffered).
+        // than waiting for readability) matters on the hot path: Asio (1.74) re-arms a wait with an
+        // epoll_ctl(MOD) every time, while a read tries recv() first, which finds a next request that is
+        // already there (a busy client) with no epoll round at all, and otherwise costs what the epoll_ctl
+        // would. TLS needs a read anyway (decrypted bytes may already be buffered).
         buf_.reset();
         begin_ = end_ = 0;
         // A plain HTTP/1.1 connection idle for kParkAfter is parked (parked_connection.hpp): the park deadline

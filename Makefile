@@ -42,6 +42,7 @@ bench: build
 	@scripts/install-deps --bench
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target bench_micro
 	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/run
+	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/https
 	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/classes
 	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/autolimit
 
@@ -55,7 +56,9 @@ bench-ceiling: build
 	@scripts/install-deps --bench
 	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/ceiling
 
-# HTTPS: gisgate, HAProxy and NGINX terminating TLS (HTTP/2 via h2load) to the same backend, one thread each (~7 min).
+# HTTPS: gisgate, HAProxy and NGINX terminating TLS to the same backend, one thread each: HTTP/2 (h2load), HTTPS
+# keep-alive, re-encryption, tile cache hits against NGINX static files, full and resumed handshakes, idle HTTPS
+# connections (~13 min; also part of `make bench`).
 bench-https: build
 	@scripts/install-deps --bench
 	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/https

@@ -59,6 +59,7 @@ public:
     // call async_handshake(client) next. False when OpenSSL refuses the name.
     bool start_tls(std::shared_ptr<const TlsClient> client, std::string_view server_host) {
         tls_ = std::make_unique<TlsLayer>(socket_, client->context().native_handle());
+        tls_->small_idle_reads(false);  // a server's answer follows the request: read it whole
         const bool ok = client->prepare(tls_->native_handle(), server_host);
         keep_ = std::move(client);
         return ok;

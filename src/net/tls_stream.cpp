@@ -131,9 +131,9 @@ asio::mutable_buffer TlsStream::input_space(Kind kind) {
     // OpenSSL asks for more only once it has taken every byte read so far.
     in_begin_ = in_end_ = 0;
     if (!block_) {
-        // Between requests nothing is under way: wait on the small buffer. A record that began already (OpenSSL
-        // holds part of it), or a handshake, continues into a block.
-        if (kind == Kind::read && SSL_has_pending(ssl_) != 1 && SSL_is_init_finished(ssl_))
+        // Between requests nothing is under way: a client connection waits on the small buffer. A record that
+        // began already (OpenSSL holds part of it), a handshake, or a server's answer goes into a block.
+        if (small_idle_reads_ && kind == Kind::read && SSL_has_pending(ssl_) != 1 && SSL_is_init_finished(ssl_))
             return asio::buffer(idle_);
         block_ = input_blocks().take();
     }

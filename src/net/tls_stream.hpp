@@ -65,6 +65,10 @@ public:
     // Bytes read from the socket that OpenSSL has not yet taken, or a record (or decrypted data) inside
     // OpenSSL: a read would return without touching the socket.
     bool pending() const { return in_begin_ != in_end_ || SSL_has_pending(ssl_) == 1; }
+    // A client connection waits between requests on the small buffer (idle_); a connection to a server reads
+    // its responses straight into a block (the answer follows the request: a small first read would only
+    // split it). Set by net::Stream::start_tls.
+    void small_idle_reads(bool on) { small_idle_reads_ = on; }
     // For tests: whether an input block is held (an idle connection holds none), and how many times a write
     // waited for the socket to drain.
     bool holds_input_block() const { return block_ != nullptr; }
@@ -267,6 +271,7 @@ private:
     std::size_t in_begin_ = 0;
     std::size_t in_end_ = 0;
     bool eof_ = false;  // the socket read returned end of file
+    bool small_idle_reads_ = true;
     int last_errno_ = 0;
     std::size_t write_waits_ = 0;  // the socket error behind an SSL_ERROR_SYSCALL
     std::array<char, kIdleInput> idle_;

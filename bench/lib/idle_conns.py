@@ -105,12 +105,16 @@ def main():
                     failed += 0 if ok else 1
                     sel.unregister(s)
                     del state[s]
+    report_and_close(socks, done, failed, pids, before, t0)
+
+
+def report_and_close(socks, done, failed, pids, before, t0):
+    """Prints the result line once the proxy has settled, then closes every connection."""
     elapsed = time.monotonic() - t0
     time.sleep(1.0)  # let the proxy settle (free per-request buffers) before sampling
     after = rss_kib(pids)
-    alive = done
-    per = (after - before) / alive if alive else 0.0
-    print(f"conns={alive} failed={failed} rss_before_kib={before} rss_after_kib={after} "
+    per = (after - before) / done if done else 0.0
+    print(f"conns={done} failed={failed} rss_before_kib={before} rss_after_kib={after} "
           f"kib_per_conn={per:.2f} secs={elapsed:.1f}")
     for s in socks:
         try:
@@ -166,17 +170,7 @@ def main_tls(host, port, count, request, pids, before, t0, deadline):
         done += 1 if ok else 0
         failed += 0 if ok else 1
         socks.append(s)
-    elapsed = time.monotonic() - t0
-    time.sleep(1.0)
-    after = rss_kib(pids)
-    per = (after - before) / done if done else 0.0
-    print(f"conns={done} failed={failed} rss_before_kib={before} rss_after_kib={after} "
-          f"kib_per_conn={per:.2f} secs={elapsed:.1f}")
-    for s in socks:
-        try:
-            s.close()
-        except OSError:
-            pass
+    report_and_close(socks, done, failed, pids, before, t0)
 
 
 if __name__ == "__main__":

@@ -20,10 +20,7 @@ ParkedConnection::ParkedConnection(Worker& w, tcp::socket s, std::string name, c
 
 ParkedConnection::~ParkedConnection() { worker.unpark(this); }
 
-void ParkedConnection::on_deadline(void* self) {
-    error_code ec;
-    static_cast<ParkedConnection*>(self)->socket.cancel(ec);
-}
+void ParkedConnection::on_deadline(void* self) { static_cast<ParkedConnection*>(self)->close(); }
 
 void ParkedConnection::close() {
     error_code ec;

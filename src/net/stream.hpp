@@ -52,22 +52,26 @@ public:
     bool secure() const { return tls_ != nullptr || (channel_ && channel_->secure()); }
     // Starts a TLS server session on the accepted socket; call async_handshake(server) next.
     void start_tls(std::shared_ptr<const TlsServer> server) {
-        tls_ = std::make_unique<TlsLayer>(socket_, server->context().native_handle());
-        keep_ = std::move(server);
+        SSL_CTX* ctx = server->context().native_handle();
+        tls_ = std::make_unique<TlsLayer>(socket_, ctx, std::move(server));
     }
     // Starts a TLS client session on the connected socket, with SNI and the name to verify for `server_host`;
     // call async_handshake(client) next. False when OpenSSL refuses the name.
     bool start_tls(std::shared_ptr<const TlsClient> client, std::string_view server_host) {
-        tls_ = std::make_unique<TlsLayer>(socket_, client->context().native_handle());
+        const TlsClient& c = *client;
+        tls_ = std::make_unique<TlsLayer>(socket_, c.context().native_handle(), std::move(client));
         tls_->small_idle_reads(false);  // a server's answer follows the request: read it whole
-        const bool ok = client->prepare(tls_->native_handle(), server_host);
-        keep_ = std::move(client);
-        return ok;
+        return c.prepare(tls_->native_handle(), server_host);
     }
     // Forgets the TLS session (no operation may be pending): before a socket is reconnected.
-    void reset_tls() {
-        tls_.reset();
-        keep_.reset();
+    void reset_tls() { tls_.reset(); }
+    // Hands the TLS session over with the socket (no operation may be pending): an idle connection being
+    // parked (proxy/parked_connection.hpp) keeps it while it waits, and adopt_tls() gives it to the next
+    // request's stream. The caller rebinds it to wherever the socket moves.
+    std::unique_ptr<TlsLayer> release_tls() { return std::move(tls_); }
+    void adopt_tls(std::unique_ptr<TlsLayer> tls) {
+        tls_ = std::move(tls);
+        if (tls_) tls_->rebind(socket_);
     }
     // Decrypted bytes or unprocessed TLS records already read from the socket: a pooled connection with any
     // is not idle-clean.
@@ -135,7 +139,6 @@ private:
     tcp::socket socket_;
     std::unique_ptr<TlsLayer> tls_;
     std::shared_ptr<h2::StreamChannel> channel_;
-    std::shared_ptr<const void> keep_;  // the context's owner, alive as long as this session
 };
 
 }  // namespace gisgate::net

@@ -48,7 +48,7 @@ struct TlsStream::BioMethods {
     static int write(BIO* bio, const char* data, int size) {
         auto* self = static_cast<TlsStream*>(BIO_get_data(bio));
         BIO_clear_retry_flags(bio);
-        const ssize_t n = ::send(self->socket_.native_handle(), data, static_cast<std::size_t>(size),
+        const ssize_t n = ::send(self->socket_->native_handle(), data, static_cast<std::size_t>(size),
                                  MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n >= 0) return static_cast<int>(n);
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) BIO_set_retry_write(bio);
@@ -95,7 +95,8 @@ struct TlsStream::BioMethods {
     }
 };
 
-TlsStream::TlsStream(tcp::socket& socket, SSL_CTX* ctx) : socket_(socket) {
+TlsStream::TlsStream(tcp::socket& socket, SSL_CTX* ctx, std::shared_ptr<const void> owner)
+    : socket_(&socket), owner_(std::move(owner)) {
     ssl_ = SSL_new(ctx);
     if (!ssl_) throw std::bad_alloc();
     BIO* bio = BIO_new(BioMethods::get());
@@ -113,6 +114,13 @@ TlsStream::TlsStream(tcp::socket& socket, SSL_CTX* ctx) : socket_(socket) {
 TlsStream::~TlsStream() {
     SSL_free(ssl_);
     release_block();
+}
+
+void TlsStream::close_notify_now() {
+    ERR_clear_error();
+    SSL_set_shutdown(ssl_, SSL_RECEIVED_SHUTDOWN);  // the peer's close_notify is not waited for
+    SSL_shutdown(ssl_);                             // our BIO never blocks: a full socket just drops it
+    ERR_clear_error();
 }
 
 char* TlsStream::gather_scratch() {

@@ -52,16 +52,26 @@ public:
     // A write of several buffers is gathered into one record up to this size (one TLS record's payload).
     static constexpr std::size_t kGather = 16 * 1024;
 
-    // `ctx` is the listener's (server) or the pool's (client) context; throws std::bad_alloc if OpenSSL cannot
-    // make a session.
-    TlsStream(tcp::socket& socket, SSL_CTX* ctx);
+    // `ctx` is the listener's (server) or the pool's (client) context, `owner` what keeps it and its callbacks'
+    // data alive (the TlsServer or TlsClient) for as long as this session; throws std::bad_alloc if OpenSSL
+    // cannot make a session.
+    TlsStream(tcp::socket& socket, SSL_CTX* ctx, std::shared_ptr<const void> owner);
     ~TlsStream();
     TlsStream(const TlsStream&) = delete;
     TlsStream& operator=(const TlsStream&) = delete;
 
     using executor_type = tcp::socket::executor_type;
-    executor_type get_executor() { return socket_.get_executor(); }
+    executor_type get_executor() { return socket_->get_executor(); }
     SSL* native_handle() const { return ssl_; }
+    // The socket moved (an idle connection parked and resumed, proxy/parked_connection.hpp): the session goes on
+    // over it. No operation may be pending.
+    void rebind(tcp::socket& socket) { socket_ = &socket; }
+    // Sends close_notify now if the socket takes it (never waits): a parked connection closing.
+    void close_notify_now();
+    // Gives back an input block held with nothing in it (a read that was cancelled after taking one).
+    void trim() {
+        if (in_begin_ == in_end_) release_block();
+    }
     // Bytes read from the socket that OpenSSL has not yet taken, or a record (or decrypted data) inside
     // OpenSSL: a read would return without touching the socket.
     bool pending() const { return in_begin_ != in_end_ || SSL_has_pending(ssl_) == 1; }
@@ -99,7 +109,7 @@ public:
         else SSL_set_accept_state(ssl_);
         return asio::async_initiate<Token, void(error_code)>(
             [this](auto handler) {
-                Op<NoSize<std::decay_t<decltype(handler)>>>{this, Kind::handshake, {}, {}, {std::move(handler), socket_.get_executor()}}
+                Op<NoSize<std::decay_t<decltype(handler)>>>{this, Kind::handshake, {}, {}, {std::move(handler), socket_->get_executor()}}
                     .start();
             },
             token);
@@ -110,7 +120,7 @@ public:
     auto async_shutdown(Token&& token) {
         return asio::async_initiate<Token, void(error_code)>(
             [this](auto handler) {
-                Op<NoSize<std::decay_t<decltype(handler)>>>{this, Kind::shutdown, {}, {}, {std::move(handler), socket_.get_executor()}}
+                Op<NoSize<std::decay_t<decltype(handler)>>>{this, Kind::shutdown, {}, {}, {std::move(handler), socket_->get_executor()}}
                     .start();
             },
             token);
@@ -203,7 +213,7 @@ private:
 
         using executor_type = asio::associated_executor_t<Handler, tcp::socket::executor_type>;
         executor_type get_executor() const noexcept {
-            return asio::get_associated_executor(handler, self->socket_.get_executor());
+            return asio::get_associated_executor(handler, self->socket_->get_executor());
         }
         using allocator_type = asio::associated_allocator_t<Handler>;
         allocator_type get_allocator() const noexcept { return asio::get_associated_allocator(handler); }
@@ -238,7 +248,7 @@ private:
                 }
                 TlsStream* s = self;
                 const asio::mutable_buffer space = s->input_space(kind);
-                s->socket_.async_read_some(space, std::move(*this));
+                s->socket_->async_read_some(space, std::move(*this));
             } else {
                 if (write.data != nullptr && write.data == gather_scratch()) {  // see gather()
                     write.owned = std::make_unique<char[]>(write.size);
@@ -247,7 +257,7 @@ private:
                 }
                 TlsStream* s = self;
                 ++s->write_waits_;
-                s->socket_.async_wait(tcp::socket::wait_write, std::move(*this));
+                s->socket_->async_wait(tcp::socket::wait_write, std::move(*this));
             }
         }
 
@@ -255,7 +265,7 @@ private:
             if (resumed) {
                 std::move(handler)(ec, n);
             } else {
-                const auto executor = asio::get_associated_executor(handler, self->socket_.get_executor());
+                const auto executor = asio::get_associated_executor(handler, self->socket_->get_executor());
                 asio::post(executor, [h = std::move(handler), ec, n]() mutable { std::move(h)(ec, n); });
             }
         }
@@ -264,16 +274,17 @@ private:
     struct BioMethods;
     friend struct BioMethods;
 
-    tcp::socket& socket_;
+    tcp::socket* socket_;
     SSL* ssl_ = nullptr;
+    std::shared_ptr<const void> owner_;
     // Ciphertext read and not yet taken by OpenSSL: [in_begin_, in_end_) of the block, or of idle_ when no block.
     char* block_ = nullptr;
     std::size_t in_begin_ = 0;
     std::size_t in_end_ = 0;
     bool eof_ = false;  // the socket read returned end of file
     bool small_idle_reads_ = true;
-    int last_errno_ = 0;
-    std::size_t write_waits_ = 0;  // the socket error behind an SSL_ERROR_SYSCALL
+    int last_errno_ = 0;               // the socket error behind an SSL_ERROR_SYSCALL
+    std::uint32_t write_waits_ = 0;
     std::array<char, kIdleInput> idle_;
 };
 

@@ -5,16 +5,21 @@
 
 namespace gisgate::proxy {
 
-ParkedConnection::ParkedConnection(Worker& w, tcp::socket s, std::string name, const ClientOrigin& o,
-                                   ConnectionSlot held, bool allow, bool trusted)
+ParkedConnection::ParkedConnection(Worker& w, tcp::socket s, const std::string& name, const ClientOrigin& o,
+                                   ConnectionSlot held, bool allow, bool trusted, std::unique_ptr<net::TlsStream> t)
     : worker(w),
       socket(std::move(s)),
-      listener(std::move(name)),
+      tls(std::move(t)),
+      listener(&name),
       origin(o),
       slot(std::move(held)),
       allowed(allow),
       trusted_forwarded(trusted),
       deadline_(w.loop().deadlines(), &ParkedConnection::on_deadline, this) {
+    if (tls) {
+        tls->rebind(socket);
+        tls->trim();  // a cancelled read may have left an empty input block
+    }
     worker.park(this);
 }
 
@@ -25,6 +30,12 @@ void ParkedConnection::on_deadline(void* self) { static_cast<ParkedConnection*>(
 void ParkedConnection::close() {
     error_code ec;
     socket.cancel(ec);
+}
+
+void ParkedConnection::shut() {
+    if (tls) tls->close_notify_now();
+    error_code ec;
+    socket.shutdown(tcp::socket::shutdown_both, ec);
 }
 
 namespace {
@@ -59,8 +70,7 @@ struct ParkedConnection::Ready {
 
 void ParkedConnection::wait(std::unique_ptr<ParkedConnection> self, net::Clock::duration idle_left) {
     if (idle_left <= net::Clock::duration::zero()) {
-        error_code ec;
-        self->socket.shutdown(tcp::socket::shutdown_both, ec);
+        self->shut();
         return;  // the socket closes with `self`
     }
     ParkedConnection& p = *self;
@@ -72,8 +82,7 @@ void ParkedConnection::wait(std::unique_ptr<ParkedConnection> self, net::Clock::
 void ParkedConnection::on_ready(std::unique_ptr<ParkedConnection> self, const error_code& ec) {
     self->deadline_.disarm();
     if (ec || self->deadline_.expired()) {  // idle timeout, drain, retire, or the socket failed
-        error_code ignored;
-        self->socket.shutdown(tcp::socket::shutdown_both, ignored);
+        self->shut();
         return;
     }
     Session::resume(std::move(self));

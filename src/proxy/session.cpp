@@ -38,7 +38,7 @@ Session::Session(Worker& worker, std::shared_ptr<h2::StreamChannel> stream, std:
 Session::Session(ParkedConnection& parked)
     : worker_(parked.worker),
       client_(std::move(parked.socket)),
-      listener_name_(std::move(parked.listener)),
+      listener_name_(*parked.listener),
       deadline_(parked.worker.loop().deadlines(), &Session::on_deadline, this),
       origin_(parked.origin),
       resumed_(true) {
@@ -48,6 +48,7 @@ Session::Session(ParkedConnection& parked)
     allowed_ = parked.allowed;
     trusted_forwarded_ = parked.trusted_forwarded;
     slot_ = std::move(parked.slot);
+    client_.adopt_tls(std::move(parked.tls));
     worker_.attach(this);
 }
 
@@ -93,8 +94,9 @@ awaitable<void> Session::run(std::unique_ptr<Session> self) {
 void Session::park() {
     const net::Clock::duration idle_left =
         worker_.runtime()->config.timeouts.idle - (worker_.loop().deadlines().now() - idle_since_);
-    auto parked = std::make_unique<ParkedConnection>(worker_, std::move(client_.socket()), std::move(listener_name_),
-                                                     origin_, std::move(slot_), allowed_, trusted_forwarded_);
+    auto parked = std::make_unique<ParkedConnection>(worker_, std::move(client_.socket()),
+                                                     worker_.intern_listener(listener_name_), origin_, std::move(slot_),
+                                                     allowed_, trusted_forwarded_, client_.release_tls());
     ParkedConnection::wait(std::move(parked), idle_left);
 }
 
@@ -183,10 +185,11 @@ awaitable<bool> Session::read_request_head(bool first) {
         // would. TLS needs a read anyway (decrypted bytes may already be buffered).
         buf_.reset();
         begin_ = end_ = 0;
-        // A plain HTTP/1.1 connection idle for kParkAfter is parked (parked_connection.hpp): the park deadline
-        // first, the rest of the idle timeout in the ParkedConnection. Not a TLS one, not one that holds private
-        // server connections (the session owns them), not a new one (its first head is due within `header`).
-        const bool may_park = !first && client_.plain_socket() && private_upstreams_.empty() &&
+        // An HTTP/1.1 connection idle for kParkAfter is parked (parked_connection.hpp): the park deadline first,
+        // the rest of the idle timeout in the ParkedConnection. Plain or TLS (not an HTTP/2 stream), not one that
+        // holds private server connections (the session owns them), not a new one (its first head is due within
+        // `header`).
+        const bool may_park = !first && !client_.channel() && private_upstreams_.empty() &&
                               !exchange_.connection && timeouts.idle > kParkAfter;
         if (may_park) deadline_.arm(kParkAfter, kPark);
         else deadline_.arm(first ? timeouts.header : timeouts.idle, first ? kHeader : kIdle);
@@ -196,9 +199,11 @@ awaitable<bool> Session::read_request_head(bool first) {
         const std::size_t got = co_await client_.async_read_some(asio::buffer(idle_bytes_), ec_token(ec));
         idle_ = false;
         if (ec) {
-            // The park deadline cancelled the read (nothing was read): park, unless a drain or retire came too.
+            // The park deadline cancelled the read (nothing was read): park, unless a drain or retire came too,
+            // or part of a TLS record arrived (it stays with OpenSSL: the socket's readability would not tell).
             parking_ = may_park && deadline_.expired() && deadline_.kind() == kPark &&
-                       ec == asio::error::operation_aborted && !worker_.draining() && !retired_;
+                       ec == asio::error::operation_aborted && !worker_.draining() && !retired_ &&
+                       !client_.tls_pending();
             co_return false;
         }
         buf_ = worker_.loop().buffers().acquire();

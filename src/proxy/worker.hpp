@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
 #include <unordered_set>
 #include <vector>
 
@@ -64,6 +65,9 @@ public:
     // Idle keep-alive connections parked between requests (parked_connection.hpp): open sessions too.
     void park(ParkedConnection* connection);
     void unpark(ParkedConnection* connection);
+    // The name a parked connection keeps (a pointer, 8 bytes, where a copy takes 32). Loop thread only. Never
+    // shrinks: a listener a reload removed leaves its name, a few bytes.
+    const std::string& intern_listener(const std::string& name) { return *listener_names_.insert(name).first; }
     // Any thread: how many of open_sessions() are parked.
     std::size_t parked_connections() const { return parked_count_.load(std::memory_order_relaxed); }
     // Layer-4 connections (mode: tcp) count as open sessions too: shutdown waits for them up to the grace
@@ -88,6 +92,7 @@ private:
     std::vector<std::shared_ptr<Acceptor>> acceptors_;
     std::unordered_set<Session*> sessions_;
     ParkedConnection* parked_ = nullptr;  // intrusive list (ParkedConnection::prev/next)
+    std::unordered_set<std::string> listener_names_;  // see intern_listener (nodes: references stay valid)
     std::atomic<std::size_t> parked_count_{0};
     std::atomic<std::size_t> session_count_{0};
     bool draining_ = false;

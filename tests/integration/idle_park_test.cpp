@@ -1,6 +1,6 @@
 // Idle keep-alive connections parked between requests (proxy/parked_connection.hpp): after 100-200 ms without a
-// byte (Session::kParkAfter) a plain HTTP/1.1 connection gives up its session and coroutines, and keeps what it
-// needs.
+// byte (Session::kParkAfter) an HTTP/1.1 connection, plain or TLS, gives up its session and coroutines, and
+// keeps what it needs (a TLS one its OpenSSL session).
 // It must serve its next request as before, close at the idle timeout as before, close at once on a drain or
 // when a reload removes its listener, and cost little memory.
 #include <gtest/gtest.h>
@@ -18,6 +18,7 @@
 #include "integration/proxy_fixture.hpp"
 #include "net/proxy_protocol.hpp"
 #include "support/sanitizers.hpp"
+#include "support/tls_client.hpp"
 
 namespace gisgate::test {
 namespace {
@@ -152,6 +153,65 @@ TEST(IdlePark, TheAllowVerdictSurvivesThePark) {
     std::this_thread::sleep_for(kParked);
     if (!refused.peer_closed()) EXPECT_EQ(refused.request("GET", "/arcgis/rest/info?f=json").status, 403);
     EXPECT_EQ(allowed.request("GET", "/arcgis/rest/info?f=json").status, 200);
+}
+
+// The same over TLS: the OpenSSL session waits with the socket and the next request's session takes it over.
+TEST(IdlePark, AParkedTlsConnectionServesItsNextRequests) {
+    Sim a = start_sim("a");
+    Proxy proxy = start_proxy(basic_config({&a}, "", "    tls: {}\n", std::string(kAdmin) + "timeouts: { idle: 10s }\n"));
+    ASSERT_NE(proxy.port, 0);
+    const int admin = proxy.process->wait_for_port("admin");
+    ASSERT_NE(admin, 0);
+    TlsClient c(proxy.port);
+    ASSERT_TRUE(c.connected()) << c.error();
+    for (int i = 0; i < 3; ++i) {
+        const HttpResponse r = c.request("GET", "/arcgis/rest/info?f=json");
+        ASSERT_EQ(r.status, 200) << "request " << i;
+        EXPECT_NE(r.body.find("currentVersion"), std::string::npos);
+        ASSERT_TRUE(eventually([&] { return metric(admin, "gisgate_client_connections_parked") == 1; }, seconds(5)))
+            << "request " << i << ": the idle TLS connection is parked";
+        EXPECT_EQ(metric(admin, "gisgate_client_connections"), 1);
+    }
+    // Pipelined requests in one record, then a head split over two records across the park.
+    c.send_raw("GET /arcgis/rest/info?f=json HTTP/1.1\r\nHost: gis\r\n\r\n"
+               "GET /sim/echo HTTP/1.1\r\nHost: gis\r\n\r\n");
+    EXPECT_EQ(c.read_response().status, 200);
+    const HttpResponse echo = c.read_response();
+    ASSERT_EQ(echo.status, 200);
+    const auto doc = nlohmann::json::parse(echo.body, nullptr, false);
+    ASSERT_TRUE(doc.is_object()) << echo.body;
+    EXPECT_EQ(doc["headers"].value("x-forwarded-proto", ""), "https") << "still known as a TLS client";
+    std::this_thread::sleep_for(kParked);
+    c.send_raw("GET /arcgis/rest/info?f=json HTTP/1.1\r\n");
+    std::this_thread::sleep_for(milliseconds(50));
+    c.send_raw("Host: gis\r\n\r\n");
+    EXPECT_EQ(c.read_response().status, 200);
+}
+
+// A parked TLS connection ends at the idle timeout, and on SIGTERM at once, with close_notify (a clean close
+// the client can tell from a cut connection), as an unparked one does.
+TEST(IdlePark, AParkedTlsConnectionClosesWithCloseNotify) {
+    Sim a = start_sim("a");
+    Proxy proxy = start_proxy(basic_config({&a}, "", "    tls: {}\n", "timeouts: { idle: 1500ms }\nshutdown_grace: 30s\n"));
+    ASSERT_NE(proxy.port, 0);
+    TlsClient timed_out(proxy.port);
+    ASSERT_TRUE(timed_out.connected()) << timed_out.error();
+    ASSERT_EQ(timed_out.request("GET", "/arcgis/rest/info?f=json").status, 200);
+    const auto idle_from = Clock::now();
+    EXPECT_TRUE(timed_out.closed_by_peer(seconds(5)));
+    EXPECT_GE(Clock::now() - idle_from, milliseconds(1300));
+    EXPECT_TRUE(timed_out.close_notify_received());
+
+    TlsClient stopped(proxy.port);
+    ASSERT_TRUE(stopped.connected()) << stopped.error();
+    ASSERT_EQ(stopped.request("GET", "/arcgis/rest/info?f=json").status, 200);
+    std::this_thread::sleep_for(kParked);
+    const auto stop_from = Clock::now();
+    proxy.process->signal(SIGTERM);
+    EXPECT_TRUE(stopped.closed_by_peer(seconds(5)));
+    EXPECT_TRUE(stopped.close_notify_received());
+    EXPECT_EQ(proxy.process->wait_exit(seconds(10)), 0);
+    EXPECT_LT(Clock::now() - stop_from, seconds(5)) << "parked connections must not wait for the grace period";
 }
 
 // 2,000 idle keep-alive connections: what each costs in the proxy's RSS (the bench's idle test measures 10,000).

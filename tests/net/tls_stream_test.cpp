@@ -33,8 +33,8 @@ struct TlsPair {
         server_socket = acceptor.accept();
         server_socket.non_blocking(true);
         client_socket.non_blocking(true);
-        server.emplace(server_socket, server_ctx.native_handle());
-        client.emplace(client_socket, client_ctx.native_handle());
+        server.emplace(server_socket, server_ctx.native_handle(), nullptr);
+        client.emplace(client_socket, client_ctx.native_handle(), nullptr);
     }
 
     // Both handshakes, run on `io` until done.
@@ -192,6 +192,60 @@ TEST(TlsStream, AnIdleReadHoldsNoBlockAndCancelEndsIt) {
     io.run();
     EXPECT_TRUE(done);
     EXPECT_EQ(read_ec, asio::error::operation_aborted);
+}
+
+// What parking an idle TLS connection does (proxy/parked_connection.hpp): the socket moves to another object
+// and back, the session follows it with rebind(), and a close while parked sends close_notify at once.
+TEST(TlsStream, FollowsItsSocketWhenItMovesAndClosesWithCloseNotify) {
+    asio::io_context io;
+    TlsPair pair(io);
+    pair.handshake(io);
+    auto exchange = [&](TlsStream& server, const std::string& data) {
+        error_code write_ec, read_ec;
+        std::string got;
+        asio::co_spawn(io, [&]() -> awaitable<void> {
+            co_await asio::async_write(*pair.client, asio::buffer(data), ec_token(write_ec));
+        }, asio::detached);
+        asio::co_spawn(io, [&]() -> awaitable<void> { got = co_await read_all(server, data.size(), read_ec); },
+                       asio::detached);
+        io.run();
+        io.restart();
+        EXPECT_FALSE(write_ec || read_ec) << write_ec.message() << " " << read_ec.message();
+        EXPECT_TRUE(got == data);
+    };
+    exchange(*pair.server, pattern(300, 1));
+    // Parked: the socket moves out, the session with it; then resumed into a third socket object.
+    tcp::socket parked(std::move(pair.server_socket));
+    pair.server->rebind(parked);
+    tcp::socket resumed(std::move(parked));
+    pair.server->rebind(resumed);
+    exchange(*pair.server, pattern(7000, 2));
+    // The reply goes out through the new socket too.
+    const std::string reply = pattern(2000, 3);
+    error_code write_ec, read_ec;
+    std::string got;
+    asio::co_spawn(io, [&]() -> awaitable<void> {
+        co_await asio::async_write(*pair.server, asio::buffer(reply), ec_token(write_ec));
+    }, asio::detached);
+    asio::co_spawn(io, [&]() -> awaitable<void> { got = co_await read_all(*pair.client, reply.size(), read_ec); },
+                   asio::detached);
+    io.run();
+    io.restart();
+    EXPECT_FALSE(write_ec || read_ec);
+    EXPECT_TRUE(got == reply);
+    // Closing while parked: close_notify, so the client reads a clean end of file, not a truncation.
+    pair.server->close_notify_now();
+    resumed.shutdown(tcp::socket::shutdown_both);
+    error_code end;
+    const std::string rest = [&] {
+        std::string r;
+        asio::co_spawn(io, [&]() -> awaitable<void> { r = co_await read_all(*pair.client, 1, end); }, asio::detached);
+        io.run();
+        io.restart();
+        return r;
+    }();
+    EXPECT_TRUE(rest.empty());
+    EXPECT_EQ(end, asio::error::eof) << end.message();
 }
 
 }  // namespace

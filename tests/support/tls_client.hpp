@@ -44,6 +44,8 @@ public:
                          const std::string& body = "");
     // True if the peer closed (close_notify, FIN or reset) within `timeout`.
     bool closed_by_peer(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    // The peer's close_notify has been read (a clean TLS close, not a cut connection).
+    bool close_notify_received() const { return ssl_ && (SSL_get_shutdown(ssl_) & SSL_RECEIVED_SHUTDOWN) != 0; }
 
 private:
     bool fill(std::chrono::steady_clock::time_point deadline);

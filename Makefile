@@ -35,18 +35,24 @@ package: build
 package-test: build
 	tests/package/run $(BUILD_DIR)
 
-# Side-by-side run against HAProxy and NGINX on loopback (< 5 min; see bench/README.md), the operation classes
-# benchmark (~3 min), the adaptive limit benchmark (~3 min), then the
-# micro-benchmarks. BENCH_QUICK=1 make bench for a short smoke run.
+# Side-by-side run against HAProxy and NGINX on loopback (< 5 min; see bench/README.md) with the
+# micro-benchmarks, HTTPS (~13 min), the tile cache and its hit ceiling (~3 min), the operation classes
+# benchmark (~3 min) and the adaptive limit benchmark (~3 min). Each script writes its own file in bench/results/;
+# bench/lib/collect_latest.sh then appends the HTTPS and cache reports to bench/results/latest.md, the one record
+# of the run. BENCH_QUICK=1 make bench for a short smoke run.
 bench: build
 	@scripts/install-deps --bench
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target bench_micro
 	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/run
 	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/https
+	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/cache
 	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/classes
 	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/autolimit
+	bench/lib/collect_latest.sh
 
-# Tile cache: gisgate without and with `cache:` and NGINX proxy_cache on a 90 %-hit tile workload (~45 s).
+# Tile cache: gisgate without and with `cache:` and NGINX proxy_cache on a 90 %-hit tile workload, then the hit
+# ceiling: 100 % hot tiles, gisgate's cache against NGINX static files, NGINX proxy_cache and Varnish (~3 min;
+# also part of `make bench`). BENCH_CACHE_PARTS="mix" or "hit" runs one part.
 bench-cache: build
 	@scripts/install-deps --bench
 	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/cache

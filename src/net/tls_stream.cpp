@@ -66,7 +66,7 @@ struct TlsStream::BioMethods {
         const std::size_t n = std::min(have, static_cast<std::size_t>(size));
         const char* base = self->block_ ? self->block_ : self->idle_.data();
         std::memcpy(out, base + self->in_begin_, n);
-        self->in_begin_ += n;
+        self->in_begin_ += static_cast<std::uint32_t>(n);
         if (self->in_begin_ == self->in_end_) self->release_block();
         return static_cast<int>(n);
     }
@@ -150,7 +150,7 @@ asio::mutable_buffer TlsStream::input_space(Kind kind) {
 
 void TlsStream::on_input(const error_code& ec, std::size_t n) {
     if (ec == asio::error::eof) eof_ = true;
-    if (!ec) in_end_ = n;
+    if (!ec) in_end_ = static_cast<std::uint32_t>(n);  // at most kBlockSize
     if (in_begin_ == in_end_) release_block();
 }
 

@@ -61,7 +61,7 @@ public:
     // A parked connection's next request arrived: a new session serves it (and the ones after it).
     static void resume(std::unique_ptr<ParkedConnection> parked);
 
-    // How long a plain HTTP/1.1 keep-alive connection waits for its next request in its session before it is
+    // How long an HTTP/1.1 keep-alive connection (plain or TLS) waits for its next request in its session before it is
     // parked (docs/architecture.md, "Idle keep-alive connections are parked"). Parking ends the coroutines and
     // frees the session; a client that sends its next request sooner (a busy keep-alive client) never pays for
     // that and for a new session. Deadlines are armed from the sweep's coarse clock, so this parks a connection

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "proxy/error_response.hpp"
+#include "util/ascii.hpp"
 
 namespace gisgate::h2 {
 
@@ -379,20 +380,24 @@ bool Connection::submit_head(std::int32_t id, const http::ResponseHead& head, bo
                              bool as_tunnel) {
     if (ended_) return false;
     const std::string status = as_tunnel ? "200" : std::to_string(head.status);
-    std::vector<std::string> names;
-    names.reserve(head.headers.size());
+    // HTTP/2 field names are lower case: all of them lowered into one string (sized first, so the views into
+    // it stay valid), not a string each.
+    std::size_t names_size = 0;
+    for (const auto& h : head.headers) names_size += h.name.size();
+    std::string names(names_size, '\0');
     std::vector<nghttp2_nv> nva;
     nva.reserve(head.headers.size() + 1);
     const auto add = [&](std::string_view name, std::string_view value) { nva.push_back(make_nv(name, value)); };
     add(":status", status);
+    std::size_t at = 0;
     for (const auto& h : head.headers) {
         if (!response_field_allowed(h.name)) continue;
-        names.push_back(lower(h.name));
-        if (as_tunnel && names.back() == "sec-websocket-accept") {
-            names.pop_back();
-            continue;
-        }
-        add(names.back(), h.value);
+        char* name = names.data() + at;
+        for (std::size_t i = 0; i < h.name.size(); ++i) name[i] = util::ascii_lower(h.name[i]);
+        const std::string_view lowered(name, h.name.size());
+        at += h.name.size();
+        if (as_tunnel && lowered == "sec-websocket-accept") continue;
+        add(lowered, h.value);
     }
     int rv = 0;
     if (!final) {

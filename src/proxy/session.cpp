@@ -25,13 +25,15 @@ Session::Session(Worker& worker, tcp::socket socket, std::string listener)
     worker_.attach(this);
 }
 
-Session::Session(Worker& worker, std::shared_ptr<h2::StreamChannel> stream, std::string listener,
-                 const ClientOrigin& origin)
-    : worker_(worker),
+Session::Session(std::shared_ptr<h2::StreamChannel> stream, const Session& connection)
+    : worker_(connection.worker_),
       client_(std::move(stream)),
-      listener_name_(std::move(listener)),
-      deadline_(worker.loop().deadlines(), &Session::on_deadline, this),
-      origin_(origin) {
+      listener_name_(connection.listener_name_),
+      deadline_(worker_.loop().deadlines(), &Session::on_deadline, this),
+      client_ip_(connection.client_ip_),
+      origin_(connection.origin_) {
+    allowed_ = connection.allowed_;
+    trusted_forwarded_ = connection.trusted_forwarded_;
     worker_.attach(this);
 }
 
@@ -109,11 +111,7 @@ void Session::resume(std::unique_ptr<ParkedConnection> parked) {
 
 awaitable<void> Session::serve_connection() {
     error_code ec;
-    if (client_.channel()) {  // one HTTP/2 stream: its connection did the accepting
-        const std::shared_ptr<const Runtime> runtime = worker_.runtime();
-        const ListenerRuntime* listener = runtime->find_listener(listener_name_);
-        if (!listener) co_return;
-        take_client(*listener->config);
+    if (client_.channel()) {  // one HTTP/2 stream: its connection did the accepting and judged the client
         co_await serve_requests();
         co_return;
     }
@@ -164,6 +162,7 @@ awaitable<void> Session::serve_requests() {
         request_id_.clear();  // a head that fails to parse gets no id, not the previous request's
         if (!co_await read_request_head(first)) break;  // (or parking_)
         if (!co_await serve_request()) break;
+        if (client_.channel()) break;  // an HTTP/2 stream carries one request: no read for the end of it
         if (worker_.draining() || retired_) break;
     }
 }
@@ -196,7 +195,11 @@ awaitable<bool> Session::read_request_head(bool first) {
         idle_since_ = worker_.loop().deadlines().now();
         header_deadline_armed = first;
         idle_ = true;
-        const std::size_t got = co_await client_.async_read_some(asio::buffer(idle_bytes_), ec_token(ec));
+        // An HTTP/2 stream's head is already whole in its channel (translation.hpp): read straight into a block,
+        // in one read however long the head (a browser's cookies often pass the idle buffer's 1 KiB).
+        if (client_.channel()) buf_ = worker_.loop().buffers().acquire();
+        const asio::mutable_buffer into = buf_ ? asio::buffer(buf_.get(), kBlock) : asio::buffer(idle_bytes_);
+        const std::size_t got = co_await client_.async_read_some(into, ec_token(ec));
         idle_ = false;
         if (ec) {
             // The park deadline cancelled the read (nothing was read): park, unless a drain or retire came too,
@@ -206,8 +209,10 @@ awaitable<bool> Session::read_request_head(bool first) {
                        !client_.tls_pending();
             co_return false;
         }
-        buf_ = worker_.loop().buffers().acquire();
-        std::memcpy(buf_.get(), idle_bytes_.data(), got);
+        if (!buf_) {
+            buf_ = worker_.loop().buffers().acquire();
+            std::memcpy(buf_.get(), idle_bytes_.data(), got);
+        }
         end_ = got;
         if (got == idle_bytes_.size() && client_.plain_socket()) {
             // More than the idle buffer holds: take what has already arrived in one go, as a first read into

@@ -47,9 +47,10 @@ class Worker;
 class Session {
 public:
     Session(Worker& worker, tcp::socket socket, std::string listener);
-    // One HTTP/2 stream of a connection another session accepted (session_h2.cpp) from `origin`.
-    Session(Worker& worker, std::shared_ptr<h2::StreamChannel> stream, std::string listener,
-            const ClientOrigin& origin);
+    // One HTTP/2 stream of the connection `connection` serves (session_h2.cpp): the client as that session
+    // accepted and judged it (origin, allow and trusted-proxy verdicts), as for every request of an HTTP/1.1
+    // keep-alive connection.
+    Session(std::shared_ptr<h2::StreamChannel> stream, const Session& connection);
     // The next request of a parked connection (parked_connection.hpp), which this session takes over.
     explicit Session(ParkedConnection& parked);
     ~Session();

@@ -56,7 +56,7 @@ awaitable<void> Session::serve_h2() {
     settings.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(runtime->config.timeouts.idle);
     settings.secure = client_.tls();
     h2::Connection connection(client_, settings, [this](std::shared_ptr<h2::StreamChannel> stream) {
-        auto session = std::make_unique<Session>(worker_, std::move(stream), listener_name_, origin_);
+        auto session = std::make_unique<Session>(std::move(stream), *this);
         asio::co_spawn(worker_.context(), Session::run(std::move(session)), asio::detached);
     });
     h2_ = &connection;

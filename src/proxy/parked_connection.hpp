@@ -1,9 +1,10 @@
 // An idle HTTP/1.1 keep-alive client connection, plain or TLS, parked between two requests: no Session, no
 // coroutine frame, no buffer — the socket (and a TLS connection's session: OpenSSL's state, with no record
-// buffer held), what the next request's session needs to know about the client, and its idle deadline. A Session whose connection has been idle for 100-200 ms (Session::kParkAfter) parks it
-// (Session::park) and ends; when the next request's first bytes arrive (a readability wait, no read),
-// Session::resume starts a new session on it. See docs/architecture.md ("Idle keep-alive connections are
-// parked") for where an idle connection's bytes go.
+// buffer held), what the next request's session needs to know about the client, and its idle deadline. A
+// Session whose connection has been idle for 100-200 ms (Session::kParkAfter) parks it (Session::park) and
+// ends; when the next request's first bytes arrive (a readability wait, no read), Session::resume starts a new
+// session on it. See docs/architecture.md ("Idle keep-alive connections are parked") for where an idle
+// connection's bytes go.
 //
 // A TLS connection parks only with nothing buffered (no ciphertext read and not yet taken, no decrypted byte
 // inside OpenSSL), so readability of the socket still means the next request. An HTTP/2 connection keeps its

@@ -62,12 +62,12 @@ public:
     // A parked connection's next request arrived: a new session serves it (and the ones after it).
     static void resume(std::unique_ptr<ParkedConnection> parked);
 
-    // How long an HTTP/1.1 keep-alive connection (plain or TLS) waits for its next request in its session before it is
-    // parked (docs/architecture.md, "Idle keep-alive connections are parked"). Parking ends the coroutines and
-    // frees the session; a client that sends its next request sooner (a busy keep-alive client) never pays for
-    // that and for a new session. Deadlines are armed from the sweep's coarse clock, so this parks a connection
-    // at the second sweep after its last response: after 100-200 ms of silence, never sooner (at one tick, a
-    // busy client idle for a few microseconds at the sweep would be parked).
+    // How long an HTTP/1.1 keep-alive connection (plain or TLS) waits for its next request in its session
+    // before it is parked (docs/architecture.md, "Idle keep-alive connections are parked"). Parking ends the
+    // coroutines and frees the session; a client that sends its next request sooner (a busy keep-alive client)
+    // never pays for that and for a new session. Deadlines are armed from the sweep's coarse clock, so this parks
+    // a connection at the second sweep after its last response: after 100-200 ms of silence, never sooner (at
+    // one tick, a busy client idle for a few microseconds at the sweep would be parked).
     static constexpr std::chrono::milliseconds kParkAfter{200};
 
     // Draining: a connection waiting for its next request is closed now; a busy one closes after its response.

@@ -73,9 +73,19 @@ awaitable<bool> Session::relay_response() {
                                  ? runtime_->job_table(pool_->name())
                                  : nullptr,
                              exchange_.response);
+    // The owner is recorded as soon as the body is whole, before its last bytes go to the client: a client that
+    // polls the new job (or uses the new item) the moment it reads the answer, on another connection and maybe
+    // another worker, must find the owner already known.
+    auto end_owner_capture = [&](bool complete) {
+        if (!owner_capture_.active()) return;
+        if (const auto id = owner_capture_.end(complete, server_->name))
+            spdlog::debug("pool {}: {} {} created on server {}", pool_->name(),
+                          gis_.upload_item ? "upload item" : "job", *id, server_->name);
+    };
     auto capture = [&](const char* data, std::size_t n) {
         owner_capture_.append(data, n);
         cache_.capture(data, n);
+        if (exchange_.body.done()) end_owner_capture(true);
     };
 
     // What of `n` raw body bytes at `data` goes to the client: the bytes, or their chunk data when dechunking.
@@ -128,10 +138,7 @@ awaitable<bool> Session::relay_response() {
 
     const bool complete = exchange_.body.done() && !ec;
     cache_.on_response_end(complete);
-    if (owner_capture_.active())
-        if (const auto id = owner_capture_.end(complete, server_->name))
-            spdlog::debug("pool {}: {} {} created on server {}", pool_->name(),
-                          gis_.upload_item ? "upload item" : "job", *id, server_->name);
+    end_owner_capture(complete);  // a body cut short: nothing is recorded
     if (!complete && !exchange_.body.done()) {
         spdlog::warn("pool {}: response from server {} cut short ({})", pool_->name(), server_->name,
                      exchange_.body.error() ? exchange_.body.error() : ec.message());

@@ -54,7 +54,15 @@ TEST(OperationClasses, ATileIsServedAtOnceWhileHeavyWorkSaturatesTheSite) {
     const auto stats = nlohmann::json::parse(http_get(a.port, "/sim/stats").body);
     EXPECT_LE(stats["max_active"].get<int>(), 2);
 
-    const std::string metrics = http_get(admin, "/metrics").body;
+    std::string metrics;
+    // Counted after the answer is written: wait for the last execute's count.
+    ASSERT_TRUE(eventually([&] {
+        metrics = http_get(admin, "/metrics").body;
+        return metrics.find("gisgate_class_requests_total{pool=\"gis\",op_class=\"heavy\",class=\"2xx\"} 3\n") !=
+                   std::string::npos &&
+               metrics.find("gisgate_class_request_duration_seconds_count{pool=\"gis\",op_class=\"heavy\"} 3\n") !=
+                   std::string::npos;
+    })) << metrics;
     EXPECT_NE(metrics.find("gisgate_class_requests_total{pool=\"gis\",op_class=\"heavy\",class=\"2xx\"} 3"),
               std::string::npos)
         << metrics;
@@ -74,6 +82,8 @@ TEST(OperationClasses, AClassTimesOutOnItsOwnQueueTimeoutWith503AndRetryAfter) {
     ASSERT_NE(proxy.port, 0);
     const int admin = proxy.process->wait_for_port("admin");
     ASSERT_EQ(http_get(proxy.port, kClassTile).status, 200);  // other classes come: heavy's share binds
+    // The tile's slot is given back after its answer is written: the execute must find it free (200 ms queue).
+    ASSERT_TRUE(eventually([&] { return class_status(admin, "interactive").value("in_flight", -1) == 0; }));
     auto first = std::async(std::launch::async, [&] { return http_get(proxy.port, kClassExecute); });
     ASSERT_TRUE(eventually([&] { return class_status(admin, "heavy").value("in_flight", 0) == 1; }));
     const HttpResponse second = http_get(proxy.port, kClassExecute);

@@ -99,8 +99,17 @@ void StreamChannel::try_read() {
         if (request_ended_) return read_.complete(asio::error::eof, 0);
         return;  // completes when DATA or the end arrives
     }
-    const std::size_t n = std::min(available, read_buffer_.size());
-    std::memcpy(read_buffer_.data(), in_.data() + in_pos_, n);
+    read_.complete({}, take_request(read_buffer_));
+}
+
+std::size_t StreamChannel::read_now(asio::mutable_buffer into) {
+    if (reset_ || read_ || in_.size() == in_pos_) return 0;
+    return take_request(into);
+}
+
+std::size_t StreamChannel::take_request(asio::mutable_buffer into) {
+    const std::size_t n = std::min(in_.size() - in_pos_, into.size());
+    std::memcpy(into.data(), in_.data() + in_pos_, n);
     in_pos_ += n;
     if (in_pos_ == in_.size()) {
         in_.clear();
@@ -114,7 +123,7 @@ void StreamChannel::try_read() {
         connection_->consume(id_, unacknowledged_);
         unacknowledged_ = 0;
     }
-    read_.complete({}, n);
+    return n;
 }
 
 void StreamChannel::try_write() {

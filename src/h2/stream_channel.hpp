@@ -117,6 +117,32 @@ public:
             token, buffers);
     }
 
+    // A read that never waits: the request bytes already here (the head is whole from the start), 0 if none.
+    std::size_t read_now(asio::mutable_buffer into);
+
+    // A write that never waits (net::Stream::write_now): takes what fits in the response buffer now and
+    // returns how much; 0 with `ec` set when the stream was reset.
+    template <class Buffers>
+    std::size_t write_now(const Buffers& buffers, error_code& ec) {
+        if (reset_ || !connection_ || write_) {
+            if (reset_ || !connection_) ec = asio::error::connection_reset;
+            return 0;
+        }
+        std::size_t taken = 0;
+        for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers); ++it) {
+            const asio::const_buffer part(*it);
+            if (part.size() == 0) continue;
+            const std::size_t n = take_response(static_cast<const char*>(part.data()), part.size());
+            if (reset_) {
+                ec = asio::error::connection_reset;
+                return 0;
+            }
+            taken += n;
+            if (n < part.size()) break;
+        }
+        return taken;
+    }
+
     // Pending operations end with operation_aborted (a deadline fired).
     void cancel();
     // The pipeline is done with the stream: a response cut short (or none at all) resets it; a response
@@ -155,6 +181,7 @@ private:
         return {};
     }
     void try_read();
+    std::size_t take_request(asio::mutable_buffer into);  // copies buffered request bytes (some available)
     void try_write();
     // Takes response bytes written by the pipeline; returns how many it took (0: the buffer is full).
     std::size_t take_response(const char* data, std::size_t size);

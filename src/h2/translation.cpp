@@ -21,7 +21,11 @@ bool iequals(std::string_view a, std::string_view b) {
 // Bytes that would end or split an HTTP/1.1 line. nghttp2 refuses them in field values already; a second check
 // here keeps the written head unambiguous whatever calls this.
 bool line_safe(std::string_view s) {
-    return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+    // One pass with a branch-free test per byte (find_first_of runs a memchr over the set for every byte).
+    unsigned bad = 0;
+    for (const char c : s) bad |= static_cast<unsigned>(c == '\r') | static_cast<unsigned>(c == '\n') |
+                                  static_cast<unsigned>(c == '\0');
+    return bad == 0;
 }
 
 }  // namespace

@@ -16,6 +16,9 @@
 
 #include <openssl/ssl.h>
 
+#include <sys/uio.h>
+
+#include <array>
 #include <memory>
 #include <string_view>
 
@@ -102,6 +105,22 @@ public:
         return socket_.async_write_some(buffers, std::forward<Token>(token));
     }
 
+    // Writes what the connection takes at once, never waiting: the bytes written (all, some, or none when the
+    // socket or the stream's buffer is full; 0 with `ec` set on an error). The caller awaits async_write for
+    // the rest (write_tail()). Why: an async_write that completes at once still posts its completion and resumes
+    // the coroutine from the scheduler (Asio must not run a handler inside the initiating call); a response or
+    // request head that fits, which is nearly every one, skips that round.
+    template <class Buffers>
+    std::size_t write_now(const Buffers& buffers, error_code& ec) {
+        if (channel_) return channel_->write_now(buffers, ec);
+        if (tls_) return tls_->write_now(buffers, ec);
+        return send_now(buffers, ec);
+    }
+
+    // An HTTP/2 stream's request bytes already in its channel, without a round through the scheduler; 0 when
+    // none (then async_read_some waits) and always 0 on a socket.
+    std::size_t read_now(asio::mutable_buffer into) { return channel_ ? channel_->read_now(into) : 0; }
+
     template <class Token>
     auto async_handshake(ssl::stream_base::handshake_type type, Token&& token) {
         return tls_->async_handshake(type, std::forward<Token>(token));
@@ -136,9 +155,37 @@ public:
     tcp::socket::native_handle_type native_handle() { return socket_.native_handle(); }
 
 private:
+    template <class Buffers>
+    std::size_t send_now(const Buffers& buffers, error_code& ec) {
+        std::array<iovec, 8> iov;
+        std::size_t count = 0;
+        for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers) && count < iov.size();
+             ++it) {
+            const asio::const_buffer b(*it);
+            if (b.size() != 0) iov[count++] = {const_cast<void*>(b.data()), b.size()};
+        }
+        return send_iov(iov.data(), count, ec);
+    }
+    std::size_t send_iov(const iovec* iov, std::size_t count, error_code& ec);
+
     tcp::socket socket_;
     std::unique_ptr<TlsLayer> tls_;
     std::shared_ptr<h2::StreamChannel> channel_;
 };
+
+// What write_now() left of `buffers`: the bytes past the first `written`.
+inline asio::const_buffer write_tail(const asio::const_buffer& buffer, std::size_t written) {
+    return buffer + written;
+}
+template <std::size_t N>
+std::array<asio::const_buffer, N> write_tail(const std::array<asio::const_buffer, N>& buffers, std::size_t written) {
+    std::array<asio::const_buffer, N> rest;
+    for (std::size_t i = 0; i < N; ++i) {
+        const std::size_t skip = std::min(written, buffers[i].size());
+        rest[i] = buffers[i] + skip;
+        written -= skip;
+    }
+    return rest;
+}
 
 }  // namespace gisgate::net

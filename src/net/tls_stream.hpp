@@ -103,6 +103,17 @@ public:
             token, buffers);
     }
 
+    // A write that never waits (net::Stream::write_now): the bytes OpenSSL wrote, or 0 when the socket is full
+    // (OpenSSL then holds the record it made, and the async_write_some that follows offers the same bytes again,
+    // as it must) or on an error (`ec`).
+    template <class Buffers>
+    std::size_t write_now(const Buffers& buffers, error_code& ec) {
+        const WriteBytes w = gather(buffers);
+        if (w.size == 0) return 0;
+        std::size_t n = 0;
+        return attempt(Kind::write, {}, w, n, ec) == Step::done && !ec ? n : 0;
+    }
+
     template <class Token>
     auto async_handshake(ssl::stream_base::handshake_type type, Token&& token) {
         if (type == ssl::stream_base::client) SSL_set_connect_state(ssl_);

@@ -199,7 +199,8 @@ awaitable<bool> Session::read_request_head(bool first) {
         // in one read however long the head (a browser's cookies often pass the idle buffer's 1 KiB).
         if (client_.channel()) buf_ = worker_.loop().buffers().acquire();
         const asio::mutable_buffer into = buf_ ? asio::buffer(buf_.get(), kBlock) : asio::buffer(idle_bytes_);
-        const std::size_t got = co_await client_.async_read_some(into, ec_token(ec));
+        std::size_t got = client_.read_now(into);  // an HTTP/2 stream's head: no round through the scheduler
+        if (got == 0) got = co_await client_.async_read_some(into, ec_token(ec));
         idle_ = false;
         if (ec) {
             // The park deadline cancelled the read (nothing was read): park, unless a drain or retire came too,

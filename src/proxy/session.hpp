@@ -134,6 +134,16 @@ private:
         return Attempt::server_failed;
     }
     awaitable<bool> relay_response();
+    // What write_now() left of a write (see net::Stream::write_now), awaited within `timeout`: the call sites
+    // write at once what the connection takes and come here only for the rest.
+    template <class Buffers>
+    awaitable<std::size_t> write_rest(net::Stream& to, const Buffers& buffers, std::size_t written,
+                                      net::Clock::duration timeout, Timeout kind, error_code& ec) {
+        deadline_.arm(timeout, kind);
+        const std::size_t n = co_await asio::async_write(to, net::write_tail(buffers, written), ec_token(ec));
+        deadline_.disarm();
+        co_return n;
+    }
     // WebSocket (session_tunnel.cpp): after the server's 101, the connection is a tunnel until either side ends.
     awaitable<bool> tunnel();
     awaitable<void> pump_to_client(char* buffer, http::FrameBoundary& frames, net::RelayProgress& progress);

@@ -27,9 +27,10 @@ awaitable<bool> Session::serve_cached(const cache::Entry& entry) {
     const std::array<asio::const_buffer, 2> buffers{asio::buffer(out_),
                                                     asio::buffer(entry.body.data(), with_body ? entry.body.size() : 0)};
     error_code ec;
-    deadline_.arm(runtime_->config.timeouts.idle, kClientIo);
-    bytes_sent_ += co_await asio::async_write(client_, buffers, ec_token(ec));
-    deadline_.disarm();
+    std::size_t sent = client_.write_now(buffers, ec);
+    if (!ec && sent < asio::buffer_size(buffers))
+        sent += co_await write_rest(client_, buffers, sent, runtime_->config.timeouts.idle, kClientIo, ec);
+    bytes_sent_ += sent;
     log_request(status);
     if (ec || !keep) co_return false;
     finish_request_in_buffer();

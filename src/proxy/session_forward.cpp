@@ -311,9 +311,9 @@ awaitable<Session::Attempt> Session::attempt_exchange(bool reused) {
 
     const std::array<asio::const_buffer, 2> first{
         asio::buffer(out_), asio::buffer(buf_.get() + begin_ + head_.head_size, body_in_buffer_)};
-    deadline_.arm(settings_.server, kServer);
-    co_await asio::async_write(exchange_.connection->socket, first, ec_token(ec));
-    deadline_.disarm();
+    const std::size_t sent = exchange_.connection->socket.write_now(first, ec);
+    if (!ec && sent < asio::buffer_size(first))
+        co_await write_rest(exchange_.connection->socket, first, sent, settings_.server, kServer, ec);
     if (ec) {
         co_return server_failed(Failure::send_failed);
     }

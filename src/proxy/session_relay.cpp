@@ -102,9 +102,9 @@ awaitable<bool> Session::relay_response() {
     capture(body_start, take);
     error_code ec;
     const std::array<asio::const_buffer, 2> first{asio::buffer(out_), client_bytes(body_start, take)};
-    deadline_.arm(client_timeout, kClientIo);
-    bytes_sent_ += co_await asio::async_write(client_, first, ec_token(ec));
-    deadline_.disarm();
+    std::size_t sent = client_.write_now(first, ec);
+    if (!ec && sent < asio::buffer_size(first)) sent += co_await write_rest(client_, first, sent, client_timeout, kClientIo, ec);
+    bytes_sent_ += sent;
     exchange_.begin += take;
     if (ec) {
         release_upstream(false);
@@ -129,9 +129,10 @@ awaitable<bool> Session::relay_response() {
         exchange_.end = n;
         take = exchange_.body.take({exchange_.buf.get(), n});
         capture(exchange_.buf.get(), take);
-        deadline_.arm(client_timeout, kClientIo);
-        bytes_sent_ += co_await asio::async_write(client_, client_bytes(exchange_.buf.get(), take), ec_token(ec));
-        deadline_.disarm();
+        const asio::const_buffer out = client_bytes(exchange_.buf.get(), take);
+        sent = client_.write_now(out, ec);
+        if (!ec && sent < out.size()) sent += co_await write_rest(client_, out, sent, client_timeout, kClientIo, ec);
+        bytes_sent_ += sent;
         exchange_.begin = take;
         if (ec) break;
     }

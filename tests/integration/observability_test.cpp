@@ -363,7 +363,9 @@ TEST(Observability, HistoryApiGivesTheRecentIntervals) {
     EXPECT_EQ(h["interval_seconds"], 1);
     for (const auto& p : h["points"]) {
         EXPECT_GT(p["t"].get<std::int64_t>(), 1'600'000'000'000);  // Unix milliseconds
-        if (p["requests"].get<int>() > 0) EXPECT_GT(p["p95_ms"].get<double>(), 0.0);
+        if (p["requests"].get<int>() > 0) {
+            EXPECT_GT(p["p95_ms"].get<double>(), 0.0);
+        }
         EXPECT_DOUBLE_EQ(p["rps"].get<double>(), p["requests"].get<double>() / p["seconds"].get<double>());
     }
     EXPECT_EQ(http_get(admin, "/api/v1/history?minutes=0").status, 400);

@@ -129,6 +129,49 @@ TEST(TlsStream, GathersSmallBuffersIntoOneRecordAndWaitsOnAFullSocket) {
     EXPECT_TRUE(got == expected) << got.size() << " of " << expected.size();
 }
 
+// write_now (net::Stream::write_now's TLS half): a write the socket takes is whole at once; on a full socket it
+// writes nothing, OpenSSL keeps the record it made, and the awaited write of the same bytes completes it, so the
+// reader gets every byte once and in order.
+TEST(TlsStream, WriteNowWritesWholeOrNothingAndTheAwaitedRetryCompletesIt) {
+    asio::io_context io;
+    TlsPair pair(io);
+    pair.handshake(io);
+    pair.server_socket.set_option(asio::socket_base::send_buffer_size(4096));
+    constexpr std::size_t kWrites = 3000;
+    std::string expected;
+    for (std::size_t i = 0; i < kWrites; ++i) expected += "HEAD " + std::to_string(i) + "\r\n" + pattern(900, i);
+    std::size_t at_once = 0, awaited = 0;
+    error_code write_ec, read_ec;
+    std::string got;
+    asio::co_spawn(io, [&]() -> awaitable<void> {
+        for (std::size_t i = 0; i < kWrites && !write_ec; ++i) {
+            const std::string head = "HEAD " + std::to_string(i) + "\r\n";
+            const std::string body = pattern(900, i);
+            const std::array<asio::const_buffer, 2> parts{asio::buffer(head), asio::buffer(body)};
+            const std::size_t n = pair.server->write_now(parts, write_ec);
+            if (write_ec) break;
+            if (n == head.size() + body.size()) {
+                ++at_once;
+                continue;
+            }
+            EXPECT_EQ(n, 0u) << "a TLS write is whole or nothing";
+            ++awaited;
+            co_await asio::async_write(*pair.server, parts, ec_token(write_ec));
+        }
+    }, asio::detached);
+    asio::co_spawn(io, [&]() -> awaitable<void> {
+        // Starts reading only once a write found the socket full (not a sleep: yields to the loop).
+        while (awaited == 0 && at_once < kWrites) co_await asio::post(co_await asio::this_coro::executor, use_awaitable);
+        got = co_await read_all(*pair.client, expected.size(), read_ec);
+    }, asio::detached);
+    io.run();
+    EXPECT_FALSE(write_ec) << write_ec.message();
+    EXPECT_FALSE(read_ec) << read_ec.message();
+    EXPECT_GT(at_once, 0u);
+    EXPECT_GT(awaited, 0u) << "the socket never filled: the retry path was not exercised";
+    EXPECT_TRUE(got == expected) << got.size() << " of " << expected.size();
+}
+
 TEST(TlsStream, CloseNotifyReadsAsEndOfFileAndABareCloseAsTruncated) {
     {
         asio::io_context io;

@@ -311,9 +311,11 @@ awaitable<Session::Attempt> Session::attempt_exchange(bool reused) {
 
     const std::array<asio::const_buffer, 2> first{
         asio::buffer(out_), asio::buffer(buf_.get() + begin_ + head_.head_size, body_in_buffer_)};
-    const std::size_t sent = exchange_.connection->socket.write_now(first, ec);
-    if (!ec && sent < asio::buffer_size(first))
-        co_await write_rest(exchange_.connection->socket, first, sent, settings_.server, kServer, ec);
+    // Awaited, not write_now(): the round through the scheduler lets a nearby server answer before the response
+    // read tries the socket (measured on loopback: write_now here cost 0.3 more empty recv() per request).
+    deadline_.arm(settings_.server, kServer);
+    co_await asio::async_write(exchange_.connection->socket, first, ec_token(ec));
+    deadline_.disarm();
     if (ec) {
         co_return server_failed(Failure::send_failed);
     }

@@ -11,6 +11,8 @@ namespace gisgate::net {
 class BufferPool {
 public:
     static constexpr std::size_t kBlockSize = 64 * 1024;
+    // Blocks kept through any quiet period: a few requests' worth, ready at once.
+    static constexpr std::size_t kKeep = 16;
 
     struct Deleter {
         BufferPool* pool;
@@ -18,7 +20,9 @@ public:
     };
     using Block = std::unique_ptr<char[], Deleter>;
 
-    explicit BufferPool(std::size_t max_cached = 256) : max_cached_(max_cached) {}
+    // `max_cached`: enough for an HTTP/2 burst (160 streams of h2load -c16 -m10 hold two blocks each), so a
+    // busy worker does not free and allocate blocks on every request; trim() gives back what a burst left.
+    explicit BufferPool(std::size_t max_cached = 1024) : max_cached_(max_cached) {}
     ~BufferPool() {
         for (char* b : free_) delete[] b;
     }
@@ -32,9 +36,24 @@ public:
         } else {
             b = free_.back();
             free_.pop_back();
+            if (free_.size() < low_water_) low_water_ = free_.size();
         }
         return Block(b, Deleter{this});
     }
+
+    // Frees the cached blocks that no acquire() needed since the previous call (the free list's low-water mark
+    // over the period), keeping kKeep: after a burst, an idle worker does not keep the burst's blocks resident
+    // for good (an idle keep-alive connection holds no block; the pool would). The blocks freed are the least
+    // recently used (the bottom of the stack). Call periodically (EventLoop: every kTrimEvery sweeps). Returns
+    // how many it freed.
+    std::size_t trim() {
+        const std::size_t surplus = low_water_ > kKeep ? low_water_ - kKeep : 0;
+        for (std::size_t i = 0; i < surplus; ++i) delete[] free_[i];
+        free_.erase(free_.begin(), free_.begin() + static_cast<std::ptrdiff_t>(surplus));
+        low_water_ = free_.size();
+        return surplus;
+    }
+    std::size_t cached() const { return free_.size(); }
 
 private:
     void release(char* block) {
@@ -46,6 +65,7 @@ private:
     }
     std::vector<char*> free_;
     std::size_t max_cached_;
+    std::size_t low_water_ = 0;  // the fewest blocks free_ held since the last trim()
 };
 
 }  // namespace gisgate::net

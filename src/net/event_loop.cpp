@@ -26,6 +26,7 @@ void EventLoop::schedule_sweep() {
     sweep_timer_->async_wait([this](const error_code& ec) {
         if (ec) return;
         deadlines_.sweep();
+        if (++sweeps_ % kTrimEvery == 0) buffers_.trim();
         for (auto& hook : tick_hooks_) hook();
         schedule_sweep();
     });

@@ -40,7 +40,11 @@ public:
 private:
     void schedule_sweep();
 
+    // The buffer pool gives back what a burst left once a second (BufferPool::trim).
+    static constexpr unsigned kTrimEvery = 10;
+
     unsigned index_;
+    unsigned sweeps_ = 0;
     BufferPool buffers_;  // before the context: pending handlers return blocks to it when destroyed
     // One thread runs this context and every socket on it is only ever used from that thread, so Asio's
     // per-descriptor I/O mutex (taken on every read and write) is switched off. The scheduler and descriptor

@@ -55,6 +55,18 @@ std::string pattern(std::size_t size, std::size_t seed) {
     return s;
 }
 
+// The writes of the full-socket tests: a short head and a 900-byte body each, as a response head and its body.
+struct NumberedWrites {
+    static constexpr std::size_t kWrites = 3000;
+    static std::string head(std::size_t i) { return "HEAD " + std::to_string(i) + "\r\n"; }
+    static std::string body(std::size_t i) { return pattern(900, i); }
+    static std::string all() {
+        std::string expected;
+        for (std::size_t i = 0; i < kWrites; ++i) expected += head(i) + body(i);
+        return expected;
+    }
+};
+
 // Reads until `want` bytes or an error; returns the bytes, and the error that ended it in `end`.
 awaitable<std::string> read_all(TlsStream& stream, std::size_t want, error_code& end) {
     std::string got;
@@ -101,16 +113,14 @@ TEST(TlsStream, GathersSmallBuffersIntoOneRecordAndWaitsOnAFullSocket) {
     // retry (its own copy of the bytes) is exercised for certain.
     pair.server_socket.set_option(asio::socket_base::send_buffer_size(4096));
     pair.client_socket.set_option(asio::socket_base::receive_buffer_size(4096));
-    constexpr std::size_t kWrites = 3000;
-    std::string expected;
-    for (std::size_t i = 0; i < kWrites; ++i) expected += "HEAD " + std::to_string(i) + "\r\n" + pattern(900, i);
+    constexpr std::size_t kWrites = NumberedWrites::kWrites;
+    const std::string expected = NumberedWrites::all();
     std::size_t written = 0;
     error_code write_ec, read_ec;
     std::string got;
     asio::co_spawn(io, [&]() -> awaitable<void> {
         for (std::size_t i = 0; i < kWrites && !write_ec; ++i) {
-            const std::string head = "HEAD " + std::to_string(i) + "\r\n";
-            const std::string body = pattern(900, i);
+            const std::string head = NumberedWrites::head(i), body = NumberedWrites::body(i);
             const std::array<asio::const_buffer, 2> parts{asio::buffer(head), asio::buffer(body)};
             written += co_await asio::async_write(*pair.server, parts, ec_token(write_ec));
         }
@@ -137,16 +147,14 @@ TEST(TlsStream, WriteNowWritesWholeOrNothingAndTheAwaitedRetryCompletesIt) {
     TlsPair pair(io);
     pair.handshake(io);
     pair.server_socket.set_option(asio::socket_base::send_buffer_size(4096));
-    constexpr std::size_t kWrites = 3000;
-    std::string expected;
-    for (std::size_t i = 0; i < kWrites; ++i) expected += "HEAD " + std::to_string(i) + "\r\n" + pattern(900, i);
+    constexpr std::size_t kWrites = NumberedWrites::kWrites;
+    const std::string expected = NumberedWrites::all();
     std::size_t at_once = 0, awaited = 0;
     error_code write_ec, read_ec;
     std::string got;
     asio::co_spawn(io, [&]() -> awaitable<void> {
         for (std::size_t i = 0; i < kWrites && !write_ec; ++i) {
-            const std::string head = "HEAD " + std::to_string(i) + "\r\n";
-            const std::string body = pattern(900, i);
+            const std::string head = NumberedWrites::head(i), body = NumberedWrites::body(i);
             const std::array<asio::const_buffer, 2> parts{asio::buffer(head), asio::buffer(body)};
             const std::size_t n = pair.server->write_now(parts, write_ec);
             if (write_ec) break;

@@ -95,20 +95,9 @@ public:
         return asio::async_initiate<Token, void(error_code, std::size_t)>(
             [this](auto handler, const Buffers& b) {
                 write_.set(std::move(handler), executor_);
-                // Every buffer of the write that fits is taken now, so a response head and its body written
-                // together become HEADERS and DATA in the same flush (one TLS record, one send) rather than a
-                // write each.
-                std::size_t taken = 0;
                 if (!reset_ && connection_) {
-                    for (auto it = asio::buffer_sequence_begin(b); it != asio::buffer_sequence_end(b); ++it) {
-                        const asio::const_buffer part(*it);
-                        if (part.size() == 0) continue;
-                        const std::size_t n = take_response(static_cast<const char*>(part.data()), part.size());
-                        if (!write_) return;  // the stream was reset: already completed
-                        taken += n;
-                        if (n < part.size()) break;
-                    }
-                    if (reset_) return write_.complete(asio::error::connection_reset, 0);
+                    const std::size_t taken = take_parts(b);
+                    if (!write_) return;  // the stream was reset: on_reset() completed the write
                     if (taken != 0) return write_.complete({}, taken);
                 }
                 write_buffer_ = first_buffer(b);
@@ -124,21 +113,15 @@ public:
     // returns how much; 0 with `ec` set when the stream was reset.
     template <class Buffers>
     std::size_t write_now(const Buffers& buffers, error_code& ec) {
-        if (reset_ || !connection_ || write_) {
-            if (reset_ || !connection_) ec = asio::error::connection_reset;
+        if (reset_ || !connection_) {
+            ec = asio::error::connection_reset;
             return 0;
         }
-        std::size_t taken = 0;
-        for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers); ++it) {
-            const asio::const_buffer part(*it);
-            if (part.size() == 0) continue;
-            const std::size_t n = take_response(static_cast<const char*>(part.data()), part.size());
-            if (reset_) {
-                ec = asio::error::connection_reset;
-                return 0;
-            }
-            taken += n;
-            if (n < part.size()) break;
+        if (write_) return 0;
+        const std::size_t taken = take_parts(buffers);
+        if (reset_) {
+            ec = asio::error::connection_reset;
+            return 0;
         }
         return taken;
     }
@@ -179,6 +162,22 @@ private:
                                                                              asio::buffer(*it).data())),
                                                                          asio::buffer_size(*it));
         return {};
+    }
+    // Every buffer of a write that fits is taken at once, so a response head and its body written together
+    // become HEADERS and DATA in the same flush (one TLS record, one send) rather than a write each. Returns the
+    // bytes taken; stops at a reset (reset_ set; on_reset() has completed a pending write).
+    template <class Buffers>
+    std::size_t take_parts(const Buffers& buffers) {
+        std::size_t taken = 0;
+        for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers); ++it) {
+            const asio::const_buffer part(*it);
+            if (part.size() == 0) continue;
+            const std::size_t n = take_response(static_cast<const char*>(part.data()), part.size());
+            if (reset_) return taken;
+            taken += n;
+            if (n < part.size()) break;
+        }
+        return taken;
     }
     void try_read();
     std::size_t take_request(asio::mutable_buffer into);  // copies buffered request bytes (some available)

@@ -159,8 +159,8 @@ private:
     std::size_t send_now(const Buffers& buffers, error_code& ec) {
         std::array<iovec, 8> iov;
         std::size_t count = 0;
-        for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers) && count < iov.size();
-             ++it) {
+        const auto end = asio::buffer_sequence_end(buffers);
+        for (auto it = asio::buffer_sequence_begin(buffers); it != end && count < iov.size(); ++it) {
             const asio::const_buffer b(*it);
             if (b.size() != 0) iov[count++] = {const_cast<void*>(b.data()), b.size()};
         }

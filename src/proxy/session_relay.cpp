@@ -103,7 +103,8 @@ awaitable<bool> Session::relay_response() {
     error_code ec;
     const std::array<asio::const_buffer, 2> first{asio::buffer(out_), client_bytes(body_start, take)};
     std::size_t sent = client_.write_now(first, ec);
-    if (!ec && sent < asio::buffer_size(first)) sent += co_await write_rest(client_, first, sent, client_timeout, kClientIo, ec);
+    if (!ec && sent < asio::buffer_size(first))
+        sent += co_await write_rest(client_, first, sent, client_timeout, kClientIo, ec);
     bytes_sent_ += sent;
     exchange_.begin += take;
     if (ec) {

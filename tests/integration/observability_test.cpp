@@ -223,7 +223,9 @@ pools:
     // until the pool's server timeout (504), so it is surely still in flight when the second arrives.
     set_fault(slow, "hang");
     // The last request's slot is given back after its answer is written: x must find it free (no queue).
-    ASSERT_TRUE(eventually([&] { return series(http_get(admin, "/metrics").body, "gisgate_pool_in_flight{pool=\"slowpool\"}") == 0; }));
+    ASSERT_TRUE(eventually([&] {
+        return series(http_get(admin, "/metrics").body, "gisgate_pool_in_flight{pool=\"slowpool\"}") == 0;
+    }));
     HttpClient x(proxy.port), y(proxy.port);
     x.send_raw("GET /arcgis/rest/services/Maps/Streets/MapServer/0?f=json HTTP/1.1\r\nHost: t\r\n\r\n");
     ASSERT_TRUE(eventually([&] { return series(http_get(admin, "/metrics").body, "gisgate_pool_in_flight{pool=\"slowpool\"}") == 1; }));

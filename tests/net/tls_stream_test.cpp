@@ -169,7 +169,8 @@ TEST(TlsStream, WriteNowWritesWholeOrNothingAndTheAwaitedRetryCompletesIt) {
     }, asio::detached);
     asio::co_spawn(io, [&]() -> awaitable<void> {
         // Starts reading only once a write found the socket full (not a sleep: yields to the loop).
-        while (awaited == 0 && at_once < kWrites) co_await asio::post(co_await asio::this_coro::executor, use_awaitable);
+        while (awaited == 0 && at_once < kWrites)
+            co_await asio::post(co_await asio::this_coro::executor, use_awaitable);
         got = co_await read_all(*pair.client, expected.size(), read_ec);
     }, asio::detached);
     io.run();

@@ -4,11 +4,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <vector>
 
 #include "proxy/error_response.hpp"
-#include "util/ascii.hpp"
 
 namespace gisgate::h2 {
 
@@ -376,39 +376,37 @@ void Connection::reset(std::int32_t id, std::uint32_t error_code) {
     wake();
 }
 
-bool Connection::submit_head(std::int32_t id, const http::ResponseHead& head, bool final, bool has_body,
-                             bool as_tunnel) {
+bool Connection::submit_head(std::int32_t id, const ResponseFields& fields, bool final, bool has_body) {
     if (ended_) return false;
-    const std::string status = as_tunnel ? "200" : std::to_string(head.status);
-    // HTTP/2 field names are lower case: all of them lowered into one string (sized first, so the views into
-    // it stay valid), not a string each.
-    std::size_t names_size = 0;
-    for (const auto& h : head.headers) names_size += h.name.size();
-    std::string names(names_size, '\0');
-    std::vector<nghttp2_nv> nva;
-    nva.reserve(head.headers.size() + 1);
-    const auto add = [&](std::string_view name, std::string_view value) { nva.push_back(make_nv(name, value)); };
-    add(":status", status);
-    std::size_t at = 0;
-    for (const auto& h : head.headers) {
-        if (!response_field_allowed(h.name)) continue;
-        char* name = names.data() + at;
-        for (std::size_t i = 0; i < h.name.size(); ++i) name[i] = util::ascii_lower(h.name[i]);
-        const std::string_view lowered(name, h.name.size());
-        at += h.name.size();
-        if (as_tunnel && lowered == "sec-websocket-accept") continue;
-        add(lowered, h.value);
+    // A final head's fields stay in their StreamChannel, unchanged, for as long as the stream is open, so nghttp2
+    // takes them without a copy (its copy would also lower-case the names, which ResponseFields has done). An
+    // interim head's are copied: the stream's next head may reuse their storage before the frame is sent.
+    const std::uint8_t flags = final ? NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE
+                                     : NGHTTP2_NV_FLAG_NONE;
+    std::array<nghttp2_nv, 32> small;
+    std::vector<nghttp2_nv> large;
+    nghttp2_nv* nva = small.data();
+    if (fields.size() + 1 > small.size()) {
+        large.resize(fields.size() + 1);
+        nva = large.data();
     }
+    nva[0] = make_nv(":status", fields.status());
+    nva[0].flags = flags;
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+        nva[i + 1] = make_nv(fields.name(i), fields.value(i));
+        nva[i + 1].flags = flags;
+    }
+    const std::size_t count = fields.size() + 1;
     int rv = 0;
     if (!final) {
-        rv = nghttp2_submit_headers(session_, NGHTTP2_FLAG_NONE, id, nullptr, nva.data(), nva.size(), nullptr);
+        rv = nghttp2_submit_headers(session_, NGHTTP2_FLAG_NONE, id, nullptr, nva, count, nullptr);
     } else {
         auto it = streams_by_id_.find(id);
         if (it == streams_by_id_.end()) return false;
         nghttp2_data_provider provider{};
         provider.source.ptr = it->second.get();
         provider.read_callback = &Callbacks::read_body;
-        rv = nghttp2_submit_response(session_, id, nva.data(), nva.size(), has_body ? &provider : nullptr);
+        rv = nghttp2_submit_response(session_, id, nva, count, has_body ? &provider : nullptr);
     }
     wake();
     return rv == 0;

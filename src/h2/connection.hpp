@@ -22,6 +22,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "h2/response_fields.hpp"
 #include "h2/stream_channel.hpp"
 #include "h2/translation.hpp"
 #include "http/response_head.hpp"
@@ -62,10 +63,10 @@ public:
     void consume(std::int32_t id, std::size_t bytes);
     void resume(std::int32_t id);
     void reset(std::int32_t id, std::uint32_t error_code);
-    // `as_tunnel`: the server's 101 to a WebSocket handshake, sent as the 200 that opens an extended CONNECT
-    // stream (RFC 8441 §5), without the HTTP/1.1 handshake's own fields.
-    bool submit_head(std::int32_t id, const http::ResponseHead& head, bool final, bool has_body,
-                     bool as_tunnel = false);
+    // A response head as HEADERS: `final` (with the stream's body, if `has_body`, from its StreamChannel) or
+    // interim (1xx). A final head's `fields` must stay unchanged while the stream is open (nghttp2 reads them
+    // when it sends the frame).
+    bool submit_head(std::int32_t id, const ResponseFields& fields, bool final, bool has_body);
     void wake();  // output is waiting
 
 private:

@@ -8,6 +8,7 @@
 
 #include "h2/connection.hpp"
 #include "http/response_head.hpp"
+#include "util/ascii.hpp"
 
 namespace gisgate::h2 {
 
@@ -167,8 +168,13 @@ bool StreamChannel::parse_head() {
     if (r.status == http::ParseStatus::incomplete) return true;
     if (r.status == http::ParseStatus::error) return false;
     if (websocket_ && head.status == 101) {
-        // The tunnel opens: a 200 without END_STREAM, then the server's WebSocket bytes as DATA until the end.
-        if (!connection_->submit_head(id_, head, true, true, true)) return false;
+        // The tunnel opens (RFC 8441 §5): a 200 without END_STREAM and without the HTTP/1.1 handshake's own
+        // fields, then the server's WebSocket bytes as DATA until the end.
+        final_fields_.start(200);
+        for (const auto& h : head.headers)
+            if (!(h.name.size() == 20 && util::iequals(h.name, "sec-websocket-accept")))
+                final_fields_.add(h.name, h.value);
+        if (!connection_->submit_head(id_, final_fields_, true, true)) return false;
         submitted_ = true;
         out_state_ = Out::until_close;
         head_.erase(0, head.head_size);
@@ -177,28 +183,56 @@ bool StreamChannel::parse_head() {
     const bool interim = head.status >= 100 && head.status < 200;
     if (interim) {
         // 100 Continue and 103 Early Hints go on as non-final HEADERS; 101 never reaches an HTTP/2 stream.
-        if (head.status != 101) connection_->submit_head(id_, head, false, false);
+        if (head.status != 101) {
+            ResponseFields fields;
+            fields.start(head.status);
+            for (const auto& h : head.headers) fields.add(h.name, h.value);
+            connection_->submit_head(id_, fields, false, false);
+        }
         head_.erase(0, head.head_size);
         if (head_.empty()) return true;
         return parse_head();
     }
-    const bool has_body = head.framing != http::BodyFraming::none || head.until_close;
-    if (!connection_->submit_head(id_, head, true, has_body)) return false;
+    final_fields_.start(head.status);
+    for (const auto& h : head.headers) final_fields_.add(h.name, h.value);
+    if (!begin_body(head.framing, head.content_length, head.until_close)) return false;
+    head_.erase(0, head.head_size);
+    return true;
+}
+
+bool StreamChannel::take_final_head(const http::ResponseHead& head) {
+    if (reset_ || !connection_) return false;
+    if (out_state_ != Out::head || !head_.empty()) {
+        // Part of a head was written as text before: the two cannot be joined.
+        connection_->reset(id_, NGHTTP2_INTERNAL_ERROR);
+        on_reset();
+        return false;
+    }
+    if (!begin_body(head.framing, head.content_length, head.until_close)) {
+        connection_->reset(id_, NGHTTP2_INTERNAL_ERROR);
+        on_reset();
+        return false;
+    }
+    return true;
+}
+
+bool StreamChannel::begin_body(http::BodyFraming framing, std::uint64_t content_length, bool until_close) {
+    const bool has_body = framing != http::BodyFraming::none || until_close;
+    if (!connection_->submit_head(id_, final_fields_, true, has_body)) return false;
     submitted_ = true;
-    if (head.framing == http::BodyFraming::content_length) {
+    if (framing == http::BodyFraming::content_length) {
         out_state_ = Out::length;
-        remaining_ = head.content_length;
-    } else if (head.framing == http::BodyFraming::chunked) {
+        remaining_ = content_length;
+    } else if (framing == http::BodyFraming::chunked) {
         out_state_ = Out::chunked;
         chunks_.reset();
         trailers_out_.clear();
         chunks_.capture_trailers(&trailers_out_);
-    } else if (head.until_close) {
+    } else if (until_close) {
         out_state_ = Out::until_close;
     } else {
         out_state_ = Out::done;
     }
-    head_.erase(0, head.head_size);
     if (out_state_ == Out::length && remaining_ == 0) body_complete();
     return true;
 }

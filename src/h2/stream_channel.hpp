@@ -21,8 +21,10 @@
 #include <boost/asio/buffer.hpp>
 
 #include "http/chunked.hpp"
+#include "h2/response_fields.hpp"
 #include "h2/translation.hpp"
 #include "http/method.hpp"
+#include "http/response_head.hpp"
 #include "net/asio.hpp"
 
 namespace gisgate::h2 {
@@ -126,6 +128,13 @@ public:
         return taken;
     }
 
+    // The pipeline's final response head, handed over parsed rather than written as HTTP/1.1 text that
+    // parse_head() would read again: its fields (response_fields(), filled by the caller after start()) and the
+    // body's framing as `head` gives it. The body then comes through writes as usual. False when the stream was
+    // reset (or a head was already begun as text: the stream is reset).
+    ResponseFields& response_fields() { return final_fields_; }
+    bool take_final_head(const http::ResponseHead& head);
+
     // Pending operations end with operation_aborted (a deadline fired).
     void cancel();
     // The pipeline is done with the stream: a response cut short (or none at all) resets it; a response
@@ -185,6 +194,8 @@ private:
     // Takes response bytes written by the pipeline; returns how many it took (0: the buffer is full).
     std::size_t take_response(const char* data, std::size_t size);
     bool parse_head();  // false: the head was malformed (the stream is reset)
+    // Submits final_fields_ as the final head and readies the body's state; false if nghttp2 refused it.
+    bool begin_body(http::BodyFraming framing, std::uint64_t content_length, bool until_close);
     void take_body(const char* data, std::size_t size);
     void body_complete();
 
@@ -214,6 +225,7 @@ private:
     http::ChunkedScanner chunks_;
     std::string trailers_out_;  // the server's trailer lines (chunks_ captures them)
     bool submitted_ = false;    // the final response's HEADERS were submitted
+    ResponseFields final_fields_;  // what they carry: unchanged once submitted (nghttp2 sends them uncopied)
 
     bool reset_ = false;
     bool closed_by_pipeline_ = false;

@@ -38,8 +38,14 @@ std::string lower(std::string_view name) {
 }
 
 bool response_field_allowed(std::string_view name) {
-    return !iequals(name, "connection") && !iequals(name, "keep-alive") && !iequals(name, "proxy-connection") &&
-           !iequals(name, "transfer-encoding") && !iequals(name, "upgrade");
+    // Dispatch on length first: every field of every response comes here, and most pass after one comparison.
+    switch (name.size()) {
+        case 7: return !iequals(name, "upgrade");
+        case 10: return !iequals(name, "connection") && !iequals(name, "keep-alive");
+        case 16: return !iequals(name, "proxy-connection");
+        case 17: return !iequals(name, "transfer-encoding");
+        default: return true;
+    }
 }
 
 namespace {

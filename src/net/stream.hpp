@@ -49,6 +49,8 @@ public:
 
     bool tls() const { return tls_ != nullptr; }
     bool channel() const { return channel_ != nullptr; }
+    // The HTTP/2 stream this is, for what only a stream takes (a response head handed over parsed); else null.
+    h2::StreamChannel* h2_stream() const { return channel_.get(); }
     // A plain TCP socket underneath and nothing else: what splice() and direct socket reads may use.
     bool plain_socket() const { return !tls_ && !channel_; }
     // The client reached gisgate over TLS (directly, or as an HTTP/2 stream of a TLS connection).

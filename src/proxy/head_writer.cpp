@@ -29,16 +29,6 @@ void append_header(std::string& out, std::string_view name, std::string_view val
 // grow the string step by step (an HTTP/2 stream's session starts with an empty one).
 constexpr std::size_t kHeadRoom = 512;
 
-// The parsers accept a Content-Length list of identical values ("5, 5") and repeated identical fields; the next
-// hop gets exactly one plain value, so no recipient can read the length differently.
-std::string_view first_list_element(std::string_view value) {
-    return util::trim_ows(value.substr(0, value.find(',')));
-}
-
-bool is_own(std::string_view name, const OwnField& own) {
-    return !own.value.empty() && name.size() == own.name.size() && iequals(name, own.name);
-}
-
 }  // namespace
 
 void add_field_to_head(std::string& out, OwnField field) {
@@ -167,7 +157,7 @@ void write_upgrade_response_head(const http::ResponseHead& head, std::string& ou
 }
 
 void write_response_head(const http::ResponseHead& head, bool keep_alive, int client_version_minor,
-                         std::string& out, const LocationRewrite* location, bool dechunked, OwnField request_id) {
+                         std::string& out, const ResponseRewrite& rewrite) {
     std::string rewritten;
     out.clear();
     out.reserve(head.head_size + kHeadRoom);
@@ -176,27 +166,8 @@ void write_response_head(const http::ResponseHead& head, bool keep_alive, int cl
     std::to_chars(status, status + 3, head.status);
     out.append(status, 3).push_back(' ');
     out.append(head.reason).append("\r\n");
-    bool length_written = false;
-    for (const auto& h : head.headers) {
-        if (is_hop_by_hop(h.name, head.connection) || is_own(h.name, request_id)) continue;
-        if (h.name.size() == 14 && iequals(h.name, "content-length")) {
-            if (!length_written) append_header(out, h.name, first_list_element(h.value));
-            length_written = true;
-            continue;
-        }
-        if (dechunked && h.name.size() == 17 && iequals(h.name, "transfer-encoding")) continue;
-        if (location != nullptr) {
-            const bool is_location = (h.name.size() == 8 && iequals(h.name, "location")) ||
-                                     (h.name.size() == 16 && iequals(h.name, "content-location"));
-            if ((is_location && rewrite_location(h.value, *location, rewritten)) ||
-                (h.name.size() == 7 && iequals(h.name, "refresh") && rewrite_refresh(h.value, *location, rewritten))) {
-                append_header(out, h.name, rewritten);
-                continue;
-            }
-        }
-        append_header(out, h.name, h.value);
-    }
-    if (!request_id.value.empty()) append_header(out, request_id.name, request_id.value);
+    for_each_response_field(head, rewrite, rewritten,
+                            [&](std::string_view name, std::string_view value) { append_header(out, name, value); });
     if (!keep_alive) out.append("Connection: close\r\n");
     else if (client_version_minor == 0) out.append("Connection: keep-alive\r\n");
     out.append("\r\n");

@@ -89,6 +89,12 @@ void Session::retire() {
 }
 
 awaitable<void> Session::run(std::unique_ptr<Session> self) {
+    // An HTTP/2 stream goes straight to its request: serve_connection()'s frame (the accept-time work, a large
+    // one) would be allocated and freed per stream for nothing.
+    if (self->client_.channel()) {
+        co_await self->serve_requests();
+        co_return;
+    }
     co_await self->serve_connection();
     if (self->parking_) self->park();
 }
@@ -111,10 +117,6 @@ void Session::resume(std::unique_ptr<ParkedConnection> parked) {
 
 awaitable<void> Session::serve_connection() {
     error_code ec;
-    if (client_.channel()) {  // one HTTP/2 stream: its connection did the accepting and judged the client
-        co_await serve_requests();
-        co_return;
-    }
     bool h2 = false;
     if (!resumed_) {  // a resumed session's connection was set up by its first session
         net::tune_socket(client_.socket());

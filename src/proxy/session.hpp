@@ -281,6 +281,11 @@ private:
     bool proxied_exchange_ = false;  // ... or is kept for this client because a PROXY header names it
     ConnectionSlot slot_;
     h2::Connection* h2_ = nullptr;         // while this session serves an HTTP/2 connection
+
+    // The worker's list of open sessions (Worker::attach/detach).
+    friend class Worker;
+    Session* prev_in_worker_ = nullptr;
+    Session* next_in_worker_ = nullptr;
 };
 
 }  // namespace gisgate::proxy

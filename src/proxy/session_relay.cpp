@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "h2/stream_channel.hpp"
 #include "proxy/head_writer.hpp"
 #include "proxy/location_rewrite.hpp"
 #include "proxy/private_connection.hpp"
@@ -54,14 +55,26 @@ awaitable<bool> Session::relay_response() {
                     rc->host ? std::string_view(*rc->host) : std::string_view{}, head_.host,
                     client_.secure() ? "https" : "http"};
     }
-    write_response_head(exchange_.response, keep_client, head_.version_minor, out_,
-                        rewrite_location ? &location : nullptr, dechunk, request_id_field());
-    if (set_sticky_cookie_) {
-        // Before the blank line that ends the head.
-        out_.insert(out_.size() - 2, "Set-Cookie: " + pool_->config().sticky_cookie + "=" +
-                                         sticky_token(pool_->name(), server_->name) + "; Path=/; HttpOnly\r\n");
+    // What gisgate adds to the server's fields: the sticky cookie and the cache's verdict.
+    std::string cookie;
+    if (set_sticky_cookie_)
+        cookie = pool_->config().sticky_cookie + "=" + sticky_token(pool_->name(), server_->name) + "; Path=/; HttpOnly";
+    const std::array<OwnField, 2> extra{OwnField{"Set-Cookie", cookie},
+                                        OwnField{"X-Cache", cache_.tagged() ? "MISS" : ""}};
+    const ResponseRewrite rewrite{rewrite_location ? &location : nullptr, dechunk, request_id_field(), extra};
+    error_code ec;
+    if (h2::StreamChannel* stream = client_.h2_stream()) {
+        // An HTTP/2 stream takes the head as fields: no HTTP/1.1 text to write and parse again.
+        out_.clear();
+        h2::ResponseFields& fields = stream->response_fields();
+        fields.start(status);
+        std::string rewritten;
+        for_each_response_field(exchange_.response, rewrite, rewritten,
+                                [&](std::string_view name, std::string_view value) { fields.add(name, value); });
+        if (!stream->take_final_head(exchange_.response)) ec = asio::error::connection_reset;
+    } else {
+        write_response_head(exchange_.response, keep_client, head_.version_minor, out_, rewrite);
     }
-    if (cache_.tagged()) out_.insert(out_.size() - 2, "X-Cache: MISS\r\n");
     const bool upstream_keep = exchange_.response.keep_alive && !exchange_.response.until_close;
     // A submitJob answer names the new job, an upload answer the new item: its body tells which server owns it.
     const auto& affinity = pool_->config();
@@ -100,9 +113,8 @@ awaitable<bool> Session::relay_response() {
     const char* body_start = exchange_.buf.get() + exchange_.begin;
     std::size_t take = exchange_.body.take(exchange_.buffered());
     capture(body_start, take);
-    error_code ec;
     const std::array<asio::const_buffer, 2> first{asio::buffer(out_), client_bytes(body_start, take)};
-    std::size_t sent = client_.write_now(first, ec);
+    std::size_t sent = ec ? 0 : client_.write_now(first, ec);
     if (!ec && sent < asio::buffer_size(first))
         sent += co_await write_rest(client_, first, sent, client_timeout, kClientIo, ec);
     bytes_sent_ += sent;

@@ -67,8 +67,7 @@ void Worker::remove_acceptor(const std::string& listener) {
     // Its connections go as in a drain: HTTP/2 ones get GOAWAY and finish their streams, idle HTTP/1.1 ones
     // close, busy ones close after the response. Clients reconnect to what the listener is now. Copy: an idle
     // session may detach while we iterate.
-    std::vector<Session*> sessions(sessions_.begin(), sessions_.end());
-    for (Session* s : sessions)
+    for (Session* s : open_session_list())
         if (s->listener_name() == listener) s->retire();
     // close() only cancels the wait: the connection leaves the list later, from its completion.
     for (ParkedConnection* p = parked_; p; p = p->next)
@@ -121,20 +120,33 @@ void Worker::begin_drain() {
         a->socket.close(ec);
     }
     // Copy: closing an idle session may detach it while we iterate.
-    std::vector<Session*> sessions(sessions_.begin(), sessions_.end());
-    for (Session* s : sessions) s->close_if_idle();
+    for (Session* s : open_session_list()) s->close_if_idle();
     for (ParkedConnection* p = parked_; p; p = p->next) p->close();
     upstreams_.close_all();
 }
 
+// A list rather than a set: every HTTP/2 stream has a session of its own, and linking one allocates nothing.
 void Worker::attach(Session* session) {
-    sessions_.insert(session);
+    session->prev_in_worker_ = nullptr;
+    session->next_in_worker_ = sessions_;
+    if (sessions_) sessions_->prev_in_worker_ = session;
+    sessions_ = session;
     session_count_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Worker::detach(Session* session) {
-    sessions_.erase(session);
+    if (session->prev_in_worker_) session->prev_in_worker_->next_in_worker_ = session->next_in_worker_;
+    else if (sessions_ == session) sessions_ = session->next_in_worker_;
+    else return;  // not attached
+    if (session->next_in_worker_) session->next_in_worker_->prev_in_worker_ = session->prev_in_worker_;
+    session->prev_in_worker_ = session->next_in_worker_ = nullptr;
     session_count_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+std::vector<Session*> Worker::open_session_list() const {
+    std::vector<Session*> out;
+    for (Session* s = sessions_; s; s = s->next_in_worker_) out.push_back(s);
+    return out;
 }
 
 void Worker::park(ParkedConnection* connection) {

@@ -90,7 +90,8 @@ private:
     std::shared_ptr<const Runtime> runtime_;
     WorkerCaches caches_;
     std::vector<std::shared_ptr<Acceptor>> acceptors_;
-    std::unordered_set<Session*> sessions_;
+    Session* sessions_ = nullptr;  // intrusive list (Session::prev_in_worker_/next_in_worker_): no node per stream
+    std::vector<Session*> open_session_list() const;  // a copy: a session may detach while the caller iterates
     ParkedConnection* parked_ = nullptr;  // intrusive list (ParkedConnection::prev/next)
     std::unordered_set<std::string> listener_names_;  // see intern_listener (nodes: references stay valid)
     std::atomic<std::size_t> parked_count_{0};

@@ -85,6 +85,44 @@ TEST(Http2, CurlGetsHttp2OverTlsThroughTheSamePipeline) {
     EXPECT_TRUE(proxy.process->wait_for_output("\"GET /arcgis/rest/info?f=json HTTP/2.0\" 200"));
 }
 
+// The server's response head reaches an HTTP/2 stream as fields handed over parsed (no HTTP/1.1 text written
+// and read again in between), with what gisgate does to it for HTTP/1.1: a redirect to the server's own URL
+// becomes the public one, gisgate's own fields (the sticky cookie, the request id) are there, names are lower
+// case, and the connection-specific ones are gone.
+TEST(Http2, TheResponseHeadReachesAStreamRewrittenAsForHttp11) {
+    HostileOrigin origin({.redirect_location = "http://{self}/arcgis/rest/services?f=json"});
+    Proxy proxy = start_proxy(fmt::format(R"(workers: 1
+listeners:
+  - name: public
+    bind: 127.0.0.1:0
+{}    routes:
+      - {{ prefix: /server, rewrite: /arcgis, pool: origin }}
+pools:
+  - name: origin
+    sticky: cookie
+    health: {{ enabled: false }}
+    servers: [{{ name: o, address: 127.0.0.1:{} }}]
+)",
+                                          tls_listener_keys(), origin.port()));
+    ASSERT_NE(proxy.port, 0);
+    const std::string dump = temp_dir() + "/h2-redirect-head";
+    const Curl r = curl({"--http2", "-D", dump, "-H", "Host: gis.example.com", url(proxy.port, "/server/rest")});
+    EXPECT_EQ(r.version, "2");
+    EXPECT_EQ(r.status, 302);
+    std::ifstream in(dump);
+    const std::string head((std::istreambuf_iterator<char>(in)), {});
+    const std::string public_url = "https://gis.example.com/server/rest/services?f=json";
+    EXPECT_NE(head.find("\r\nlocation: " + public_url + "\r\n"), std::string::npos) << head;
+    EXPECT_NE(head.find("\r\ncontent-location: " + public_url + "\r\n"), std::string::npos) << head;
+    EXPECT_NE(head.find("\r\nrefresh: 0; url=" + public_url + "\r\n"), std::string::npos) << head;
+    EXPECT_NE(head.find("\r\ncontent-length: 0\r\n"), std::string::npos) << head;
+    EXPECT_TRUE(std::regex_search(head, std::regex("\r\nx-request-id: [0-9a-f]{32}\r\n"))) << head;
+    EXPECT_TRUE(std::regex_search(head, std::regex("\r\nset-cookie: [A-Za-z0-9_-]+=[^;]+; Path=/; HttpOnly\r\n")))
+        << head;
+    EXPECT_EQ(head.find("connection:"), std::string::npos) << head;
+    EXPECT_EQ(head.find("Location"), std::string::npos) << "names are lower case: " << head;
+}
+
 TEST(Http2, Http2FalseOffersOnlyHttp11AndH2cNeedsItsOwnSwitch) {
     Sim a = start_sim("a");
     ASSERT_NE(a.port, 0);

@@ -107,7 +107,7 @@ TEST(HeadWriter, TheResponseCarriesTheRequestIdInsteadOfTheServers) {
     const std::string raw = "HTTP/1.1 200 OK\r\nX-Request-ID: server-made\r\nContent-Length: 2\r\n\r\n";
     const http::ResponseHead head = parsed_response(raw);
     std::string out;
-    write_response_head(head, true, 1, out, nullptr, false, {"X-Request-Id", "abc123"});
+    write_response_head(head, true, 1, out, {.request_id = {"X-Request-Id", "abc123"}});
     EXPECT_NE(out.find("\r\nX-Request-Id: abc123\r\n"), std::string::npos) << out;
     EXPECT_EQ(out.find("server-made"), std::string::npos) << out;
     // Without a request id (tracing.request_id: off) the server's field passes.

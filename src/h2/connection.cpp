@@ -395,6 +395,7 @@ bool Connection::submit_head(std::int32_t id, const ResponseFields& fields, bool
     for (std::size_t i = 0; i < fields.size(); ++i) {
         nva[i + 1] = make_nv(fields.name(i), fields.value(i));
         nva[i + 1].flags = flags;
+        if (fields.name(i) == settings_.unique_field) nva[i + 1].flags |= NGHTTP2_NV_FLAG_NO_INDEX;
     }
     const std::size_t count = fields.size() + 1;
     int rv = 0;

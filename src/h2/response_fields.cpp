@@ -7,9 +7,11 @@
 
 namespace gisgate::h2 {
 
-void ResponseFields::start(int status) {
+void ResponseFields::start(int status, std::size_t bytes, std::size_t fields) {
     text_.clear();
     spans_.clear();
+    text_.reserve(3 + bytes);
+    spans_.reserve(fields);
     char digits[3] = {'0', '0', '0'};
     if (status >= 100 && status <= 999) std::to_chars(digits, digits + 3, status);
     text_.append(digits, 3);

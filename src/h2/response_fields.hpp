@@ -12,8 +12,9 @@ namespace gisgate::h2 {
 
 class ResponseFields {
 public:
-    // Starts a head with `status` (100-999).
-    void start(int status);
+    // Starts a head with `status` (100-999). `bytes` and `fields`: room to reserve, so that adding the fields
+    // does not grow the storage step by step (a stream's first head starts from empty storage).
+    void start(int status, std::size_t bytes = 0, std::size_t fields = 0);
     void add(std::string_view name, std::string_view value);
 
     std::string_view status() const { return std::string_view(text_).substr(0, 3); }

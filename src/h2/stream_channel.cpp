@@ -170,7 +170,7 @@ bool StreamChannel::parse_head() {
     if (websocket_ && head.status == 101) {
         // The tunnel opens (RFC 8441 §5): a 200 without END_STREAM and without the HTTP/1.1 handshake's own
         // fields, then the server's WebSocket bytes as DATA until the end.
-        final_fields_.start(200);
+        final_fields_.start(200, head.head_size, head.headers.size());
         for (const auto& h : head.headers)
             if (!(h.name.size() == 20 && util::iequals(h.name, "sec-websocket-accept")))
                 final_fields_.add(h.name, h.value);
@@ -193,7 +193,7 @@ bool StreamChannel::parse_head() {
         if (head_.empty()) return true;
         return parse_head();
     }
-    final_fields_.start(head.status);
+    final_fields_.start(head.status, head.head_size, head.headers.size());
     for (const auto& h : head.headers) final_fields_.add(h.name, h.value);
     if (!begin_body(head.framing, head.content_length, head.until_close)) return false;
     head_.erase(0, head.head_size);

@@ -55,6 +55,7 @@ awaitable<void> Session::serve_h2() {
     settings.max_header_list_size = runtime->config.limits.max_header_size;
     settings.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(runtime->config.timeouts.idle);
     settings.secure = client_.tls();
+    settings.unique_field = h2::lower(runtime->config.tracing.request_id_header);
     h2::Connection connection(client_, settings, [this](std::shared_ptr<h2::StreamChannel> stream) {
         auto session = std::make_unique<Session>(std::move(stream), *this);
         asio::co_spawn(worker_.context(), Session::run(std::move(session)), asio::detached);

@@ -58,7 +58,8 @@ awaitable<bool> Session::relay_response() {
     // What gisgate adds to the server's fields: the sticky cookie and the cache's verdict.
     std::string cookie;
     if (set_sticky_cookie_)
-        cookie = pool_->config().sticky_cookie + "=" + sticky_token(pool_->name(), server_->name) + "; Path=/; HttpOnly";
+        cookie =
+            pool_->config().sticky_cookie + "=" + sticky_token(pool_->name(), server_->name) + "; Path=/; HttpOnly";
     const std::array<OwnField, 2> extra{OwnField{"Set-Cookie", cookie},
                                         OwnField{"X-Cache", cache_.tagged() ? "MISS" : ""}};
     const ResponseRewrite rewrite{rewrite_location ? &location : nullptr, dechunk, request_id_field(), extra};
@@ -67,7 +68,9 @@ awaitable<bool> Session::relay_response() {
         // An HTTP/2 stream takes the head as fields: no HTTP/1.1 text to write and parse again.
         out_.clear();
         h2::ResponseFields& fields = stream->response_fields();
-        fields.start(status);
+        // Room for the server's fields and what gisgate adds (rewritten URLs, the request id, the cookie).
+        fields.start(status, exchange_.response.head_size + cookie.size() + 512,
+                     exchange_.response.headers.size() + 4);
         std::string rewritten;
         for_each_response_field(exchange_.response, rewrite, rewritten,
                                 [&](std::string_view name, std::string_view value) { fields.add(name, value); });

@@ -13,6 +13,7 @@ Usage: h2_attack.py MODE PORT [PATH]. Prints one JSON object: what the attacker 
   websocket     (not an attack) a stream-service subscription over HTTP/2's extended CONNECT
   trailers      (not an attack) a POST ending with trailer fields; prints the answer and its trailers
   get_trailers  (not an attack) a GET; prints the answer and its trailers
+  indexing      (not an attack) three GETs; prints the answers' never-indexed fields and the HPACK table's names
 Every loop is bounded in count and time, and only 127.0.0.1 is contacted.
 """
 import json
@@ -358,7 +359,36 @@ def trailers(port, path, post=True):
     return result
 
 
-MODES = {"rapid_reset": rapid_reset, "continuation": continuation, "ping_flood": ping_flood,
+def indexing(port, path):
+    """Not an attack: three GETs one after the other on one connection; prints per answer the fields that came
+    as never-indexed literals, and the names the client's HPACK dynamic table holds at the end."""
+    sock = connect(port)
+    send_all(sock, PREFACE + SETTINGS_EMPTY + frame(0x4, 0x1, 0, b""))
+    encoder, decoder = hpack.Encoder(), hpack.Decoder()
+    result = {"statuses": [], "never_indexed": [], "table": []}
+    for stream in (1, 3, 5):
+        head = [(":method", "GET"), (":scheme", "https"), (":authority", "127.0.0.1:%d" % port), (":path", path)]
+        send_all(sock, frame(0x1, 0x5, stream, encoder.encode(head)))
+
+        # Until the answer's end: nothing of it is left unread for the next request's frames.
+        def answered(frames, stream=stream):
+            for kind, flags, sid, body in frames[len(answered.seen):]:
+                answered.seen.append(kind)
+                if kind == 0x1 and sid == stream:
+                    fields = decoder.decode(body, raw=False)
+                    result["statuses"].append(int(dict(fields)[":status"]))
+                    result["never_indexed"].append(sorted(f[0] for f in fields if not f.indexable))
+                if kind in (0x0, 0x1) and sid == stream and flags & 0x1:
+                    answered.ended = True
+            return answered.ended
+        answered.seen, answered.ended = [], False
+        read_frames(sock, 15, answered)
+    result["table"] = sorted({name.decode() if isinstance(name, bytes) else name
+                              for name, _ in decoder.header_table.dynamic_entries})
+    return result
+
+
+MODES = {"indexing": indexing, "rapid_reset": rapid_reset, "continuation": continuation, "ping_flood": ping_flood,
          "hpack_bomb": hpack_bomb, "websocket": websocket,
          "settings_flood": settings_flood, "priority_flood": priority_flood, "zero_window": zero_window,
          "wait_goaway": wait_goaway, "trailers": trailers,

@@ -123,6 +123,27 @@ pools:
     EXPECT_EQ(head.find("Location"), std::string::npos) << "names are lower case: " << head;
 }
 
+// HPACK: the request id, new in every response, is sent as a never-indexed literal (indexed, it would fill the
+// client's dynamic table with values no later response uses and push out the ones that repeat); the fields
+// that repeat are indexed. Checked with python3-hpack's decoder on the client side.
+TEST(Http2, TheRequestIdIsNeverIndexedAndRepeatedFieldsAre) {
+    Sim a = start_sim("a");
+    ASSERT_NE(a.port, 0);
+    Proxy proxy = start_proxy(basic_config({&a}, "", tls_listener_keys()));
+    ASSERT_NE(proxy.port, 0);
+    const std::string script = std::string(GISGATE_SOURCE_DIR) + "/tests/integration/h2_attack.py";
+    const ProgramResult r = run_program(
+        "/usr/bin/python3", {script, "indexing", std::to_string(proxy.port), "/arcgis/rest/info?f=json"}, 60s);
+    ASSERT_EQ(r.exit, 0) << r.output;
+    const auto doc = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+    EXPECT_EQ(doc["statuses"], nlohmann::json::parse("[200, 200, 200]")) << doc;
+    for (const auto& never : doc["never_indexed"])
+        EXPECT_EQ(never, nlohmann::json::parse(R"(["x-request-id"])")) << doc;
+    const auto& table = doc["table"];
+    EXPECT_EQ(std::find(table.begin(), table.end(), "x-request-id"), table.end()) << doc;
+    EXPECT_NE(std::find(table.begin(), table.end(), "content-type"), table.end()) << doc;
+}
+
 TEST(Http2, Http2FalseOffersOnlyHttp11AndH2cNeedsItsOwnSwitch) {
     Sim a = start_sim("a");
     ASSERT_NE(a.port, 0);

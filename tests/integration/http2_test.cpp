@@ -59,6 +59,21 @@ std::string url(int port, const std::string& path, bool tls = true) {
     return fmt::format("{}://127.0.0.1:{}{}", tls ? "https" : "http", port, path);
 }
 
+// tests/integration/h2_attack.py in `mode` against 127.0.0.1:`port`: the JSON object it prints (a failed run
+// is a test failure, and a discarded JSON value).
+nlohmann::json h2_script(const std::string& mode, int port, const std::string& path = "",
+                         std::chrono::seconds timeout = 60s) {
+    const std::string script = std::string(GISGATE_SOURCE_DIR) + "/tests/integration/h2_attack.py";
+    std::vector<std::string> args = {script, mode, std::to_string(port)};
+    if (!path.empty()) args.push_back(path);
+    const ProgramResult r = run_program("/usr/bin/python3", args, timeout);
+    EXPECT_EQ(r.exit, 0) << r.output;
+    const auto at = r.output.find('{');
+    const auto doc = nlohmann::json::parse(at == std::string::npos ? "" : r.output.substr(at), nullptr, false);
+    EXPECT_TRUE(doc.is_object()) << r.output;
+    return doc;
+}
+
 TEST(Http2, CurlGetsHttp2OverTlsThroughTheSamePipeline) {
     Sim a = start_sim("a");
     ASSERT_NE(a.port, 0);
@@ -131,11 +146,8 @@ TEST(Http2, TheRequestIdIsNeverIndexedAndRepeatedFieldsAre) {
     ASSERT_NE(a.port, 0);
     Proxy proxy = start_proxy(basic_config({&a}, "", tls_listener_keys()));
     ASSERT_NE(proxy.port, 0);
-    const std::string script = std::string(GISGATE_SOURCE_DIR) + "/tests/integration/h2_attack.py";
-    const ProgramResult r = run_program(
-        "/usr/bin/python3", {script, "indexing", std::to_string(proxy.port), "/arcgis/rest/info?f=json"}, 60s);
-    ASSERT_EQ(r.exit, 0) << r.output;
-    const auto doc = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+    const auto doc = h2_script("indexing", proxy.port, "/arcgis/rest/info?f=json");
+    ASSERT_TRUE(doc.is_object());
     EXPECT_EQ(doc["statuses"], nlohmann::json::parse("[200, 200, 200]")) << doc;
     for (const auto& never : doc["never_indexed"])
         EXPECT_EQ(never, nlohmann::json::parse(R"(["x-request-id"])")) << doc;
@@ -258,13 +270,9 @@ TEST(Http2, RapidResetContinuationAndPingFloodsEndOnlyTheAttackingConnection) {
     ASSERT_NE(a.port, 0);
     Proxy proxy = start_proxy(basic_config({&a}, "", tls_listener_keys()));
     ASSERT_NE(proxy.port, 0);
-    const std::string script = std::string(GISGATE_SOURCE_DIR) + "/tests/integration/h2_attack.py";
     const auto attack = [&](const char* mode) {
-        const ProgramResult r = run_program("/usr/bin/python3", {script, mode, std::to_string(proxy.port)}, 90s);
-        EXPECT_EQ(r.exit, 0) << mode << ": " << r.output;
-        const auto doc = nlohmann::json::parse(r.output.substr(r.output.find('{')), nullptr, false);
-        EXPECT_TRUE(doc.is_object()) << r.output;
-        return doc;
+        SCOPED_TRACE(mode);
+        return h2_script(mode, proxy.port, "", 90s);
     };
     const int before = nlohmann::json::parse(http_get(a.port, "/sim/stats").body)["requests"].get<int>();
     const auto reset = attack("rapid_reset");
@@ -297,14 +305,7 @@ TEST(Http2, RapidResetContinuationAndPingFloodsEndOnlyTheAttackingConnection) {
 // RFC 9113 §8.1: a request's trailer HEADERS frame becomes the trailer section of its chunked HTTP/1.1 body
 // (framing fields dropped), and a server's chunked trailer section becomes the response's trailer HEADERS frame.
 TEST(Http2, TrailersAreRelayedBothWays) {
-    const std::string script = std::string(GISGATE_SOURCE_DIR) + "/tests/integration/h2_attack.py";
-    const auto exchange = [&](const char* mode, int port, const char* path) {
-        const ProgramResult r = run_program("/usr/bin/python3", {script, mode, std::to_string(port), path}, 60s);
-        EXPECT_EQ(r.exit, 0) << r.output;
-        const auto doc = nlohmann::json::parse(r.output.substr(r.output.find('{')), nullptr, false);
-        EXPECT_TRUE(doc.is_object()) << r.output;
-        return doc;
-    };
+    const auto exchange = [](const char* mode, int port, const char* path) { return h2_script(mode, port, path); };
     {
         Sim a = start_sim("a");
         ASSERT_NE(a.port, 0);
@@ -343,11 +344,9 @@ TEST(Http2, AnHpackBombGets431AndTheConnectionGoesOn) {
     ASSERT_NE(a.port, 0);
     Proxy proxy = start_proxy(basic_config({&a}, "", tls_listener_keys()));
     ASSERT_NE(proxy.port, 0);
-    const std::string script = std::string(GISGATE_SOURCE_DIR) + "/tests/integration/h2_attack.py";
     const long rss_before = proc_status_kib(proxy.process->pid(), "VmRSS");
-    const ProgramResult r = run_program("/usr/bin/python3", {script, "hpack_bomb", std::to_string(proxy.port)}, 60s);
-    ASSERT_EQ(r.exit, 0) << r.output;
-    const auto doc = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+    const auto doc = h2_script("hpack_bomb", proxy.port);
+    ASSERT_TRUE(doc.is_object());
     EXPECT_EQ(doc["statuses"]["1"], 200) << doc;  // 4 KB of headers: within limits.max_header_size
     EXPECT_EQ(doc["statuses"]["3"], 431) << doc;  // ~4 MB once decoded: refused, never kept
     const long grown = proc_status_kib(proxy.process->pid(), "VmRSS") - rss_before;
@@ -365,12 +364,9 @@ TEST(Http2, WebSocketOverExtendedConnect) {
     ASSERT_NE(a.port, 0);
     Proxy proxy = start_proxy(basic_config({&a}, "", tls_listener_keys()));
     ASSERT_NE(proxy.port, 0);
-    const std::string script = std::string(GISGATE_SOURCE_DIR) + "/tests/integration/h2_attack.py";
-    const ProgramResult r = run_program(
-        "/usr/bin/python3", {script, "websocket", std::to_string(proxy.port),
-                             "/arcgis/ws/services/Streams/Vehicles/StreamServer/subscribe?interval_ms=20"}, 60s);
-    ASSERT_EQ(r.exit, 0) << r.output;
-    const auto doc = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+    const auto doc =
+        h2_script("websocket", proxy.port, "/arcgis/ws/services/Streams/Vehicles/StreamServer/subscribe?interval_ms=20");
+    ASSERT_TRUE(doc.is_object());
     EXPECT_EQ(doc["settings_connect"], 1) << "SETTINGS_ENABLE_CONNECT_PROTOCOL";
     EXPECT_EQ(doc["status"], 200);
     EXPECT_EQ(doc["seqs"], nlohmann::json::array({1, 2, 3, 4, 5}));
@@ -385,13 +381,10 @@ TEST(Http2, AStreamStalledAtAZeroWindowIsResetAfterTheIdleTimeout) {
     ASSERT_NE(a.port, 0);
     Proxy proxy = start_proxy(basic_config({&a}, "", tls_listener_keys(), "timeouts: { idle: 2s }\n"));
     ASSERT_NE(proxy.port, 0);
-    const std::string script = std::string(GISGATE_SOURCE_DIR) + "/tests/integration/h2_attack.py";
-    const ProgramResult r = run_program(
-        "/usr/bin/python3",
-        {script, "zero_window", std::to_string(proxy.port),
-         "/arcgis/rest/services/SampleWorldCities/MapServer/export?bbox=0,0,10,10&size=2048,2048&f=image"}, 60s);
-    ASSERT_EQ(r.exit, 0) << r.output;
-    const auto doc = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+    const auto doc = h2_script(
+        "zero_window", proxy.port,
+        "/arcgis/rest/services/SampleWorldCities/MapServer/export?bbox=0,0,10,10&size=2048,2048&f=image");
+    ASSERT_TRUE(doc.is_object());
     EXPECT_EQ(doc["status"], 200) << doc;
     EXPECT_EQ(doc["data"], 0) << doc;
     ASSERT_FALSE(doc["reset"].is_null()) << "the stalled stream is reset: " << doc;

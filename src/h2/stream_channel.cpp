@@ -134,7 +134,7 @@ void StreamChannel::try_write() {
     const std::size_t n = take_response(static_cast<const char*>(write_buffer_.data()), write_buffer_.size());
     if (reset_) return write_.complete(asio::error::connection_reset, 0);
     if (n != 0) write_.complete({}, n);
-    // else: full; read_response_body() makes room and calls again.
+    // else: full; send_response_body() makes room and calls again.
 }
 
 std::size_t StreamChannel::take_response(const char* data, std::size_t size) {
@@ -233,6 +233,9 @@ bool StreamChannel::begin_body(http::BodyFraming framing, std::uint64_t content_
     } else {
         out_state_ = Out::done;
     }
+    // The body's bytes are taken into out_ as the pipeline writes them: room for all of a small one (a tile, a
+    // JSON answer) from the start, so it is copied in once rather than again at each growth of the string.
+    if (out_state_ == Out::length) out_.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, kOutCap)));
     if (out_state_ == Out::length && remaining_ == 0) body_complete();
     return true;
 }
@@ -268,19 +271,24 @@ void StreamChannel::body_complete() {
     if (connection_) connection_->resume(id_);
 }
 
-std::size_t StreamChannel::read_response_body(std::uint8_t* out, std::size_t size, bool& eof, bool& deferred) {
-    const std::size_t n = std::min(size, out_.size() - out_pos_);
-    std::memcpy(out, out_.data() + out_pos_, n);
+std::size_t StreamChannel::peek_response_body(std::size_t size, bool& eof, bool& deferred) const {
+    const std::size_t held = out_.size() - out_pos_;
+    const std::size_t n = std::min(size, held);
+    eof = out_state_ == Out::done && n == held;
+    deferred = n == 0 && !eof;
+    return n;
+}
+
+void StreamChannel::send_response_body(std::size_t n, std::string& to) {
+    n = std::min(n, out_.size() - out_pos_);
+    to.append(out_.data() + out_pos_, n);
     out_pos_ += n;
     if (out_pos_ == out_.size()) {
         out_.clear();
         out_pos_ = 0;
     }
-    eof = out_state_ == Out::done && out_.empty();
-    deferred = n == 0 && !eof;
     // Room again for a write that waited; not from inside nghttp2's send loop, which is calling us.
     if (n != 0 && write_) asio::post(executor_, [self = shared_from_this()] { self->try_write(); });
-    return n;
 }
 
 }  // namespace gisgate::h2

@@ -160,8 +160,12 @@ public:
     // once the body is complete, for the trailer HEADERS frame.
     const std::string& response_trailer_lines() const { return trailers_out_; }
     void on_reset();       // the peer reset the stream, or the connection ended: every operation fails now
-    // nghttp2's data source: copies response body bytes; sets `eof` when the body is complete.
-    std::size_t read_response_body(std::uint8_t* out, std::size_t size, bool& eof, bool& deferred);
+    // nghttp2's data source, without a copy into nghttp2's frame buffer (NGHTTP2_DATA_FLAG_NO_COPY): how many
+    // response body bytes the next DATA frame carries (at most `size`), with `eof` when they end the body and
+    // `deferred` when there are none yet; then send_response_body() appends those bytes to the connection's
+    // output, right after the frame header, and lets them go.
+    std::size_t peek_response_body(std::size_t size, bool& eof, bool& deferred) const;
+    void send_response_body(std::size_t n, std::string& to);
 
 private:
     template <class Buffers>

@@ -5,6 +5,9 @@
 // secondary connections. The cost is one head written and parsed per request (about a microsecond); what it
 // buys is that every rule of the pipeline (allow, deny, route, classification, cache, throttle, retries, job
 // affinity, statistics, logs) applies to HTTP/2 exactly as it does to HTTP/1.1, with no second implementation.
+// One exception, for speed: a relayed server response's head, the one every proxied request has, is handed to
+// the stream as fields (StreamChannel::take_final_head), built by the same proxy::for_each_response_field that
+// writes it for HTTP/1.1, so the rules stay in one place.
 //
 // libnghttp2 has already validated what it passes on (its HTTP messaging checks: pseudo-headers present, once
 // and first; lower-case names; no connection-specific fields; TE only "trailers"; content-length agreeing with

@@ -182,10 +182,12 @@ struct Connection::Callbacks {
     }
 };
 
-Connection::Connection(net::Stream& socket, Settings settings, StreamHandler on_stream)
+Connection::Connection(net::Stream& socket, Settings settings, StreamHandler on_stream,
+                       net::DeadlineList& deadlines)
     : socket_(socket),
-      settings_(settings),
+      settings_(std::move(settings)),
       on_stream_(std::move(on_stream)),
+      deadlines_(deadlines),
       wake_(socket.get_executor()),
       idle_(socket.get_executor()),
       reset_tokens_(kResetBudget),

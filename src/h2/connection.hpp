@@ -52,7 +52,8 @@ using StreamHandler = std::function<void(std::shared_ptr<StreamChannel>)>;
 
 class Connection {
 public:
-    Connection(net::Stream& socket, Settings settings, StreamHandler on_stream);
+    // `deadlines`: the worker's coarse deadlines (a stream's drain wait, see StreamChannel::close).
+    Connection(net::Stream& socket, Settings settings, StreamHandler on_stream, net::DeadlineList& deadlines);
     ~Connection();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
@@ -63,6 +64,7 @@ public:
     void shutdown();
     std::uint64_t streams_served() const { return streams_; }
     std::chrono::milliseconds idle_timeout() const { return settings_.idle_timeout; }
+    net::DeadlineList& deadlines() { return deadlines_; }
 
     // From the streams.
     void consume(std::int32_t id, std::size_t bytes);
@@ -92,6 +94,7 @@ private:
     net::Stream& socket_;
     Settings settings_;
     StreamHandler on_stream_;
+    net::DeadlineList& deadlines_;
     nghttp2_session* session_ = nullptr;
     std::unordered_map<std::int32_t, Pending> pending_;
     std::unordered_map<std::int32_t, std::shared_ptr<StreamChannel>> streams_by_id_;

@@ -53,14 +53,16 @@ void StreamChannel::close() {
     // A complete response still waiting for the client's window: the pipeline is gone, and the buffer stays
     // only as long as a pipeline's write would have waited (timeouts.idle); then the stream is reset.
     if (connection_ && !reset_ && out_.size() != out_pos_) {
-        drain_timer_ = std::make_unique<asio::steady_timer>(executor_, connection_->idle_timeout());
-        drain_timer_->async_wait([weak = weak_from_this()](const error_code& ec) {
-            const auto self = weak.lock();
-            if (ec || !self || self->reset_ || !self->connection_ || self->out_.size() == self->out_pos_) return;
-            self->connection_->reset(self->id_, NGHTTP2_CANCEL);
-            self->on_reset();
-        });
+        drain_.emplace(connection_->deadlines(), &StreamChannel::on_drain_deadline, this);
+        drain_->arm(connection_->idle_timeout(), 0);
     }
+}
+
+void StreamChannel::on_drain_deadline(void* self) {
+    auto* s = static_cast<StreamChannel*>(self);
+    if (s->reset_ || !s->connection_ || s->out_.size() == s->out_pos_) return;
+    s->connection_->reset(s->id_, NGHTTP2_CANCEL);
+    s->on_reset();
 }
 
 void StreamChannel::on_data(const std::uint8_t* data, std::size_t size) {

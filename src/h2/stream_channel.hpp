@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,7 @@
 #include "http/method.hpp"
 #include "http/response_head.hpp"
 #include "net/asio.hpp"
+#include "net/deadline.hpp"
 
 namespace gisgate::h2 {
 
@@ -237,7 +239,10 @@ private:
     asio::mutable_buffer read_buffer_;
     PendingOp write_;
     asio::mutable_buffer write_buffer_;
-    std::unique_ptr<asio::steady_timer> drain_timer_;  // see close()
+    // See close(): a worker's coarse deadline rather than an Asio timer, as nearly every stream arms one (its
+    // response is still in the buffer when the pipeline closes) and nearly none fires.
+    std::optional<net::Deadline> drain_;
+    static void on_drain_deadline(void* self);
 
     friend class Connection;
     void detach() {

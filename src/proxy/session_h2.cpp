@@ -59,7 +59,7 @@ awaitable<void> Session::serve_h2() {
     h2::Connection connection(client_, settings, [this](std::shared_ptr<h2::StreamChannel> stream) {
         auto session = std::make_unique<Session>(std::move(stream), *this);
         asio::co_spawn(worker_.context(), Session::run(std::move(session)), asio::detached);
-    });
+    }, worker_.loop().deadlines());
     h2_ = &connection;
     if (worker_.draining() || retired_) connection.shutdown();
     co_await connection.run();

@@ -389,6 +389,15 @@ TEST(Http2, AStreamStalledAtAZeroWindowIsResetAfterTheIdleTimeout) {
     EXPECT_EQ(doc["data"], 0) << doc;
     ASSERT_FALSE(doc["reset"].is_null()) << "the stalled stream is reset: " << doc;
     EXPECT_GE(doc["reset_after_s"].get<double>(), 1.5) << doc;
+    // A small answer fits the stream's buffer whole: its pipeline has finished and gone, and the buffer waits
+    // for the window on the stream's own drain deadline, which resets it the same way.
+    const auto small = h2_script("zero_window", proxy.port, "/arcgis/rest/info?f=json");
+    ASSERT_TRUE(small.is_object());
+    EXPECT_EQ(small["status"], 200) << small;
+    EXPECT_EQ(small["data"], 0) << small;
+    ASSERT_FALSE(small["reset"].is_null()) << "the stalled stream is reset: " << small;
+    EXPECT_EQ(small["reset"], 8) << "CANCEL: " << small;
+    EXPECT_GE(small["reset_after_s"].get<double>(), 1.5) << small;
     // A normal client meanwhile and afterwards.
     const Curl ok = curl({"--http2", url(proxy.port, "/arcgis/rest/info?f=json")});
     EXPECT_EQ(ok.status, 200);

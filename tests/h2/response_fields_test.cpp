@@ -40,7 +40,8 @@ TEST(ResponseFields, ANewHeadStartsEmptyAndManyFieldsStayIntact) {
     EXPECT_EQ(f.status(), "404");
     EXPECT_EQ(f.size(), 0u);
     // The storage grows as fields come: views taken after the last add see every field whole.
-    for (int i = 0; i < 200; ++i) f.add("X-Field-" + std::to_string(i), std::string(100, static_cast<char>('a' + i % 26)));
+    for (int i = 0; i < 200; ++i)
+        f.add("X-Field-" + std::to_string(i), std::string(100, static_cast<char>('a' + i % 26)));
     ASSERT_EQ(f.size(), 200u);
     for (int i = 0; i < 200; ++i) {
         EXPECT_EQ(f.name(i), "x-field-" + std::to_string(i));

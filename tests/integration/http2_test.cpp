@@ -364,8 +364,8 @@ TEST(Http2, WebSocketOverExtendedConnect) {
     ASSERT_NE(a.port, 0);
     Proxy proxy = start_proxy(basic_config({&a}, "", tls_listener_keys()));
     ASSERT_NE(proxy.port, 0);
-    const auto doc =
-        h2_script("websocket", proxy.port, "/arcgis/ws/services/Streams/Vehicles/StreamServer/subscribe?interval_ms=20");
+    const auto doc = h2_script("websocket", proxy.port,
+                               "/arcgis/ws/services/Streams/Vehicles/StreamServer/subscribe?interval_ms=20");
     ASSERT_TRUE(doc.is_object());
     EXPECT_EQ(doc["settings_connect"], 1) << "SETTINGS_ENABLE_CONNECT_PROTOCOL";
     EXPECT_EQ(doc["status"], 200);

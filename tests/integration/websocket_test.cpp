@@ -94,9 +94,17 @@ TEST(WebSocket, KillingASiteClosesItsTunnelsAndAReconnectLandsOnTheOther) {
     ASSERT_NE(b.port, 0);
     Proxy proxy = start_proxy(basic_config({&a, &b}, "", "", kAdmin));
     ASSERT_NE(proxy.port, 0);
+    const int admin = proxy.process->wait_for_port("admin");
+    ASSERT_NE(admin, 0);
     std::thread killer([&] {
-        // Subscribers run until the other side ends them (or the run's 6 s); site a goes away under them.
-        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        // Subscribers run until the other side ends them (or the run's 6 s); site a goes away under them once
+        // all 20 tunnels are open (on a loaded machine, under a sanitizer, opening them can take most of a
+        // second), and then after 300 ms of messages every 10 ms.
+        eventually([&] {
+            const auto status = nlohmann::json::parse(http_get(admin, "/api/v1/status").body, nullptr, false);
+            return status.is_object() && status["tunnels"].value("open", 0) >= 20;
+        }, 5s);
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
         a.process->signal(SIGKILL);
     });
     const auto subs = subscribe_all(proxy.port, subscribe_target(10), 20, {.messages = 0, .timeout = 6s});

@@ -49,9 +49,14 @@ bool acceptable_request_id(std::string_view id) {
 }
 
 void make_request_id(IdSource& ids, std::string& out) {
+    std::uint64_t high = 0, low = 0;
+    while ((high | low) == 0) {
+        high = ids.next();
+        low = ids.next();
+    }
     out.resize(32);
-    append_hex(ids.next(), out.data());
-    append_hex(ids.next(), out.data() + 16);
+    append_hex(high, out.data());
+    append_hex(low, out.data() + 16);
 }
 
 std::optional<TraceParent> parse_traceparent(std::string_view v) {
@@ -70,11 +75,11 @@ std::optional<TraceParent> parse_traceparent(std::string_view v) {
 }
 
 void make_traceparent(IdSource& ids, const std::optional<TraceParent>& incoming, std::string_view request_id,
-                      std::string& out) {
+                      std::string& out, bool request_id_made_here) {
     out.assign("00-");
     if (incoming) {
         out.append(incoming->trace_id.data(), incoming->trace_id.size());
-    } else if (request_id.size() == 32 && lower_hex(request_id) && !all_zero(request_id)) {
+    } else if (request_id.size() == 32 && (request_id_made_here || (lower_hex(request_id) && !all_zero(request_id)))) {
         out.append(request_id);
     } else {
         char trace[32];

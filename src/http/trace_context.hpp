@@ -26,7 +26,8 @@ private:
 // so it is safe in a header, a log line and a JSON string.
 bool acceptable_request_id(std::string_view id);
 
-// 32 lower-case hex digits from 128 random bits, into `out` (replaced).
+// 32 lower-case hex digits from 128 random bits, never all zero (the id may become a trace id), into `out`
+// (replaced).
 void make_request_id(IdSource& ids, std::string& out);
 
 struct TraceParent {
@@ -41,8 +42,9 @@ std::optional<TraceParent> parse_traceparent(std::string_view value);
 
 // The traceparent gisgate sends: `incoming`'s trace id and flags with a new parent id (gisgate's span), or, when
 // there is none, a new trace whose id is `request_id` when that is 32 hex digits (so logs and traces join), else
-// random; not sampled. Writes "00-...-...-.." (55 characters) into `out`.
+// random; not sampled. Writes "00-...-...-.." (55 characters) into `out`. `request_id_made_here`: the id came
+// from make_request_id (32 hex digits, never all zero), so it is not checked again (this runs per request).
 void make_traceparent(IdSource& ids, const std::optional<TraceParent>& incoming, std::string_view request_id,
-                      std::string& out);
+                      std::string& out, bool request_id_made_here = false);
 
 }  // namespace gisgate::http

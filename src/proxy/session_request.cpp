@@ -100,15 +100,20 @@ void Session::identify_request() {
         else if (h.name.size() == 7 && iequals(h.name, "referer")) referer = h.value;
     }
     http::IdSource& ids = worker_.ids();
+    bool id_made_here = false;
     if (!tracing.request_id_header.empty()) {
         // Only a trusted proxy's id is kept: anyone else could pick ids that collide with other requests' logs.
-        if (trusted_forwarded_ && http::acceptable_request_id(incoming_id)) request_id_.assign(incoming_id);
-        else http::make_request_id(ids, request_id_);
+        if (trusted_forwarded_ && http::acceptable_request_id(incoming_id)) {
+            request_id_.assign(incoming_id);
+        } else {
+            http::make_request_id(ids, request_id_);
+            id_made_here = true;
+        }
     }
     if (tracing.create_traceparent) {
         const auto incoming = incoming_traceparent.empty() ? std::nullopt : http::parse_traceparent(incoming_traceparent);
         drop_tracestate_ = !incoming;  // a tracestate without a valid traceparent belongs to no trace (§3.3)
-        http::make_traceparent(ids, incoming, request_id_, traceparent_);
+        http::make_traceparent(ids, incoming, request_id_, traceparent_, id_made_here);
     }
     if (runtime_->config.access_log_format == config::AccessLogFormat::json) {
         log_user_agent_.assign(user_agent.substr(0, 512));

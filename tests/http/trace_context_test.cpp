@@ -90,6 +90,11 @@ TEST(TraceContext, ANewTraceTakesTheRequestIdAsTraceIdWhenItCan) {
     EXPECT_EQ(out.substr(3, 32), request_id);
     EXPECT_EQ(out.substr(52), "-00") << "not sampled";
     EXPECT_TRUE(parse_traceparent(out)) << out;
+    // An id made here is taken without being checked again, with the same result.
+    std::string unchecked;
+    make_traceparent(ids, std::nullopt, request_id, unchecked, true);
+    EXPECT_EQ(unchecked.substr(0, 36), out.substr(0, 36));
+    EXPECT_TRUE(parse_traceparent(unchecked)) << unchecked;
     // A trusted proxy's id that is not 32 hex digits: a random trace id, still valid.
     make_traceparent(ids, std::nullopt, "lb1-42", out);
     ASSERT_TRUE(parse_traceparent(out)) << out;

@@ -21,6 +21,13 @@ constexpr std::size_t kAcknowledgeBelow = 16 * 1024;
 // by limits.max_header_size on the way in).
 constexpr std::size_t kMaxResponseHead = 256 * 1024;
 
+// A parsed response head's fields as HEADERS carry them, with `status`; `skip` (lower case): a field left out.
+void fill_fields(ResponseFields& out, int status, const http::ResponseHead& head, std::string_view skip = {}) {
+    out.start(status, head.head_size, head.headers.size());
+    for (const auto& h : head.headers)
+        if (skip.empty() || !util::iequals(h.name, skip)) out.add(h.name, h.value);
+}
+
 }  // namespace
 
 StreamChannel::StreamChannel(Connection& connection, std::int32_t id, asio::any_io_executor executor,
@@ -172,10 +179,7 @@ bool StreamChannel::parse_head() {
     if (websocket_ && head.status == 101) {
         // The tunnel opens (RFC 8441 §5): a 200 without END_STREAM and without the HTTP/1.1 handshake's own
         // fields, then the server's WebSocket bytes as DATA until the end.
-        final_fields_.start(200, head.head_size, head.headers.size());
-        for (const auto& h : head.headers)
-            if (!(h.name.size() == 20 && util::iequals(h.name, "sec-websocket-accept")))
-                final_fields_.add(h.name, h.value);
+        fill_fields(final_fields_, 200, head, "sec-websocket-accept");
         if (!connection_->submit_head(id_, final_fields_, true, true)) return false;
         submitted_ = true;
         out_state_ = Out::until_close;
@@ -187,16 +191,14 @@ bool StreamChannel::parse_head() {
         // 100 Continue and 103 Early Hints go on as non-final HEADERS; 101 never reaches an HTTP/2 stream.
         if (head.status != 101) {
             ResponseFields fields;
-            fields.start(head.status);
-            for (const auto& h : head.headers) fields.add(h.name, h.value);
+            fill_fields(fields, head.status, head);
             connection_->submit_head(id_, fields, false, false);
         }
         head_.erase(0, head.head_size);
         if (head_.empty()) return true;
         return parse_head();
     }
-    final_fields_.start(head.status, head.head_size, head.headers.size());
-    for (const auto& h : head.headers) final_fields_.add(h.name, h.value);
+    fill_fields(final_fields_, head.status, head);
     if (!begin_body(head.framing, head.content_length, head.until_close)) return false;
     head_.erase(0, head.head_size);
     return true;
@@ -204,18 +206,12 @@ bool StreamChannel::parse_head() {
 
 bool StreamChannel::take_final_head(const http::ResponseHead& head) {
     if (reset_ || !connection_) return false;
-    if (out_state_ != Out::head || !head_.empty()) {
-        // Part of a head was written as text before: the two cannot be joined.
-        connection_->reset(id_, NGHTTP2_INTERNAL_ERROR);
-        on_reset();
-        return false;
-    }
-    if (!begin_body(head.framing, head.content_length, head.until_close)) {
-        connection_->reset(id_, NGHTTP2_INTERNAL_ERROR);
-        on_reset();
-        return false;
-    }
-    return true;
+    // Part of a head written as text before cannot be joined with this one; nghttp2 may refuse the head.
+    if (out_state_ == Out::head && head_.empty() && begin_body(head.framing, head.content_length, head.until_close))
+        return true;
+    connection_->reset(id_, NGHTTP2_INTERNAL_ERROR);
+    on_reset();
+    return false;
 }
 
 bool StreamChannel::begin_body(http::BodyFraming framing, std::uint64_t content_length, bool until_close) {
@@ -225,6 +221,10 @@ bool StreamChannel::begin_body(http::BodyFraming framing, std::uint64_t content_
     if (framing == http::BodyFraming::content_length) {
         out_state_ = Out::length;
         remaining_ = content_length;
+        // The body's bytes are taken into out_ as the pipeline writes them: room for all of a small one (a tile,
+        // a JSON answer) from the start, so it is copied in once rather than again at each growth of the string.
+        out_.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, kOutCap)));
+        if (remaining_ == 0) body_complete();
     } else if (framing == http::BodyFraming::chunked) {
         out_state_ = Out::chunked;
         chunks_.reset();
@@ -235,10 +235,6 @@ bool StreamChannel::begin_body(http::BodyFraming framing, std::uint64_t content_
     } else {
         out_state_ = Out::done;
     }
-    // The body's bytes are taken into out_ as the pipeline writes them: room for all of a small one (a tile, a
-    // JSON answer) from the start, so it is copied in once rather than again at each growth of the string.
-    if (out_state_ == Out::length) out_.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, kOutCap)));
-    if (out_state_ == Out::length && remaining_ == 0) body_complete();
     return true;
 }
 

@@ -79,7 +79,8 @@ void make_traceparent(IdSource& ids, const std::optional<TraceParent>& incoming,
     out.assign("00-");
     if (incoming) {
         out.append(incoming->trace_id.data(), incoming->trace_id.size());
-    } else if (request_id.size() == 32 && (request_id_made_here || (lower_hex(request_id) && !all_zero(request_id)))) {
+    } else if (request_id.size() == 32 &&
+               (request_id_made_here || (lower_hex(request_id) && !all_zero(request_id)))) {
         out.append(request_id);
     } else {
         char trace[32];

@@ -305,13 +305,12 @@ TEST(Http2, RapidResetContinuationAndPingFloodsEndOnlyTheAttackingConnection) {
 // RFC 9113 §8.1: a request's trailer HEADERS frame becomes the trailer section of its chunked HTTP/1.1 body
 // (framing fields dropped), and a server's chunked trailer section becomes the response's trailer HEADERS frame.
 TEST(Http2, TrailersAreRelayedBothWays) {
-    const auto exchange = [](const char* mode, int port, const char* path) { return h2_script(mode, port, path); };
     {
         Sim a = start_sim("a");
         ASSERT_NE(a.port, 0);
         Proxy proxy = start_proxy(basic_config({&a}, "", tls_listener_keys()));
         ASSERT_NE(proxy.port, 0);
-        const auto r = exchange("trailers", proxy.port, "/sim/echo");
+        const auto r = h2_script("trailers", proxy.port, "/sim/echo");
         ASSERT_EQ(r["status"], 200) << r;
         const auto echo = nlohmann::json::parse(r["body"].get<std::string>(), nullptr, false);
         ASSERT_TRUE(echo.is_object()) << r;
@@ -329,7 +328,7 @@ TEST(Http2, TrailersAreRelayedBothWays) {
         config.insert(config.find("    routes:"), tls_listener_keys());
         Proxy proxy = start_proxy(config);
         ASSERT_NE(proxy.port, 0);
-        const auto r = exchange("get_trailers", proxy.port, "/trailers/please");
+        const auto r = h2_script("get_trailers", proxy.port, "/trailers/please");
         ASSERT_EQ(r["status"], 200) << r;
         EXPECT_EQ(r["body"], "/trailers/please");
         EXPECT_EQ(r["trailers"].value("x-checksum", ""), "3f2a") << r;

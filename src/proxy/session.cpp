@@ -56,6 +56,7 @@ Session::Session(ParkedConnection& parked)
 
 Session::~Session() {
     error_code ec;
+    worker_.stop_lingering(this);  // (a loop shut down with the read pending)
     // An HTTP/2 stream ends with its session: a response cut short is reset, never left open.
     if (client_.channel()) client_.close(ec);
     cache_.finish();
@@ -68,6 +69,13 @@ void Session::on_deadline(void* self) {
     error_code ec;
     s->client_.cancel(ec);
     if (s->exchange_.connection) s->exchange_.connection->socket.cancel(ec);
+}
+
+void Session::park_early() {
+    // The park deadline is armed (linger() is called only for a session that may park); a partial TLS record
+    // would close rather than park (read_request_head), so such a session waits for its own deadline.
+    if (client_.tls_pending() || !deadline_.armed() || deadline_.kind() != kPark) return;
+    deadline_.expire_now();
 }
 
 void Session::close_if_idle() {
@@ -160,9 +168,10 @@ void Session::take_client(const config::ListenerConfig& lc) {
 }
 
 awaitable<void> Session::serve_requests() {
-    for (bool first = !resumed_;; first = false) {
+    // 0: the connection's first request; 1: its second; 2: any later one (a resumed session's first too).
+    for (unsigned had = resumed_ ? 2 : 0;; had = had < 2 ? had + 1 : 2) {
         request_id_.clear();  // a head that fails to parse gets no id, not the previous request's
-        if (!co_await read_request_head(first)) break;  // (or parking_)
+        if (!co_await read_request_head(had)) break;  // (or parking_)
         if (!co_await serve_request()) break;
         if (client_.channel()) break;  // an HTTP/2 stream carries one request: no read for the end of it
         if (worker_.draining() || retired_) break;
@@ -171,7 +180,8 @@ awaitable<void> Session::serve_requests() {
 
 // Reads until one complete request head is in the buffer. False: close the connection (EOF, timeout, or an
 // error response was sent).
-awaitable<bool> Session::read_request_head(bool first) {
+awaitable<bool> Session::read_request_head(unsigned had) {
+    const bool first = had == 0;
     const auto& timeouts = worker_.runtime()->config.timeouts;
     error_code ec;
     // A new connection's first head must be complete within `header` of the accept (not of its first byte,
@@ -202,7 +212,13 @@ awaitable<bool> Session::read_request_head(bool first) {
         if (client_.channel()) buf_ = worker_.loop().buffers().acquire();
         const asio::mutable_buffer into = buf_ ? asio::buffer(buf_.get(), kBlock) : asio::buffer(idle_bytes_);
         std::size_t got = client_.read_now(into);  // an HTTP/2 stream's head: no round through the scheduler
-        if (got == 0) got = co_await client_.async_read_some(into, ec_token(ec));
+        if (got == 0) {
+            // After a connection's first request only (Worker::kMaxLingering): that may park an older one early.
+            const bool linger = may_park && had == 1;
+            if (linger) worker_.linger(this);
+            got = co_await client_.async_read_some(into, ec_token(ec));
+            if (linger) worker_.stop_lingering(this);
+        }
         idle_ = false;
         if (ec) {
             // The park deadline cancelled the read (nothing was read): park, unless a drain or retire came too,

@@ -99,7 +99,7 @@ private:
     // HTTP/2 (session_h2.cpp): the connection's streams each get a session of their own.
     awaitable<void> serve_h2();
     awaitable<bool> h2c_preface_follows(net::Clock::duration timeout);
-    awaitable<bool> read_request_head(bool first);
+    awaitable<bool> read_request_head(unsigned had);  // had: requests before it (0, 1, 2 = more)
     awaitable<bool> serve_request();
     // The phases before forwarding (session_request.cpp): each passes the request on, answers it (error_ set),
     // or ends the connection.
@@ -286,6 +286,12 @@ private:
     friend class Worker;
     Session* prev_in_worker_ = nullptr;
     Session* next_in_worker_ = nullptr;
+    // The worker's list of sessions waiting to park (Worker::linger/stop_lingering).
+    Session* prev_lingering_ = nullptr;
+    Session* next_lingering_ = nullptr;
+    bool lingering_ = false;
+    // Worker::linger: the worker has too many sessions waiting; this one parks now if it can.
+    void park_early();
 };
 
 }  // namespace gisgate::proxy

@@ -143,6 +143,30 @@ void Worker::detach(Session* session) {
     session_count_.fetch_sub(1, std::memory_order_relaxed);
 }
 
+void Worker::linger(Session* session) {
+    session->prev_lingering_ = linger_tail_;
+    session->next_lingering_ = nullptr;
+    if (linger_tail_) linger_tail_->next_lingering_ = session;
+    else linger_head_ = session;
+    linger_tail_ = session;
+    session->lingering_ = true;
+    if (++lingering_ <= kMaxLingering) return;
+    Session* oldest = linger_head_;
+    stop_lingering(oldest);  // whether it parks now or waits for its own deadline, it leaves the list
+    oldest->park_early();
+}
+
+void Worker::stop_lingering(Session* session) {
+    if (!session->lingering_) return;
+    if (session->prev_lingering_) session->prev_lingering_->next_lingering_ = session->next_lingering_;
+    else linger_head_ = session->next_lingering_;
+    if (session->next_lingering_) session->next_lingering_->prev_lingering_ = session->prev_lingering_;
+    else linger_tail_ = session->prev_lingering_;
+    session->prev_lingering_ = session->next_lingering_ = nullptr;
+    session->lingering_ = false;
+    --lingering_;
+}
+
 std::vector<Session*> Worker::open_session_list() const {
     std::vector<Session*> out;
     for (Session* s = sessions_; s; s = s->next_in_worker_) out.push_back(s);

@@ -42,9 +42,9 @@ package-test: build
 # of the run. BENCH_QUICK=1 make bench for a short smoke run.
 bench: build
 	@scripts/install-deps --bench
-	cmake --build $(BUILD_DIR) -j $(JOBS) --target bench_micro
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target bench_micro tls_idle_floor
 	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/run
-	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/https
+	GISGATE_BIN=$(BUILD_DIR)/gisgate TLS_FLOOR_BIN=$(BUILD_DIR)/tls_idle_floor bench/https
 	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/cache
 	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/classes
 	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/autolimit
@@ -63,11 +63,13 @@ bench-ceiling: build
 	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/ceiling
 
 # HTTPS: gisgate, HAProxy and NGINX terminating TLS to the same backend, one thread each: HTTP/2 (h2load), HTTPS
-# keep-alive, re-encryption, tile cache hits against NGINX static files, full and resumed handshakes, idle HTTPS
-# connections (~13 min; also part of `make bench`).
+# keep-alive, re-encryption (each against HAProxy's layer-4 relay, the ceiling), tile cache hits against NGINX
+# static files, full and resumed handshakes, idle HTTPS connections against a bare OpenSSL server (the floor)
+# (~14 min; also part of `make bench`).
 bench-https: build
 	@scripts/install-deps --bench
-	GISGATE_BIN=$(BUILD_DIR)/gisgate bench/https
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target tls_idle_floor
+	GISGATE_BIN=$(BUILD_DIR)/gisgate TLS_FLOOR_BIN=$(BUILD_DIR)/tls_idle_floor bench/https
 
 # Operation classes (#18): interactive P95 beside saturating heavy work, gisgate vs HAProxy, CPU-model sims (~3 min).
 bench-classes: build

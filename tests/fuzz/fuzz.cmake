@@ -25,7 +25,7 @@ foreach(target ${GISGATE_FUZZ_TARGETS})
 endforeach()
 
 option(GISGATE_FUZZ "Build the libFuzzer targets with clang when available and smoke-run them in ctest" ON)
-set(GISGATE_FUZZ_SMOKE_SECONDS 20 CACHE STRING "seconds each fuzz target runs in ctest")
+set(GISGATE_FUZZ_SMOKE_SECONDS 10 CACHE STRING "seconds each fuzz target runs in ctest")
 if(GISGATE_FUZZ)
   find_program(GISGATE_CLANGXX NAMES clang++ clang++-16 clang++-15 clang++-14)
   set(fuzz_ok FALSE)
@@ -55,7 +55,7 @@ if(GISGATE_FUZZ)
     foreach(target ${GISGATE_FUZZ_TARGETS})
       add_test(NAME fuzz_smoke_${target}
                COMMAND ${GISGATE_FUZZ_DIR}/run ${CMAKE_BINARY_DIR}/fuzz ${target} ${GISGATE_FUZZ_SMOKE_SECONDS})
-      # COST: started first. They run one at a time (the lock) for 20 s each, so numbered last (as a fresh clone
+      # COST: started first. They run one at a time (the lock) for GISGATE_FUZZ_SMOKE_SECONDS each, so numbered last (as a fresh clone
       # without ctest's cost data orders them) they were the suite's single-core tail of about two minutes.
       set_tests_properties(fuzz_smoke_${target} PROPERTIES LABELS fuzz RESOURCE_LOCK fuzz TIMEOUT 300 COST 1000)
     endforeach()

@@ -219,6 +219,21 @@ TEST(IdlePark, AParkedTlsConnectionClosesWithCloseNotify) {
     EXPECT_LT(Clock::now() - stop_from, seconds(5)) << "parked connections must not wait for the grace period";
 }
 
+// Raises the soft descriptor limit to the hard one; false when `connections` (and room for the rest) do not fit.
+bool fd_limit_allows(int connections) {
+    rlimit rl{};
+    ::getrlimit(RLIMIT_NOFILE, &rl);
+    rl.rlim_cur = rl.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+    return rl.rlim_cur >= static_cast<rlim_t>(connections) + 200;
+}
+
+// A proxy (with its admin listener) for thousands of idle keep-alive connections.
+Proxy start_proxy_for_many_connections(Sim& a) {
+    return start_proxy(basic_config({&a}, "", "", std::string(kAdmin) +
+                                                      "timeouts: { idle: 60s }\nlimits: { max_connections: 5000 }\n"));
+}
+
 // A burst of new keep-alive connections: at most Worker::kMaxLingering (256) sessions per worker wait for their
 // client's next request at a time; past that the longest waiting parks at once instead of after 100-200 ms.
 // (Without the cap, all 1,000 sessions would still be waiting right after their answers, and their memory stayed
@@ -226,14 +241,9 @@ TEST(IdlePark, AParkedTlsConnectionClosesWithCloseNotify) {
 TEST(IdlePark, ABurstOfConnectionsKeepsAtMost256SessionsWaitingPerWorker) {
     constexpr long kCap = 2 * 256;  // basic_config runs two workers
     constexpr int kConns = 1000;
-    rlimit rl{};
-    ::getrlimit(RLIMIT_NOFILE, &rl);
-    rl.rlim_cur = rl.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &rl);
-    if (rl.rlim_cur < kConns + 200) GTEST_SKIP() << "fd limit " << rl.rlim_cur;
+    if (!fd_limit_allows(kConns)) GTEST_SKIP() << "fd limit too low for " << kConns << " connections";
     Sim a = start_sim("a");
-    Proxy proxy = start_proxy(basic_config({&a}, "", "", std::string(kAdmin) +
-                                                             "timeouts: { idle: 60s }\nlimits: { max_connections: 5000 }\n"));
+    Proxy proxy = start_proxy_for_many_connections(a);
     ASSERT_NE(proxy.port, 0);
     const int admin = proxy.process->wait_for_port("admin");
     ASSERT_NE(admin, 0);
@@ -255,15 +265,10 @@ TEST(IdlePark, ABurstOfConnectionsKeepsAtMost256SessionsWaitingPerWorker) {
 // 2,000 idle keep-alive connections: what each costs in the proxy's RSS (the bench's idle test measures 10,000).
 TEST(IdlePark, TwoThousandIdleConnectionsCostLittleMemory) {
     if (kSanitized) GTEST_SKIP() << "a sanitizer's allocator and shadow memory decide RSS here";
-    rlimit rl{};
-    ::getrlimit(RLIMIT_NOFILE, &rl);
-    rl.rlim_cur = rl.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &rl);
     constexpr int kConns = 2000;
-    if (rl.rlim_cur < kConns + 200) GTEST_SKIP() << "fd limit " << rl.rlim_cur;
+    if (!fd_limit_allows(kConns)) GTEST_SKIP() << "fd limit too low for " << kConns << " connections";
     Sim a = start_sim("a");
-    Proxy proxy = start_proxy(basic_config({&a}, "", "", std::string(kAdmin) +
-                                                             "timeouts: { idle: 60s }\nlimits: { max_connections: 5000 }\n"));
+    Proxy proxy = start_proxy_for_many_connections(a);
     ASSERT_NE(proxy.port, 0);
     const int admin = proxy.process->wait_for_port("admin");
     ASSERT_NE(admin, 0);

@@ -264,9 +264,12 @@ TEST(Drift, ASiteWithAnotherTokenKeyIsReported) {
     Sim a = start_sim("a", {"--token-key", "shared"}), b = start_sim("b", {"--token-key", "shared"}),
         c = start_sim("c", {"--token-key", "other"});
     const int c_port = c.port;
+    // Quick health checks: the drift check compares healthy servers only, and a check that lands while c
+    // restarts below marks it down until the next one (30 s apart by default: the wait below would fail).
     Proxy proxy = start_proxy(basic_config({&a, &b, &c},
                                            "    expect_identical: true\n    drift_check_every: 200ms\n"
-                                           "    drift_token: { username: monitor, password: pw }\n",
+                                           "    drift_token: { username: monitor, password: pw }\n"
+                                           "    health: { interval: 200ms, timeout: 300ms, fall: 2, rise: 2 }\n",
                                            "", kAdmin));
     const int admin = proxy.process->wait_for_port("admin");
     ASSERT_NE(admin, 0);

@@ -228,11 +228,14 @@ bool fd_limit_allows(int connections) {
     return rl.rlim_cur >= static_cast<rlim_t>(connections) + 200;
 }
 
-// A proxy (with its admin listener) for thousands of idle keep-alive connections.
-Proxy start_proxy_for_many_connections(Sim& a) {
-    return start_proxy(basic_config({&a}, "", "", std::string(kAdmin) +
-                                                      "timeouts: { idle: 60s }\nlimits: { max_connections: 5000 }\n"));
-}
+// A site and a proxy (with its admin listener) for thousands of idle keep-alive connections.
+struct ManyConnections {
+    Sim a = start_sim("a");
+    Proxy proxy = start_proxy(basic_config({&a}, "", "", std::string(kAdmin) +
+                                                           "timeouts: { idle: 60s }\nlimits: { max_connections: 5000 }\n"));
+    int admin = proxy.port != 0 ? proxy.process->wait_for_port("admin") : 0;
+    bool up() const { return proxy.port != 0 && admin != 0; }
+};
 
 // A burst of new keep-alive connections: at most Worker::kMaxLingering (256) sessions per worker wait for their
 // client's next request at a time; past that the longest waiting parks at once instead of after 100-200 ms.
@@ -242,24 +245,21 @@ TEST(IdlePark, ABurstOfConnectionsKeepsAtMost256SessionsWaitingPerWorker) {
     constexpr long kCap = 2 * 256;  // basic_config runs two workers
     constexpr int kConns = 1000;
     if (!fd_limit_allows(kConns)) GTEST_SKIP() << "fd limit too low for " << kConns << " connections";
-    Sim a = start_sim("a");
-    Proxy proxy = start_proxy_for_many_connections(a);
-    ASSERT_NE(proxy.port, 0);
-    const int admin = proxy.process->wait_for_port("admin");
-    ASSERT_NE(admin, 0);
+    ManyConnections site;
+    ASSERT_TRUE(site.up());
     std::vector<std::unique_ptr<HttpClient>> clients;
-    for (int i = 0; i < kConns; ++i) clients.push_back(std::make_unique<HttpClient>(proxy.port));
+    for (int i = 0; i < kConns; ++i) clients.push_back(std::make_unique<HttpClient>(site.proxy.port));
     for (auto& c : clients) c->send_raw("GET /arcgis/rest/info?f=json HTTP/1.1\r\nHost: gis\r\n\r\n");
     for (int i = 0; i < kConns; ++i) ASSERT_EQ(clients[i]->read_response().status, 200) << i;
     // Sessions that wrote their answer but have not reached their next read yet are not waiting either way:
     // a few of them may still be counted next to the waiting ones.
-    const long open = metric(admin, "gisgate_client_connections");
-    const long parked = metric(admin, "gisgate_client_connections_parked");
+    const long open = metric(site.admin, "gisgate_client_connections");
+    const long parked = metric(site.admin, "gisgate_client_connections_parked");
     EXPECT_EQ(open, kConns);
     EXPECT_LE(open - parked, kCap + 8) << "sessions not parked right after the burst";
     // The early-parked connections serve their next request as any parked one does.
     for (int i = 0; i < kConns; i += 37) EXPECT_EQ(clients[i]->request("GET", "/arcgis/rest/info?f=json").status, 200);
-    ASSERT_TRUE(eventually([&] { return metric(admin, "gisgate_client_connections_parked") == kConns; }, seconds(10)));
+    ASSERT_TRUE(eventually([&] { return metric(site.admin, "gisgate_client_connections_parked") == kConns; }, seconds(10)));
 }
 
 // 2,000 idle keep-alive connections: what each costs in the proxy's RSS (the bench's idle test measures 10,000).
@@ -267,30 +267,27 @@ TEST(IdlePark, TwoThousandIdleConnectionsCostLittleMemory) {
     if (kSanitized) GTEST_SKIP() << "a sanitizer's allocator and shadow memory decide RSS here";
     constexpr int kConns = 2000;
     if (!fd_limit_allows(kConns)) GTEST_SKIP() << "fd limit too low for " << kConns << " connections";
-    Sim a = start_sim("a");
-    Proxy proxy = start_proxy_for_many_connections(a);
-    ASSERT_NE(proxy.port, 0);
-    const int admin = proxy.process->wait_for_port("admin");
-    ASSERT_NE(admin, 0);
+    ManyConnections site;
+    ASSERT_TRUE(site.up());
     // Warm up: blocks, upstream connections, the first allocations of every kind.
     {
         std::vector<std::unique_ptr<HttpClient>> warm;
         for (int i = 0; i < 200; ++i) {
-            warm.push_back(std::make_unique<HttpClient>(proxy.port));
+            warm.push_back(std::make_unique<HttpClient>(site.proxy.port));
             ASSERT_EQ(warm.back()->request("GET", "/arcgis/rest/info?f=json").status, 200);
         }
     }
-    ASSERT_TRUE(eventually([&] { return metric(admin, "gisgate_client_connections") == 0; }, seconds(10)));
-    const long before = proxy.process->rss_kib();
+    ASSERT_TRUE(eventually([&] { return metric(site.admin, "gisgate_client_connections") == 0; }, seconds(10)));
+    const long before = site.proxy.process->rss_kib();
     std::vector<std::unique_ptr<HttpClient>> clients;
     for (int i = 0; i < kConns; ++i) {
-        clients.push_back(std::make_unique<HttpClient>(proxy.port));
+        clients.push_back(std::make_unique<HttpClient>(site.proxy.port));
         ASSERT_EQ(clients.back()->request("GET", "/arcgis/rest/info?f=json").status, 200) << i;
     }
-    ASSERT_TRUE(eventually([&] { return metric(admin, "gisgate_client_connections_parked") == kConns; },
+    ASSERT_TRUE(eventually([&] { return metric(site.admin, "gisgate_client_connections_parked") == kConns; },
                            seconds(10)));
     std::this_thread::sleep_for(seconds(1));
-    const long after = proxy.process->rss_kib();
+    const long after = site.proxy.process->rss_kib();
     const double per_conn = static_cast<double>(after - before) / kConns;
     RecordProperty("kib_per_idle_connection", std::to_string(per_conn));
     // About 0.6 KiB is live per parked connection (ParkedConnection 320 B, its wait 112 B, Asio's descriptor state

@@ -231,8 +231,8 @@ bool fd_limit_allows(int connections) {
 // A site and a proxy (with its admin listener) for thousands of idle keep-alive connections.
 struct ManyConnections {
     Sim a = start_sim("a");
-    Proxy proxy = start_proxy(basic_config({&a}, "", "", std::string(kAdmin) +
-                                                           "timeouts: { idle: 60s }\nlimits: { max_connections: 5000 }\n"));
+    Proxy proxy = start_proxy(basic_config(
+        {&a}, "", "", std::string(kAdmin) + "timeouts: { idle: 60s }\nlimits: { max_connections: 5000 }\n"));
     int admin = proxy.port != 0 ? proxy.process->wait_for_port("admin") : 0;
     bool up() const { return proxy.port != 0 && admin != 0; }
 };
@@ -259,7 +259,8 @@ TEST(IdlePark, ABurstOfConnectionsKeepsAtMost256SessionsWaitingPerWorker) {
     EXPECT_LE(open - parked, kCap + 8) << "sessions not parked right after the burst";
     // The early-parked connections serve their next request as any parked one does.
     for (int i = 0; i < kConns; i += 37) EXPECT_EQ(clients[i]->request("GET", "/arcgis/rest/info?f=json").status, 200);
-    ASSERT_TRUE(eventually([&] { return metric(site.admin, "gisgate_client_connections_parked") == kConns; }, seconds(10)));
+    ASSERT_TRUE(eventually([&] { return metric(site.admin, "gisgate_client_connections_parked") == kConns; },
+                           seconds(10)));
 }
 
 // 2,000 idle keep-alive connections: what each costs in the proxy's RSS (the bench's idle test measures 10,000).

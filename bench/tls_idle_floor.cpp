@@ -1,6 +1,6 @@
 // The floor for an idle HTTPS keep-alive connection with this machine's OpenSSL: a bare TLS server that holds
 // nothing per connection but the socket, OpenSSL's SSL object and an 8-byte pointer in an array. bench/https's
-// `idle-floor` row measures its RSS growth per connection with the same client (bench/lib/idle_conns.py,
+// `floor` row measures its RSS growth per connection with the same client (bench/lib/idle_conns.py,
 // IDLE_TLS=1) as gisgate, HAProxy and NGINX: what no TLS-terminating proxy using this OpenSSL can go below.
 //
 // It sets on its context exactly what gisgate's listeners set (net/tls_context.cpp): SSL_MODE_RELEASE_BUFFERS

@@ -36,11 +36,7 @@ void DeadlineList::sweep() {
     update_now();
     for (Deadline* d = head_; d; d = cursor_) {
         cursor_ = d->next_;
-        if (d->armed_ && d->at_ <= now_) {
-            d->armed_ = false;
-            d->expired_ = true;
-            d->on_expire_(d->context_);
-        }
+        if (d->armed_ && d->at_ <= now_) d->expire_now();
     }
     cursor_ = nullptr;
 }

@@ -32,7 +32,7 @@ public:
     bool expired() const { return expired_; }
     std::uint8_t kind() const { return kind_; }
     void clear_expired() { expired_ = false; }
-    // Fires now, as the sweep would at its time (the owner ends a wait early; kind() stays what was armed).
+    // Fires now (the sweep at its time, or the owner ending a wait early; kind() stays what was armed).
     void expire_now() {
         armed_ = false;
         expired_ = true;

@@ -289,7 +289,6 @@ private:
     // The worker's list of sessions waiting to park (Worker::linger/stop_lingering).
     Session* prev_lingering_ = nullptr;
     Session* next_lingering_ = nullptr;
-    bool lingering_ = false;
     // Worker::linger: the worker has too many sessions waiting; this one parks now if it can.
     void park_early();
 };

@@ -149,7 +149,6 @@ void Worker::linger(Session* session) {
     if (linger_tail_) linger_tail_->next_lingering_ = session;
     else linger_head_ = session;
     linger_tail_ = session;
-    session->lingering_ = true;
     if (++lingering_ <= kMaxLingering) return;
     Session* oldest = linger_head_;
     stop_lingering(oldest);  // whether it parks now or waits for its own deadline, it leaves the list
@@ -157,13 +156,12 @@ void Worker::linger(Session* session) {
 }
 
 void Worker::stop_lingering(Session* session) {
-    if (!session->lingering_) return;
     if (session->prev_lingering_) session->prev_lingering_->next_lingering_ = session->next_lingering_;
-    else linger_head_ = session->next_lingering_;
+    else if (linger_head_ == session) linger_head_ = session->next_lingering_;
+    else return;  // not on the list
     if (session->next_lingering_) session->next_lingering_->prev_lingering_ = session->prev_lingering_;
     else linger_tail_ = session->prev_lingering_;
     session->prev_lingering_ = session->next_lingering_ = nullptr;
-    session->lingering_ = false;
     --lingering_;
 }
 

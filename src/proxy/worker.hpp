@@ -73,7 +73,6 @@ public:
     static constexpr std::size_t kMaxLingering = 256;
     void linger(Session* session);          // its read is pending; may park the oldest
     void stop_lingering(Session* session);  // its read completed (or was cancelled)
-    std::size_t lingering() const { return lingering_; }  // loop thread (tests)
     // Idle keep-alive connections parked between requests (parked_connection.hpp): open sessions too.
     void park(ParkedConnection* connection);
     void unpark(ParkedConnection* connection);
